@@ -1,0 +1,288 @@
+//! getUserMedia constraint plans with TRTC's retries (reference §8).
+//!
+//! `NotReadableError`, `OverconstrainedError` and `AbortError` are retried, [`RETRY_DELAY_MS`]
+//! apart, with looser constraints: a lower frame rate, then the device alone, then any device.
+//! When the app named a device, retries keep that exact device: they may lower resolution and
+//! frame rate but never switch devices, so a bad id fails instead of silently opening another.
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::profile::{AudioProfile, VideoProfile};
+
+pub const RETRY_DELAY_MS: u32 = 500;
+/// Frame rate of the second attempt.
+pub const LOW_FRAME_RATE: u32 = 10;
+
+/// Whether a getUserMedia failure with this DOMException name is worth another attempt.
+pub fn is_retryable(dom_name: &str) -> bool {
+    matches!(dom_name, "NotReadableError" | "OverconstrainedError" | "AbortError")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FacingMode {
+    User,
+    Environment,
+}
+
+/// What the app asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoRequest {
+    pub device_id: Option<String>,
+    pub facing: Option<FacingMode>,
+    pub profile: VideoProfile,
+}
+
+/// One attempt's video constraints; serialises to the getUserMedia `video` member.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VideoConstraints {
+    /// `video: true`: any camera.
+    Any,
+    Set {
+        device_id: Option<String>,
+        facing: Option<FacingMode>,
+        /// (width, height) as `ideal`.
+        size: Option<(u32, u32)>,
+        frame_rate: Option<u32>,
+    },
+}
+
+impl VideoConstraints {
+    pub fn device_id(&self) -> Option<&str> {
+        match self {
+            VideoConstraints::Set { device_id, .. } => device_id.as_deref(),
+            VideoConstraints::Any => None,
+        }
+    }
+}
+
+struct Ideal(u32);
+impl Serialize for Ideal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("ideal", &self.0)?;
+        m.end()
+    }
+}
+struct Exact<'a>(&'a str);
+impl Serialize for Exact<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("exact", self.0)?;
+        m.end()
+    }
+}
+
+impl Serialize for VideoConstraints {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            VideoConstraints::Any => s.serialize_bool(true),
+            VideoConstraints::Set { device_id, facing, size, frame_rate } => {
+                let mut m = s.serialize_map(None)?;
+                if let Some(id) = device_id {
+                    m.serialize_entry("deviceId", &Exact(id))?;
+                }
+                if let Some(f) = facing {
+                    m.serialize_entry("facingMode", f)?;
+                }
+                if let Some((w, h)) = size {
+                    m.serialize_entry("width", &Ideal(*w))?;
+                    m.serialize_entry("height", &Ideal(*h))?;
+                }
+                if let Some(fps) = frame_rate {
+                    m.serialize_entry("frameRate", &Ideal(*fps))?;
+                }
+                m.end()
+            }
+        }
+    }
+}
+
+/// The attempts for a camera capture, in order.
+pub fn video_plan(req: &VideoRequest) -> Vec<VideoConstraints> {
+    let p = req.profile;
+    let set = |size, frame_rate| VideoConstraints::Set {
+        device_id: req.device_id.clone(),
+        facing: if req.device_id.is_some() { None } else { req.facing },
+        size,
+        frame_rate,
+    };
+    let mut plan = vec![
+        set(Some((p.width, p.height)), Some(p.frame_rate)),
+        set(Some((p.width, p.height)), Some(LOW_FRAME_RATE.min(p.frame_rate))),
+        set(None, None),
+    ];
+    if req.device_id.is_none() {
+        plan.push(VideoConstraints::Any);
+    }
+    dedup(plan)
+}
+
+/// What the app asked for from the microphone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioRequest {
+    pub device_id: Option<String>,
+    pub profile: AudioProfile,
+    pub echo_cancellation: bool,
+    pub noise_suppression: bool,
+    pub auto_gain_control: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AudioConstraints {
+    Any,
+    Set {
+        device_id: Option<String>,
+        /// (echoCancellation, noiseSuppression, autoGainControl)
+        processing: Option<(bool, bool, bool)>,
+        /// (sampleRate, channelCount)
+        format: Option<(u32, u32)>,
+    },
+}
+
+impl AudioConstraints {
+    pub fn device_id(&self) -> Option<&str> {
+        match self {
+            AudioConstraints::Set { device_id, .. } => device_id.as_deref(),
+            AudioConstraints::Any => None,
+        }
+    }
+}
+
+impl Serialize for AudioConstraints {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AudioConstraints::Any => s.serialize_bool(true),
+            AudioConstraints::Set { device_id, processing, format } => {
+                let mut m = s.serialize_map(None)?;
+                if let Some(id) = device_id {
+                    m.serialize_entry("deviceId", &Exact(id))?;
+                }
+                if let Some((ec, ns, agc)) = processing {
+                    m.serialize_entry("echoCancellation", ec)?;
+                    m.serialize_entry("noiseSuppression", ns)?;
+                    m.serialize_entry("autoGainControl", agc)?;
+                }
+                if let Some((rate, channels)) = format {
+                    m.serialize_entry("sampleRate", &Ideal(*rate))?;
+                    m.serialize_entry("channelCount", &Ideal(*channels))?;
+                }
+                m.end()
+            }
+        }
+    }
+}
+
+/// The attempts for a microphone capture, in order.
+pub fn audio_plan(req: &AudioRequest) -> Vec<AudioConstraints> {
+    let processing = Some((req.echo_cancellation, req.noise_suppression, req.auto_gain_control));
+    let format = Some((req.profile.sample_rate, req.profile.channel_count));
+    let set = |processing, format| AudioConstraints::Set {
+        device_id: req.device_id.clone(),
+        processing,
+        format,
+    };
+    let mut plan = vec![set(processing, format), set(processing, None), set(None, None)];
+    if req.device_id.is_none() {
+        plan.push(AudioConstraints::Any);
+    }
+    dedup(plan)
+}
+
+fn dedup<T: PartialEq>(plan: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(plan.len());
+    for c in plan {
+        if out.last() != Some(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{default_audio_profile, default_video_profile};
+
+    fn json<T: Serialize>(t: &T) -> String {
+        serde_json::to_string(t).unwrap()
+    }
+
+    #[test]
+    fn named_camera_never_falls_back_to_another_device() {
+        let req = VideoRequest {
+            device_id: Some("cam-2".into()),
+            facing: Some(FacingMode::User),
+            profile: default_video_profile(),
+        };
+        let plan = video_plan(&req);
+        assert_eq!(plan.len(), 3);
+        for c in &plan {
+            assert_eq!(c.device_id(), Some("cam-2"));
+        }
+        assert_eq!(
+            json(&plan[0]),
+            r#"{"deviceId":{"exact":"cam-2"},"width":{"ideal":640},"height":{"ideal":480},"frameRate":{"ideal":15}}"#
+        );
+        assert_eq!(json(&plan[2]), r#"{"deviceId":{"exact":"cam-2"}}"#);
+    }
+
+    #[test]
+    fn unnamed_camera_ends_with_any_device() {
+        let req = VideoRequest { device_id: None, facing: None, profile: default_video_profile() };
+        let plan = video_plan(&req);
+        assert_eq!(plan.last(), Some(&VideoConstraints::Any));
+        assert_eq!(json(&VideoConstraints::Any), "true");
+        assert_eq!(plan.len(), 4);
+        let req = VideoRequest {
+            device_id: None,
+            facing: Some(FacingMode::Environment),
+            profile: default_video_profile(),
+        };
+        assert_eq!(json(&video_plan(&req)[2]), r#"{"facingMode":"environment"}"#);
+    }
+
+    #[test]
+    fn second_attempt_lowers_frame_rate() {
+        let req = VideoRequest { device_id: None, facing: None, profile: default_video_profile() };
+        match &video_plan(&req)[1] {
+            VideoConstraints::Set { frame_rate, .. } => assert_eq!(*frame_rate, Some(LOW_FRAME_RATE)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn audio_plans() {
+        let mut req = AudioRequest {
+            device_id: Some("mic".into()),
+            profile: default_audio_profile(),
+            echo_cancellation: true,
+            noise_suppression: false,
+            auto_gain_control: true,
+        };
+        let plan = audio_plan(&req);
+        assert_eq!(plan.len(), 3);
+        assert!(plan.iter().all(|c| c.device_id() == Some("mic")));
+        assert_eq!(
+            json(&plan[0]),
+            r#"{"deviceId":{"exact":"mic"},"echoCancellation":true,"noiseSuppression":false,"autoGainControl":true,"sampleRate":{"ideal":48000},"channelCount":{"ideal":1}}"#
+        );
+        req.device_id = None;
+        assert_eq!(audio_plan(&req).last(), Some(&AudioConstraints::Any));
+    }
+
+    #[test]
+    fn retryable_names() {
+        for (n, r) in [
+            ("NotReadableError", true),
+            ("OverconstrainedError", true),
+            ("AbortError", true),
+            ("NotAllowedError", false),
+            ("NotFoundError", false),
+            ("SecurityError", false),
+        ] {
+            assert_eq!(is_retryable(n), r, "{n}");
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! Typed local-capture configurations, parsed from a value the validator has accepted.
+//!
+//! Host objects (a `view` element, a custom track) are recorded as present; the glue reads the
+//! JS handles from the original argument.
+
+use crate::capture::FacingMode;
+use crate::error::{extra, RtcErrorInfo};
+use crate::profile::{self, AudioProfile, VideoProfile};
+use crate::value::Value;
+
+/// Where to render a local or remote video.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ViewArg {
+    /// Not given: keep what there is (update) or render nowhere (start).
+    Unset,
+    /// `null`: render nowhere.
+    Null,
+    /// An element id.
+    Id(String),
+    /// An element, or an array of elements (the glue reads them).
+    Elements,
+}
+
+impl ViewArg {
+    fn parse(v: &Value) -> ViewArg {
+        match v {
+            Value::Undefined => ViewArg::Unset,
+            Value::Null => ViewArg::Null,
+            Value::String(s) => ViewArg::Id(s.clone()),
+            _ => ViewArg::Elements,
+        }
+    }
+}
+
+/// The error for a `view` id that is not in the document.
+pub fn missing_view(function_name: &str, id: &str) -> RtcErrorInfo {
+    RtcErrorInfo::invalid_parameter(
+        extra::ELEMENT_ID,
+        function_name,
+        &format!(
+            "'view' refers to no element: there is no element with id '{id}' in the document when calling {function_name}(). Create the element first, or pass the HTMLElement itself."
+        ),
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FillMode {
+    Contain,
+    Cover,
+    Fill,
+}
+
+impl FillMode {
+    /// The CSS `object-fit` value.
+    pub fn css(self) -> &'static str {
+        match self {
+            FillMode::Contain => "contain",
+            FillMode::Cover => "cover",
+            FillMode::Fill => "fill",
+        }
+    }
+    fn parse(v: &Value) -> Option<FillMode> {
+        match v.as_str()? {
+            "contain" => Some(FillMode::Contain),
+            "cover" => Some(FillMode::Cover),
+            "fill" => Some(FillMode::Fill),
+            _ => None,
+        }
+    }
+}
+
+/// `option.mirror`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mirror {
+    None,
+    View,
+    Publish,
+    Both,
+}
+
+impl Mirror {
+    pub const DEFAULT: Mirror = Mirror::View;
+    /// Whether the local preview is mirrored.
+    pub fn mirrors_view(self) -> bool {
+        matches!(self, Mirror::View | Mirror::Both)
+    }
+    fn parse(v: &Value) -> Option<Mirror> {
+        match v {
+            Value::Bool(true) => Some(Mirror::View),
+            Value::Bool(false) => Some(Mirror::None),
+            Value::String(s) => match s.as_str() {
+                "view" => Some(Mirror::View),
+                "publish" => Some(Mirror::Publish),
+                "both" => Some(Mirror::Both),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// `option.profile` of a camera.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProfileArg {
+    Unset,
+    Known(VideoProfile),
+    /// A key that is not in the table: ignored with a warning, as trtc-sdk-v5 does.
+    UnknownKey(String),
+}
+
+fn parse_video_profile(v: &Value, function_name: &str) -> Result<ProfileArg, RtcErrorInfo> {
+    match v {
+        Value::Undefined => Ok(ProfileArg::Unset),
+        Value::String(key) => Ok(match profile::video_profile(key) {
+            Some(p) => ProfileArg::Known(p),
+            None => ProfileArg::UnknownKey(key.clone()),
+        }),
+        Value::Object(_) => {
+            let base = profile::default_video_profile();
+            let field = |k: &str, default: u32| -> Result<u32, RtcErrorInfo> {
+                match v.get(k) {
+                    Value::Undefined => Ok(default),
+                    Value::Number(n) if *n > 0.0 && n.is_finite() => Ok(*n as u32),
+                    other => Err(RtcErrorInfo::invalid_parameter(
+                        extra::TYPE,
+                        function_name,
+                        &format!(
+                            "'profile.{k}' must be a positive number when calling {function_name}(), received: {}.",
+                            other.display()
+                        ),
+                    )),
+                }
+            };
+            let w = field("width", 0)?;
+            let h = field("height", 0)?;
+            if w == 0 || h == 0 {
+                return Err(RtcErrorInfo::invalid_parameter(
+                    extra::REQUIRED,
+                    function_name,
+                    &format!(
+                        "a custom 'profile' needs 'width' and 'height' when calling {function_name}(), e.g. {{width: 640, height: 480, frameRate: 15, bitrate: 500}}."
+                    ),
+                ));
+            }
+            Ok(ProfileArg::Known(VideoProfile {
+                width: w,
+                height: h,
+                frame_rate: field("frameRate", base.frame_rate)?,
+                bitrate: field("bitrate", base.bitrate)?,
+            }))
+        }
+        _ => Ok(ProfileArg::Unset),
+    }
+}
+
+/// `mute` of a local video.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VideoMute {
+    Unmute,
+    Mute,
+    /// Mute, showing (and later publishing) this image instead.
+    Image(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalVideoConfig {
+    pub view: ViewArg,
+    pub publish: Option<bool>,
+    pub mute: Option<VideoMute>,
+    pub camera_id: Option<String>,
+    pub facing: Option<FacingMode>,
+    pub custom_track: bool,
+    pub profile: ProfileArg,
+    pub fill_mode: Option<FillMode>,
+    pub mirror: Option<Mirror>,
+}
+
+impl LocalVideoConfig {
+    /// Parses a config the validator accepted (`Undefined` = all defaults).
+    pub fn parse(v: &Value, function_name: &str) -> Result<Self, RtcErrorInfo> {
+        let o = v.get("option");
+        Ok(LocalVideoConfig {
+            view: ViewArg::parse(v.get("view")),
+            publish: v.get("publish").as_bool(),
+            mute: match v.get("mute") {
+                Value::Bool(true) => Some(VideoMute::Mute),
+                Value::Bool(false) => Some(VideoMute::Unmute),
+                Value::String(url) => Some(VideoMute::Image(url.clone())),
+                _ => None,
+            },
+            camera_id: o.get("cameraId").as_str().map(str::to_string),
+            facing: o.get("useFrontCamera").as_bool().map(|front| {
+                if front {
+                    FacingMode::User
+                } else {
+                    FacingMode::Environment
+                }
+            }),
+            custom_track: !o.get("videoTrack").is_undefined(),
+            profile: parse_video_profile(o.get("profile"), function_name)?,
+            fill_mode: FillMode::parse(o.get("fillMode")),
+            mirror: Mirror::parse(o.get("mirror")),
+        })
+    }
+
+    /// Whether the camera itself must change (a new capture).
+    pub fn changes_device(&self) -> bool {
+        self.camera_id.is_some() || self.facing.is_some() || self.custom_track
+    }
+}
+
+/// `mute` of a local microphone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioMute {
+    Unmute,
+    /// Silence, device kept open.
+    Mute,
+    /// Release the device (the mic light goes off); unmute captures again.
+    Microphone,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalAudioConfig {
+    pub publish: Option<bool>,
+    pub mute: Option<AudioMute>,
+    pub mute_keep_volume_detection: Option<bool>,
+    pub microphone_id: Option<String>,
+    pub custom_track: bool,
+    pub profile: Option<AudioProfile>,
+    pub capture_volume: Option<f64>,
+    pub ear_monitor_volume: Option<f64>,
+    pub echo_cancellation: Option<bool>,
+    pub noise_suppression: Option<bool>,
+    pub auto_gain_control: Option<bool>,
+}
+
+impl LocalAudioConfig {
+    pub fn parse(v: &Value) -> Self {
+        let o = v.get("option");
+        LocalAudioConfig {
+            publish: v.get("publish").as_bool(),
+            mute: match v.get("mute") {
+                Value::Bool(true) => Some(AudioMute::Mute),
+                Value::Bool(false) => Some(AudioMute::Unmute),
+                Value::String(s) if s == "microphone" => Some(AudioMute::Microphone),
+                _ => None,
+            },
+            mute_keep_volume_detection: v.get("muteKeepVolumeDetection").as_bool(),
+            microphone_id: o.get("microphoneId").as_str().map(str::to_string),
+            custom_track: !o.get("audioTrack").is_undefined(),
+            profile: o.get("profile").as_str().and_then(profile::audio_profile),
+            capture_volume: o.get("captureVolume").as_f64(),
+            ear_monitor_volume: o.get("earMonitorVolume").as_f64(),
+            echo_cancellation: match o.get("echoCancellation") {
+                Value::Bool(b) => Some(*b),
+                Value::String(_) => Some(true),
+                _ => None,
+            },
+            noise_suppression: o.get("noiseSuppression").as_bool(),
+            auto_gain_control: o.get("autoGainControl").as_bool(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(props: &[(&str, Value)]) -> Value {
+        Value::Object(props.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    }
+
+    #[test]
+    fn video_defaults() {
+        let c = LocalVideoConfig::parse(&Value::Undefined, "startLocalVideo").unwrap();
+        assert_eq!(c.view, ViewArg::Unset);
+        assert_eq!(c.profile, ProfileArg::Unset);
+        assert!(!c.changes_device());
+    }
+
+    #[test]
+    fn video_options() {
+        let v = obj(&[
+            ("view", Value::String("local".into())),
+            ("mute", Value::Bool(true)),
+            (
+                "option",
+                obj(&[
+                    ("cameraId", Value::String("c1".into())),
+                    ("profile", Value::String("720p".into())),
+                    ("fillMode", Value::String("contain".into())),
+                    ("mirror", Value::Bool(false)),
+                ]),
+            ),
+        ]);
+        let c = LocalVideoConfig::parse(&v, "startLocalVideo").unwrap();
+        assert_eq!(c.view, ViewArg::Id("local".into()));
+        assert_eq!(c.mute, Some(VideoMute::Mute));
+        assert_eq!(c.camera_id.as_deref(), Some("c1"));
+        assert_eq!(c.profile, ProfileArg::Known(profile::video_profile("720p").unwrap()));
+        assert_eq!(c.fill_mode, Some(FillMode::Contain));
+        assert_eq!(c.mirror, Some(Mirror::None));
+        assert!(c.changes_device());
+    }
+
+    #[test]
+    fn profiles() {
+        let rows: Vec<(Value, Result<ProfileArg, i32>)> = vec![
+            (Value::String("nope".into()), Ok(ProfileArg::UnknownKey("nope".into()))),
+            (
+                obj(&[("width", Value::Number(320.0)), ("height", Value::Number(240.0))]),
+                Ok(ProfileArg::Known(VideoProfile { width: 320, height: 240, frame_rate: 15, bitrate: 500 })),
+            ),
+            (obj(&[("width", Value::Number(320.0))]), Err(5001)),
+            (obj(&[("width", Value::String("a".into())), ("height", Value::Number(1.0))]), Err(5002)),
+        ];
+        for (v, want) in rows {
+            let c = LocalVideoConfig::parse(&obj(&[("option", obj(&[("profile", v.clone())]))]), "f");
+            match want {
+                Ok(p) => assert_eq!(c.unwrap().profile, p),
+                Err(code) => assert_eq!(c.unwrap_err().extra_code, Some(code), "{v:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn audio_options() {
+        let v = obj(&[
+            ("mute", Value::String("microphone".into())),
+            (
+                "option",
+                obj(&[
+                    ("captureVolume", Value::Number(50.0)),
+                    ("echoCancellation", Value::String("remote-only".into())),
+                    ("profile", Value::String("high".into())),
+                ]),
+            ),
+        ]);
+        let c = LocalAudioConfig::parse(&v);
+        assert_eq!(c.mute, Some(AudioMute::Microphone));
+        assert_eq!(c.capture_volume, Some(50.0));
+        assert_eq!(c.echo_cancellation, Some(true));
+        assert_eq!(c.profile.unwrap().bitrate, 128);
+    }
+
+    #[test]
+    fn mirror_and_fill_css() {
+        assert!(Mirror::DEFAULT.mirrors_view());
+        assert!(!Mirror::Publish.mirrors_view());
+        assert_eq!(FillMode::Cover.css(), "cover");
+        let e = missing_view("startLocalVideo", "nope");
+        assert_eq!(e.extra_code, Some(5009));
+        assert!(e.message.contains("'nope'"));
+    }
+}

@@ -1,0 +1,29 @@
+//! Pure logic of trtc-wasm, with no browser dependency, tested natively with `cargo test`.
+//!
+//! What this crate owns:
+//! - [`tables`]: the public constants of trtc-sdk-v5 (`TRTC.EVENT`, `TRTC.TYPE`, `TRTC.ERROR_CODE`,
+//!   log levels), as data.
+//! - [`error`]: the error model (`code`, `extraCode`, `functionName`, message) and the
+//!   DOMException-name → extraCode table for device errors.
+//! - [`value`] and [`validate`]: a JS-like value tree and the parameter validator that reproduces
+//!   TRTC's rule order and messages (reference §10).
+//! - [`config`]: typed local-capture configurations parsed from validated values.
+//! - [`profile`]: camera, screen and audio profiles.
+//! - [`capture`]: the getUserMedia constraint plan with its retries (reference §8).
+//! - [`queue`]: the per-resource operation queue (start/update/stop, OPERATION_ABORT rules).
+//! - [`volume`]: audio level math and the volume-evaluation schedule.
+//! - [`support`]: the `isSupported()` verdict.
+//!
+//! Invariants: nothing here reads a clock or touches IO; time is passed in by the caller.
+//! Every rejection that reaches JS is built from an [`error::RtcErrorInfo`].
+
+pub mod capture;
+pub mod config;
+pub mod error;
+pub mod profile;
+pub mod queue;
+pub mod support;
+pub mod tables;
+pub mod validate;
+pub mod value;
+pub mod volume;

@@ -1,0 +1,140 @@
+//! A JS-like value tree: what the glue makes of an argument before validating it.
+//!
+//! Host objects (DOM elements, `MediaStreamTrack`, …) are kept as their class name only; the glue
+//! keeps the JS handle itself.
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Undefined,
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Value>),
+    /// A plain object, keys in insertion order.
+    Object(Vec<(String, Value)>),
+    Function,
+    /// A non-plain object: `class` as `Object.prototype.toString` names it (e.g. `HTMLDivElement`,
+    /// `MediaStreamTrack`), `element` when it is an `HTMLElement`.
+    Host { class: String, element: bool },
+}
+
+static UNDEFINED: Value = Value::Undefined;
+
+impl Value {
+    /// A property of an object; `Undefined` when missing or when `self` is not an object.
+    pub fn get(&self, key: &str) -> &Value {
+        match self {
+            Value::Object(props) => props
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v)
+                .unwrap_or(&UNDEFINED),
+            _ => &UNDEFINED,
+        }
+    }
+
+    pub fn is_undefined(&self) -> bool {
+        matches!(self, Value::Undefined)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The type name used in error messages (`received type: …`).
+    pub fn type_name(&self) -> &str {
+        match self {
+            Value::Undefined => "undefined",
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::Function => "function",
+            Value::Host { class, .. } => class,
+        }
+    }
+
+    /// How the value is shown in a message (`received: …`), like JS string conversion.
+    pub fn display(&self) -> String {
+        match self {
+            Value::Undefined => "undefined".into(),
+            Value::Null => "null".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => format_number(*n),
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items
+                .iter()
+                .map(|v| v.display())
+                .collect::<Vec<_>>()
+                .join(","),
+            Value::Object(_) => "[object Object]".into(),
+            Value::Function => "function".into(),
+            Value::Host { class, .. } => format!("[object {class}]"),
+        }
+    }
+}
+
+/// A number as JS prints it for the common cases (integers without `.0`).
+pub fn format_number(n: f64) -> String {
+    if n.is_nan() {
+        "NaN".into()
+    } else if n.is_infinite() {
+        if n > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if n.fract() == 0.0 && n.abs() < 1e21 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_like_js() {
+        let rows = [
+            (Value::Number(3.0), "3"),
+            (Value::Number(1.5), "1.5"),
+            (Value::Number(f64::NAN), "NaN"),
+            (Value::Null, "null"),
+            (Value::Undefined, "undefined"),
+            (Value::Object(vec![]), "[object Object]"),
+            (
+                Value::Array(vec![Value::Number(1.0), Value::String("a".into())]),
+                "1,a",
+            ),
+        ];
+        for (v, s) in rows {
+            assert_eq!(v.display(), s);
+        }
+    }
+
+    #[test]
+    fn get_missing_is_undefined() {
+        let o = Value::Object(vec![("a".into(), Value::Bool(true))]);
+        assert_eq!(o.get("a"), &Value::Bool(true));
+        assert!(o.get("b").is_undefined());
+        assert!(Value::Null.get("a").is_undefined());
+    }
+}

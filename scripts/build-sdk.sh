@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the SDK into pkg/: release wasm → wasm-bindgen (ES module) → wasm-opt → package files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --lib --target wasm32-unknown-unknown -p trtc-wasm
+rm -rf pkg
+wasm-bindgen --target web --out-dir pkg --out-name trtc_wasm \
+  target/wasm32-unknown-unknown/release/trtc_wasm.wasm
+# Debian's wasm-opt breaks wasm-bindgen output; binaryen from npm works.
+tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-reference-types --enable-multivalue --enable-mutable-globals \
+  pkg/trtc_wasm_bg.wasm -o pkg/trtc_wasm_bg.wasm
+cp -r pkg-template/. pkg/
+rm -f pkg/.gitignore
+echo "build-sdk: pkg/ ready ($(wc -c < pkg/trtc_wasm_bg.wasm) bytes of wasm)"

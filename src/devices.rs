@@ -1,0 +1,322 @@
+//! Devices: getUserMedia with TRTC's retry plan, device lists, permissions, support detection.
+
+use serde::Serialize;
+use trtc_core::capture::{self, AudioRequest, VideoRequest};
+use trtc_core::error::{device_error, insecure_context, DeviceKind, ErrorCode, RtcErrorInfo};
+use trtc_core::support::SupportDetail;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MediaDeviceInfo, MediaDevices, MediaStream, MediaStreamTrack};
+
+use crate::error::{Failure, Result};
+use crate::value::{get, object};
+
+pub fn window() -> web_sys::Window {
+    web_sys::window().expect("the SDK runs in a window")
+}
+
+pub fn is_secure_context() -> bool {
+    window().is_secure_context()
+}
+
+/// `navigator.mediaDevices`, missing on insecure pages.
+pub fn media_devices() -> Option<MediaDevices> {
+    let nav = window().navigator();
+    let md = get(&nav, "mediaDevices");
+    if md.is_undefined() || md.is_null() {
+        None
+    } else {
+        Some(md.unchecked_into())
+    }
+}
+
+fn dom_name(err: &JsValue) -> String {
+    get(err, "name").as_string().unwrap_or_default()
+}
+
+fn dom_message(err: &JsValue) -> String {
+    get(err, "message").as_string().unwrap_or_default()
+}
+
+/// One getUserMedia call.
+async fn get_user_media(md: &MediaDevices, constraints: &JsValue) -> std::result::Result<MediaStream, JsValue> {
+    let ctor: web_sys::MediaStreamConstraints = constraints.clone().unchecked_into();
+    let p = md.get_user_media_with_constraints(&ctor)?;
+    Ok(JsFuture::from(p).await?.unchecked_into())
+}
+
+fn to_js<T: Serialize>(t: &T) -> JsValue {
+    t.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::TRUE)
+}
+
+/// Stops every track of `stream` but `keep`.
+fn first_track(stream: &MediaStream, video: bool) -> Option<MediaStreamTrack> {
+    let tracks = if video { stream.get_video_tracks() } else { stream.get_audio_tracks() };
+    let first: Option<MediaStreamTrack> = tracks.get(0).dyn_into().ok();
+    for t in stream.get_tracks().iter() {
+        let t: MediaStreamTrack = t.unchecked_into();
+        if Some(&t) != first.as_ref() {
+            t.stop();
+        }
+    }
+    first
+}
+
+/// Runs a capture plan: tries each constraint set in order, retrying retryable failures
+/// `RETRY_DELAY_MS` apart, and maps the last failure to a DEVICE_ERROR.
+async fn run_plan(
+    function_name: &str,
+    kind: DeviceKind,
+    plan: Vec<JsValue>,
+    named_device: bool,
+) -> Result<MediaStreamTrack> {
+    if !is_secure_context() {
+        return Err(insecure_context(function_name).into());
+    }
+    let Some(md) = media_devices() else {
+        return Err(insecure_context(function_name).into());
+    };
+    let video = kind == DeviceKind::Camera;
+    let mut last_err = JsValue::UNDEFINED;
+    for (i, c) in plan.iter().enumerate() {
+        let constraints = if video {
+            object(&[("video", c.clone()), ("audio", JsValue::FALSE)])
+        } else {
+            object(&[("audio", c.clone()), ("video", JsValue::FALSE)])
+        };
+        match get_user_media(&md, &constraints).await {
+            Ok(stream) => {
+                if let Some(t) = first_track(&stream, video) {
+                    if i > 0 {
+                        crate::log::warn(&format!(
+                            "{function_name}: the {} opened with looser constraints (attempt {})",
+                            kind.noun(),
+                            i + 1
+                        ));
+                    }
+                    return Ok(t);
+                }
+                last_err = JsValue::from_str("the stream has no track");
+                break;
+            }
+            Err(e) => {
+                let name = dom_name(&e);
+                last_err = e;
+                if !capture::is_retryable(&name) || i + 1 == plan.len() {
+                    break;
+                }
+                crate::log::warn(&format!(
+                    "{function_name}: {name} opening the {}, retrying with looser constraints",
+                    kind.noun()
+                ));
+                gloo_timers::future::TimeoutFuture::new(capture::RETRY_DELAY_MS).await;
+            }
+        }
+    }
+    let name = dom_name(&last_err);
+    let info = device_error(function_name, kind, &name, &dom_message(&last_err), named_device);
+    let mut f = Failure::with_origin(info, last_err.clone());
+    if name == "NotAllowedError" && dom_message(&last_err).to_lowercase().contains("system") {
+        f.settings_kind = Some(kind.noun());
+    }
+    Err(f)
+}
+
+pub async fn capture_camera(function_name: &str, req: &VideoRequest) -> Result<MediaStreamTrack> {
+    let plan = capture::video_plan(req).iter().map(to_js).collect();
+    run_plan(function_name, DeviceKind::Camera, plan, req.device_id.is_some()).await
+}
+
+pub async fn capture_microphone(function_name: &str, req: &AudioRequest) -> Result<MediaStreamTrack> {
+    let plan = capture::audio_plan(req).iter().map(to_js).collect();
+    run_plan(function_name, DeviceKind::Microphone, plan, req.device_id.is_some()).await
+}
+
+/// `navigator.mediaDevices.enumerateDevices()`; empty when unavailable.
+pub async fn enumerate() -> Vec<MediaDeviceInfo> {
+    let Some(md) = media_devices() else { return Vec::new() };
+    let Ok(p) = md.enumerate_devices() else { return Vec::new() };
+    match JsFuture::from(p).await {
+        Ok(list) => js_sys::Array::from(&list).iter().map(|d| d.unchecked_into()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A plain-object copy of a device, as trtc-sdk-v5 returns it (empty labels become
+/// `<kind>_<index>`).
+pub fn device_object(d: &MediaDeviceInfo, index: usize) -> JsValue {
+    let kind = get(d, "kind").as_string().unwrap_or_default();
+    let mut label = d.label();
+    if label.is_empty() {
+        label = format!("{kind}_{index}");
+    }
+    let o = object(&[
+        ("kind", JsValue::from_str(&kind)),
+        ("deviceId", JsValue::from_str(&d.device_id())),
+        ("groupId", JsValue::from_str(&d.group_id())),
+        ("label", JsValue::from_str(&label)),
+    ]);
+    let caps = get(d, "getCapabilities");
+    if let Some(f) = caps.dyn_ref::<js_sys::Function>() {
+        let _ = js_sys::Reflect::set(&o, &"getCapabilities".into(), &f.bind0(d));
+    }
+    o
+}
+
+/// `TRTC.getCameraList` / `getMicrophoneList` / `getSpeakerList`.
+pub async fn list(kind: &str, request_permission: bool) -> Vec<JsValue> {
+    if !is_secure_context() || media_devices().is_none() {
+        return Vec::new();
+    }
+    let of_kind = |all: Vec<MediaDeviceInfo>| -> Vec<MediaDeviceInfo> {
+        all.into_iter()
+            .filter(|d| get(d, "kind").as_string().as_deref() == Some(kind))
+            .collect()
+    };
+    let mut devices = of_kind(enumerate().await);
+    let unlabeled = devices.is_empty() || devices.iter().any(|d| d.label().is_empty());
+    if request_permission && unlabeled && kind != "audiooutput" {
+        // Labels appear once the page has permission: open the device briefly.
+        let video = kind == "videoinput";
+        if let Some(md) = media_devices() {
+            let c = object(&[("video", JsValue::from_bool(video)), ("audio", JsValue::from_bool(!video))]);
+            if let Ok(stream) = get_user_media(&md, &c).await {
+                for t in stream.get_tracks().iter() {
+                    t.unchecked_into::<MediaStreamTrack>().stop();
+                }
+                devices = of_kind(enumerate().await);
+            }
+        }
+    }
+    devices.iter().enumerate().map(|(i, d)| device_object(d, i)).collect()
+}
+
+/// The device a live track was opened on, as a device object (for `DEVICE_CHANGED`).
+pub async fn device_of(track: &MediaStreamTrack, kind: &str) -> JsValue {
+    let settings = track.get_settings();
+    let id = get(&settings, "deviceId").as_string().unwrap_or_default();
+    let devices = enumerate().await;
+    let same_kind: Vec<_> = devices
+        .iter()
+        .filter(|d| get(d, "kind").as_string().as_deref() == Some(kind))
+        .collect();
+    if let Some((i, d)) = same_kind.iter().enumerate().find(|(_, d)| d.device_id() == id) {
+        return device_object(d, i);
+    }
+    object(&[
+        ("kind", JsValue::from_str(kind)),
+        ("deviceId", JsValue::from_str(&id)),
+        ("groupId", get(&settings, "groupId")),
+        ("label", JsValue::from_str(&track.label())),
+    ])
+}
+
+/// `TRTC.getPermissions({request, types})`.
+pub async fn permissions(request: bool, types: &[&str]) -> JsValue {
+    let mut camera = JsValue::NULL;
+    let mut microphone = JsValue::NULL;
+    for ty in types {
+        let mut state = query_permission(ty).await;
+        if request && state.as_deref() != Some("granted") && state.as_deref() != Some("denied") {
+            if let Some(md) = media_devices() {
+                let video = *ty == "camera";
+                let c = object(&[("video", JsValue::from_bool(video)), ("audio", JsValue::from_bool(!video))]);
+                match get_user_media(&md, &c).await {
+                    Ok(stream) => {
+                        for t in stream.get_tracks().iter() {
+                            t.unchecked_into::<MediaStreamTrack>().stop();
+                        }
+                    }
+                    Err(e) => {
+                        if dom_name(&e) == "NotAllowedError" {
+                            state = Some("denied".into());
+                        }
+                    }
+                }
+                if state.as_deref() != Some("denied") {
+                    state = query_permission(ty).await.or(state);
+                }
+            }
+        }
+        let v = state.map(|s| JsValue::from_str(&s)).unwrap_or(JsValue::NULL);
+        if *ty == "camera" {
+            camera = v;
+        } else {
+            microphone = v;
+        }
+    }
+    object(&[("camera", camera), ("microphone", microphone)])
+}
+
+async fn query_permission(name: &str) -> Option<String> {
+    let perms = get(&window().navigator(), "permissions");
+    let query = get(&perms, "query");
+    let query = query.dyn_ref::<js_sys::Function>()?;
+    let p = query.call1(&perms, &object(&[("name", JsValue::from_str(name))])).ok()?;
+    let status = JsFuture::from(js_sys::Promise::from(p)).await.ok()?;
+    get(&status, "state").as_string()
+}
+
+fn has_global(name: &str) -> bool {
+    js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(false)
+}
+
+fn codec_mimes(class: &str) -> Vec<String> {
+    let cls = get(&js_sys::global(), class);
+    let f = get(&cls, "getCapabilities");
+    let Some(f) = f.dyn_ref::<js_sys::Function>() else { return Vec::new() };
+    let Ok(caps) = f.call1(&cls, &JsValue::from_str("video")) else { return Vec::new() };
+    let codecs = get(&caps, "codecs");
+    if !js_sys::Array::is_array(&codecs) {
+        return Vec::new();
+    }
+    js_sys::Array::from(&codecs)
+        .iter()
+        .filter_map(|c| get(&c, "mimeType").as_string())
+        .map(|m| m.to_ascii_lowercase())
+        .collect()
+}
+
+/// Measures what `TRTC.isSupported()` reports.
+pub fn support_detail() -> SupportDetail {
+    let ua = window().navigator().user_agent().unwrap_or_default();
+    let webrtc = has_global("RTCPeerConnection");
+    let md = media_devices();
+    let has_md_fn = |name: &str| md.as_ref().map(|m| get(m, name).is_function()).unwrap_or(false);
+    let enc = codec_mimes("RTCRtpSender");
+    let dec = codec_mimes("RTCRtpReceiver");
+    let has = |list: &[String], mime: &str| list.iter().any(|m| m == mime);
+    let browser = trtc_core::support::is_browser_supported(&ua);
+    SupportDetail {
+        is_browser_supported: browser,
+        is_webrtc_supported: webrtc,
+        is_webcodecs_supported: has_global("VideoEncoder") && has_global("VideoDecoder"),
+        is_media_devices_supported: has_md_fn("getUserMedia") && has_md_fn("enumerateDevices"),
+        is_screen_share_supported: has_md_fn("getDisplayMedia"),
+        is_small_stream_supported: webrtc && browser && has_global("RTCRtpTransceiver"),
+        is_h264_encode_supported: has(&enc, "video/h264"),
+        is_vp8_encode_supported: has(&enc, "video/vp8"),
+        is_h265_encode_supported: has(&enc, "video/h265"),
+        is_h264_decode_supported: has(&dec, "video/h264"),
+        is_vp8_decode_supported: has(&dec, "video/vp8"),
+        is_h265_decode_supported: has(&dec, "video/h265"),
+    }
+}
+
+/// `{result, detail}` for `TRTC.isSupported()`.
+pub fn support_object() -> JsValue {
+    let d = support_detail();
+    let detail: Vec<(&str, JsValue)> = d.entries().iter().map(|(k, v)| (*k, JsValue::from_bool(*v))).collect();
+    object(&[("result", JsValue::from_bool(d.result())), ("detail", object(&detail))])
+}
+
+/// A DEVICE_ERROR for a speaker id that is not among the outputs.
+pub fn speaker_not_found(id: &str) -> Failure {
+    RtcErrorInfo::new(
+        ErrorCode::DeviceError,
+        Some(trtc_core::error::extra::DEVICE_NOT_FOUND),
+        "setCurrentSpeaker",
+        &format!("setCurrentSpeaker() failed: no speaker with deviceId '{id}'. Pass a deviceId from TRTC.getSpeakerList()."),
+    )
+    .into()
+}

@@ -1,0 +1,57 @@
+// Small JS helpers the Rust glue needs and cannot express through web-sys.
+
+/** The error type of every rejection: `name` is the code's key, as in trtc-sdk-v5. */
+export class RtcError extends Error {
+  constructor(code, name, extraCode, functionName, message, originError, handler) {
+    super(message);
+    Object.defineProperty(this, 'message', { value: message, enumerable: true, writable: true, configurable: true });
+    this.name = name;
+    this.code = code;
+    this.extraCode = extraCode;
+    this.functionName = functionName;
+    this.data = undefined;
+    this.handler = handler;
+    this.originError = originError;
+  }
+  /** An RtcError passes through; anything else becomes UNKNOWN_ERROR. */
+  static convertFrom(err, functionName = '') {
+    if (err instanceof RtcError) return err;
+    const message = (err && err.message) ? String(err.message) : String(err);
+    return new RtcError(5999, 'UNKNOWN_ERROR', undefined, functionName, message, err, undefined);
+  }
+}
+
+export function makeRtcError(code, name, extraCode, functionName, message, originError, settingsKind) {
+  let handler;
+  if (settingsKind) {
+    const ua = (globalThis.navigator && navigator.userAgent) || '';
+    const mac = { camera: 'Privacy_Camera', microphone: 'Privacy_Microphone' }[settingsKind];
+    const win = { camera: 'privacy-webcam', microphone: 'privacy-microphone' }[settingsKind];
+    if (/Windows/.test(ua) && win) handler = () => { window.open('ms-settings:' + win); };
+    else if (/Mac OS X/.test(ua) && mac) handler = () => { window.open('x-apple.systempreferences:com.apple.preference.security?' + mac); };
+  }
+  return new RtcError(code, name, extraCode === null ? undefined : extraCode, functionName, message, originError, handler);
+}
+
+/** `Object.prototype.toString` tag of a value, e.g. `HTMLDivElement`. */
+export function toStringTag(v) {
+  return Object.prototype.toString.call(v).slice(8, -1);
+}
+
+/** Installs static properties on the class and makes `on`/`off` return `this`. */
+export function installClass(ctor, statics, chained) {
+  for (const [k, v] of Object.entries(statics)) {
+    if (!Object.prototype.hasOwnProperty.call(ctor, k)) ctor[k] = v;
+  }
+  if (ctor.__trtcChained) return;
+  Object.defineProperty(ctor, '__trtcChained', { value: true });
+  for (const name of chained) {
+    const f = ctor.prototype[name];
+    ctor.prototype[name] = function (...args) { f.apply(this, args); return this; };
+  }
+}
+
+/** The class of an instance (to reach the exported class from Rust). */
+export function constructorOf(obj) {
+  return obj.constructor;
+}

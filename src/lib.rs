@@ -1,0 +1,49 @@
+//! trtc-wasm: the browser SDK, the API of trtc-sdk-v5 on wasm-bindgen and web-sys.
+//!
+//! This crate is the thin browser glue: it converts JS arguments into `trtc_core` values, calls
+//! the pure logic there, and carries its decisions out with web-sys (getUserMedia, media
+//! elements, Web Audio, timers). Invariants:
+//! - every rejection or throw reaching JS is an `RtcError` ([`error`]);
+//! - every JS callback the SDK registers has a Rust owner that removes it when dropped
+//!   ([`listener`]); nothing long-lived is `forget`-ed;
+//! - no `RefCell` borrow is held across an `.await` or a call into app code.
+
+mod audio;
+mod devices;
+mod emitter;
+pub mod error;
+mod js;
+mod listener;
+mod local_audio;
+mod local_video;
+mod log;
+mod queue;
+mod statics;
+mod trtc;
+mod value;
+mod view;
+
+pub use trtc::Trtc;
+
+/// The exported `TRTC` class object, with its static members installed (used by tests).
+#[doc(hidden)]
+pub fn class_object() -> wasm_bindgen::JsValue {
+    install();
+    trtc::class_object()
+}
+
+use wasm_bindgen::prelude::*;
+
+/// Runs when the module is instantiated: installs the panic hook and the static members.
+#[wasm_bindgen(start)]
+pub fn start() {
+    install();
+}
+
+/// Installs `TRTC.EVENT`, `TRTC.TYPE`, `TRTC.ERROR_CODE`, `TRTC.VERSION` and friends on the
+/// exported class; idempotent. The package entry and the tests may call it again.
+#[wasm_bindgen(js_name = __trtcInstall)]
+pub fn install() {
+    console_error_panic_hook::set_once();
+    statics::install();
+}

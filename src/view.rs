@@ -1,0 +1,166 @@
+//! The SDK's own `<video>` element inside an app's view container: fill mode, mirror, playback
+//! state and first-frame events.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use trtc_core::config::FillMode;
+use trtc_core::tables::event;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{HtmlElement, HtmlVideoElement, MediaStream, MediaStreamTrack};
+
+use crate::listener::Listener;
+use crate::value::object;
+
+/// Emits an event on the owning instance (holds only a weak reference to it).
+pub type EmitFn = Rc<dyn Fn(&str, &JsValue)>;
+
+/// Who the video belongs to, for event payloads.
+#[derive(Clone)]
+pub struct ViewEvents {
+    pub emit: EmitFn,
+    pub user_id: String,
+    pub stream_type: &'static str,
+}
+
+impl ViewEvents {
+    fn play_state(&self, state: &str, reason: &str) {
+        (self.emit)(
+            event::VIDEO_PLAY_STATE_CHANGED,
+            &object(&[
+                ("type", "video".into()),
+                ("userId", JsValue::from_str(&self.user_id)),
+                ("streamType", self.stream_type.into()),
+                ("state", state.into()),
+                ("reason", reason.into()),
+            ]),
+        );
+    }
+}
+
+pub struct VideoView {
+    video: HtmlVideoElement,
+    events: Option<ViewEvents>,
+    first_frame_sent: Rc<Cell<bool>>,
+    _listeners: Vec<Listener>,
+}
+
+impl VideoView {
+    /// Puts a new `<video>` playing `track` into `container`. `events` is given for the view
+    /// that reports playback (the first one).
+    pub fn new(
+        container: &HtmlElement,
+        track: &MediaStreamTrack,
+        fill: FillMode,
+        mirror: bool,
+        events: Option<ViewEvents>,
+    ) -> Result<VideoView, JsValue> {
+        let doc = crate::devices::window().document().expect("document");
+        let video: HtmlVideoElement = doc.create_element("video")?.unchecked_into();
+        video.set_autoplay(true);
+        video.set_muted(true);
+        video.set_attribute("playsinline", "")?;
+        video.set_attribute("muted", "")?;
+        video.set_attribute("data-trtc-video", "")?;
+        let style = video.style();
+        style.set_property("width", "100%")?;
+        style.set_property("height", "100%")?;
+        style.set_property("display", "block")?;
+        style.set_property("background-color", "#000")?;
+        let first_frame_sent = Rc::new(Cell::new(false));
+        let mut listeners = Vec::new();
+        if let Some(ev) = &events {
+            let e = ev.clone();
+            listeners.push(Listener::new(&video, "playing", move |_| e.play_state("PLAYING", "playing")));
+            let e = ev.clone();
+            listeners.push(Listener::new(&video, "pause", move |_| e.play_state("PAUSED", "pause")));
+            let e = ev.clone();
+            let sent = first_frame_sent.clone();
+            let v = video.clone();
+            let last_size = Rc::new(Cell::new((0u32, 0u32)));
+            let size = last_size.clone();
+            listeners.push(Listener::new(&video, "loadeddata", move |_| {
+                let (w, h) = (v.video_width(), v.video_height());
+                if w > 0 && !sent.replace(true) {
+                    size.set((w, h));
+                    (e.emit)(
+                        event::FIRST_VIDEO_FRAME,
+                        &object(&[
+                            ("userId", JsValue::from_str(&e.user_id)),
+                            ("streamType", e.stream_type.into()),
+                            ("width", w.into()),
+                            ("height", h.into()),
+                        ]),
+                    );
+                }
+            }));
+            let e = ev.clone();
+            let sent = first_frame_sent.clone();
+            let v = video.clone();
+            listeners.push(Listener::new(&video, "resize", move |_| {
+                let (w, h) = (v.video_width(), v.video_height());
+                if sent.get() && w > 0 && last_size.replace((w, h)) != (w, h) {
+                    (e.emit)(
+                        event::VIDEO_SIZE_CHANGED,
+                        &object(&[
+                            ("userId", JsValue::from_str(&e.user_id)),
+                            ("streamType", e.stream_type.into()),
+                            ("newWidth", w.into()),
+                            ("newHeight", h.into()),
+                        ]),
+                    );
+                }
+            }));
+        }
+        let view = VideoView { video, events, first_frame_sent, _listeners: listeners };
+        view.set_fill(fill);
+        view.set_mirror(mirror);
+        view.set_track(track)?;
+        container.append_child(&view.video)?;
+        view.play();
+        Ok(view)
+    }
+
+    fn play(&self) {
+        if let Ok(p) = self.video.play() {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = wasm_bindgen_futures::JsFuture::from(p).await {
+                    let name = crate::value::get(&e, "name").as_string().unwrap_or_default();
+                    if name != "AbortError" {
+                        crate::log::warn(&format!("video play() failed: {name}"));
+                    }
+                }
+            });
+        }
+    }
+
+    /// Shows another track (after a camera switch); a first-frame event follows.
+    pub fn set_track(&self, track: &MediaStreamTrack) -> Result<(), JsValue> {
+        let stream = MediaStream::new_with_tracks(&js_sys::Array::of1(track))?;
+        self.first_frame_sent.set(false);
+        self.video.set_src_object(Some(&stream));
+        self.play();
+        Ok(())
+    }
+
+    pub fn set_fill(&self, fill: FillMode) {
+        let _ = self.video.style().set_property("object-fit", fill.css());
+    }
+
+    pub fn set_mirror(&self, mirror: bool) {
+        let _ = self
+            .video
+            .style()
+            .set_property("transform", if mirror { "scaleX(-1)" } else { "none" });
+    }
+}
+
+impl Drop for VideoView {
+    fn drop(&mut self) {
+        self._listeners.clear();
+        if let Some(e) = &self.events {
+            e.play_state("STOPPED", "ended");
+        }
+        self.video.set_src_object(None);
+        self.video.remove();
+    }
+}
