@@ -26,6 +26,11 @@ pub fn context() -> Result<AudioContext, JsValue> {
     Ok(ctx)
 }
 
+/// The sample rate of the SDK's context, if it exists (no context is created for this).
+pub fn sample_rate() -> Option<f64> {
+    CONTEXT.with(|c| c.borrow().as_ref().map(|ctx| ctx.sample_rate() as f64))
+}
+
 /// Asks a suspended context to run (it may need a user gesture; then it resumes on the next one).
 pub fn resume(ctx: &AudioContext) {
     if ctx.state() == AudioContextState::Suspended {

@@ -6,7 +6,8 @@
 //! - every rejection or throw reaching JS is an `RtcError` ([`error`]);
 //! - every JS callback the SDK registers has a Rust owner that removes it when dropped
 //!   ([`listener`]); nothing long-lived is `forget`-ed;
-//! - no `RefCell` borrow is held across an `.await` or a call into app code.
+//! - no `RefCell` borrow is held across an `.await` or a call into app code;
+//! - `MediaStreamTrack::clone()` is the JS `clone()` (a new track): use `Clone::clone(&t)`.
 
 mod audio;
 mod devices;

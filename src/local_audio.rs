@@ -106,7 +106,7 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
         auto_gain_control: cfg.auto_gain_control.unwrap_or(true),
     };
     let captured = match &custom {
-        Some(t) => Ok(t.clone()),
+        Some(t) => Ok(Clone::clone(t)),
         None => devices::capture_microphone(F, &request).await,
     };
     let track = match captured {
@@ -143,7 +143,7 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     graph.set_capture_volume(capture_volume);
     let ear_on = graph.set_ear_volume(ear_volume);
     let la = LocalAudio {
-        track: Some(track.clone()),
+        track: Some(Clone::clone(&track)),
         custom: custom.is_some(),
         request,
         capture_volume,
@@ -242,7 +242,7 @@ async fn update_run(
         if let (Some(old), false) = (&la.track, la.custom) {
             old.stop();
         }
-        la.track = Some(t.clone());
+        la.track = Some(Clone::clone(t));
         la.custom = custom.is_some();
     }
     la.request = request;

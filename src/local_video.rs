@@ -150,7 +150,7 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     };
     let profile = profile_of(&cfg.profile, profile::default_video_profile());
     let captured = match &custom {
-        Some(t) => Ok(t.clone()),
+        Some(t) => Ok(Clone::clone(t)),
         None => {
             let req = VideoRequest { device_id: cfg.camera_id.clone(), facing: cfg.facing, profile };
             devices::capture_camera(F, &req).await
@@ -189,7 +189,7 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
         }
     };
     *inner.video.borrow_mut() = Some(LocalVideo {
-        track: track.clone(),
+        track: Clone::clone(&track),
         custom: custom.is_some(),
         camera_id: cfg.camera_id.clone(),
         facing: cfg.facing,
@@ -265,7 +265,7 @@ async fn update_run(
         let Some(lv) = video.as_ref() else {
             return Err(RtcErrorInfo::abort(F, trtc_core::queue::NOT_STARTED).into());
         };
-        (lv.track.clone(), lv.camera_id.clone(), lv.facing, lv.profile)
+        (Clone::clone(&lv.track), lv.camera_id.clone(), lv.facing, lv.profile)
     };
     let profile = profile_of(&cfg.profile, old_profile);
     let mut new_track = None;
@@ -293,7 +293,7 @@ async fn update_run(
             let (track, fill, mirror) = {
                 let video = inner.video.borrow();
                 let lv = video.as_ref().expect("started");
-                (new_track.clone().unwrap_or_else(|| lv.track.clone()), cfg.fill_mode.unwrap_or(lv.fill), cfg.mirror.unwrap_or(lv.mirror))
+                (new_track.clone().unwrap_or_else(|| Clone::clone(&lv.track)), cfg.fill_mode.unwrap_or(lv.fill), cfg.mirror.unwrap_or(lv.mirror))
             };
             Some(make_views(inner, list, &track, fill, mirror)?)
         }
@@ -310,7 +310,7 @@ async fn update_run(
                 let _ = view.set_track(t);
             }
             stop_old = !lv.custom;
-            lv.track = t.clone();
+            lv.track = Clone::clone(t);
             lv.custom = cfg.custom_track;
             if cfg.camera_id.is_some() {
                 lv.camera_id = cfg.camera_id.clone();

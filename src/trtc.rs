@@ -94,7 +94,7 @@ impl Inner {
             .as_ref()
             .map(|v| v.interval_ms)
             .unwrap_or(volume::DEFAULT_INTERVAL_MS as u32);
-        let rate = crate::audio::context().map(|c| c.sample_rate() as f64).unwrap_or(48000.0);
+        let rate = crate::audio::sample_rate().unwrap_or(48000.0);
         volume::analysis_window(rate, interval)
     }
 
@@ -394,7 +394,7 @@ impl Trtc {
             .video
             .borrow()
             .as_ref()
-            .map(|v| JsValue::from(v.track.clone()))
+            .map(|v| JsValue::from(Clone::clone(&v.track)))
             .unwrap_or(JsValue::NULL)
     }
 }

@@ -75,8 +75,12 @@ export async function framesAdvance(video, ms = 5000) {
   return true;
 }
 
-/** Max `volume` of the local user over `ms` of AUDIO_VOLUME events. */
-export async function maxLocalVolume(trtc, TRTC, ms) {
+/**
+ * Max `volume` of the local user over `ms` of AUDIO_VOLUME events, after `settle` ms (the
+ * analysis window still holds sound from before a change for a moment).
+ */
+export async function maxLocalVolume(trtc, TRTC, ms, settle = 400) {
+  await new Promise((r) => setTimeout(r, settle));
   let max = -1, n = 0;
   const h = ({ result }) => { n++; for (const r of result) if (r.userId === '') max = Math.max(max, r.volume); };
   trtc.on(TRTC.EVENT.AUDIO_VOLUME, h);

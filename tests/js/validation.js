@@ -1,0 +1,60 @@
+import { assert, eq, rejects, makeView, framesAdvance } from './helpers.js';
+
+export async function parameterErrors(TRTC) {
+  const trtc = TRTC.create();
+  const rows = [
+    ['startLocalVideo', () => trtc.startLocalVideo({ view: 'no-such-element' }), 5009],
+    ['startLocalVideo', () => trtc.startLocalVideo({ view: 42 }), 5002],
+    ['startLocalVideo', () => trtc.startLocalVideo('camera'), 5002],
+    ['startLocalVideo', () => trtc.startLocalVideo({ option: { fillMode: 'stretch' } }), 5005],
+    ['startLocalVideo', () => trtc.startLocalVideo({ option: { mirror: 'left' } }), 5005],
+    ['startLocalVideo', () => trtc.startLocalVideo({ option: { cameraId: 7 } }), 5002],
+    ['startLocalVideo', () => trtc.startLocalVideo({ option: { videoTrack: 'track' } }), 5002],
+    ['startLocalVideo', () => trtc.startLocalVideo({ option: { profile: { width: 320 } } }), 5001],
+    ['startLocalVideo', () => trtc.startLocalVideo({ publish: 'yes' }), 5002],
+    ['updateLocalVideo', () => trtc.updateLocalVideo(), 5001],
+    ['startLocalAudio', () => trtc.startLocalAudio({ option: { captureVolume: -1 } }), 5006],
+    ['startLocalAudio', () => trtc.startLocalAudio({ option: { earMonitorVolume: 101 } }), 5008],
+    ['startLocalAudio', () => trtc.startLocalAudio({ option: { profile: 'ultra' } }), 5005],
+    ['startLocalAudio', () => trtc.startLocalAudio({ mute: 'speaker' }), 5005],
+    ['startLocalAudio', () => trtc.startLocalAudio({ option: { microphoneId: false } }), 5002],
+    ['updateLocalAudio', () => trtc.updateLocalAudio(), 5001],
+  ];
+  for (const [fn, call, extra] of rows) {
+    const p = call();
+    assert(p instanceof Promise, `${fn} returns a promise even for bad input (no sync throw)`);
+    await rejects(p, 5000, extra, fn);
+  }
+  const e = await rejects(trtc.startLocalVideo({ option: { fillMode: 'stretch' } }), 5000, 5005, 'startLocalVideo');
+  eq(e.message, "'fillMode' must be one of contain|cover|fill when calling startLocalVideo(), received: stretch.", 'TRTC message format');
+  eq(String(e).startsWith('INVALID_PARAMETER: '), true, 'name is the code key');
+  const own = Object.keys(e);
+  for (const k of ['message', 'name', 'code', 'extraCode', 'functionName', 'data', 'handler', 'originError']) {
+    assert(own.includes(k), `own enumerable field ${k}`);
+  }
+  eq(trtc.getVideoTrack(), null, 'nothing was captured by a rejected call');
+  trtc.destroy();
+}
+
+export async function badInputLeavesStateIntact(TRTC) {
+  const trtc = TRTC.create();
+  const view = makeView();
+  await trtc.startLocalVideo({ view, option: { fillMode: 'contain' } });
+  const track = trtc.getVideoTrack();
+  await rejects(trtc.updateLocalVideo({ view: 'missing-view', option: { fillMode: 'fill' } }), 5000, 5009, 'updateLocalVideo');
+  await rejects(trtc.updateLocalVideo({ option: { fillMode: 'bogus' } }), 5000, 5005, 'updateLocalVideo');
+  const v = view.querySelector('video');
+  assert(v, 'the preview is still there');
+  eq(v.style.objectFit, 'contain', 'fill mode unchanged');
+  eq(trtc.getVideoTrack(), track, 'same track');
+  await framesAdvance(v);
+  trtc.destroy();
+}
+
+export async function eventApiArguments(TRTC) {
+  const trtc = TRTC.create();
+  let err;
+  try { trtc.on(TRTC.EVENT.ERROR, 'not a function'); } catch (e) { err = e; }
+  eq([err && err.code, err && err.extraCode], [5000, 5002], 'on() with a non-function throws');
+  trtc.destroy();
+}
