@@ -3,7 +3,10 @@
 
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsValue;
-use web_sys::{AnalyserNode, AudioContext, AudioContextState, GainNode, MediaStream, MediaStreamAudioSourceNode, MediaStreamTrack};
+use web_sys::{
+    AnalyserNode, AudioContext, AudioContextState, GainNode, MediaStream,
+    MediaStreamAudioSourceNode, MediaStreamTrack,
+};
 
 thread_local! {
     static CONTEXT: RefCell<Option<AudioContext>> = const { RefCell::new(None) };
@@ -112,7 +115,9 @@ impl MicGraph {
         let want = volume > 0.0;
         if want != self.ear_on.get() {
             if want {
-                let _ = self.ear_gain.connect_with_audio_node(&self.ctx.destination());
+                let _ = self
+                    .ear_gain
+                    .connect_with_audio_node(&self.ctx.destination());
             } else {
                 let _ = self.ear_gain.disconnect();
             }

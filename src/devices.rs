@@ -39,19 +39,27 @@ fn dom_message(err: &JsValue) -> String {
 }
 
 /// One getUserMedia call.
-async fn get_user_media(md: &MediaDevices, constraints: &JsValue) -> std::result::Result<MediaStream, JsValue> {
+async fn get_user_media(
+    md: &MediaDevices,
+    constraints: &JsValue,
+) -> std::result::Result<MediaStream, JsValue> {
     let ctor: web_sys::MediaStreamConstraints = constraints.clone().unchecked_into();
     let p = md.get_user_media_with_constraints(&ctor)?;
     Ok(JsFuture::from(p).await?.unchecked_into())
 }
 
 fn to_js<T: Serialize>(t: &T) -> JsValue {
-    t.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::TRUE)
+    t.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::TRUE)
 }
 
 /// Stops every track of `stream` but `keep`.
 fn first_track(stream: &MediaStream, video: bool) -> Option<MediaStreamTrack> {
-    let tracks = if video { stream.get_video_tracks() } else { stream.get_audio_tracks() };
+    let tracks = if video {
+        stream.get_video_tracks()
+    } else {
+        stream.get_audio_tracks()
+    };
     let first: Option<MediaStreamTrack> = tracks.get(0).dyn_into().ok();
     for t in stream.get_tracks().iter() {
         let t: MediaStreamTrack = t.unchecked_into();
@@ -114,7 +122,13 @@ async fn run_plan(
         }
     }
     let name = dom_name(&last_err);
-    let info = device_error(function_name, kind, &name, &dom_message(&last_err), named_device);
+    let info = device_error(
+        function_name,
+        kind,
+        &name,
+        &dom_message(&last_err),
+        named_device,
+    );
     let mut f = Failure::with_origin(info, last_err.clone());
     if name == "NotAllowedError" && dom_message(&last_err).to_lowercase().contains("system") {
         f.settings_kind = Some(kind.noun());
@@ -124,20 +138,42 @@ async fn run_plan(
 
 pub async fn capture_camera(function_name: &str, req: &VideoRequest) -> Result<MediaStreamTrack> {
     let plan = capture::video_plan(req).iter().map(to_js).collect();
-    run_plan(function_name, DeviceKind::Camera, plan, req.device_id.is_some()).await
+    run_plan(
+        function_name,
+        DeviceKind::Camera,
+        plan,
+        req.device_id.is_some(),
+    )
+    .await
 }
 
-pub async fn capture_microphone(function_name: &str, req: &AudioRequest) -> Result<MediaStreamTrack> {
+pub async fn capture_microphone(
+    function_name: &str,
+    req: &AudioRequest,
+) -> Result<MediaStreamTrack> {
     let plan = capture::audio_plan(req).iter().map(to_js).collect();
-    run_plan(function_name, DeviceKind::Microphone, plan, req.device_id.is_some()).await
+    run_plan(
+        function_name,
+        DeviceKind::Microphone,
+        plan,
+        req.device_id.is_some(),
+    )
+    .await
 }
 
 /// `navigator.mediaDevices.enumerateDevices()`; empty when unavailable.
 pub async fn enumerate() -> Vec<MediaDeviceInfo> {
-    let Some(md) = media_devices() else { return Vec::new() };
-    let Ok(p) = md.enumerate_devices() else { return Vec::new() };
+    let Some(md) = media_devices() else {
+        return Vec::new();
+    };
+    let Ok(p) = md.enumerate_devices() else {
+        return Vec::new();
+    };
     match JsFuture::from(p).await {
-        Ok(list) => js_sys::Array::from(&list).iter().map(|d| d.unchecked_into()).collect(),
+        Ok(list) => js_sys::Array::from(&list)
+            .iter()
+            .map(|d| d.unchecked_into())
+            .collect(),
         Err(_) => Vec::new(),
     }
 }
@@ -179,7 +215,10 @@ pub async fn list(kind: &str, request_permission: bool) -> Vec<JsValue> {
         // Labels appear once the page has permission: open the device briefly.
         let video = kind == "videoinput";
         if let Some(md) = media_devices() {
-            let c = object(&[("video", JsValue::from_bool(video)), ("audio", JsValue::from_bool(!video))]);
+            let c = object(&[
+                ("video", JsValue::from_bool(video)),
+                ("audio", JsValue::from_bool(!video)),
+            ]);
             if let Ok(stream) = get_user_media(&md, &c).await {
                 for t in stream.get_tracks().iter() {
                     t.unchecked_into::<MediaStreamTrack>().stop();
@@ -188,7 +227,11 @@ pub async fn list(kind: &str, request_permission: bool) -> Vec<JsValue> {
             }
         }
     }
-    devices.iter().enumerate().map(|(i, d)| device_object(d, i)).collect()
+    devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| device_object(d, i))
+        .collect()
 }
 
 /// The device a live track was opened on, as a device object (for `DEVICE_CHANGED`).
@@ -200,7 +243,11 @@ pub async fn device_of(track: &MediaStreamTrack, kind: &str) -> JsValue {
         .iter()
         .filter(|d| get(d, "kind").as_string().as_deref() == Some(kind))
         .collect();
-    if let Some((i, d)) = same_kind.iter().enumerate().find(|(_, d)| d.device_id() == id) {
+    if let Some((i, d)) = same_kind
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.device_id() == id)
+    {
         return device_object(d, i);
     }
     object(&[
@@ -220,7 +267,10 @@ pub async fn permissions(request: bool, types: &[&str]) -> JsValue {
         if request && state.as_deref() != Some("granted") && state.as_deref() != Some("denied") {
             if let Some(md) = media_devices() {
                 let video = *ty == "camera";
-                let c = object(&[("video", JsValue::from_bool(video)), ("audio", JsValue::from_bool(!video))]);
+                let c = object(&[
+                    ("video", JsValue::from_bool(video)),
+                    ("audio", JsValue::from_bool(!video)),
+                ]);
                 match get_user_media(&md, &c).await {
                     Ok(stream) => {
                         for t in stream.get_tracks().iter() {
@@ -238,7 +288,9 @@ pub async fn permissions(request: bool, types: &[&str]) -> JsValue {
                 }
             }
         }
-        let v = state.map(|s| JsValue::from_str(&s)).unwrap_or(JsValue::NULL);
+        let v = state
+            .map(|s| JsValue::from_str(&s))
+            .unwrap_or(JsValue::NULL);
         if *ty == "camera" {
             camera = v;
         } else {
@@ -252,7 +304,9 @@ async fn query_permission(name: &str) -> Option<String> {
     let perms = get(&window().navigator(), "permissions");
     let query = get(&perms, "query");
     let query = query.dyn_ref::<js_sys::Function>()?;
-    let p = query.call1(&perms, &object(&[("name", JsValue::from_str(name))])).ok()?;
+    let p = query
+        .call1(&perms, &object(&[("name", JsValue::from_str(name))]))
+        .ok()?;
     let status = JsFuture::from(js_sys::Promise::from(p)).await.ok()?;
     get(&status, "state").as_string()
 }
@@ -264,8 +318,12 @@ fn has_global(name: &str) -> bool {
 fn codec_mimes(class: &str) -> Vec<String> {
     let cls = get(&js_sys::global(), class);
     let f = get(&cls, "getCapabilities");
-    let Some(f) = f.dyn_ref::<js_sys::Function>() else { return Vec::new() };
-    let Ok(caps) = f.call1(&cls, &JsValue::from_str("video")) else { return Vec::new() };
+    let Some(f) = f.dyn_ref::<js_sys::Function>() else {
+        return Vec::new();
+    };
+    let Ok(caps) = f.call1(&cls, &JsValue::from_str("video")) else {
+        return Vec::new();
+    };
     let codecs = get(&caps, "codecs");
     if !js_sys::Array::is_array(&codecs) {
         return Vec::new();
@@ -282,7 +340,11 @@ pub fn support_detail() -> SupportDetail {
     let ua = window().navigator().user_agent().unwrap_or_default();
     let webrtc = has_global("RTCPeerConnection");
     let md = media_devices();
-    let has_md_fn = |name: &str| md.as_ref().map(|m| get(m, name).is_function()).unwrap_or(false);
+    let has_md_fn = |name: &str| {
+        md.as_ref()
+            .map(|m| get(m, name).is_function())
+            .unwrap_or(false)
+    };
     let enc = codec_mimes("RTCRtpSender");
     let dec = codec_mimes("RTCRtpReceiver");
     let has = |list: &[String], mime: &str| list.iter().any(|m| m == mime);
@@ -306,8 +368,15 @@ pub fn support_detail() -> SupportDetail {
 /// `{result, detail}` for `TRTC.isSupported()`.
 pub fn support_object() -> JsValue {
     let d = support_detail();
-    let detail: Vec<(&str, JsValue)> = d.entries().iter().map(|(k, v)| (*k, JsValue::from_bool(*v))).collect();
-    object(&[("result", JsValue::from_bool(d.result())), ("detail", object(&detail))])
+    let detail: Vec<(&str, JsValue)> = d
+        .entries()
+        .iter()
+        .map(|(k, v)| (*k, JsValue::from_bool(*v)))
+        .collect();
+    object(&[
+        ("result", JsValue::from_bool(d.result())),
+        ("detail", object(&detail)),
+    ])
 }
 
 /// A DEVICE_ERROR for a speaker id that is not among the outputs.

@@ -22,7 +22,11 @@ impl Emitter {
             e.event == event && e.handler == handler && js_sys::Object::is(&e.context, &context)
         });
         if !dup {
-            entries.push(Entry { event: event.to_string(), handler, context });
+            entries.push(Entry {
+                event: event.to_string(),
+                handler,
+                context,
+            });
         }
     }
 

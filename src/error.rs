@@ -14,13 +14,21 @@ pub struct Failure {
 
 impl From<RtcErrorInfo> for Failure {
     fn from(info: RtcErrorInfo) -> Self {
-        Failure { info, origin: JsValue::UNDEFINED, settings_kind: None }
+        Failure {
+            info,
+            origin: JsValue::UNDEFINED,
+            settings_kind: None,
+        }
     }
 }
 
 impl Failure {
     pub fn with_origin(info: RtcErrorInfo, origin: JsValue) -> Self {
-        Failure { info, origin, settings_kind: None }
+        Failure {
+            info,
+            origin,
+            settings_kind: None,
+        }
     }
 
     /// An unexpected JS exception inside `function_name`.

@@ -29,6 +29,14 @@ extern "C" {
 #[wasm_bindgen(js_name = __trtcRtcError)]
 pub fn rtc_error_class() -> JsValue {
     // The class is reached through an instance's constructor.
-    let e = make_rtc_error(5999, "UNKNOWN_ERROR", None, "", "", &JsValue::UNDEFINED, None);
+    let e = make_rtc_error(
+        5999,
+        "UNKNOWN_ERROR",
+        None,
+        "",
+        "",
+        &JsValue::UNDEFINED,
+        None,
+    );
     constructor_of(&e)
 }

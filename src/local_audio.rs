@@ -79,7 +79,11 @@ async fn emit_device_active(inner: &Rc<Inner>, track: &MediaStreamTrack) {
     let device = devices::device_of(track, "audioinput").await;
     inner.emit(
         event::DEVICE_CHANGED,
-        &object(&[("type", "microphone".into()), ("action", "active".into()), ("device", device)]),
+        &object(&[
+            ("type", "microphone".into()),
+            ("action", "active".into()),
+            ("device", device),
+        ]),
     );
 }
 
@@ -155,7 +159,11 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     };
     let mut la = la;
     if let Some(m) = cfg.mute {
-        la.mute = if m == AudioMute::Microphone { AudioMute::Mute } else { m };
+        la.mute = if m == AudioMute::Microphone {
+            AudioMute::Mute
+        } else {
+            m
+        };
     }
     la.apply_mute();
     *inner.audio.borrow_mut() = Some(la);
@@ -270,7 +278,11 @@ async fn update_run(
             ear_change = Some(now);
         }
     }
-    let device_track = if device_changed { la.track.clone() } else { None };
+    let device_track = if device_changed {
+        la.track.clone()
+    } else {
+        None
+    };
     Ok((device_track.filter(|_| custom.is_none()), ear_change))
 }
 

@@ -2,7 +2,9 @@
 
 use std::rc::Rc;
 use trtc_core::capture::{FacingMode, VideoRequest};
-use trtc_core::config::{missing_view, FillMode, LocalVideoConfig, Mirror, ProfileArg, VideoMute, ViewArg};
+use trtc_core::config::{
+    missing_view, FillMode, LocalVideoConfig, Mirror, ProfileArg, VideoMute, ViewArg,
+};
 use trtc_core::error::{device_error, extra, insecure_context, DeviceKind, RtcErrorInfo};
 use trtc_core::profile::{self, VideoProfile};
 use trtc_core::queue::{OpKind, KEEP_STOP};
@@ -46,7 +48,11 @@ impl LocalVideo {
 }
 
 /// The containers named by `view`: `None` = leave as is (`Unset`).
-fn resolve_views(arg: &ViewArg, raw: &JsValue, function_name: &str) -> Result<Option<Vec<HtmlElement>>> {
+fn resolve_views(
+    arg: &ViewArg,
+    raw: &JsValue,
+    function_name: &str,
+) -> Result<Option<Vec<HtmlElement>>> {
     match arg {
         ViewArg::Unset => Ok(None),
         ViewArg::Null => Ok(Some(Vec::new())),
@@ -97,7 +103,9 @@ fn profile_of(arg: &ProfileArg, current: VideoProfile) -> VideoProfile {
     match arg {
         ProfileArg::Known(p) => *p,
         ProfileArg::UnknownKey(k) => {
-            crate::log::warn(&format!("unknown camera profile '{k}' ignored; the current profile stays"));
+            crate::log::warn(&format!(
+                "unknown camera profile '{k}' ignored; the current profile stays"
+            ));
             current
         }
         ProfileArg::Unset => current,
@@ -129,7 +137,11 @@ async fn emit_device_active(inner: &Rc<Inner>, track: &MediaStreamTrack) {
     let device = devices::device_of(track, "videoinput").await;
     inner.emit(
         event::DEVICE_CHANGED,
-        &object(&[("type", "camera".into()), ("action", "active".into()), ("device", device)]),
+        &object(&[
+            ("type", "camera".into()),
+            ("action", "active".into()),
+            ("device", device),
+        ]),
     );
 }
 
@@ -152,7 +164,11 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     let captured = match &custom {
         Some(t) => Ok(Clone::clone(t)),
         None => {
-            let req = VideoRequest { device_id: cfg.camera_id.clone(), facing: cfg.facing, profile };
+            let req = VideoRequest {
+                device_id: cfg.camera_id.clone(),
+                facing: cfg.facing,
+                profile,
+            };
             devices::capture_camera(F, &req).await
         }
     };
@@ -208,7 +224,11 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
 }
 
 /// Applies a new profile to a live track.
-async fn apply_profile(track: &MediaStreamTrack, p: VideoProfile, function_name: &str) -> Result<()> {
+async fn apply_profile(
+    track: &MediaStreamTrack,
+    p: VideoProfile,
+    function_name: &str,
+) -> Result<()> {
     let c = object(&[
         ("width", object(&[("ideal", p.width.into())])),
         ("height", object(&[("ideal", p.height.into())])),
@@ -265,7 +285,12 @@ async fn update_run(
         let Some(lv) = video.as_ref() else {
             return Err(RtcErrorInfo::abort(F, trtc_core::queue::NOT_STARTED).into());
         };
-        (Clone::clone(&lv.track), lv.camera_id.clone(), lv.facing, lv.profile)
+        (
+            Clone::clone(&lv.track),
+            lv.camera_id.clone(),
+            lv.facing,
+            lv.profile,
+        )
     };
     let profile = profile_of(&cfg.profile, old_profile);
     let mut new_track = None;
@@ -273,7 +298,10 @@ async fn update_run(
         new_track = Some(t);
     } else if cfg.camera_id.is_some() || cfg.facing.is_some() {
         let req = VideoRequest {
-            device_id: cfg.camera_id.clone().or(if cfg.facing.is_some() { None } else { old_id }),
+            device_id: cfg
+                .camera_id
+                .clone()
+                .or(if cfg.facing.is_some() { None } else { old_id }),
             facing: cfg.facing.or(old_facing),
             profile,
         };
@@ -293,7 +321,11 @@ async fn update_run(
             let (track, fill, mirror) = {
                 let video = inner.video.borrow();
                 let lv = video.as_ref().expect("started");
-                (new_track.clone().unwrap_or_else(|| Clone::clone(&lv.track)), cfg.fill_mode.unwrap_or(lv.fill), cfg.mirror.unwrap_or(lv.mirror))
+                (
+                    new_track.clone().unwrap_or_else(|| Clone::clone(&lv.track)),
+                    cfg.fill_mode.unwrap_or(lv.fill),
+                    cfg.mirror.unwrap_or(lv.mirror),
+                )
             };
             Some(make_views(inner, list, &track, fill, mirror)?)
         }
@@ -332,7 +364,9 @@ async fn update_run(
         }
         if let Some(mirror) = cfg.mirror {
             lv.mirror = mirror;
-            lv.views.iter().for_each(|v| v.set_mirror(mirror.mirrors_view()));
+            lv.views
+                .iter()
+                .for_each(|v| v.set_mirror(mirror.mirrors_view()));
         }
         if let Some(p) = cfg.publish {
             lv.publish = p;
@@ -343,7 +377,11 @@ async fn update_run(
                 lv.muted = muted;
                 lv.track.set_enabled(!muted);
                 if !lv.views.is_empty() {
-                    report = Some(if muted { ("PAUSED", "mute") } else { ("PLAYING", "unmute") });
+                    report = Some(if muted {
+                        ("PAUSED", "mute")
+                    } else {
+                        ("PLAYING", "unmute")
+                    });
                 }
             }
         }

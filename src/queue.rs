@@ -39,11 +39,16 @@ impl AsyncQueue {
         let decision = match admission {
             Admission::Wait => {
                 let mut resolve_fn = None;
-                let promise = js_sys::Promise::new(&mut |resolve, _reject| resolve_fn = Some(resolve));
+                let promise =
+                    js_sys::Promise::new(&mut |resolve, _reject| resolve_fn = Some(resolve));
                 if let Some(f) = resolve_fn {
                     self.tickets.borrow_mut().insert(id, f);
                 }
-                JsFuture::from(promise).await.ok().and_then(|v| v.as_string()).unwrap_or_default()
+                JsFuture::from(promise)
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default()
             }
             other => encode(other),
         };
@@ -67,7 +72,10 @@ impl AsyncQueue {
     pub fn abort_all(&self, reason: &str) {
         let tickets: Vec<_> = self.tickets.borrow_mut().drain().collect();
         for (_, f) in tickets {
-            let _ = f.call1(&JsValue::UNDEFINED, &JsValue::from_str(&format!("abort:{reason}")));
+            let _ = f.call1(
+                &JsValue::UNDEFINED,
+                &JsValue::from_str(&format!("abort:{reason}")),
+            );
         }
     }
 

@@ -13,13 +13,18 @@ thread_local! {
 }
 
 fn table(rows: &[(&str, &str)]) -> JsValue {
-    let pairs: Vec<(&str, JsValue)> = rows.iter().map(|(k, v)| (*k, JsValue::from_str(v))).collect();
+    let pairs: Vec<(&str, JsValue)> = rows
+        .iter()
+        .map(|(k, v)| (*k, JsValue::from_str(v)))
+        .collect();
     object(&pairs)
 }
 
 fn error_codes() -> JsValue {
-    let pairs: Vec<(&str, JsValue)> =
-        ErrorCode::ALL.iter().map(|c| (c.key(), JsValue::from(c.value()))).collect();
+    let pairs: Vec<(&str, JsValue)> = ErrorCode::ALL
+        .iter()
+        .map(|c| (c.key(), JsValue::from(c.value())))
+        .collect();
     object(&pairs)
 }
 

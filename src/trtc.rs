@@ -102,8 +102,16 @@ impl Inner {
         if self.destroyed.get() {
             return;
         }
-        let in_background = self.volume.borrow().as_ref().map(|v| v.in_background).unwrap_or(false);
-        let hidden = devices::window().document().map(|d| d.hidden()).unwrap_or(false);
+        let in_background = self
+            .volume
+            .borrow()
+            .as_ref()
+            .map(|v| v.in_background)
+            .unwrap_or(false);
+        let hidden = devices::window()
+            .document()
+            .map(|d| d.hidden())
+            .unwrap_or(false);
         if !volume::should_emit(hidden, in_background) {
             return;
         }
@@ -141,7 +149,10 @@ impl Inner {
         drop(audio);
         self.video_queue.abort_all("client was destroyed");
         self.audio_queue.abort_all("client was destroyed");
-        LIVE.with(|l| l.borrow_mut().retain(|w| w.strong_count() > 0 && !std::ptr::eq(w.as_ptr(), self)));
+        LIVE.with(|l| {
+            l.borrow_mut()
+                .retain(|w| w.strong_count() > 0 && !std::ptr::eq(w.as_ptr(), self))
+        });
     }
 }
 
@@ -171,7 +182,10 @@ pub struct Trtc {
 
 /// The exported class object itself (reached through a throwaway instance).
 pub fn class_object() -> JsValue {
-    let probe: JsValue = Trtc { inner: Inner::new(JsValue::UNDEFINED) }.into();
+    let probe: JsValue = Trtc {
+        inner: Inner::new(JsValue::UNDEFINED),
+    }
+    .into();
     let ctor = crate::js::constructor_of(&probe);
     if let Ok(free) = js_sys::Reflect::get(&probe, &"free".into()) {
         if let Some(f) = free.dyn_ref::<js_sys::Function>() {
@@ -192,7 +206,10 @@ impl Trtc {
             l.retain(|w| w.strong_count() > 0);
             l.push(Rc::downgrade(&inner));
         });
-        crate::log::info(&format!("trtc-wasm {} created an instance", env!("CARGO_PKG_VERSION")));
+        crate::log::info(&format!(
+            "trtc-wasm {} created an instance",
+            env!("CARGO_PKG_VERSION")
+        ));
         Trtc { inner }
     }
 
@@ -236,7 +253,10 @@ impl Trtc {
             validate(&rules::SPEAKER_ID, &to_value(&speaker_id), F)?;
             let id = speaker_id.as_string().unwrap_or_default();
             let outputs = devices::list("audiooutput", false).await;
-            let Some(device) = outputs.into_iter().find(|d| get(d, "deviceId").as_string().as_deref() == Some(&id)) else {
+            let Some(device) = outputs
+                .into_iter()
+                .find(|d| get(d, "deviceId").as_string().as_deref() == Some(&id))
+            else {
                 return Err(devices::speaker_not_found(&id));
             };
             SPEAKER.with(|s| *s.borrow_mut() = Some(id.clone()));
@@ -245,11 +265,16 @@ impl Trtc {
                     let _ = f.call1(&ctx, &JsValue::from_str(&id));
                 }
             }
-            let live: Vec<Rc<Inner>> = LIVE.with(|l| l.borrow().iter().filter_map(|w| w.upgrade()).collect());
+            let live: Vec<Rc<Inner>> =
+                LIVE.with(|l| l.borrow().iter().filter_map(|w| w.upgrade()).collect());
             for inner in live {
                 inner.emit(
                     event::DEVICE_CHANGED,
-                    &object(&[("type", "speaker".into()), ("action", "active".into()), ("device", device.clone())]),
+                    &object(&[
+                        ("type", "speaker".into()),
+                        ("action", "active".into()),
+                        ("device", device.clone()),
+                    ]),
                 );
             }
             Ok(())
@@ -260,10 +285,17 @@ impl Trtc {
     #[wasm_bindgen(js_name = getPermissions)]
     pub fn get_permissions(option: JsValue) -> js_sys::Promise {
         promise(async move {
-            validate(&rules::GET_PERMISSIONS, &to_value(&option), "getPermissions")?;
+            validate(
+                &rules::GET_PERMISSIONS,
+                &to_value(&option),
+                "getPermissions",
+            )?;
             let request = get(&option, "request").as_bool().unwrap_or(true);
             let types = match to_value(&get(&option, "types")) {
-                Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
                 _ => vec!["camera".to_string(), "microphone".to_string()],
             };
             let types: Vec<&str> = types.iter().map(String::as_str).collect();
@@ -272,7 +304,12 @@ impl Trtc {
     }
 
     /// `on(event, handler, context?)`; returns `this`.
-    pub fn on(&self, event: JsValue, handler: JsValue, context: JsValue) -> std::result::Result<(), JsValue> {
+    pub fn on(
+        &self,
+        event: JsValue,
+        handler: JsValue,
+        context: JsValue,
+    ) -> std::result::Result<(), JsValue> {
         validate(&rules::EVENT_NAME, &to_value(&event), "on").map_err(|e| throw(e.into()))?;
         validate(&rules::HANDLER, &to_value(&handler), "on").map_err(|e| throw(e.into()))?;
         if self.inner.destroyed.get() {
@@ -280,14 +317,20 @@ impl Trtc {
             return Ok(());
         }
         let name = event.as_string().unwrap_or_default();
-        self.inner.emitter.on(&name, handler.unchecked_into(), context);
+        self.inner
+            .emitter
+            .on(&name, handler.unchecked_into(), context);
         Ok(())
     }
 
     /// `off(event | '*', handler?, context?)`; returns `this`.
     pub fn off(&self, event: JsValue, handler: JsValue, context: JsValue) {
-        let Some(name) = event.as_string() else { return };
-        self.inner.emitter.off(&name, handler.dyn_ref::<js_sys::Function>(), &context);
+        let Some(name) = event.as_string() else {
+            return;
+        };
+        self.inner
+            .emitter
+            .off(&name, handler.dyn_ref::<js_sys::Function>(), &context);
     }
 
     /// Stops capture, removes every element and listener; later calls fail with 5100.
@@ -335,8 +378,12 @@ impl Trtc {
     ) -> std::result::Result<(), JsValue> {
         const F: &str = "enableAudioVolumeEvaluation";
         validate(&rules::VOLUME_INTERVAL, &to_value(&interval), F).map_err(|e| throw(e.into()))?;
-        validate(&rules::VOLUME_IN_BACKGROUND, &to_value(&enable_in_background), F)
-            .map_err(|e| throw(e.into()))?;
+        validate(
+            &rules::VOLUME_IN_BACKGROUND,
+            &to_value(&enable_in_background),
+            F,
+        )
+        .map_err(|e| throw(e.into()))?;
         self.inner.check_alive(F).map_err(throw)?;
         let requested = interval.as_f64().unwrap_or(volume::DEFAULT_INTERVAL_MS);
         let in_background = enable_in_background.as_bool().unwrap_or(false);
@@ -350,7 +397,11 @@ impl Trtc {
                 inner.volume_tick();
             }
         });
-        let old = self.inner.volume.borrow_mut().replace(VolumeEval { interval_ms: ms, in_background, _timer: timer });
+        let old = self.inner.volume.borrow_mut().replace(VolumeEval {
+            interval_ms: ms,
+            in_background,
+            _timer: timer,
+        });
         drop(old);
         let window = self.inner.volume_window();
         if let Some(la) = self.inner.audio.borrow().as_ref() {
@@ -367,7 +418,9 @@ impl Trtc {
         } else {
             (
                 get(&config, "userId").as_string().unwrap_or_default(),
-                get(&config, "streamType").as_string().unwrap_or_else(|| "main".into()),
+                get(&config, "streamType")
+                    .as_string()
+                    .unwrap_or_else(|| "main".into()),
             )
         };
         if !user_id.is_empty() || stream_type != "main" {
@@ -386,7 +439,9 @@ impl Trtc {
     #[wasm_bindgen(js_name = getVideoTrack)]
     pub fn get_video_track(&self, config: JsValue) -> JsValue {
         let user_id = get(&config, "userId").as_string().unwrap_or_default();
-        let stream_type = get(&config, "streamType").as_string().unwrap_or_else(|| "main".into());
+        let stream_type = get(&config, "streamType")
+            .as_string()
+            .unwrap_or_else(|| "main".into());
         if !user_id.is_empty() || stream_type != "main" {
             return JsValue::NULL;
         }
@@ -399,9 +454,17 @@ impl Trtc {
     }
 }
 
-fn device_list(function_name: &'static str, kind: &'static str, request_permission: JsValue) -> js_sys::Promise {
+fn device_list(
+    function_name: &'static str,
+    kind: &'static str,
+    request_permission: JsValue,
+) -> js_sys::Promise {
     promise(async move {
-        validate(&rules::REQUEST_PERMISSION, &to_value(&request_permission), function_name)?;
+        validate(
+            &rules::REQUEST_PERMISSION,
+            &to_value(&request_permission),
+            function_name,
+        )?;
         let request = request_permission.as_bool().unwrap_or(true);
         let list = devices::list(kind, request).await;
         Ok(list.into_iter().collect::<js_sys::Array>().into())

@@ -51,7 +51,10 @@ fn convert(v: &JsValue, depth: u32) -> Value {
             .collect();
         return Value::Object(props);
     }
-    Value::Host { class: tag, element: v.is_instance_of::<web_sys::HtmlElement>() }
+    Value::Host {
+        class: tag,
+        element: v.is_instance_of::<web_sys::HtmlElement>(),
+    }
 }
 
 /// `obj[key]`, `undefined` when `obj` is not an object or a function.

@@ -70,9 +70,13 @@ impl VideoView {
         let mut listeners = Vec::new();
         if let Some(ev) = &events {
             let e = ev.clone();
-            listeners.push(Listener::new(&video, "playing", move |_| e.play_state("PLAYING", "playing")));
+            listeners.push(Listener::new(&video, "playing", move |_| {
+                e.play_state("PLAYING", "playing")
+            }));
             let e = ev.clone();
-            listeners.push(Listener::new(&video, "pause", move |_| e.play_state("PAUSED", "pause")));
+            listeners.push(Listener::new(&video, "pause", move |_| {
+                e.play_state("PAUSED", "pause")
+            }));
             let e = ev.clone();
             let sent = first_frame_sent.clone();
             let v = video.clone();
@@ -111,7 +115,12 @@ impl VideoView {
                 }
             }));
         }
-        let view = VideoView { video, events, first_frame_sent, _listeners: listeners };
+        let view = VideoView {
+            video,
+            events,
+            first_frame_sent,
+            _listeners: listeners,
+        };
         view.set_fill(fill);
         view.set_mirror(mirror);
         view.set_track(track)?;
@@ -124,7 +133,9 @@ impl VideoView {
         if let Ok(p) = self.video.play() {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Err(e) = wasm_bindgen_futures::JsFuture::from(p).await {
-                    let name = crate::value::get(&e, "name").as_string().unwrap_or_default();
+                    let name = crate::value::get(&e, "name")
+                        .as_string()
+                        .unwrap_or_default();
                     if name != "AbortError" {
                         crate::log::warn(&format!("video play() failed: {name}"));
                     }

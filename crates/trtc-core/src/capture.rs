@@ -16,7 +16,10 @@ pub const LOW_FRAME_RATE: u32 = 10;
 
 /// Whether a getUserMedia failure with this DOMException name is worth another attempt.
 pub fn is_retryable(dom_name: &str) -> bool {
-    matches!(dom_name, "NotReadableError" | "OverconstrainedError" | "AbortError")
+    matches!(
+        dom_name,
+        "NotReadableError" | "OverconstrainedError" | "AbortError"
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -78,7 +81,12 @@ impl Serialize for VideoConstraints {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             VideoConstraints::Any => s.serialize_bool(true),
-            VideoConstraints::Set { device_id, facing, size, frame_rate } => {
+            VideoConstraints::Set {
+                device_id,
+                facing,
+                size,
+                frame_rate,
+            } => {
                 let mut m = s.serialize_map(None)?;
                 if let Some(id) = device_id {
                     m.serialize_entry("deviceId", &Exact(id))?;
@@ -104,13 +112,20 @@ pub fn video_plan(req: &VideoRequest) -> Vec<VideoConstraints> {
     let p = req.profile;
     let set = |size, frame_rate| VideoConstraints::Set {
         device_id: req.device_id.clone(),
-        facing: if req.device_id.is_some() { None } else { req.facing },
+        facing: if req.device_id.is_some() {
+            None
+        } else {
+            req.facing
+        },
         size,
         frame_rate,
     };
     let mut plan = vec![
         set(Some((p.width, p.height)), Some(p.frame_rate)),
-        set(Some((p.width, p.height)), Some(LOW_FRAME_RATE.min(p.frame_rate))),
+        set(
+            Some((p.width, p.height)),
+            Some(LOW_FRAME_RATE.min(p.frame_rate)),
+        ),
         set(None, None),
     ];
     if req.device_id.is_none() {
@@ -154,7 +169,11 @@ impl Serialize for AudioConstraints {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             AudioConstraints::Any => s.serialize_bool(true),
-            AudioConstraints::Set { device_id, processing, format } => {
+            AudioConstraints::Set {
+                device_id,
+                processing,
+                format,
+            } => {
                 let mut m = s.serialize_map(None)?;
                 if let Some(id) = device_id {
                     m.serialize_entry("deviceId", &Exact(id))?;
@@ -176,14 +195,22 @@ impl Serialize for AudioConstraints {
 
 /// The attempts for a microphone capture, in order.
 pub fn audio_plan(req: &AudioRequest) -> Vec<AudioConstraints> {
-    let processing = Some((req.echo_cancellation, req.noise_suppression, req.auto_gain_control));
+    let processing = Some((
+        req.echo_cancellation,
+        req.noise_suppression,
+        req.auto_gain_control,
+    ));
     let format = Some((req.profile.sample_rate, req.profile.channel_count));
     let set = |processing, format| AudioConstraints::Set {
         device_id: req.device_id.clone(),
         processing,
         format,
     };
-    let mut plan = vec![set(processing, format), set(processing, None), set(None, None)];
+    let mut plan = vec![
+        set(processing, format),
+        set(processing, None),
+        set(None, None),
+    ];
     if req.device_id.is_none() {
         plan.push(AudioConstraints::Any);
     }
@@ -230,7 +257,11 @@ mod tests {
 
     #[test]
     fn unnamed_camera_ends_with_any_device() {
-        let req = VideoRequest { device_id: None, facing: None, profile: default_video_profile() };
+        let req = VideoRequest {
+            device_id: None,
+            facing: None,
+            profile: default_video_profile(),
+        };
         let plan = video_plan(&req);
         assert_eq!(plan.last(), Some(&VideoConstraints::Any));
         assert_eq!(json(&VideoConstraints::Any), "true");
@@ -240,14 +271,23 @@ mod tests {
             facing: Some(FacingMode::Environment),
             profile: default_video_profile(),
         };
-        assert_eq!(json(&video_plan(&req)[2]), r#"{"facingMode":"environment"}"#);
+        assert_eq!(
+            json(&video_plan(&req)[2]),
+            r#"{"facingMode":"environment"}"#
+        );
     }
 
     #[test]
     fn second_attempt_lowers_frame_rate() {
-        let req = VideoRequest { device_id: None, facing: None, profile: default_video_profile() };
+        let req = VideoRequest {
+            device_id: None,
+            facing: None,
+            profile: default_video_profile(),
+        };
         match &video_plan(&req)[1] {
-            VideoConstraints::Set { frame_rate, .. } => assert_eq!(*frame_rate, Some(LOW_FRAME_RATE)),
+            VideoConstraints::Set { frame_rate, .. } => {
+                assert_eq!(*frame_rate, Some(LOW_FRAME_RATE))
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -267,7 +267,12 @@ mod tests {
     use super::*;
 
     fn obj(props: &[(&str, Value)]) -> Value {
-        Value::Object(props.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::Object(
+            props
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -297,7 +302,10 @@ mod tests {
         assert_eq!(c.view, ViewArg::Id("local".into()));
         assert_eq!(c.mute, Some(VideoMute::Mute));
         assert_eq!(c.camera_id.as_deref(), Some("c1"));
-        assert_eq!(c.profile, ProfileArg::Known(profile::video_profile("720p").unwrap()));
+        assert_eq!(
+            c.profile,
+            ProfileArg::Known(profile::video_profile("720p").unwrap())
+        );
         assert_eq!(c.fill_mode, Some(FillMode::Contain));
         assert_eq!(c.mirror, Some(Mirror::None));
         assert!(c.changes_device());
@@ -306,16 +314,34 @@ mod tests {
     #[test]
     fn profiles() {
         let rows: Vec<(Value, Result<ProfileArg, i32>)> = vec![
-            (Value::String("nope".into()), Ok(ProfileArg::UnknownKey("nope".into()))),
             (
-                obj(&[("width", Value::Number(320.0)), ("height", Value::Number(240.0))]),
-                Ok(ProfileArg::Known(VideoProfile { width: 320, height: 240, frame_rate: 15, bitrate: 500 })),
+                Value::String("nope".into()),
+                Ok(ProfileArg::UnknownKey("nope".into())),
+            ),
+            (
+                obj(&[
+                    ("width", Value::Number(320.0)),
+                    ("height", Value::Number(240.0)),
+                ]),
+                Ok(ProfileArg::Known(VideoProfile {
+                    width: 320,
+                    height: 240,
+                    frame_rate: 15,
+                    bitrate: 500,
+                })),
             ),
             (obj(&[("width", Value::Number(320.0))]), Err(5001)),
-            (obj(&[("width", Value::String("a".into())), ("height", Value::Number(1.0))]), Err(5002)),
+            (
+                obj(&[
+                    ("width", Value::String("a".into())),
+                    ("height", Value::Number(1.0)),
+                ]),
+                Err(5002),
+            ),
         ];
         for (v, want) in rows {
-            let c = LocalVideoConfig::parse(&obj(&[("option", obj(&[("profile", v.clone())]))]), "f");
+            let c =
+                LocalVideoConfig::parse(&obj(&[("option", obj(&[("profile", v.clone())]))]), "f");
             match want {
                 Ok(p) => assert_eq!(c.unwrap().profile, p),
                 Err(code) => assert_eq!(c.unwrap_err().extra_code, Some(code), "{v:?}"),

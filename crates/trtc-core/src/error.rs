@@ -84,7 +84,12 @@ pub struct RtcErrorInfo {
 
 impl RtcErrorInfo {
     /// Builds an error; appends ` thrown from <fn>()` unless the message names the function.
-    pub fn new(code: ErrorCode, extra_code: Option<i32>, function_name: &str, message: &str) -> Self {
+    pub fn new(
+        code: ErrorCode,
+        extra_code: Option<i32>,
+        function_name: &str,
+        message: &str,
+    ) -> Self {
         let mut message = message.to_string();
         if !function_name.is_empty() && !message.contains(&format!("{function_name}()")) {
             message.push_str(&format!(" thrown from {function_name}()"));
@@ -98,7 +103,12 @@ impl RtcErrorInfo {
     }
 
     pub fn invalid_parameter(extra: i32, function_name: &str, message: &str) -> Self {
-        Self::new(ErrorCode::InvalidParameter, Some(extra), function_name, message)
+        Self::new(
+            ErrorCode::InvalidParameter,
+            Some(extra),
+            function_name,
+            message,
+        )
     }
 
     /// OPERATION_ABORT with TRTC's `"<fn> abort: <reason>"` message.
@@ -212,7 +222,12 @@ pub fn device_error(
         msg.push_str(&format!(" ({dom_name}: {dom_message})"));
     }
     msg.push('.');
-    RtcErrorInfo::new(ErrorCode::DeviceError, Some(extra_code), function_name, &msg)
+    RtcErrorInfo::new(
+        ErrorCode::DeviceError,
+        Some(extra_code),
+        function_name,
+        &msg,
+    )
 }
 
 /// ENV_NOT_SUPPORTED for capture on an insecure page (http that is not localhost).
@@ -250,16 +265,32 @@ mod tests {
             assert_eq!(e.code, ErrorCode::DeviceError);
             assert_eq!(e.extra_code, Some(code));
             assert_eq!(e.function_name, "startLocalVideo");
-            assert!(e.message.starts_with("startLocalVideo() failed: "), "{}", e.message);
+            assert!(
+                e.message.starts_with("startLocalVideo() failed: "),
+                "{}",
+                e.message
+            );
         }
     }
 
     #[test]
     fn device_messages_name_the_device() {
-        let e = device_error("startLocalAudio", DeviceKind::Microphone, "NotReadableError", "busy", false);
+        let e = device_error(
+            "startLocalAudio",
+            DeviceKind::Microphone,
+            "NotReadableError",
+            "busy",
+            false,
+        );
         assert!(e.message.contains("microphone"));
         assert!(e.message.contains("NotReadableError: busy"));
-        let e = device_error("updateLocalVideo", DeviceKind::Camera, "OverconstrainedError", "", true);
+        let e = device_error(
+            "updateLocalVideo",
+            DeviceKind::Camera,
+            "OverconstrainedError",
+            "",
+            true,
+        );
         assert!(e.message.contains("getCameraList"), "{}", e.message);
     }
 
@@ -267,7 +298,12 @@ mod tests {
     fn thrown_from_is_appended_only_when_missing() {
         let e = RtcErrorInfo::new(ErrorCode::UnknownError, None, "enterRoom", "boom");
         assert_eq!(e.message, "boom thrown from enterRoom()");
-        let e = RtcErrorInfo::new(ErrorCode::UnknownError, None, "enterRoom", "enterRoom() boom");
+        let e = RtcErrorInfo::new(
+            ErrorCode::UnknownError,
+            None,
+            "enterRoom",
+            "enterRoom() boom",
+        );
         assert_eq!(e.message, "enterRoom() boom");
         let e = RtcErrorInfo::new(ErrorCode::UnknownError, None, "", "boom");
         assert_eq!(e.message, "boom");
@@ -277,12 +313,17 @@ mod tests {
     fn abort_message_format() {
         let e = RtcErrorInfo::abort("startLocalVideo", "duplicate start");
         assert_eq!(e.code, ErrorCode::OperationAbort);
-        assert!(e.message.starts_with("startLocalVideo abort: duplicate start"));
+        assert!(e
+            .message
+            .starts_with("startLocalVideo abort: duplicate start"));
     }
 
     #[test]
     fn keys_and_values() {
-        let got: Vec<_> = ErrorCode::ALL.iter().map(|c| (c.key(), c.value())).collect();
+        let got: Vec<_> = ErrorCode::ALL
+            .iter()
+            .map(|c| (c.key(), c.value()))
+            .collect();
         assert_eq!(got[0], ("INVALID_PARAMETER", 5000));
         assert_eq!(got[7], ("UNKNOWN_ERROR", 5999));
     }

@@ -12,7 +12,12 @@ pub struct VideoProfile {
 }
 
 const fn vp(width: u32, height: u32, frame_rate: u32, bitrate: u32) -> VideoProfile {
-    VideoProfile { width, height, frame_rate, bitrate }
+    VideoProfile {
+        width,
+        height,
+        frame_rate,
+        bitrate,
+    }
 }
 
 /// Camera profiles, including the runtime's `_2` variants.
@@ -52,11 +57,17 @@ pub const DEFAULT_SMALL_PROFILE_KEY: &str = "120p_2";
 pub const DEFAULT_SCREEN_PROFILE_KEY: &str = "1080p";
 
 pub fn video_profile(key: &str) -> Option<VideoProfile> {
-    VIDEO_PROFILES.iter().find(|(k, _)| *k == key).map(|(_, p)| *p)
+    VIDEO_PROFILES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, p)| *p)
 }
 
 pub fn screen_profile(key: &str) -> Option<VideoProfile> {
-    SCREEN_PROFILES.iter().find(|(k, _)| *k == key).map(|(_, p)| *p)
+    SCREEN_PROFILES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, p)| *p)
 }
 
 pub fn default_video_profile() -> VideoProfile {
@@ -72,16 +83,47 @@ pub struct AudioProfile {
 }
 
 pub const AUDIO_PROFILES: &[(&str, AudioProfile)] = &[
-    ("standard", AudioProfile { sample_rate: 48000, channel_count: 1, bitrate: 40 }),
-    ("standard-stereo", AudioProfile { sample_rate: 48000, channel_count: 2, bitrate: 64 }),
-    ("high", AudioProfile { sample_rate: 48000, channel_count: 1, bitrate: 128 }),
-    ("high-stereo", AudioProfile { sample_rate: 48000, channel_count: 2, bitrate: 192 }),
+    (
+        "standard",
+        AudioProfile {
+            sample_rate: 48000,
+            channel_count: 1,
+            bitrate: 40,
+        },
+    ),
+    (
+        "standard-stereo",
+        AudioProfile {
+            sample_rate: 48000,
+            channel_count: 2,
+            bitrate: 64,
+        },
+    ),
+    (
+        "high",
+        AudioProfile {
+            sample_rate: 48000,
+            channel_count: 1,
+            bitrate: 128,
+        },
+    ),
+    (
+        "high-stereo",
+        AudioProfile {
+            sample_rate: 48000,
+            channel_count: 2,
+            bitrate: 192,
+        },
+    ),
 ];
 
 pub const DEFAULT_AUDIO_PROFILE_KEY: &str = "standard";
 
 pub fn audio_profile(key: &str) -> Option<AudioProfile> {
-    AUDIO_PROFILES.iter().find(|(k, _)| *k == key).map(|(_, p)| *p)
+    AUDIO_PROFILES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, p)| *p)
 }
 
 pub fn default_audio_profile() -> AudioProfile {
@@ -95,8 +137,14 @@ mod tests {
     #[test]
     fn defaults() {
         assert_eq!(default_video_profile(), vp(640, 480, 15, 500));
-        assert_eq!(video_profile(DEFAULT_SMALL_PROFILE_KEY), Some(vp(160, 120, 15, 100)));
-        assert_eq!(screen_profile(DEFAULT_SCREEN_PROFILE_KEY), Some(vp(1920, 1080, 5, 1600)));
+        assert_eq!(
+            video_profile(DEFAULT_SMALL_PROFILE_KEY),
+            Some(vp(160, 120, 15, 100))
+        );
+        assert_eq!(
+            screen_profile(DEFAULT_SCREEN_PROFILE_KEY),
+            Some(vp(1920, 1080, 5, 1600))
+        );
         assert_eq!(default_audio_profile().bitrate, 40);
         assert_eq!(audio_profile("high").unwrap().bitrate, 128);
         assert_eq!(video_profile("9000p"), None);

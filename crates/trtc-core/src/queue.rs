@@ -76,7 +76,11 @@ impl OpQueue {
     /// The state the resource will be in once everything queued has run.
     fn future_started(&self) -> bool {
         let mut s = self.started;
-        let ops = self.active.iter().filter(|_| !self.active_aborted).chain(self.waiting.iter());
+        let ops = self
+            .active
+            .iter()
+            .filter(|_| !self.active_aborted)
+            .chain(self.waiting.iter());
         for (_, kind) in ops {
             match kind {
                 OpKind::Start => s = true,

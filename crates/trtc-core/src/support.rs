@@ -107,9 +107,22 @@ mod tests {
             ..Default::default()
         };
         assert!(all.result());
-        assert!(!SupportDetail { is_vp8_decode_supported: false, ..all }.result());
-        assert!(SupportDetail { is_vp8_decode_supported: false, is_h264_decode_supported: true, ..all }.result());
-        assert!(!SupportDetail { is_webrtc_supported: false, ..all }.result());
+        assert!(!SupportDetail {
+            is_vp8_decode_supported: false,
+            ..all
+        }
+        .result());
+        assert!(SupportDetail {
+            is_vp8_decode_supported: false,
+            is_h264_decode_supported: true,
+            ..all
+        }
+        .result());
+        assert!(!SupportDetail {
+            is_webrtc_supported: false,
+            ..all
+        }
+        .result());
         assert_eq!(all.entries().len(), 12);
     }
 

@@ -32,7 +32,10 @@ pub const EVENTS: &[(&str, &str)] = &[
     ("FIRST_VIDEO_FRAME", "first-video-frame"),
     ("PERMISSION_STATE_CHANGE", "permission-state-change"),
     ("VIDEO_SIZE_CHANGED", "video-size-changed"),
-    ("REALTIME_TRANSCRIBER_MESSAGE", "realtime-transcriber-message"),
+    (
+        "REALTIME_TRANSCRIBER_MESSAGE",
+        "realtime-transcriber-message",
+    ),
     (
         "REALTIME_TRANSCRIBER_STATE_CHANGED",
         "realtime-transcriber-state-changed",

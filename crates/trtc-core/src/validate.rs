@@ -228,24 +228,63 @@ pub mod rules {
     ];
 
     const VIDEO_OPTION: &[Rule] = &[
-        Rule { key: "cameraId", types: &[Ty::String], ..Rule::DEFAULT },
-        Rule { key: "useFrontCamera", types: &[Ty::Boolean], ..Rule::DEFAULT },
-        Rule { key: "videoTrack", types: &[Ty::Track], ..Rule::DEFAULT },
-        Rule { key: "profile", types: &[Ty::String, Ty::Object], ..Rule::DEFAULT },
-        Rule { key: "fillMode", types: &[Ty::String], values: FILL_MODES, ..Rule::DEFAULT },
-        Rule { key: "mirror", types: &[Ty::Boolean, Ty::String], values: MIRRORS, ..Rule::DEFAULT },
+        Rule {
+            key: "cameraId",
+            types: &[Ty::String],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "useFrontCamera",
+            types: &[Ty::Boolean],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "videoTrack",
+            types: &[Ty::Track],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "profile",
+            types: &[Ty::String, Ty::Object],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "fillMode",
+            types: &[Ty::String],
+            values: FILL_MODES,
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "mirror",
+            types: &[Ty::Boolean, Ty::String],
+            values: MIRRORS,
+            ..Rule::DEFAULT
+        },
         Rule {
             key: "qosPreference",
             types: &[Ty::String],
             values: &[Lit::Str("smooth"), Lit::Str("clear")],
             ..Rule::DEFAULT
         },
-        Rule { key: "small", types: &[Ty::Boolean, Ty::String, Ty::Object], ..Rule::DEFAULT },
-        Rule { key: "avoidCropping", types: &[Ty::Boolean], ..Rule::DEFAULT },
+        Rule {
+            key: "small",
+            types: &[Ty::Boolean, Ty::String, Ty::Object],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "avoidCropping",
+            types: &[Ty::Boolean],
+            ..Rule::DEFAULT
+        },
         Rule {
             key: "rotation",
             types: &[Ty::Number],
-            values: &[Lit::Num(0.0), Lit::Num(90.0), Lit::Num(180.0), Lit::Num(270.0)],
+            values: &[
+                Lit::Num(0.0),
+                Lit::Num(90.0),
+                Lit::Num(180.0),
+                Lit::Num(270.0),
+            ],
             ..Rule::DEFAULT
         },
     ];
@@ -256,10 +295,27 @@ pub mod rules {
             types: &[Ty::String, Ty::Element, Ty::Array, Ty::Null],
             ..Rule::DEFAULT
         },
-        Rule { key: "publish", types: &[Ty::Boolean], ..Rule::DEFAULT },
-        Rule { key: "forcePublish", types: &[Ty::Boolean], ..Rule::DEFAULT },
-        Rule { key: "mute", types: &[Ty::Boolean, Ty::String], ..Rule::DEFAULT },
-        Rule { key: "option", types: &[Ty::Object], properties: VIDEO_OPTION, ..Rule::DEFAULT },
+        Rule {
+            key: "publish",
+            types: &[Ty::Boolean],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "forcePublish",
+            types: &[Ty::Boolean],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "mute",
+            types: &[Ty::Boolean, Ty::String],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "option",
+            types: &[Ty::Object],
+            properties: VIDEO_OPTION,
+            ..Rule::DEFAULT
+        },
     ];
 
     /// `startLocalVideo(config?)`.
@@ -270,11 +326,22 @@ pub mod rules {
         ..Rule::DEFAULT
     };
     /// `updateLocalVideo(config)`: the config is required.
-    pub const UPDATE_LOCAL_VIDEO: Rule = Rule { required: true, ..START_LOCAL_VIDEO };
+    pub const UPDATE_LOCAL_VIDEO: Rule = Rule {
+        required: true,
+        ..START_LOCAL_VIDEO
+    };
 
     const AUDIO_OPTION: &[Rule] = &[
-        Rule { key: "microphoneId", types: &[Ty::String], ..Rule::DEFAULT },
-        Rule { key: "audioTrack", types: &[Ty::Track], ..Rule::DEFAULT },
+        Rule {
+            key: "microphoneId",
+            types: &[Ty::String],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "audioTrack",
+            types: &[Ty::Track],
+            ..Rule::DEFAULT
+        },
         Rule {
             key: "profile",
             types: &[Ty::String],
@@ -286,7 +353,12 @@ pub mod rules {
             ],
             ..Rule::DEFAULT
         },
-        Rule { key: "captureVolume", types: &[Ty::Number], not_negative: true, ..Rule::DEFAULT },
+        Rule {
+            key: "captureVolume",
+            types: &[Ty::Number],
+            not_negative: true,
+            ..Rule::DEFAULT
+        },
         Rule {
             key: "earMonitorVolume",
             types: &[Ty::Number],
@@ -305,20 +377,41 @@ pub mod rules {
             ],
             ..Rule::DEFAULT
         },
-        Rule { key: "autoGainControl", types: &[Ty::Boolean], ..Rule::DEFAULT },
-        Rule { key: "noiseSuppression", types: &[Ty::Boolean], ..Rule::DEFAULT },
+        Rule {
+            key: "autoGainControl",
+            types: &[Ty::Boolean],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "noiseSuppression",
+            types: &[Ty::Boolean],
+            ..Rule::DEFAULT
+        },
     ];
 
     const AUDIO_CONFIG: &[Rule] = &[
-        Rule { key: "publish", types: &[Ty::Boolean], ..Rule::DEFAULT },
+        Rule {
+            key: "publish",
+            types: &[Ty::Boolean],
+            ..Rule::DEFAULT
+        },
         Rule {
             key: "mute",
             types: &[Ty::Boolean, Ty::String],
             values: &[Lit::Bool(true), Lit::Bool(false), Lit::Str("microphone")],
             ..Rule::DEFAULT
         },
-        Rule { key: "muteKeepVolumeDetection", types: &[Ty::Boolean], ..Rule::DEFAULT },
-        Rule { key: "option", types: &[Ty::Object], properties: AUDIO_OPTION, ..Rule::DEFAULT },
+        Rule {
+            key: "muteKeepVolumeDetection",
+            types: &[Ty::Boolean],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "option",
+            types: &[Ty::Object],
+            properties: AUDIO_OPTION,
+            ..Rule::DEFAULT
+        },
     ];
 
     /// `startLocalAudio(config?)`.
@@ -329,16 +422,29 @@ pub mod rules {
         ..Rule::DEFAULT
     };
     /// `updateLocalAudio(config)`: the config is required.
-    pub const UPDATE_LOCAL_AUDIO: Rule = Rule { required: true, ..START_LOCAL_AUDIO };
+    pub const UPDATE_LOCAL_AUDIO: Rule = Rule {
+        required: true,
+        ..START_LOCAL_AUDIO
+    };
 
     /// `enableAudioVolumeEvaluation(interval, enableInBackground)`.
-    pub const VOLUME_INTERVAL: Rule = Rule { key: "interval", types: &[Ty::Number], ..Rule::DEFAULT };
-    pub const VOLUME_IN_BACKGROUND: Rule =
-        Rule { key: "enableInBackground", types: &[Ty::Boolean], ..Rule::DEFAULT };
+    pub const VOLUME_INTERVAL: Rule = Rule {
+        key: "interval",
+        types: &[Ty::Number],
+        ..Rule::DEFAULT
+    };
+    pub const VOLUME_IN_BACKGROUND: Rule = Rule {
+        key: "enableInBackground",
+        types: &[Ty::Boolean],
+        ..Rule::DEFAULT
+    };
 
     /// `TRTC.getCameraList(requestPermission)` and friends.
-    pub const REQUEST_PERMISSION: Rule =
-        Rule { key: "requestPermission", types: &[Ty::Boolean], ..Rule::DEFAULT };
+    pub const REQUEST_PERMISSION: Rule = Rule {
+        key: "requestPermission",
+        types: &[Ty::Boolean],
+        ..Rule::DEFAULT
+    };
 
     /// `TRTC.setCurrentSpeaker(speakerId)`.
     pub const SPEAKER_ID: Rule = Rule {
@@ -361,8 +467,17 @@ pub mod rules {
         key: "option",
         types: &[Ty::Object],
         properties: &[
-            Rule { key: "request", types: &[Ty::Boolean], ..Rule::DEFAULT },
-            Rule { key: "types", types: &[Ty::Array], array_item: Some(&PERMISSION_TYPE), ..Rule::DEFAULT },
+            Rule {
+                key: "request",
+                types: &[Ty::Boolean],
+                ..Rule::DEFAULT
+            },
+            Rule {
+                key: "types",
+                types: &[Ty::Array],
+                array_item: Some(&PERMISSION_TYPE),
+                ..Rule::DEFAULT
+            },
         ],
         ..Rule::DEFAULT
     };
@@ -375,8 +490,12 @@ pub mod rules {
         allow_empty: false,
         ..Rule::DEFAULT
     };
-    pub const HANDLER: Rule =
-        Rule { key: "handler", required: true, types: &[Ty::Function], ..Rule::DEFAULT };
+    pub const HANDLER: Rule = Rule {
+        key: "handler",
+        required: true,
+        types: &[Ty::Function],
+        ..Rule::DEFAULT
+    };
 }
 
 #[cfg(test)]
@@ -385,7 +504,12 @@ mod tests {
     use super::*;
 
     fn obj(props: &[(&str, Value)]) -> Value {
-        Value::Object(props.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::Object(
+            props
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
     fn s(x: &str) -> Value {
         Value::String(x.into())
@@ -394,7 +518,10 @@ mod tests {
         Value::Number(x)
     }
     fn div() -> Value {
-        Value::Host { class: "HTMLDivElement".into(), element: true }
+        Value::Host {
+            class: "HTMLDivElement".into(),
+            element: true,
+        }
     }
 
     /// (rule, value, expected extraCode or None for ok)
@@ -408,47 +535,140 @@ mod tests {
             (&START_LOCAL_VIDEO, obj(&[("view", s("local"))]), None),
             (&START_LOCAL_VIDEO, obj(&[("view", div())]), None),
             (&START_LOCAL_VIDEO, obj(&[("view", Value::Null)]), None),
-            (&START_LOCAL_VIDEO, obj(&[("view", Value::Array(vec![div()]))]), None),
             (
                 &START_LOCAL_VIDEO,
-                obj(&[("view", Value::Host { class: "Text".into(), element: false })]),
-                Some(5002),
-            ),
-            (&START_LOCAL_VIDEO, obj(&[("option", obj(&[("fillMode", s("stretch"))]))]), Some(5005)),
-            (&START_LOCAL_VIDEO, obj(&[("option", obj(&[("fillMode", s("contain"))]))]), None),
-            (&START_LOCAL_VIDEO, obj(&[("option", obj(&[("mirror", s("both"))]))]), None),
-            (&START_LOCAL_VIDEO, obj(&[("option", obj(&[("mirror", s("left"))]))]), Some(5005)),
-            (&START_LOCAL_VIDEO, obj(&[("option", obj(&[("cameraId", n(1.0))]))]), Some(5002)),
-            (&START_LOCAL_VIDEO, obj(&[("option", obj(&[("videoTrack", s("t"))]))]), Some(5002)),
-            (
-                &START_LOCAL_VIDEO,
-                obj(&[("option", obj(&[("videoTrack", Value::Host { class: "MediaStreamTrack".into(), element: false })]))]),
+                obj(&[("view", Value::Array(vec![div()]))]),
                 None,
             ),
-            (&START_LOCAL_VIDEO, obj(&[("option", obj(&[("profile", n(1.0))]))]), Some(5002)),
-            (&START_LOCAL_VIDEO, obj(&[("option", obj(&[("rotation", n(45.0))]))]), Some(5005)),
-            (&START_LOCAL_VIDEO, obj(&[("publish", s("yes"))]), Some(5002)),
-            (&START_LOCAL_AUDIO, obj(&[("option", obj(&[("captureVolume", n(-1.0))]))]), Some(5006)),
-            (&START_LOCAL_AUDIO, obj(&[("option", obj(&[("captureVolume", n(300.0))]))]), None),
-            (&START_LOCAL_AUDIO, obj(&[("option", obj(&[("earMonitorVolume", n(101.0))]))]), Some(5008)),
-            (&START_LOCAL_AUDIO, obj(&[("option", obj(&[("earMonitorVolume", n(-1.0))]))]), Some(5007)),
-            (&START_LOCAL_AUDIO, obj(&[("option", obj(&[("profile", s("ultra"))]))]), Some(5005)),
-            (&START_LOCAL_AUDIO, obj(&[("option", obj(&[("echoCancellation", s("all"))]))]), None),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[(
+                    "view",
+                    Value::Host {
+                        class: "Text".into(),
+                        element: false,
+                    },
+                )]),
+                Some(5002),
+            ),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[("option", obj(&[("fillMode", s("stretch"))]))]),
+                Some(5005),
+            ),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[("option", obj(&[("fillMode", s("contain"))]))]),
+                None,
+            ),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[("option", obj(&[("mirror", s("both"))]))]),
+                None,
+            ),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[("option", obj(&[("mirror", s("left"))]))]),
+                Some(5005),
+            ),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[("option", obj(&[("cameraId", n(1.0))]))]),
+                Some(5002),
+            ),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[("option", obj(&[("videoTrack", s("t"))]))]),
+                Some(5002),
+            ),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[(
+                    "option",
+                    obj(&[(
+                        "videoTrack",
+                        Value::Host {
+                            class: "MediaStreamTrack".into(),
+                            element: false,
+                        },
+                    )]),
+                )]),
+                None,
+            ),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[("option", obj(&[("profile", n(1.0))]))]),
+                Some(5002),
+            ),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[("option", obj(&[("rotation", n(45.0))]))]),
+                Some(5005),
+            ),
+            (
+                &START_LOCAL_VIDEO,
+                obj(&[("publish", s("yes"))]),
+                Some(5002),
+            ),
+            (
+                &START_LOCAL_AUDIO,
+                obj(&[("option", obj(&[("captureVolume", n(-1.0))]))]),
+                Some(5006),
+            ),
+            (
+                &START_LOCAL_AUDIO,
+                obj(&[("option", obj(&[("captureVolume", n(300.0))]))]),
+                None,
+            ),
+            (
+                &START_LOCAL_AUDIO,
+                obj(&[("option", obj(&[("earMonitorVolume", n(101.0))]))]),
+                Some(5008),
+            ),
+            (
+                &START_LOCAL_AUDIO,
+                obj(&[("option", obj(&[("earMonitorVolume", n(-1.0))]))]),
+                Some(5007),
+            ),
+            (
+                &START_LOCAL_AUDIO,
+                obj(&[("option", obj(&[("profile", s("ultra"))]))]),
+                Some(5005),
+            ),
+            (
+                &START_LOCAL_AUDIO,
+                obj(&[("option", obj(&[("echoCancellation", s("all"))]))]),
+                None,
+            ),
             (&START_LOCAL_AUDIO, obj(&[("mute", s("microphone"))]), None),
-            (&START_LOCAL_AUDIO, obj(&[("mute", s("speaker"))]), Some(5005)),
+            (
+                &START_LOCAL_AUDIO,
+                obj(&[("mute", s("speaker"))]),
+                Some(5005),
+            ),
             (&UPDATE_LOCAL_AUDIO, Value::Null, Some(5002)),
             (&VOLUME_INTERVAL, s("200"), Some(5002)),
             (&VOLUME_INTERVAL, n(200.0), None),
             (&SPEAKER_ID, s("  "), Some(5003)),
             (&SPEAKER_ID, Value::Undefined, Some(5001)),
-            (&GET_PERMISSIONS, obj(&[("types", Value::Array(vec![s("camera"), s("screen")]))]), Some(5005)),
-            (&GET_PERMISSIONS, obj(&[("types", Value::Array(vec![s("microphone")]))]), None),
+            (
+                &GET_PERMISSIONS,
+                obj(&[("types", Value::Array(vec![s("camera"), s("screen")]))]),
+                Some(5005),
+            ),
+            (
+                &GET_PERMISSIONS,
+                obj(&[("types", Value::Array(vec![s("microphone")]))]),
+                None,
+            ),
             (&EVENT_NAME, s(""), Some(5003)),
             (&HANDLER, s("f"), Some(5002)),
             (&HANDLER, Value::Function, None),
         ];
         for (i, (rule, value, want)) in rows.into_iter().enumerate() {
-            let got = validate(rule, &value, "fn").err().map(|e| e.extra_code.unwrap());
+            let got = validate(rule, &value, "fn")
+                .err()
+                .map(|e| e.extra_code.unwrap());
             assert_eq!(got, want, "row {i}: {value:?}");
         }
     }
@@ -460,7 +680,12 @@ mod tests {
             e.message,
             "'config' is a required param when calling updateLocalVideo(), received: undefined."
         );
-        let e = validate(&START_LOCAL_VIDEO, &obj(&[("view", n(3.0))]), "startLocalVideo").unwrap_err();
+        let e = validate(
+            &START_LOCAL_VIDEO,
+            &obj(&[("view", n(3.0))]),
+            "startLocalVideo",
+        )
+        .unwrap_err();
         assert_eq!(
             e.message,
             "'view' must be type of string|HTMLElement|array|null when calling startLocalVideo(), received type: number."
@@ -480,12 +705,38 @@ mod tests {
 
     #[test]
     fn order_required_before_type_before_empty() {
-        let r = Rule { key: "k", required: true, types: &[Ty::String], allow_empty: false, ..Rule::DEFAULT };
-        assert_eq!(validate(&r, &Value::Undefined, "f").unwrap_err().extra_code, Some(5001));
-        assert_eq!(validate(&r, &Value::Null, "f").unwrap_err().extra_code, Some(5002));
-        assert_eq!(validate(&r, &s(" \t"), "f").unwrap_err().extra_code, Some(5003));
-        let r = Rule { key: "k", types: &[Ty::Number], allow_empty: false, ..Rule::DEFAULT };
-        assert_eq!(validate(&r, &n(0.0), "f").unwrap_err().extra_code, Some(5003));
-        assert_eq!(validate(&r, &n(f64::NAN), "f").unwrap_err().extra_code, Some(5003));
+        let r = Rule {
+            key: "k",
+            required: true,
+            types: &[Ty::String],
+            allow_empty: false,
+            ..Rule::DEFAULT
+        };
+        assert_eq!(
+            validate(&r, &Value::Undefined, "f").unwrap_err().extra_code,
+            Some(5001)
+        );
+        assert_eq!(
+            validate(&r, &Value::Null, "f").unwrap_err().extra_code,
+            Some(5002)
+        );
+        assert_eq!(
+            validate(&r, &s(" \t"), "f").unwrap_err().extra_code,
+            Some(5003)
+        );
+        let r = Rule {
+            key: "k",
+            types: &[Ty::Number],
+            allow_empty: false,
+            ..Rule::DEFAULT
+        };
+        assert_eq!(
+            validate(&r, &n(0.0), "f").unwrap_err().extra_code,
+            Some(5003)
+        );
+        assert_eq!(
+            validate(&r, &n(f64::NAN), "f").unwrap_err().extra_code,
+            Some(5003)
+        );
     }
 }

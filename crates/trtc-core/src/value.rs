@@ -16,7 +16,10 @@ pub enum Value {
     Function,
     /// A non-plain object: `class` as `Object.prototype.toString` names it (e.g. `HTMLDivElement`,
     /// `MediaStreamTrack`), `element` when it is an `HTMLElement`.
-    Host { class: String, element: bool },
+    Host {
+        class: String,
+        element: bool,
+    },
 }
 
 static UNDEFINED: Value = Value::Undefined;

@@ -60,14 +60,22 @@ pub struct VolumeEntry {
 
 impl VolumeEntry {
     pub fn new(user_id: &str, level: f64) -> Self {
-        let level = if level.is_finite() { level.clamp(0.0, 1.0) } else { 0.0 };
-        VolumeEntry { user_id: user_id.to_string(), volume: volume_of(level), float_volume: level }
+        let level = if level.is_finite() {
+            level.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        VolumeEntry {
+            user_id: user_id.to_string(),
+            volume: volume_of(level),
+            float_volume: level,
+        }
     }
 }
 
 /// Sorts entries loudest first (stable, so equal volumes keep their order).
 pub fn sort_loudest_first(entries: &mut [VolumeEntry]) {
-    entries.sort_by(|a, b| b.volume.cmp(&a.volume));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.volume));
 }
 
 /// Whether a tick emits: not while the page is hidden unless `enableInBackground`.
@@ -104,7 +112,9 @@ mod tests {
     }
 
     fn sine(amplitude: f32, n: usize) -> Vec<f32> {
-        (0..n).map(|i| amplitude * (i as f32 * 2.0 * std::f32::consts::PI * 440.0 / 48000.0).sin()).collect()
+        (0..n)
+            .map(|i| amplitude * (i as f32 * 2.0 * std::f32::consts::PI * 440.0 / 48000.0).sin())
+            .collect()
     }
 
     #[test]
@@ -126,7 +136,15 @@ mod tests {
 
     #[test]
     fn volumes() {
-        for (l, v) in [(0.0, 0), (0.004, 0), (0.01, 1), (0.999, 99), (1.0, 100), (2.0, 100), (-1.0, 0)] {
+        for (l, v) in [
+            (0.0, 0),
+            (0.004, 0),
+            (0.01, 1),
+            (0.999, 99),
+            (1.0, 100),
+            (2.0, 100),
+            (-1.0, 0),
+        ] {
             assert_eq!(volume_of(l), v, "{l}");
         }
         let e = VolumeEntry::new("", f64::NAN);
@@ -135,7 +153,11 @@ mod tests {
 
     #[test]
     fn sorting() {
-        let mut v = vec![VolumeEntry::new("a", 0.1), VolumeEntry::new("b", 0.9), VolumeEntry::new("c", 0.1)];
+        let mut v = vec![
+            VolumeEntry::new("a", 0.1),
+            VolumeEntry::new("b", 0.9),
+            VolumeEntry::new("c", 0.1),
+        ];
         sort_loudest_first(&mut v);
         let ids: Vec<_> = v.iter().map(|e| e.user_id.as_str()).collect();
         assert_eq!(ids, ["b", "a", "c"]);

@@ -6,26 +6,40 @@ use trtc_core::{error, profile, tables};
 fn surface() -> Json {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/reference/trtc-sdk-v5-surface.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("read {}: {e} (shared/ must sit beside the repo)", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "read {}: {e} (shared/ must sit beside the repo)",
+            path.display()
+        )
+    });
     serde_json::from_str(&text).expect("surface json")
 }
 
 fn pairs(v: &Json) -> Vec<(String, Json)> {
-    v.as_object().expect("object").iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    v.as_object()
+        .expect("object")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 #[test]
 fn events_match_in_order() {
     let want = pairs(&surface()["events"]);
-    let got: Vec<_> = tables::EVENTS.iter().map(|(k, v)| (k.to_string(), Json::from(*v))).collect();
+    let got: Vec<_> = tables::EVENTS
+        .iter()
+        .map(|(k, v)| (k.to_string(), Json::from(*v)))
+        .collect();
     assert_eq!(got, want);
 }
 
 #[test]
 fn types_match_in_order() {
     let want = pairs(&surface()["types"]);
-    let got: Vec<_> = tables::TYPES.iter().map(|(k, v)| (k.to_string(), Json::from(*v))).collect();
+    let got: Vec<_> = tables::TYPES
+        .iter()
+        .map(|(k, v)| (k.to_string(), Json::from(*v)))
+        .collect();
     assert_eq!(got, want);
 }
 
@@ -42,7 +56,11 @@ fn error_codes_match() {
 #[test]
 fn device_error_map_matches() {
     for (name, code) in pairs(&surface()["deviceErrorNameToExtraCode"]) {
-        let name = if name == "*" { "SomethingElse" } else { name.as_str() };
+        let name = if name == "*" {
+            "SomethingElse"
+        } else {
+            name.as_str()
+        };
         assert_eq!(Json::from(error::device_extra_code(name)), code, "{name}");
     }
 }
@@ -57,7 +75,10 @@ fn extra_codes_we_use_match() {
         ("INVALID_PARAMETER_EMPTY", error::extra::EMPTY),
         ("INVALID_PARAMETER_INSTANCE", error::extra::INSTANCE),
         ("INVALID_PARAMETER_RANGE", error::extra::RANGE),
-        ("INVALID_PARAMETER_LESS_THAN_ZERO", error::extra::LESS_THAN_ZERO),
+        (
+            "INVALID_PARAMETER_LESS_THAN_ZERO",
+            error::extra::LESS_THAN_ZERO,
+        ),
         ("INVALID_PARAMETER_MIN", error::extra::MIN),
         ("INVALID_PARAMETER_MAX", error::extra::MAX),
         ("INVALID_ELEMENT_ID", error::extra::ELEMENT_ID),
@@ -76,28 +97,55 @@ fn extra_codes_we_use_match() {
 fn profiles_match() {
     let s = surface();
     for (key, p) in profile::VIDEO_PROFILES {
-        assert_eq!(serde_json::to_value(p).unwrap(), s["videoProfiles"][key], "{key}");
+        assert_eq!(
+            serde_json::to_value(p).unwrap(),
+            s["videoProfiles"][key],
+            "{key}"
+        );
     }
-    assert_eq!(pairs(&s["videoProfiles"]).len(), profile::VIDEO_PROFILES.len());
+    assert_eq!(
+        pairs(&s["videoProfiles"]).len(),
+        profile::VIDEO_PROFILES.len()
+    );
     for (key, p) in profile::SCREEN_PROFILES {
-        assert_eq!(serde_json::to_value(p).unwrap(), s["screenProfiles"][key], "{key}");
+        assert_eq!(
+            serde_json::to_value(p).unwrap(),
+            s["screenProfiles"][key],
+            "{key}"
+        );
     }
     for (key, p) in profile::AUDIO_PROFILES {
-        assert_eq!(serde_json::to_value(p).unwrap(), s["audioProfiles"][key], "{key}");
+        assert_eq!(
+            serde_json::to_value(p).unwrap(),
+            s["audioProfiles"][key],
+            "{key}"
+        );
     }
     assert_eq!(
         serde_json::to_value(profile::default_video_profile()).unwrap(),
         s["defaults"]["cameraProfile"]
     );
-    assert_eq!(s["defaults"]["audioProfile"], Json::from(profile::DEFAULT_AUDIO_PROFILE_KEY));
+    assert_eq!(
+        s["defaults"]["audioProfile"],
+        Json::from(profile::DEFAULT_AUDIO_PROFILE_KEY)
+    );
 }
 
 #[test]
 fn statics_match() {
     let s = surface();
-    assert_eq!(s["staticProperties"]["VERSION"], Json::from(tables::API_VERSION));
-    assert_eq!(s["staticProperties"]["frameWorkType"], Json::from(tables::FRAMEWORK_TYPE));
-    assert_eq!(s["logLevels"]["INFO"], Json::from(tables::LogLevel::DEFAULT as u32));
+    assert_eq!(
+        s["staticProperties"]["VERSION"],
+        Json::from(tables::API_VERSION)
+    );
+    assert_eq!(
+        s["staticProperties"]["frameWorkType"],
+        Json::from(tables::FRAMEWORK_TYPE)
+    );
+    assert_eq!(
+        s["logLevels"]["INFO"],
+        Json::from(tables::LogLevel::DEFAULT as u32)
+    );
     assert_eq!(
         s["defaults"]["audioVolumeMinIntervalMs"],
         Json::from(trtc_core::volume::MIN_INTERVAL_MS as u32)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, host tests, the SDK build, browser tests in headless
+# Chromium with fake devices, and the demo end to end. Installs what is missing first.
+# Browser tests run inside a loopback-only network namespace (see scripts/wasm-test-runner.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "setup"
+scripts/setup.sh
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p trtc-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "host tests"
+cargo test --workspace --locked
+
+step "SDK package"
+scripts/build-sdk.sh
+
+step "browser tests (wasm-bindgen-test in headless Chromium)"
+cargo test -p trtc-wasm --target wasm32-unknown-unknown --locked
+
+step "demo end to end"
+cargo build --release --locked -p trtc-server
+scripts/in-netns.sh node --test tests/e2e/
+
+echo
+echo "all tests passed"
