@@ -1,0 +1,102 @@
+//! # trtc-server — the trtc-wasm room server
+//!
+//! **What this crate owns today:** static serving for the demo and the SDK package.
+//!
+//! * `GET /…` serves the `www` directory (the demo; `index.html` for directories).
+//! * `GET /pkg/…` serves the `pkg` directory (the built npm package: `index.js`, the `.wasm`, …).
+//!
+//! **Later** (not here yet): WebSocket signalling under `/trtc/…`, `userSig` verification,
+//! the room registry, the admin REST API and the built-in SFU. Those arrive as more routes on
+//! the same [`app`] router, with the room logic kept free of IO (DESIGN.md, principle 5).
+//!
+//! ## Invariants
+//!
+//! * Nothing outside the two configured roots is ever served: `..` segments, in plain or
+//!   percent-encoded form (`%2e%2e`, `..%2f`), are rejected with `404 Not Found`
+//!   ([`tower_http::services::ServeDir`] refuses any path component that is not a normal name).
+//! * Content types browsers are strict about are fixed by one table, [`CONTENT_TYPES`], rather
+//!   than left to extension guessing: `.wasm` is `application/wasm` (required by
+//!   `WebAssembly.instantiateStreaming`), `.js`/`.mjs` are `text/javascript` (required for
+//!   `<script type="module">`).
+//! * [`app`] does no IO when built; tests drive it with `tower::ServiceExt::oneshot`, no socket.
+
+use std::path::PathBuf;
+
+use axum::extract::Request;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use tower_http::services::ServeDir;
+
+/// Where the server finds the files it serves.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Served at `/` (the demo page).
+    pub www: PathBuf,
+    /// Served at `/pkg/` (the SDK package built from `pkg-template/`).
+    pub pkg: PathBuf,
+}
+
+/// File extension → `Content-Type` for the types that must be exact; every other type is
+/// guessed from the extension by [`ServeDir`].
+pub const CONTENT_TYPES: &[(&str, &str)] = &[
+    ("wasm", "application/wasm"),
+    ("js", "text/javascript"),
+    ("mjs", "text/javascript"),
+];
+
+/// The `Content-Type` from [`CONTENT_TYPES`] for a request path, if its extension is listed.
+pub fn content_type_for(path: &str) -> Option<&'static str> {
+    let name = path.rsplit('/').next()?;
+    let (_, ext) = name.rsplit_once('.')?;
+    CONTENT_TYPES
+        .iter()
+        .find(|(e, _)| e.eq_ignore_ascii_case(ext))
+        .map(|&(_, ct)| ct)
+}
+
+/// The whole HTTP application. Building it touches no files; the roots are read per request.
+pub fn app(config: &Config) -> Router {
+    Router::new()
+        .nest_service("/pkg", ServeDir::new(&config.pkg))
+        .fallback_service(ServeDir::new(&config.www))
+        .layer(middleware::from_fn(exact_content_type))
+}
+
+/// Overrides the guessed `Content-Type` of successful responses with [`CONTENT_TYPES`].
+async fn exact_content_type(req: Request, next: Next) -> Response {
+    let content_type = content_type_for(req.uri().path());
+    let mut res = next.run(req).await;
+    if let Some(ct) = content_type {
+        if res.status().is_success() {
+            res.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_type_for;
+
+    #[test]
+    fn content_type_table() {
+        let cases = [
+            ("/pkg/trtc_wasm_bg.wasm", Some("application/wasm")),
+            ("/pkg/index.js", Some("text/javascript")),
+            ("/pkg/snippets/x/inline0.mjs", Some("text/javascript")),
+            ("/APP.JS", Some("text/javascript")),
+            ("/index.html", None),
+            ("/style.css", None),
+            ("/", None),
+            ("/js", None),
+            ("/dir.js/", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(content_type_for(path), want, "{path}");
+        }
+    }
+}
