@@ -1,11 +1,12 @@
 //! Web Audio: one `AudioContext` for the whole SDK, and the local microphone's graph
-//! (source → capture gain → analyser, and → ear-monitor gain → speakers).
+//! (source → capture gain → analyser; → publish gain → the published track; → ear-monitor
+//! gain → speakers).
 
 use std::cell::{Cell, RefCell};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     AnalyserNode, AudioContext, AudioContextState, GainNode, MediaStream,
-    MediaStreamAudioSourceNode, MediaStreamTrack,
+    MediaStreamAudioDestinationNode, MediaStreamAudioSourceNode, MediaStreamTrack,
 };
 
 thread_local! {
@@ -27,6 +28,11 @@ pub fn context() -> Result<AudioContext, JsValue> {
     })?;
     resume(&ctx);
     Ok(ctx)
+}
+
+/// The SDK's context if it was created.
+pub fn existing_context() -> Option<AudioContext> {
+    CONTEXT.with(|c| c.borrow().clone())
 }
 
 /// The sample rate of the SDK's context, if it exists (no context is created for this).
@@ -57,6 +63,8 @@ pub struct MicGraph {
     analyser: AnalyserNode,
     ear_gain: GainNode,
     ear_on: Cell<bool>,
+    publish_gain: GainNode,
+    publish_track: MediaStreamTrack,
     buffer: RefCell<Vec<f32>>,
 }
 
@@ -66,8 +74,18 @@ impl MicGraph {
         let capture_gain = ctx.create_gain()?;
         let analyser = ctx.create_analyser()?;
         let ear_gain = ctx.create_gain()?;
+        let publish_gain = ctx.create_gain()?;
+        let destination: MediaStreamAudioDestinationNode = ctx.create_media_stream_destination()?;
         capture_gain.connect_with_audio_node(&analyser)?;
         capture_gain.connect_with_audio_node(&ear_gain)?;
+        capture_gain.connect_with_audio_node(&publish_gain)?;
+        publish_gain.connect_with_audio_node(&destination)?;
+        let publish_track: MediaStreamTrack = destination
+            .stream()
+            .get_audio_tracks()
+            .get(0)
+            .dyn_into()
+            .map_err(|_| JsValue::from_str("no track from the audio destination"))?;
         let g = MicGraph {
             ctx,
             source: RefCell::new(None),
@@ -75,6 +93,8 @@ impl MicGraph {
             analyser,
             ear_gain,
             ear_on: Cell::new(false),
+            publish_gain,
+            publish_track,
             buffer: RefCell::new(Vec::new()),
         };
         g.set_window(window);
@@ -107,6 +127,18 @@ impl MicGraph {
     /// `captureVolume`: 100 = unchanged, above amplifies.
     pub fn set_capture_volume(&self, volume: f64) {
         self.capture_gain.gain().set_value((volume / 100.0) as f32);
+    }
+
+    /// The processed track that is published (capture volume applied, silent while muted).
+    pub fn publish_track(&self) -> MediaStreamTrack {
+        Clone::clone(&self.publish_track)
+    }
+
+    /// Silences (or not) what is published.
+    pub fn set_publish_muted(&self, muted: bool) {
+        self.publish_gain
+            .gain()
+            .set_value(if muted { 0.0 } else { 1.0 });
     }
 
     /// `earMonitorVolume` 0..=100; returns whether the monitor is now playing.
@@ -152,7 +184,9 @@ impl MicGraph {
         self.clear_source();
         let _ = self.capture_gain.disconnect();
         let _ = self.ear_gain.disconnect();
+        let _ = self.publish_gain.disconnect();
         let _ = self.analyser.disconnect();
+        self.publish_track.stop();
         self.ear_on.set(false);
     }
 }

@@ -10,6 +10,7 @@
 //! - `MediaStreamTrack::clone()` is the JS `clone()` (a new track): use `Clone::clone(&t)`.
 
 mod audio;
+mod autoplay;
 mod devices;
 mod emitter;
 pub mod error;
@@ -19,6 +20,7 @@ mod local_audio;
 mod local_video;
 mod log;
 mod queue;
+mod room;
 mod statics;
 mod trtc;
 mod value;

@@ -28,8 +28,7 @@ pub struct LocalAudio {
     pub ear_volume: f64,
     pub mute: AudioMute,
     pub keep_volume_detection: bool,
-    /// Whether to publish on entering a room (read by the room client).
-    #[allow(dead_code)]
+    /// Whether to publish in a room.
     pub publish: bool,
     pub graph: MicGraph,
 }
@@ -56,6 +55,11 @@ impl LocalAudio {
             let silent = self.mute != AudioMute::Unmute && !self.keep_volume_detection;
             t.set_enabled(!silent);
         }
+        self.graph.set_publish_muted(self.mute != AudioMute::Unmute);
+    }
+
+    pub fn muted(&self) -> bool {
+        self.mute != AudioMute::Unmute
     }
 }
 
@@ -168,6 +172,7 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     la.apply_mute();
     *inner.audio.borrow_mut() = Some(la);
     inner.audio_queue.finish(id, true);
+    crate::room::sync_publish(&inner);
     if custom.is_none() {
         emit_device_active(&inner, &track).await;
     }
@@ -191,6 +196,7 @@ pub async fn update(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     let result = update_run(&inner, &cfg, custom).await;
     let started = inner.audio.borrow().is_some();
     inner.audio_queue.finish(id, started);
+    crate::room::sync_publish(&inner);
     let (device_track, ear_change) = result?;
     if let Some(t) = device_track {
         emit_device_active(&inner, &t).await;
@@ -300,6 +306,7 @@ pub async fn stop(inner: Rc<Inner>) -> Result<()> {
     }
     drop(old);
     inner.audio_queue.finish(id, false);
+    crate::room::sync_publish(&inner);
     if ear_was_on {
         play_state(&inner, false);
     }

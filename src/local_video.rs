@@ -31,8 +31,7 @@ pub struct LocalVideo {
     pub profile: VideoProfile,
     pub fill: FillMode,
     pub mirror: Mirror,
-    /// Whether to publish on entering a room (read by the room client).
-    #[allow(dead_code)]
+    /// Whether to publish in a room.
     pub publish: bool,
     pub muted: bool,
     pub views: Vec<VideoView>,
@@ -48,7 +47,7 @@ impl LocalVideo {
 }
 
 /// The containers named by `view`: `None` = leave as is (`Unset`).
-fn resolve_views(
+pub(crate) fn resolve_views(
     arg: &ViewArg,
     raw: &JsValue,
     function_name: &str,
@@ -217,6 +216,7 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
         views,
     });
     inner.video_queue.finish(id, true);
+    crate::room::sync_publish(&inner);
     if custom.is_none() {
         emit_device_active(&inner, &track).await;
     }
@@ -265,6 +265,7 @@ pub async fn update(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     let result = update_run(&inner, &cfg, containers, custom).await;
     let started = inner.video.borrow().is_some();
     inner.video_queue.finish(id, started);
+    crate::room::sync_publish(&inner);
     let new_track = result?;
     if let Some(t) = new_track {
         emit_device_active(&inner, &t).await;
@@ -418,5 +419,6 @@ pub async fn stop(inner: Rc<Inner>) -> Result<()> {
     }
     drop(old);
     inner.video_queue.finish(id, false);
+    crate::room::sync_publish(&inner);
     Ok(())
 }

@@ -18,8 +18,11 @@ use crate::error::{Failure, Result};
 use crate::local_audio::{self, LocalAudio};
 use crate::local_video::{self, LocalVideo};
 use crate::queue::AsyncQueue;
+use crate::room::{self, RoomConn};
 use crate::value::{get, object, to_value};
 use crate::view::EmitFn;
+use std::collections::HashMap;
+use trtc_proto::MediaKind;
 
 thread_local! {
     /// Live instances, for `TRTC.setCurrentSpeaker`.
@@ -43,7 +46,13 @@ pub struct Inner {
     pub video_queue: AsyncQueue,
     pub audio_queue: AsyncQueue,
     volume: RefCell<Option<VolumeEval>>,
-    #[allow(dead_code)]
+    /// The room entered (or being entered).
+    pub room: RefCell<Option<Rc<RoomConn>>>,
+    /// `muteRemoteAudio` intents: per user, and for `'*'`.
+    remote_mute: RefCell<(Option<bool>, HashMap<String, bool>)>,
+    /// `setRemoteAudioVolume` values: per user, and for `'*'`.
+    remote_volume: RefCell<(Option<f64>, HashMap<String, f64>)>,
+    autoplay: RefCell<Option<crate::autoplay::Autoplay>>,
     options: JsValue,
 }
 
@@ -58,6 +67,10 @@ impl Inner {
             video_queue: AsyncQueue::default(),
             audio_queue: AsyncQueue::default(),
             volume: RefCell::new(None),
+            room: RefCell::new(None),
+            remote_mute: RefCell::new((None, HashMap::new())),
+            remote_volume: RefCell::new((None, HashMap::new())),
+            autoplay: RefCell::new(None),
             options,
         })
     }
@@ -83,6 +96,121 @@ impl Inner {
             Err(RtcErrorInfo::destroyed(function_name).into())
         } else {
             Ok(())
+        }
+    }
+
+    pub fn connection_state(&self, prev: &str, state: &str) {
+        self.emit(
+            event::CONNECTION_STATE_CHANGED,
+            &object(&[("prevState", prev.into()), ("state", state.into())]),
+        );
+    }
+
+    pub fn publish_state(&self, media: &str, state: &str, prev: &str, reason: Option<&str>) {
+        let mut pairs = vec![
+            ("mediaType", JsValue::from_str(media)),
+            ("state", state.into()),
+            ("prevState", prev.into()),
+        ];
+        if let Some(r) = reason {
+            pairs.push(("reason", r.into()));
+        }
+        self.emit(event::PUBLISH_STATE_CHANGED, &object(&pairs));
+    }
+
+    /// (audio published, video published, audio muted, video muted) as the room should see it.
+    pub fn local_publish_state(&self) -> (bool, bool, bool, bool) {
+        let (audio, audio_muted) = self
+            .audio
+            .borrow()
+            .as_ref()
+            .map(|a| (a.publish, a.muted()))
+            .unwrap_or((false, false));
+        let (video, video_muted) = self
+            .video
+            .borrow()
+            .as_ref()
+            .map(|v| (v.publish, v.muted))
+            .unwrap_or((false, false));
+        (audio, video, audio_muted, video_muted)
+    }
+
+    /// The track to send for `kind`, if it is published.
+    pub fn local_publish_track(&self, kind: MediaKind) -> Option<web_sys::MediaStreamTrack> {
+        match kind {
+            MediaKind::Audio => self
+                .audio
+                .borrow()
+                .as_ref()
+                .filter(|a| a.publish)
+                .map(|a| a.graph.publish_track()),
+            MediaKind::Video => self
+                .video
+                .borrow()
+                .as_ref()
+                .filter(|v| v.publish)
+                .map(|v| Clone::clone(&v.track)),
+        }
+    }
+
+    pub fn remote_audio_muted(&self, user_id: &str) -> bool {
+        let m = self.remote_mute.borrow();
+        m.1.get(user_id).copied().or(m.0).unwrap_or(false)
+    }
+
+    pub fn remote_audio_volume(&self, user_id: &str) -> f64 {
+        let v = self.remote_volume.borrow();
+        v.1.get(user_id).copied().or(v.0).unwrap_or(100.0)
+    }
+
+    pub fn current_speaker(&self) -> Option<String> {
+        SPEAKER.with(|s| s.borrow().clone())
+    }
+
+    pub fn enable_autoplay_dialog(&self) -> bool {
+        let from_room = self
+            .room
+            .borrow()
+            .as_ref()
+            .map(|r| r.config.enable_autoplay_dialog);
+        from_room.unwrap_or_else(|| {
+            get(&self.options, "enableAutoPlayDialog")
+                .as_bool()
+                .unwrap_or(true)
+        })
+    }
+
+    /// A remote stream could not play: tell the app and resume on the next user gesture.
+    pub fn autoplay_failed(self: &Rc<Self>, user_id: &str, media: &str) {
+        let dialog = self.enable_autoplay_dialog();
+        let resume = {
+            let mut slot = self.autoplay.borrow_mut();
+            let a = slot
+                .get_or_insert_with(|| crate::autoplay::Autoplay::new(Rc::downgrade(self), dialog));
+            a.resume_function()
+        };
+        self.emit(
+            event::AUTOPLAY_FAILED,
+            &object(&[
+                ("userId", JsValue::from_str(user_id)),
+                ("mediaType", media.into()),
+                ("resume", resume),
+            ]),
+        );
+    }
+
+    /// Plays every remote stream again (after a gesture, or `resume()`); drops the prompt.
+    pub fn resume_playback(&self) {
+        if let Some(conn) = self.room.borrow().as_ref() {
+            room::resume_all(conn);
+        }
+        if let Some(ctx) = crate::audio::existing_context() {
+            crate::audio::resume(&ctx);
+        }
+        // Dropped outside the gesture listener that may be running now.
+        let done = self.autoplay.borrow_mut().take();
+        if let Some(done) = done {
+            wasm_bindgen_futures::spawn_local(async move { drop(done) });
         }
     }
 
@@ -119,6 +247,11 @@ impl Inner {
         if let Some(la) = self.audio.borrow().as_ref() {
             entries.push(VolumeEntry::new("", la.level()));
         }
+        if let Some(conn) = self.room.borrow().as_ref() {
+            for (user, level) in room::remote_levels(conn) {
+                entries.push(VolumeEntry::new(&user, level));
+            }
+        }
         volume::sort_loudest_first(&mut entries);
         let result = js_sys::Array::new();
         for e in &entries {
@@ -137,6 +270,11 @@ impl Inner {
         }
         self.emitter.clear();
         self.volume.borrow_mut().take();
+        if let Some(me) = self.me.upgrade() {
+            room::exit(&me);
+        }
+        let autoplay = self.autoplay.borrow_mut().take();
+        drop(autoplay);
         let video = self.video.borrow_mut().take();
         if let Some(v) = &video {
             v.release();
@@ -368,6 +506,180 @@ impl Trtc {
         promise_unit(local_audio::stop(self.inner.clone()))
     }
 
+    /// `enterRoom(params)`: joins a room on the server; resolves once joined.
+    #[wasm_bindgen(js_name = enterRoom)]
+    pub fn enter_room(&self, params: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise_unit(async move {
+            const F: &str = "enterRoom";
+            inner.check_alive(F)?;
+            let v = to_value(&params);
+            trtc_core::room::validate_params(&v)?;
+            if inner.room.borrow().is_some() {
+                return Err(RtcErrorInfo::new(
+                    trtc_core::error::ErrorCode::InvalidOperation,
+                    Some(trtc_core::error::extra::REPEAT_CALL),
+                    F,
+                    "enterRoom() was called again while in a room (or entering one); call exitRoom() first.",
+                )
+                .into());
+            }
+            let config = trtc_core::room::parse(&v)?;
+            room::enter(inner, config).await
+        })
+    }
+
+    /// `exitRoom()`: leaves the room; local capture keeps running. Resolves when not in a room.
+    #[wasm_bindgen(js_name = exitRoom)]
+    pub fn exit_room(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise_unit(async move {
+            inner.check_alive("exitRoom")?;
+            room::exit(&inner);
+            Ok(())
+        })
+    }
+
+    /// `startRemoteVideo({userId, streamType, view, option: {fillMode, mirror}})`.
+    #[wasm_bindgen(js_name = startRemoteVideo)]
+    pub fn start_remote_video(&self, config: JsValue) -> js_sys::Promise {
+        promise_unit(remote_video(self.inner.clone(), config, "startRemoteVideo"))
+    }
+
+    /// `updateRemoteVideo(config)`: new views, fill mode or mirror for a playing remote video.
+    #[wasm_bindgen(js_name = updateRemoteVideo)]
+    pub fn update_remote_video(&self, config: JsValue) -> js_sys::Promise {
+        promise_unit(remote_video(
+            self.inner.clone(),
+            config,
+            "updateRemoteVideo",
+        ))
+    }
+
+    /// `stopRemoteVideo({userId | '*', streamType})`.
+    #[wasm_bindgen(js_name = stopRemoteVideo)]
+    pub fn stop_remote_video(&self, config: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise_unit(async move {
+            const F: &str = "stopRemoteVideo";
+            inner.check_alive(F)?;
+            validate(&rules::STOP_REMOTE_VIDEO, &to_value(&config), F)?;
+            let user_id = get(&config, "userId").as_string().unwrap_or_default();
+            if user_id != "*" && get(&config, "streamType").is_undefined() {
+                return Err(RtcErrorInfo::invalid_parameter(
+                    trtc_core::error::extra::INVALID_STREAM_TYPE,
+                    F,
+                    "'streamType' is required when 'userId' is not '*' when calling stopRemoteVideo().",
+                )
+                .into());
+            }
+            let Some(conn) = inner.room.borrow().clone() else {
+                return Ok(());
+            };
+            let users: Vec<String> = if user_id == "*" {
+                conn.videos.borrow().keys().cloned().collect()
+            } else {
+                vec![user_id]
+            };
+            for u in users {
+                let v = conn.videos.borrow_mut().remove(&u);
+                if v.is_some() {
+                    conn.send(&trtc_proto::ClientMsg::Subscribe {
+                        user_id: u,
+                        kind: MediaKind::Video,
+                        on: false,
+                    });
+                }
+                drop(v);
+            }
+            Ok(())
+        })
+    }
+
+    /// `muteRemoteAudio(userId | '*', mute)`: works before entering; resets on exit.
+    #[wasm_bindgen(js_name = muteRemoteAudio)]
+    pub fn mute_remote_audio(&self, user_id: JsValue, mute: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise_unit(async move {
+            const F: &str = "muteRemoteAudio";
+            inner.check_alive(F)?;
+            validate(&rules::REMOTE_USER_ID, &to_value(&user_id), F)?;
+            validate(&rules::MUTE, &to_value(&mute), F)?;
+            let user_id = user_id.as_string().unwrap_or_default();
+            let mute = mute.as_bool().unwrap_or(false);
+            {
+                let mut m = inner.remote_mute.borrow_mut();
+                if user_id == "*" {
+                    m.0 = Some(mute);
+                    m.1.clear();
+                } else {
+                    m.1.insert(user_id.clone(), mute);
+                }
+            }
+            let Some(conn) = inner.room.borrow().clone() else {
+                return Ok(());
+            };
+            let users: Vec<String> = if user_id == "*" {
+                conn.remote.borrow().ids()
+            } else {
+                vec![user_id]
+            };
+            for u in users {
+                let available = conn
+                    .remote
+                    .borrow()
+                    .get(&u)
+                    .map(|s| s.audio)
+                    .unwrap_or(false);
+                if let Some(a) = conn.audios.borrow().get(&u) {
+                    a.element.set_muted(mute);
+                }
+                if available && conn.config.auto_receive_audio || !mute {
+                    conn.send(&trtc_proto::ClientMsg::Subscribe {
+                        user_id: u.clone(),
+                        kind: MediaKind::Audio,
+                        on: !mute,
+                    });
+                    if !mute {
+                        room::attach_audio(&inner, &conn, &u);
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// `setRemoteAudioVolume(userId | '*', volume)`: 0..100 (higher values play at 100).
+    #[wasm_bindgen(js_name = setRemoteAudioVolume)]
+    pub fn set_remote_audio_volume(
+        &self,
+        user_id: JsValue,
+        volume: JsValue,
+    ) -> std::result::Result<(), JsValue> {
+        const F: &str = "setRemoteAudioVolume";
+        validate(&rules::REMOTE_USER_ID, &to_value(&user_id), F).map_err(|e| throw(e.into()))?;
+        validate(&rules::REMOTE_VOLUME, &to_value(&volume), F).map_err(|e| throw(e.into()))?;
+        let user_id = user_id.as_string().unwrap_or_default();
+        let volume = volume.as_f64().unwrap_or(100.0);
+        {
+            let mut v = self.inner.remote_volume.borrow_mut();
+            if user_id == "*" {
+                v.0 = Some(volume);
+                v.1.clear();
+            } else {
+                v.1.insert(user_id.clone(), volume);
+            }
+        }
+        if let Some(conn) = self.inner.room.borrow().as_ref() {
+            for (u, a) in conn.audios.borrow().iter() {
+                if user_id == "*" || *u == user_id {
+                    a.element.set_volume(volume.min(100.0) / 100.0);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// `enableAudioVolumeEvaluation(interval = 2000, enableInBackground = false)`; throws on a
     /// non-number interval.
     #[wasm_bindgen(js_name = enableAudioVolumeEvaluation)]
@@ -452,6 +764,97 @@ impl Trtc {
             .map(|v| JsValue::from(Clone::clone(&v.track)))
             .unwrap_or(JsValue::NULL)
     }
+}
+
+async fn remote_video(
+    inner: Rc<Inner>,
+    config: JsValue,
+    function_name: &'static str,
+) -> Result<()> {
+    use trtc_core::error::{extra, ErrorCode};
+    inner.check_alive(function_name)?;
+    let v = to_value(&config);
+    validate(&rules::REMOTE_VIDEO, &v, function_name)?;
+    let conn = inner.room.borrow().clone().filter(|c| c.is_joined());
+    let Some(conn) = conn else {
+        return Err(RtcErrorInfo::new(
+            ErrorCode::InvalidOperation,
+            Some(extra::NOT_JOINED),
+            function_name,
+            &format!("{function_name}() needs a joined room: call it after enterRoom() resolves."),
+        )
+        .into());
+    };
+    let user_id = v.get("userId").as_str().unwrap_or_default().to_string();
+    let streams = conn.remote.borrow().get(&user_id);
+    let Some(streams) = streams.filter(|s| s.video) else {
+        return Err(RtcErrorInfo::new(
+            ErrorCode::InvalidOperation,
+            Some(extra::REMOTE_USER_NOT_EXIST),
+            function_name,
+            &format!("{function_name}() failed: user '{user_id}' does not publish video now. Call it after REMOTE_VIDEO_AVAILABLE."),
+        )
+        .into());
+    };
+    let _ = streams;
+    if v.get("streamType").as_str() != Some("main") {
+        return Err(RtcErrorInfo::new(
+            ErrorCode::InvalidOperation,
+            Some(extra::STREAM_TYPE_NOT_EXIST),
+            function_name,
+            &format!("{function_name}() failed: user '{user_id}' has no 'sub' stream (screen sharing is not supported yet)."),
+        )
+        .into());
+    }
+    let view_arg = match v.get("view") {
+        trtc_core::value::Value::Undefined => trtc_core::config::ViewArg::Unset,
+        trtc_core::value::Value::Null => trtc_core::config::ViewArg::Null,
+        trtc_core::value::Value::String(s) => trtc_core::config::ViewArg::Id(s.clone()),
+        _ => trtc_core::config::ViewArg::Elements,
+    };
+    let containers = local_video::resolve_views(&view_arg, &config, function_name)?;
+    let fill = trtc_core::config::FillMode::parse_str(v.get("option").get("fillMode").as_str());
+    let mirror = v.get("option").get("mirror").as_bool();
+    let is_update = function_name == "updateRemoteVideo";
+    let old = {
+        let mut videos = conn.videos.borrow_mut();
+        if is_update && !videos.contains_key(&user_id) {
+            return Err(RtcErrorInfo::abort(function_name, "not started").into());
+        }
+        let entry = videos
+            .entry(user_id.clone())
+            .or_insert_with(|| room::RemoteVideo {
+                containers: Vec::new(),
+                fill: trtc_core::config::FillMode::Cover,
+                mirror: false,
+                views: Vec::new(),
+            });
+        if let Some(f) = fill {
+            entry.fill = f;
+            entry.views.iter().for_each(|view| view.set_fill(f));
+        }
+        if let Some(m) = mirror {
+            entry.mirror = m;
+            entry.views.iter().for_each(|view| view.set_mirror(m));
+        }
+        match containers {
+            Some(list) => {
+                entry.containers = list;
+                std::mem::take(&mut entry.views)
+            }
+            None => Vec::new(),
+        }
+    };
+    drop(old);
+    if !is_update {
+        conn.send(&trtc_proto::ClientMsg::Subscribe {
+            user_id: user_id.clone(),
+            kind: MediaKind::Video,
+            on: true,
+        });
+    }
+    room::render_video(&inner, &conn, &user_id);
+    Ok(())
 }
 
 fn device_list(

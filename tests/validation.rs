@@ -13,6 +13,8 @@ extern "C" {
     fn parameter_errors(trtc: &JsValue) -> js_sys::Promise;
     #[wasm_bindgen(js_name = badInputLeavesStateIntact)]
     fn bad_input_leaves_state(trtc: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = roomParameterErrors)]
+    fn room_parameter_errors(trtc: &JsValue) -> js_sys::Promise;
     #[wasm_bindgen(js_name = eventApiArguments)]
     fn event_api_arguments(trtc: &JsValue) -> js_sys::Promise;
 }
@@ -30,4 +32,9 @@ async fn bad_input_leaves_the_preview_as_it_was() {
 #[wasm_bindgen_test]
 async fn on_with_a_non_function_throws() {
     common::run(event_api_arguments).await;
+}
+
+#[wasm_bindgen_test]
+async fn enter_room_and_remote_apis_validate_like_trtc() {
+    common::run(room_parameter_errors).await;
 }

@@ -45,3 +45,54 @@ export async function launchBrowser(extraArgs = []) {
     args: [...CHROMIUM_ARGS, ...extraArgs],
   });
 }
+
+/** Opens the blank SDK page; resolves when `window.TRTC` is loaded. */
+export async function openSdkPage(browser, url) {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('pageerror:', String(e)));
+  await page.goto(new URL('/blank.html', url).href);
+  await page.evaluate(() => window.trtcReady);
+  return page;
+}
+
+/** A dev-mode userSig from the server. */
+export async function devSig(url, userId) {
+  const res = await fetch(new URL(`/trtc/dev/usersig?userId=${encodeURIComponent(userId)}`, url));
+  if (!res.ok) throw new Error(`dev usersig: ${res.status}`);
+  return res.json();
+}
+
+/**
+ * In the page: creates `window.trtc`, records every event into `window.events` as
+ * [name, payload-without-functions], and enters `room` (an object with roomId or strRoomId).
+ */
+export async function enter(page, { sdkAppId, userId, userSig }, room, before = '') {
+  return page.evaluate(async ({ sdkAppId, userId, userSig, room, before }) => {
+    const TRTC = window.TRTC;
+    window.trtc = window.trtc || TRTC.create();
+    window.events = window.events || [];
+    if (!window.recording) {
+      window.recording = true;
+      for (const name of Object.values(TRTC.EVENT)) {
+        window.trtc.on(name, (p) => window.events.push([name, JSON.parse(JSON.stringify(p ?? null))]));
+      }
+    }
+    if (before) await (0, eval)(`(async () => { ${before} })()`);
+    try {
+      await window.trtc.enterRoom({ sdkAppId, userId, userSig, ...room });
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, code: e.code, extraCode: e.extraCode, name: e.name, message: e.message, functionName: e.functionName };
+    }
+  }, { sdkAppId, userId, userSig, room, before });
+}
+
+/** Waits until the page recorded an event matching `pred(name, payload)`. */
+export async function waitEvent(page, name, match = {}, timeout = 10000) {
+  await page.waitForFunction(({ name, match }) => (window.events || []).some(([n, p]) =>
+    n === name && Object.entries(match).every(([k, v]) => p && p[k] === v)), { name, match }, { timeout });
+}
+
+export async function eventNames(page, filter) {
+  return page.evaluate((filter) => window.events.filter(([n]) => filter.includes(n)).map(([n, p]) => [n, p && p.userId]), filter);
+}

@@ -58,3 +58,50 @@ export async function eventApiArguments(TRTC) {
   eq([err && err.code, err && err.extraCode], [5000, 5002], 'on() with a non-function throws');
   trtc.destroy();
 }
+
+export async function roomParameterErrors(TRTC) {
+  const trtc = TRTC.create();
+  const base = { sdkAppId: 1400000001, userId: 'alice', userSig: 'sig' };
+  const rows = [
+    [undefined, 5000, 5001],
+    [{ userId: 'a', userSig: 's', roomId: 1 }, 5000, 5001],
+    [{ ...base, sdkAppId: 0, roomId: 1 }, 5000, 5003],
+    [{ ...base, sdkAppId: '1400', roomId: 1 }, 5000, 5002],
+    [{ ...base, userId: '  ', roomId: 1 }, 5000, 5003],
+    [{ ...base, userSig: '', roomId: 1 }, 5000, 5003],
+    [{ ...base, roomId: 1, scene: 'meeting' }, 5000, 5005],
+    [{ ...base, roomId: 1, role: 'host' }, 5000, 5005],
+    [{ ...base, roomId: '123' }, 5000, 5016],
+    [{ ...base, roomId: 1.5 }, 5000, 5013],
+    [{ ...base, roomId: 4294967295 }, 5000, 5013],
+    [{ ...base, roomId: -1 }, 5000, 5013],
+    [{ ...base, strRoomId: 'café' }, 5000, 5012],
+    [{ ...base, strRoomId: 'x'.repeat(65) }, 5000, 5012],
+    [{ ...base }, 5000, 5015],
+    [{ ...base, roomId: 0 }, 5000, 5015],
+    [{ ...base, strRoomId: '' }, 5000, 5015],
+  ];
+  for (const [params, code, extra] of rows) {
+    const e = await rejects(trtc.enterRoom(params), code, extra, 'enterRoom');
+    if (extra === 5013) assert(e.message.startsWith("'EnterRoomConfig' must be an integer between [1, 4294967294]"), e.message);
+  }
+  // Nothing listens on port 9: the connection fails fast with OPERATION_FAILED, naming the URL.
+  const e = await rejects(trtc.enterRoom({ ...base, roomId: 1, proxy: 'ws://127.0.0.1:9' }), 5500, undefined, 'enterRoom');
+  assert(e.message.includes('ws://127.0.0.1:9/trtc/ws'), e.message);
+  // Remote APIs before entering a room.
+  await rejects(trtc.startRemoteVideo({ userId: 'bob', streamType: 'main', view: null }), 5100, 5101, 'startRemoteVideo');
+  await rejects(trtc.startRemoteVideo({ userId: 'bob' }), 5000, 5001, 'startRemoteVideo');
+  await rejects(trtc.startRemoteVideo({ userId: 'bob', streamType: 'big' }), 5000, 5005, 'startRemoteVideo');
+  await rejects(trtc.stopRemoteVideo({ userId: 'bob' }), 5000, 5014, 'stopRemoteVideo');
+  await trtc.stopRemoteVideo({ userId: '*' });
+  await rejects(trtc.muteRemoteAudio(5, true), 5000, 5002, 'muteRemoteAudio');
+  await rejects(trtc.muteRemoteAudio('bob'), 5000, 5001, 'muteRemoteAudio');
+  await trtc.muteRemoteAudio('bob', true); // allowed before entering
+  let err;
+  try { trtc.setRemoteAudioVolume('bob', -1); } catch (x) { err = x; }
+  eq([err && err.code, err && err.extraCode], [5000, 5007], 'setRemoteAudioVolume throws synchronously');
+  trtc.setRemoteAudioVolume('*', 150);
+  await trtc.exitRoom(); // resolves when not in a room
+  trtc.destroy();
+  await rejects(trtc.enterRoom({ ...base, roomId: 1 }), 5100, undefined, 'enterRoom');
+}

@@ -60,7 +60,11 @@ impl FillMode {
         }
     }
     fn parse(v: &Value) -> Option<FillMode> {
-        match v.as_str()? {
+        Self::parse_str(v.as_str())
+    }
+
+    pub fn parse_str(s: Option<&str>) -> Option<FillMode> {
+        match s? {
             "contain" => Some(FillMode::Contain),
             "cover" => Some(FillMode::Cover),
             "fill" => Some(FillMode::Fill),

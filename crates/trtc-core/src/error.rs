@@ -59,7 +59,14 @@ pub mod extra {
     pub const MAX: i32 = 5008;
     pub const ELEMENT_ID: i32 = 5009;
     pub const ELEMENT_ID_TYPE: i32 = 5010;
+    pub const INVALID_ROOM_ID_STRING: i32 = 5012;
+    pub const INVALID_ROOM_ID_INTEGER: i32 = 5013;
+    pub const INVALID_STREAM_TYPE: i32 = 5014;
+    pub const INVALID_ROOM_ID_REQUIRED: i32 = 5015;
+    pub const INVALID_ROOM_ID_INTEGER_STRING: i32 = 5016;
     pub const NOT_JOINED: i32 = 5101;
+    pub const REMOTE_USER_NOT_EXIST: i32 = 5102;
+    pub const STREAM_TYPE_NOT_EXIST: i32 = 5103;
     pub const REPEAT_CALL: i32 = 5104;
     pub const NOT_SUPPORTED_HTTP: i32 = 5201;
     pub const NOT_SUPPORTED_WEBRTC: i32 = 5202;

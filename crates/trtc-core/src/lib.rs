@@ -12,6 +12,8 @@
 //! - [`capture`]: the getUserMedia constraint plan with its retries (reference §8).
 //! - [`queue`]: the per-resource operation queue (start/update/stop, OPERATION_ABORT rules).
 //! - [`volume`]: audio level math and the volume-evaluation schedule.
+//! - [`room`]: `enterRoom` parameters (validation order, room ids, proxy URL).
+//! - [`room_client`]: what remote users do, as the SDK's room events.
 //! - [`support`]: the `isSupported()` verdict.
 //!
 //! Invariants: nothing here reads a clock or touches IO; time is passed in by the caller.
@@ -22,6 +24,8 @@ pub mod config;
 pub mod error;
 pub mod profile;
 pub mod queue;
+pub mod room;
+pub mod room_client;
 pub mod support;
 pub mod tables;
 pub mod validate;

@@ -76,6 +76,15 @@ pub mod event {
     pub const FIRST_VIDEO_FRAME: &str = "first-video-frame";
     pub const VIDEO_SIZE_CHANGED: &str = "video-size-changed";
     pub const PERMISSION_STATE_CHANGE: &str = "permission-state-change";
+    pub const KICKED_OUT: &str = "kicked-out";
+    pub const REMOTE_USER_ENTER: &str = "remote-user-enter";
+    pub const REMOTE_USER_EXIT: &str = "remote-user-exit";
+    pub const REMOTE_AUDIO_AVAILABLE: &str = "remote-audio-available";
+    pub const REMOTE_AUDIO_UNAVAILABLE: &str = "remote-audio-unavailable";
+    pub const REMOTE_VIDEO_AVAILABLE: &str = "remote-video-available";
+    pub const REMOTE_VIDEO_UNAVAILABLE: &str = "remote-video-unavailable";
+    pub const CONNECTION_STATE_CHANGED: &str = "connection-state-changed";
+    pub const PUBLISH_STATE_CHANGED: &str = "publish-state-changed";
 }
 
 /// The API level this SDK matches (`TRTC.VERSION`).
@@ -149,6 +158,15 @@ mod tests {
             event::FIRST_VIDEO_FRAME,
             event::VIDEO_SIZE_CHANGED,
             event::PERMISSION_STATE_CHANGE,
+            event::KICKED_OUT,
+            event::REMOTE_USER_ENTER,
+            event::REMOTE_USER_EXIT,
+            event::REMOTE_AUDIO_AVAILABLE,
+            event::REMOTE_AUDIO_UNAVAILABLE,
+            event::REMOTE_VIDEO_AVAILABLE,
+            event::REMOTE_VIDEO_UNAVAILABLE,
+            event::CONNECTION_STATE_CHANGED,
+            event::PUBLISH_STATE_CHANGED,
         ] {
             assert!(EVENTS.iter().any(|e| e.1 == name), "{name}");
         }

@@ -482,6 +482,101 @@ pub mod rules {
         ..Rule::DEFAULT
     };
 
+    const STREAM_TYPES: &[Lit] = &[Lit::Str("main"), Lit::Str("sub")];
+
+    const REMOTE_VIDEO_CONFIG: &[Rule] = &[
+        Rule {
+            key: "userId",
+            required: true,
+            types: &[Ty::String],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "streamType",
+            required: true,
+            types: &[Ty::String],
+            values: STREAM_TYPES,
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "view",
+            types: &[Ty::String, Ty::Element, Ty::Array, Ty::Null],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "option",
+            types: &[Ty::Object],
+            properties: &[
+                Rule {
+                    key: "fillMode",
+                    types: &[Ty::String],
+                    values: FILL_MODES,
+                    ..Rule::DEFAULT
+                },
+                Rule {
+                    key: "mirror",
+                    types: &[Ty::Boolean],
+                    ..Rule::DEFAULT
+                },
+            ],
+            ..Rule::DEFAULT
+        },
+    ];
+
+    /// `startRemoteVideo(config)` / `updateRemoteVideo(config)`.
+    pub const REMOTE_VIDEO: Rule = Rule {
+        key: "config",
+        required: true,
+        types: &[Ty::Object],
+        properties: REMOTE_VIDEO_CONFIG,
+        ..Rule::DEFAULT
+    };
+
+    /// `stopRemoteVideo(config)`; `streamType` is checked separately (5014 unless `'*'`).
+    pub const STOP_REMOTE_VIDEO: Rule = Rule {
+        key: "config",
+        required: true,
+        types: &[Ty::Object],
+        properties: &[
+            Rule {
+                key: "userId",
+                required: true,
+                types: &[Ty::String],
+                ..Rule::DEFAULT
+            },
+            Rule {
+                key: "streamType",
+                types: &[Ty::String],
+                values: STREAM_TYPES,
+                ..Rule::DEFAULT
+            },
+        ],
+        ..Rule::DEFAULT
+    };
+
+    /// `muteRemoteAudio(userId, mute)`.
+    pub const REMOTE_USER_ID: Rule = Rule {
+        key: "userId",
+        required: true,
+        types: &[Ty::String],
+        ..Rule::DEFAULT
+    };
+    pub const MUTE: Rule = Rule {
+        key: "mute",
+        required: true,
+        types: &[Ty::Boolean],
+        ..Rule::DEFAULT
+    };
+
+    /// `setRemoteAudioVolume(userId, volume)`.
+    pub const REMOTE_VOLUME: Rule = Rule {
+        key: "volume",
+        required: true,
+        types: &[Ty::Number],
+        min: Some(0.0),
+        ..Rule::DEFAULT
+    };
+
     /// `on(event, handler)` / `off(event, handler)`.
     pub const EVENT_NAME: Rule = Rule {
         key: "event",

@@ -1,13 +1,14 @@
 //! # trtc-server — the trtc-wasm room server
 //!
-//! **What this crate owns today:** static serving for the demo and the SDK package.
+//! **What this crate owns:**
 //!
 //! * `GET /…` serves the `www` directory (the demo; `index.html` for directories).
 //! * `GET /pkg/…` serves the `pkg` directory (the built npm package: `index.js`, the `.wasm`, …).
+//! * `GET /trtc/ws`: WebSocket signalling ([`signal`]) in front of the room registry ([`room`],
+//!   no IO), with userSig checks (TLS-sig v2, `trtc-usersig`).
+//! * `GET /trtc/dev/usersig?userId=…`: test userSigs, only in dev mode.
 //!
-//! **Later** (not here yet): WebSocket signalling under `/trtc/…`, `userSig` verification,
-//! the room registry, the admin REST API and the built-in SFU. Those arrive as more routes on
-//! the same [`app`] router, with the room logic kept free of IO (DESIGN.md, principle 5).
+//! **Later** (not here yet): the admin REST API and the built-in SFU (media).
 //!
 //! ## Invariants
 //!
@@ -20,13 +21,18 @@
 //!   `<script type="module">`).
 //! * [`app`] does no IO when built; tests drive it with `tower::ServiceExt::oneshot`, no socket.
 
+pub mod room;
+pub mod signal;
+
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::routing::get;
 use axum::Router;
 use tower_http::services::ServeDir;
 
@@ -59,7 +65,20 @@ pub fn content_type_for(path: &str) -> Option<&'static str> {
 
 /// The whole HTTP application. Building it touches no files; the roots are read per request.
 pub fn app(config: &Config) -> Router {
+    app_with_hub(
+        config,
+        signal::Hub::new(room::Apps::default(), None, Box::new(|_| {})),
+    )
+}
+
+/// The application with its signalling hub (apps, dev mode, media plane).
+pub fn app_with_hub(config: &Config, hub: Arc<signal::Hub>) -> Router {
+    let trtc = Router::new()
+        .route(trtc_proto::WS_PATH, get(signal::ws_handler))
+        .route("/trtc/dev/usersig", get(signal::dev_usersig))
+        .with_state(hub);
     Router::new()
+        .merge(trtc)
         .nest_service("/pkg", ServeDir::new(&config.pkg))
         .fallback_service(ServeDir::new(&config.www))
         .layer(middleware::from_fn(exact_content_type))

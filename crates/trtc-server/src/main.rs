@@ -21,6 +21,32 @@ struct Args {
     /// Directory served at `/pkg/`.
     #[arg(long, env = "TRTC_PKG", default_value = "pkg")]
     pkg: PathBuf,
+    /// An application as `SDKAPPID:SECRETKEY` (repeat for more; env: comma-separated). userSigs
+    /// are checked against the key of their sdkAppId.
+    #[arg(long = "app", env = "TRTC_APPS", value_delimiter = ',', value_parser = parse_app)]
+    apps: Vec<(u64, String)>,
+    /// Development mode: `GET /trtc/dev/usersig?userId=…` hands out userSigs to anyone, and
+    /// without --app a built-in test app (sdkAppId 1400000001) is configured. Never in production.
+    #[arg(long, env = "TRTC_DEV")]
+    dev: bool,
+}
+
+/// The sdkAppId of the built-in test app of dev mode.
+const DEV_APP_ID: u64 = 1_400_000_001;
+const DEV_APP_KEY: &str = "trtc-wasm-dev-mode-key-not-secret";
+
+fn parse_app(s: &str) -> Result<(u64, String), String> {
+    let (id, key) = s
+        .split_once(':')
+        .ok_or_else(|| format!("'{s}' is not SDKAPPID:SECRETKEY"))?;
+    let id = id
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| format!("sdkAppId '{id}' is not a number"))?;
+    if key.is_empty() {
+        return Err(format!("the secret key of sdkAppId {id} is empty"));
+    }
+    Ok((id, key.to_string()))
 }
 
 #[tokio::main]
@@ -58,12 +84,41 @@ async fn main() -> ExitCode {
     println!("trtc-server listening on http://{addr}/");
     tracing::info!(www = %args.www.display(), pkg = %args.pkg.display(), "serving");
 
+    let mut apps = args.apps.clone();
+    let mut dev_app = None;
+    if args.dev {
+        if apps.is_empty() {
+            apps.push((DEV_APP_ID, DEV_APP_KEY.to_string()));
+        }
+        dev_app = Some(apps[0].clone());
+        tracing::warn!(
+            "DEV MODE: /trtc/dev/usersig signs a userSig for anyone who asks (sdkAppId {}). Do not expose this server.",
+            apps[0].0
+        );
+    }
+    if apps.is_empty() {
+        tracing::warn!(
+            "no application configured (--app SDKAPPID:KEY): every enterRoom will be refused"
+        );
+    }
+    let ids: Vec<u64> = apps.iter().map(|a| a.0).collect();
+    tracing::info!(apps = ?ids, "applications");
+
     let config = trtc_server::Config {
         www: args.www,
         pkg: args.pkg,
     };
-    let served = axum::serve(listener, trtc_server::app(&config))
-        .with_graceful_shutdown(shutdown_signal())
+    let hub = trtc_server::signal::Hub::new(
+        trtc_server::room::Apps::new(apps),
+        dev_app,
+        Box::new(|cmd| tracing::trace!(?cmd, "media plane not running")),
+    );
+    let closer = hub.clone();
+    let served = axum::serve(listener, trtc_server::app_with_hub(&config, hub))
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            closer.close_all();
+        })
         .await;
     match served {
         Ok(()) => {

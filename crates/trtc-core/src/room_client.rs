@@ -1,0 +1,240 @@
+//! The room client's view of remote users: server messages in, TRTC room events out.
+//!
+//! Invariants: a user is entered before any of its streams is available; a user's available
+//! streams become unavailable before it exits; no event repeats a state already reported.
+
+use std::collections::BTreeMap;
+use trtc_proto::{MediaKind, RemoteUser, ServerMsg};
+
+/// An event for the app, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomEvent {
+    UserEnter(String),
+    UserExit {
+        user_id: String,
+        reason: u8,
+    },
+    Available {
+        user_id: String,
+        kind: MediaKind,
+        available: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RemoteStreams {
+    pub audio: bool,
+    pub video: bool,
+}
+
+impl RemoteStreams {
+    pub fn get(&self, kind: MediaKind) -> bool {
+        match kind {
+            MediaKind::Audio => self.audio,
+            MediaKind::Video => self.video,
+        }
+    }
+    fn set(&mut self, kind: MediaKind, on: bool) {
+        match kind {
+            MediaKind::Audio => self.audio = on,
+            MediaKind::Video => self.video = on,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct RemoteUsers {
+    users: BTreeMap<String, RemoteStreams>,
+}
+
+impl RemoteUsers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn get(&self, user_id: &str) -> Option<RemoteStreams> {
+        self.users.get(user_id).copied()
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        self.users.keys().cloned().collect()
+    }
+
+    fn enter(&mut self, u: &RemoteUser, out: &mut Vec<RoomEvent>) {
+        if !self.users.contains_key(&u.user_id) {
+            self.users
+                .insert(u.user_id.clone(), RemoteStreams::default());
+            out.push(RoomEvent::UserEnter(u.user_id.clone()));
+        }
+        for (kind, on) in [(MediaKind::Audio, u.audio), (MediaKind::Video, u.video)] {
+            self.availability(&u.user_id, kind, on, out);
+        }
+    }
+
+    fn availability(&mut self, user_id: &str, kind: MediaKind, on: bool, out: &mut Vec<RoomEvent>) {
+        if let Some(s) = self.users.get_mut(user_id) {
+            if s.get(kind) != on {
+                s.set(kind, on);
+                out.push(RoomEvent::Available {
+                    user_id: user_id.to_string(),
+                    kind,
+                    available: on,
+                });
+            }
+        }
+    }
+
+    fn exit(&mut self, user_id: &str, reason: u8, out: &mut Vec<RoomEvent>) {
+        if !self.users.contains_key(user_id) {
+            return;
+        }
+        for kind in [MediaKind::Video, MediaKind::Audio] {
+            self.availability(user_id, kind, false, out);
+        }
+        self.users.remove(user_id);
+        out.push(RoomEvent::UserExit {
+            user_id: user_id.to_string(),
+            reason,
+        });
+    }
+
+    /// Applies a server message; returns the events it causes.
+    pub fn apply(&mut self, msg: &ServerMsg) -> Vec<RoomEvent> {
+        let mut out = Vec::new();
+        match msg {
+            ServerMsg::Joined { users, .. } => {
+                for u in users {
+                    self.enter(u, &mut out);
+                }
+            }
+            ServerMsg::UserEnter { user_id } => self.enter(
+                &RemoteUser {
+                    user_id: user_id.clone(),
+                    audio: false,
+                    video: false,
+                },
+                &mut out,
+            ),
+            ServerMsg::UserExit { user_id, reason } => self.exit(user_id, *reason, &mut out),
+            ServerMsg::MediaState {
+                user_id,
+                kind,
+                available,
+            } => self.availability(user_id, *kind, *available, &mut out),
+            _ => {}
+        }
+        out
+    }
+
+    /// Forgets everyone (the local user left); no events, as trtc-sdk-v5 does on exitRoom.
+    pub fn clear(&mut self) {
+        self.users.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RoomEvent::*;
+
+    fn avail(u: &str, kind: MediaKind, on: bool) -> RoomEvent {
+        Available {
+            user_id: u.into(),
+            kind,
+            available: on,
+        }
+    }
+
+    #[test]
+    fn event_order_table() {
+        let mut r = RemoteUsers::new();
+        let rows: Vec<(ServerMsg, Vec<RoomEvent>)> = vec![
+            (
+                ServerMsg::Joined {
+                    user_id: "me".into(),
+                    users: vec![RemoteUser {
+                        user_id: "a".into(),
+                        audio: true,
+                        video: true,
+                    }],
+                },
+                vec![
+                    UserEnter("a".into()),
+                    avail("a", MediaKind::Audio, true),
+                    avail("a", MediaKind::Video, true),
+                ],
+            ),
+            (
+                ServerMsg::UserEnter {
+                    user_id: "b".into(),
+                },
+                vec![UserEnter("b".into())],
+            ),
+            (
+                ServerMsg::UserEnter {
+                    user_id: "b".into(),
+                },
+                vec![],
+            ),
+            (
+                ServerMsg::MediaState {
+                    user_id: "b".into(),
+                    kind: MediaKind::Video,
+                    available: true,
+                },
+                vec![avail("b", MediaKind::Video, true)],
+            ),
+            (
+                ServerMsg::MediaState {
+                    user_id: "b".into(),
+                    kind: MediaKind::Video,
+                    available: true,
+                },
+                vec![],
+            ),
+            (
+                ServerMsg::MediaState {
+                    user_id: "zed".into(),
+                    kind: MediaKind::Video,
+                    available: true,
+                },
+                vec![],
+            ),
+            (
+                ServerMsg::UserExit {
+                    user_id: "a".into(),
+                    reason: 0,
+                },
+                vec![
+                    avail("a", MediaKind::Video, false),
+                    avail("a", MediaKind::Audio, false),
+                    UserExit {
+                        user_id: "a".into(),
+                        reason: 0,
+                    },
+                ],
+            ),
+            (
+                ServerMsg::UserExit {
+                    user_id: "a".into(),
+                    reason: 0,
+                },
+                vec![],
+            ),
+            (ServerMsg::Pong { seq: 1 }, vec![]),
+        ];
+        for (i, (msg, want)) in rows.into_iter().enumerate() {
+            assert_eq!(r.apply(&msg), want, "row {i}");
+        }
+        assert_eq!(r.ids(), vec!["b".to_string()]);
+        assert_eq!(
+            r.get("b"),
+            Some(RemoteStreams {
+                audio: false,
+                video: true
+            })
+        );
+        r.clear();
+        assert!(r.ids().is_empty());
+    }
+}

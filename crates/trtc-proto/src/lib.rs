@@ -1,0 +1,338 @@
+//! Signalling messages between the trtc-wasm SDK and `trtc-server`: JSON text frames over one
+//! WebSocket per client (`/trtc/ws`), tagged by `type`, field names in camelCase.
+//!
+//! What this crate owns: the message types of both directions, the protocol version, the size
+//! limit, and decoding that never panics and says what was wrong.
+//!
+//! The conversation:
+//! 1. The client sends [`ClientMsg::Join`] first (with [`PROTOCOL_VERSION`]); the server answers
+//!    [`ServerMsg::Joined`] (the users already there and what they publish) or
+//!    [`ServerMsg::JoinFailed`].
+//! 2. Media: one peer connection per client, to the server. The server makes every offer
+//!    ([`ServerMsg::Offer`], naming which user and kind each `mid` carries); the client answers
+//!    with [`ClientMsg::Answer`]. Only one offer is outstanding at a time.
+//! 3. The client says what it sends ([`ClientMsg::Publish`]), mutes ([`ClientMsg::Mute`]) and
+//!    which remote streams it wants forwarded ([`ClientMsg::Subscribe`]); the server tells
+//!    everyone about users and streams ([`ServerMsg::UserEnter`], [`ServerMsg::UserExit`],
+//!    [`ServerMsg::MediaState`]).
+//! 4. A malformed, unknown or oversized message gets [`ServerMsg::Error`] and changes nothing.
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped on any incompatible change.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The largest text frame either side accepts.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// The WebSocket path, relative to the server's origin.
+pub const WS_PATH: &str = "/trtc/ws";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    Audio,
+    Video,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scene {
+    #[default]
+    Rtc,
+    Live,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Anchor,
+    Audience,
+}
+
+/// Which room: numeric `roomId` and string `strRoomId` are separate namespaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RoomId {
+    Num(u32),
+    Str(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Join {
+    /// [`PROTOCOL_VERSION`] of the client.
+    pub version: u32,
+    pub sdk_app_id: u64,
+    pub user_id: String,
+    pub user_sig: String,
+    pub room: RoomId,
+    #[serde(default)]
+    pub scene: Scene,
+    #[serde(default)]
+    pub role: Role,
+}
+
+/// Client → server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
+pub enum ClientMsg {
+    Join(Join),
+    /// What the client sends from now on; the server renegotiates to receive it.
+    Publish {
+        audio: bool,
+        video: bool,
+    },
+    /// A published stream muted or unmuted (others see it unavailable/available).
+    Mute {
+        kind: MediaKind,
+        muted: bool,
+    },
+    /// Forward (or stop forwarding) a remote user's stream to this client.
+    Subscribe {
+        user_id: String,
+        kind: MediaKind,
+        on: bool,
+    },
+    /// The answer to the outstanding [`ServerMsg::Offer`].
+    Answer {
+        sdp: String,
+    },
+    Leave,
+    Ping {
+        seq: u64,
+    },
+}
+
+/// A user already in the room, and what they publish.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteUser {
+    pub user_id: String,
+    pub audio: bool,
+    pub video: bool,
+}
+
+/// What one `mid` of an offer carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackSlot {
+    pub mid: String,
+    /// The remote user whose media this sends to the client; `None` for the client's own
+    /// upstream (a slot the client sends on).
+    pub user_id: Option<String>,
+    pub kind: MediaKind,
+}
+
+/// Server → client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
+pub enum ServerMsg {
+    Joined {
+        user_id: String,
+        users: Vec<RemoteUser>,
+    },
+    /// `code` is TRTC's server code (e.g. -100018 for a userSig check failure).
+    JoinFailed {
+        code: i64,
+        message: String,
+    },
+    UserEnter {
+        user_id: String,
+    },
+    /// `reason`: 0 normal, 1 timeout, 2 kicked, 3 role change.
+    UserExit {
+        user_id: String,
+        reason: u8,
+    },
+    MediaState {
+        user_id: String,
+        kind: MediaKind,
+        available: bool,
+    },
+    Offer {
+        sdp: String,
+        slots: Vec<TrackSlot>,
+    },
+    /// This client was removed from the room: `reason` is `kick` (the same userId entered
+    /// elsewhere), `banned` (removed by the admin API) or `room_disband` (the room was dismissed).
+    Kicked {
+        reason: String,
+    },
+    /// A message was refused; nothing changed.
+    Error {
+        code: i64,
+        message: String,
+    },
+    Pong {
+        seq: u64,
+    },
+}
+
+/// Server error codes carried by [`ServerMsg::Error`] and [`ServerMsg::JoinFailed`].
+pub mod code {
+    /// The userSig did not verify (TRTC's code for a userSig check failure).
+    pub const USER_SIG_INVALID: i64 = -100018;
+    /// The message could not be parsed or is not allowed now.
+    pub const BAD_MESSAGE: i64 = -1001;
+    /// The message is larger than [`crate::MAX_MESSAGE_BYTES`].
+    pub const TOO_LARGE: i64 = -1002;
+    /// The client speaks another protocol version.
+    pub const VERSION_MISMATCH: i64 = -1003;
+    /// The sdkAppId is not configured on this server.
+    pub const UNKNOWN_APP: i64 = -1004;
+    /// The room id is invalid.
+    pub const BAD_ROOM: i64 = -1005;
+    /// A message that needs a joined room came before `join`.
+    pub const NOT_JOINED: i64 = -1006;
+    /// `join` on a connection that has joined already.
+    pub const ALREADY_JOINED: i64 = -1007;
+    /// The user named in the message is not in the room.
+    pub const NO_SUCH_USER: i64 = -1008;
+}
+
+/// Why a frame could not be decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecodeError {
+    TooLarge(usize),
+    Malformed(String),
+}
+
+impl DecodeError {
+    pub fn code(&self) -> i64 {
+        match self {
+            DecodeError::TooLarge(_) => code::TOO_LARGE,
+            DecodeError::Malformed(_) => code::BAD_MESSAGE,
+        }
+    }
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::TooLarge(n) => {
+                write!(
+                    f,
+                    "message of {n} bytes is over the limit of {MAX_MESSAGE_BYTES} bytes"
+                )
+            }
+            DecodeError::Malformed(why) => write!(f, "malformed message: {why}"),
+        }
+    }
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, DecodeError> {
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(DecodeError::TooLarge(text.len()));
+    }
+    serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string()))
+}
+
+impl ClientMsg {
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        decode(text)
+    }
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("messages always serialise")
+    }
+}
+
+impl ServerMsg {
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        decode(text)
+    }
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("messages always serialise")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format_is_stable() {
+        let rows: Vec<(ClientMsg, &str)> = vec![
+            (
+                ClientMsg::Join(Join {
+                    version: 1,
+                    sdk_app_id: 1400000001,
+                    user_id: "alice".into(),
+                    user_sig: "sig".into(),
+                    room: RoomId::Num(8),
+                    scene: Scene::Rtc,
+                    role: Role::Anchor,
+                }),
+                r#"{"type":"join","version":1,"sdkAppId":1400000001,"userId":"alice","userSig":"sig","room":{"num":8},"scene":"rtc","role":"anchor"}"#,
+            ),
+            (
+                ClientMsg::Subscribe {
+                    user_id: "bob".into(),
+                    kind: MediaKind::Video,
+                    on: true,
+                },
+                r#"{"type":"subscribe","userId":"bob","kind":"video","on":true}"#,
+            ),
+            (ClientMsg::Leave, r#"{"type":"leave"}"#),
+        ];
+        for (msg, json) in rows {
+            assert_eq!(msg.encode(), json);
+            assert_eq!(ClientMsg::decode(json).unwrap(), msg);
+        }
+        let s = ServerMsg::Offer {
+            sdp: "v=0".into(),
+            slots: vec![TrackSlot {
+                mid: "0".into(),
+                user_id: None,
+                kind: MediaKind::Audio,
+            }],
+        };
+        assert_eq!(
+            s.encode(),
+            r#"{"type":"offer","sdp":"v=0","slots":[{"mid":"0","userId":null,"kind":"audio"}]}"#
+        );
+        assert_eq!(ServerMsg::decode(&s.encode()).unwrap(), s);
+        let j = r#"{"type":"join","version":1,"sdkAppId":1,"userId":"u","userSig":"s","room":{"str":"abc"}}"#;
+        match ClientMsg::decode(j).unwrap() {
+            ClientMsg::Join(j) => {
+                assert_eq!(j.room, RoomId::Str("abc".into()));
+                assert_eq!((j.scene, j.role), (Scene::Rtc, Role::Anchor));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let rows = [
+            "",
+            "{",
+            "null",
+            "[]",
+            r#"{"type":"nope"}"#,
+            r#"{"type":"mute","kind":"smell","muted":true}"#,
+            r#"{"type":"join","version":1}"#,
+            r#"{"type":"join","version":1,"sdkAppId":-5,"userId":"u","userSig":"s","room":{"num":1}}"#,
+            r#"{"type":"join","version":1,"sdkAppId":1,"userId":"u","userSig":"s","room":{"num":4294967296}}"#,
+        ];
+        for r in rows {
+            let e = ClientMsg::decode(r).unwrap_err();
+            assert_eq!(e.code(), code::BAD_MESSAGE, "{r}");
+        }
+        let big = format!(
+            r#"{{"type":"answer","sdp":"{}"}}"#,
+            "a".repeat(MAX_MESSAGE_BYTES)
+        );
+        assert_eq!(
+            ClientMsg::decode(&big).unwrap_err(),
+            DecodeError::TooLarge(big.len())
+        );
+    }
+}

@@ -1,0 +1,808 @@
+//! The room registry: who is in which room and what they publish. No IO: each call takes a
+//! client's message (and the time) and returns [`Effect`]s — messages to send, sockets to
+//! close, and commands for the media plane — which the signalling layer carries out.
+//!
+//! Invariants:
+//! - a client is in at most one room, as the user its userSig proved;
+//! - a room exists while it has members (rtc scene); numeric and string room ids of one app are
+//!   separate namespaces, and apps never share rooms;
+//! - a userId is in a room at most once: a second entry kicks the first (`reason: "kick"`);
+//! - a refused message changes nothing and is answered with [`ServerMsg::Error`] or
+//!   [`ServerMsg::JoinFailed`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use trtc_proto::{
+    code, ClientMsg, Join, MediaKind, RemoteUser, RoomId, ServerMsg, PROTOCOL_VERSION,
+};
+
+pub type ClientId = u64;
+
+/// `(sdkAppId, room)`.
+pub type RoomKey = (u64, RoomId);
+
+/// Commands for the media plane (the SFU).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaCmd {
+    AddPeer {
+        peer: ClientId,
+    },
+    RemovePeer {
+        peer: ClientId,
+    },
+    SetPublish {
+        peer: ClientId,
+        audio: bool,
+        video: bool,
+    },
+    /// Give `subscriber` a send slot for `source`'s `kind` (no forwarding until subscribed).
+    AddSource {
+        subscriber: ClientId,
+        source: ClientId,
+        kind: MediaKind,
+    },
+    RemoveSource {
+        subscriber: ClientId,
+        source: ClientId,
+        kind: MediaKind,
+    },
+    Subscribe {
+        subscriber: ClientId,
+        source: ClientId,
+        kind: MediaKind,
+        on: bool,
+    },
+    Answer {
+        peer: ClientId,
+        sdp: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Send(ClientId, ServerMsg),
+    /// Close the client's connection after the messages sent before.
+    Close(ClientId),
+    Media(MediaCmd),
+}
+
+/// Why a member left, as `REMOTE_USER_EXIT.reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitReason {
+    Normal = 0,
+    Timeout = 1,
+    Kicked = 2,
+}
+
+#[derive(Debug, Clone)]
+struct Member {
+    room: RoomKey,
+    user_id: String,
+    audio: bool,
+    video: bool,
+    audio_muted: bool,
+    video_muted: bool,
+}
+
+impl Member {
+    fn publishes(&self, kind: MediaKind) -> bool {
+        match kind {
+            MediaKind::Audio => self.audio,
+            MediaKind::Video => self.video,
+        }
+    }
+    fn available(&self, kind: MediaKind) -> bool {
+        match kind {
+            MediaKind::Audio => self.audio && !self.audio_muted,
+            MediaKind::Video => self.video && !self.video_muted,
+        }
+    }
+    fn as_remote(&self) -> RemoteUser {
+        RemoteUser {
+            user_id: self.user_id.clone(),
+            audio: self.available(MediaKind::Audio),
+            video: self.available(MediaKind::Video),
+        }
+    }
+}
+
+const KINDS: [MediaKind; 2] = [MediaKind::Audio, MediaKind::Video];
+
+/// Checks a join's userSig; returns the TRTC code and a message when it fails.
+pub trait Auth {
+    fn check(
+        &self,
+        sdk_app_id: u64,
+        user_id: &str,
+        user_sig: &str,
+        now_unix: u64,
+    ) -> Result<(), (i64, String)>;
+}
+
+/// Secrets by sdkAppId, checked with TLS-sig v2.
+#[derive(Debug, Clone, Default)]
+pub struct Apps {
+    keys: HashMap<u64, String>,
+}
+
+impl Apps {
+    pub fn new(apps: impl IntoIterator<Item = (u64, String)>) -> Self {
+        Apps {
+            keys: apps.into_iter().collect(),
+        }
+    }
+    pub fn key(&self, sdk_app_id: u64) -> Option<&str> {
+        self.keys.get(&sdk_app_id).map(String::as_str)
+    }
+    pub fn ids(&self) -> Vec<u64> {
+        let mut ids: Vec<_> = self.keys.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+impl Auth for Apps {
+    fn check(
+        &self,
+        sdk_app_id: u64,
+        user_id: &str,
+        user_sig: &str,
+        now_unix: u64,
+    ) -> Result<(), (i64, String)> {
+        let Some(key) = self.key(sdk_app_id) else {
+            return Err((
+                code::UNKNOWN_APP,
+                format!("sdkAppId {sdk_app_id} is not configured on this server (start it with --app {sdk_app_id}:<secret key>)"),
+            ));
+        };
+        trtc_usersig::verify(user_sig, sdk_app_id, key, user_id, now_unix)
+            .map(|_| ())
+            .map_err(|e| (e.code() as i64, format!("userSig check failed: {e}")))
+    }
+}
+
+pub struct Registry<A: Auth> {
+    auth: A,
+    members: HashMap<ClientId, Member>,
+    /// Members of each room in joining order.
+    rooms: BTreeMap<RoomKey, Vec<ClientId>>,
+}
+
+fn error(client: ClientId, code: i64, message: impl Into<String>) -> Vec<Effect> {
+    vec![Effect::Send(
+        client,
+        ServerMsg::Error {
+            code,
+            message: message.into(),
+        },
+    )]
+}
+
+impl<A: Auth> Registry<A> {
+    pub fn new(auth: A) -> Self {
+        Registry {
+            auth,
+            members: HashMap::new(),
+            rooms: BTreeMap::new(),
+        }
+    }
+
+    /// The rooms and their users (for diagnostics and the admin API).
+    pub fn rooms(&self) -> Vec<(RoomKey, Vec<String>)> {
+        self.rooms
+            .iter()
+            .map(|(k, ids)| {
+                (
+                    k.clone(),
+                    ids.iter()
+                        .map(|c| self.members[c].user_id.clone())
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn is_joined(&self, client: ClientId) -> bool {
+        self.members.contains_key(&client)
+    }
+
+    fn others(&self, client: ClientId) -> Vec<ClientId> {
+        match self.members.get(&client) {
+            Some(m) => self.rooms[&m.room]
+                .iter()
+                .copied()
+                .filter(|c| *c != client)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Handles one message from `client`.
+    pub fn handle(&mut self, client: ClientId, msg: ClientMsg, now_unix: u64) -> Vec<Effect> {
+        match msg {
+            ClientMsg::Join(join) => self.join(client, join, now_unix),
+            ClientMsg::Ping { seq } => vec![Effect::Send(client, ServerMsg::Pong { seq })],
+            _ if !self.is_joined(client) => error(client, code::NOT_JOINED, "join a room first"),
+            ClientMsg::Publish { audio, video } => self.publish(client, audio, video),
+            ClientMsg::Mute { kind, muted } => self.mute(client, kind, muted),
+            ClientMsg::Subscribe { user_id, kind, on } => {
+                self.subscribe(client, &user_id, kind, on)
+            }
+            ClientMsg::Answer { sdp } => {
+                vec![Effect::Media(MediaCmd::Answer { peer: client, sdp })]
+            }
+            ClientMsg::Leave => {
+                let mut fx = self.leave(client, ExitReason::Normal);
+                fx.push(Effect::Close(client));
+                fx
+            }
+        }
+    }
+
+    /// The client's connection is gone.
+    pub fn disconnected(&mut self, client: ClientId) -> Vec<Effect> {
+        self.leave(client, ExitReason::Normal)
+    }
+
+    fn join(&mut self, client: ClientId, join: Join, now_unix: u64) -> Vec<Effect> {
+        let fail = |code: i64, message: String| {
+            vec![Effect::Send(
+                client,
+                ServerMsg::JoinFailed { code, message },
+            )]
+        };
+        if self.is_joined(client) {
+            return error(
+                client,
+                code::ALREADY_JOINED,
+                "this connection has joined a room already; exit it first",
+            );
+        }
+        if join.version != PROTOCOL_VERSION {
+            return fail(
+                code::VERSION_MISMATCH,
+                format!("the SDK speaks protocol {}, this server {PROTOCOL_VERSION}: use matching versions", join.version),
+            );
+        }
+        let room_ok = match &join.room {
+            RoomId::Num(n) => *n >= 1 && *n <= trtc_core::room::ROOM_ID_MAX as u32,
+            RoomId::Str(s) => trtc_core::room::valid_str_room_id(s),
+        };
+        if !room_ok {
+            return fail(code::BAD_ROOM, format!("invalid room id {:?}", join.room));
+        }
+        if join.user_id.trim().is_empty() {
+            return fail(code::BAD_MESSAGE, "userId is empty".into());
+        }
+        if let Err((code, message)) =
+            self.auth
+                .check(join.sdk_app_id, &join.user_id, &join.user_sig, now_unix)
+        {
+            return fail(code, message);
+        }
+        let key: RoomKey = (join.sdk_app_id, join.room.clone());
+        let mut fx = Vec::new();
+        // The same userId entering again: the earlier client is kicked out.
+        let earlier: Vec<ClientId> = self
+            .rooms
+            .get(&key)
+            .map(|ids| {
+                ids.iter()
+                    .copied()
+                    .filter(|c| self.members[c].user_id == join.user_id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for old in earlier {
+            fx.push(Effect::Send(
+                old,
+                ServerMsg::Kicked {
+                    reason: "kick".into(),
+                },
+            ));
+            fx.extend(self.leave(old, ExitReason::Kicked));
+            fx.push(Effect::Close(old));
+        }
+        let existing = self.rooms.get(&key).cloned().unwrap_or_default();
+        let users = existing
+            .iter()
+            .map(|c| self.members[c].as_remote())
+            .collect();
+        fx.push(Effect::Send(
+            client,
+            ServerMsg::Joined {
+                user_id: join.user_id.clone(),
+                users,
+            },
+        ));
+        fx.push(Effect::Media(MediaCmd::AddPeer { peer: client }));
+        for other in &existing {
+            fx.push(Effect::Send(
+                *other,
+                ServerMsg::UserEnter {
+                    user_id: join.user_id.clone(),
+                },
+            ));
+            let m = &self.members[other];
+            for kind in KINDS {
+                if m.publishes(kind) {
+                    fx.push(Effect::Media(MediaCmd::AddSource {
+                        subscriber: client,
+                        source: *other,
+                        kind,
+                    }));
+                }
+            }
+        }
+        self.members.insert(
+            client,
+            Member {
+                room: key.clone(),
+                user_id: join.user_id,
+                audio: false,
+                video: false,
+                audio_muted: false,
+                video_muted: false,
+            },
+        );
+        self.rooms.entry(key).or_default().push(client);
+        fx
+    }
+
+    fn leave(&mut self, client: ClientId, reason: ExitReason) -> Vec<Effect> {
+        let Some(m) = self.members.remove(&client) else {
+            return Vec::new();
+        };
+        let mut fx = vec![Effect::Media(MediaCmd::RemovePeer { peer: client })];
+        if let Some(ids) = self.rooms.get_mut(&m.room) {
+            ids.retain(|c| *c != client);
+            for other in ids.iter() {
+                fx.push(Effect::Send(
+                    *other,
+                    ServerMsg::UserExit {
+                        user_id: m.user_id.clone(),
+                        reason: reason as u8,
+                    },
+                ));
+            }
+            if ids.is_empty() {
+                self.rooms.remove(&m.room);
+            }
+        }
+        fx
+    }
+
+    fn publish(&mut self, client: ClientId, audio: bool, video: bool) -> Vec<Effect> {
+        let others = self.others(client);
+        let m = self.members.get_mut(&client).expect("joined");
+        let before = m.clone();
+        m.audio = audio;
+        m.video = video;
+        let after = m.clone();
+        let mut fx = vec![Effect::Media(MediaCmd::SetPublish {
+            peer: client,
+            audio,
+            video,
+        })];
+        for kind in KINDS {
+            let (was, now) = (before.publishes(kind), after.publishes(kind));
+            for other in &others {
+                if !was && now {
+                    fx.push(Effect::Media(MediaCmd::AddSource {
+                        subscriber: *other,
+                        source: client,
+                        kind,
+                    }));
+                } else if was && !now {
+                    fx.push(Effect::Media(MediaCmd::RemoveSource {
+                        subscriber: *other,
+                        source: client,
+                        kind,
+                    }));
+                }
+            }
+            fx.extend(Self::availability(&before, &after, kind, &others));
+        }
+        fx
+    }
+
+    fn mute(&mut self, client: ClientId, kind: MediaKind, muted: bool) -> Vec<Effect> {
+        let others = self.others(client);
+        let m = self.members.get_mut(&client).expect("joined");
+        let before = m.clone();
+        match kind {
+            MediaKind::Audio => m.audio_muted = muted,
+            MediaKind::Video => m.video_muted = muted,
+        }
+        let after = m.clone();
+        Self::availability(&before, &after, kind, &others)
+    }
+
+    fn availability(
+        before: &Member,
+        after: &Member,
+        kind: MediaKind,
+        others: &[ClientId],
+    ) -> Vec<Effect> {
+        let (was, now) = (before.available(kind), after.available(kind));
+        if was == now {
+            return Vec::new();
+        }
+        others
+            .iter()
+            .map(|o| {
+                Effect::Send(
+                    *o,
+                    ServerMsg::MediaState {
+                        user_id: after.user_id.clone(),
+                        kind,
+                        available: now,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn subscribe(
+        &mut self,
+        client: ClientId,
+        user_id: &str,
+        kind: MediaKind,
+        on: bool,
+    ) -> Vec<Effect> {
+        let source = self
+            .others(client)
+            .into_iter()
+            .find(|c| self.members[c].user_id == user_id);
+        match source {
+            Some(source) => vec![Effect::Media(MediaCmd::Subscribe {
+                subscriber: client,
+                source,
+                kind,
+                on,
+            })],
+            None => error(
+                client,
+                code::NO_SUCH_USER,
+                format!("user '{user_id}' is not in this room"),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Accepts a userSig equal to "ok:<userId>".
+    struct FakeAuth;
+    impl Auth for FakeAuth {
+        fn check(&self, _app: u64, user: &str, sig: &str, _now: u64) -> Result<(), (i64, String)> {
+            if sig == format!("ok:{user}") {
+                Ok(())
+            } else {
+                Err((code::USER_SIG_INVALID, "bad".into()))
+            }
+        }
+    }
+
+    fn join(user: &str, room: RoomId) -> ClientMsg {
+        ClientMsg::Join(Join {
+            version: PROTOCOL_VERSION,
+            sdk_app_id: 1,
+            user_id: user.into(),
+            user_sig: format!("ok:{user}"),
+            room,
+            scene: Default::default(),
+            role: Default::default(),
+        })
+    }
+
+    fn sent(fx: &[Effect], to: ClientId) -> Vec<ServerMsg> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Send(c, m) if *c == to => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn media(fx: &[Effect]) -> Vec<MediaCmd> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Media(m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lifecycle_enter_publish_leave() {
+        let mut r = Registry::new(FakeAuth);
+        let fx = r.handle(1, join("alice", RoomId::Num(8)), 0);
+        assert_eq!(
+            sent(&fx, 1),
+            vec![ServerMsg::Joined {
+                user_id: "alice".into(),
+                users: vec![]
+            }]
+        );
+        assert_eq!(media(&fx), vec![MediaCmd::AddPeer { peer: 1 }]);
+        let fx = r.handle(
+            1,
+            ClientMsg::Publish {
+                audio: true,
+                video: true,
+            },
+            0,
+        );
+        assert_eq!(
+            media(&fx),
+            vec![MediaCmd::SetPublish {
+                peer: 1,
+                audio: true,
+                video: true
+            }]
+        );
+        let fx = r.handle(2, join("bob", RoomId::Num(8)), 0);
+        assert_eq!(
+            sent(&fx, 2),
+            vec![ServerMsg::Joined {
+                user_id: "bob".into(),
+                users: vec![RemoteUser {
+                    user_id: "alice".into(),
+                    audio: true,
+                    video: true
+                }]
+            }]
+        );
+        assert_eq!(
+            sent(&fx, 1),
+            vec![ServerMsg::UserEnter {
+                user_id: "bob".into()
+            }]
+        );
+        assert_eq!(
+            media(&fx),
+            vec![
+                MediaCmd::AddPeer { peer: 2 },
+                MediaCmd::AddSource {
+                    subscriber: 2,
+                    source: 1,
+                    kind: MediaKind::Audio
+                },
+                MediaCmd::AddSource {
+                    subscriber: 2,
+                    source: 1,
+                    kind: MediaKind::Video
+                },
+            ]
+        );
+        // Bob publishes audio: Alice gets a slot and an availability notice.
+        let fx = r.handle(
+            2,
+            ClientMsg::Publish {
+                audio: true,
+                video: false,
+            },
+            0,
+        );
+        assert!(media(&fx).contains(&MediaCmd::AddSource {
+            subscriber: 1,
+            source: 2,
+            kind: MediaKind::Audio
+        }));
+        assert_eq!(
+            sent(&fx, 1),
+            vec![ServerMsg::MediaState {
+                user_id: "bob".into(),
+                kind: MediaKind::Audio,
+                available: true
+            }]
+        );
+        // Mute round trip.
+        let fx = r.handle(
+            1,
+            ClientMsg::Mute {
+                kind: MediaKind::Video,
+                muted: true,
+            },
+            0,
+        );
+        assert_eq!(
+            sent(&fx, 2),
+            vec![ServerMsg::MediaState {
+                user_id: "alice".into(),
+                kind: MediaKind::Video,
+                available: false
+            }]
+        );
+        let fx = r.handle(
+            1,
+            ClientMsg::Mute {
+                kind: MediaKind::Video,
+                muted: true,
+            },
+            0,
+        );
+        assert!(fx.is_empty(), "no change, no message");
+        // Subscribe by userId.
+        let fx = r.handle(
+            2,
+            ClientMsg::Subscribe {
+                user_id: "alice".into(),
+                kind: MediaKind::Video,
+                on: true,
+            },
+            0,
+        );
+        assert_eq!(
+            media(&fx),
+            vec![MediaCmd::Subscribe {
+                subscriber: 2,
+                source: 1,
+                kind: MediaKind::Video,
+                on: true
+            }]
+        );
+        // Alice leaves; the room stays with Bob; Bob leaves; the room is gone.
+        let fx = r.handle(1, ClientMsg::Leave, 0);
+        assert_eq!(
+            sent(&fx, 2),
+            vec![ServerMsg::UserExit {
+                user_id: "alice".into(),
+                reason: 0
+            }]
+        );
+        assert!(fx.contains(&Effect::Close(1)));
+        assert_eq!(r.rooms().len(), 1);
+        r.disconnected(2);
+        assert!(r.rooms().is_empty());
+    }
+
+    #[test]
+    fn rooms_are_separate_namespaces() {
+        let mut r = Registry::new(FakeAuth);
+        r.handle(1, join("a", RoomId::Num(123)), 0);
+        let fx = r.handle(2, join("b", RoomId::Str("123".into())), 0);
+        assert!(
+            sent(&fx, 1).is_empty(),
+            "no cross-talk between roomId 123 and strRoomId '123'"
+        );
+        let fx = r.handle(3, join("c", RoomId::Num(124)), 0);
+        assert!(sent(&fx, 1).is_empty());
+        assert_eq!(r.rooms().len(), 3);
+        let fx = r.handle(
+            2,
+            ClientMsg::Subscribe {
+                user_id: "a".into(),
+                kind: MediaKind::Audio,
+                on: true,
+            },
+            0,
+        );
+        assert_eq!(
+            sent(&fx, 2)[0],
+            ServerMsg::Error {
+                code: code::NO_SUCH_USER,
+                message: "user 'a' is not in this room".into()
+            }
+        );
+    }
+
+    #[test]
+    fn same_user_again_kicks_the_earlier_client() {
+        let mut r = Registry::new(FakeAuth);
+        r.handle(1, join("a", RoomId::Num(1)), 0);
+        r.handle(2, join("b", RoomId::Num(1)), 0);
+        let fx = r.handle(3, join("a", RoomId::Num(1)), 0);
+        assert_eq!(
+            sent(&fx, 1),
+            vec![ServerMsg::Kicked {
+                reason: "kick".into()
+            }]
+        );
+        assert!(fx.contains(&Effect::Close(1)));
+        assert_eq!(
+            sent(&fx, 2),
+            vec![
+                ServerMsg::UserExit {
+                    user_id: "a".into(),
+                    reason: 2
+                },
+                ServerMsg::UserEnter {
+                    user_id: "a".into()
+                }
+            ]
+        );
+        assert_eq!(r.rooms()[0].1, vec!["b".to_string(), "a".to_string()]);
+    }
+
+    #[test]
+    fn refused_messages_change_nothing() {
+        let mut r = Registry::new(FakeAuth);
+        let rows: Vec<(ClientMsg, i64)> = vec![
+            (
+                ClientMsg::Publish {
+                    audio: true,
+                    video: true,
+                },
+                code::NOT_JOINED,
+            ),
+            (ClientMsg::Leave, code::NOT_JOINED),
+        ];
+        for (msg, want) in rows {
+            let fx = r.handle(1, msg, 0);
+            assert!(matches!(&sent(&fx, 1)[0], ServerMsg::Error { code, .. } if *code == want));
+        }
+        let mut bad = join("a", RoomId::Num(1));
+        if let ClientMsg::Join(j) = &mut bad {
+            j.user_sig = "forged".into();
+        }
+        let fx = r.handle(1, bad, 0);
+        assert!(
+            matches!(&sent(&fx, 1)[0], ServerMsg::JoinFailed { code, .. } if *code == code::USER_SIG_INVALID)
+        );
+        for room in [
+            RoomId::Num(0),
+            RoomId::Str("café".into()),
+            RoomId::Str(String::new()),
+        ] {
+            let fx = r.handle(1, join("a", room), 0);
+            assert!(
+                matches!(&sent(&fx, 1)[0], ServerMsg::JoinFailed { code, .. } if *code == code::BAD_ROOM)
+            );
+        }
+        let mut old = join("a", RoomId::Num(1));
+        if let ClientMsg::Join(j) = &mut old {
+            j.version = 99;
+        }
+        let fx = r.handle(1, old, 0);
+        assert!(
+            matches!(&sent(&fx, 1)[0], ServerMsg::JoinFailed { code, .. } if *code == code::VERSION_MISMATCH)
+        );
+        assert!(r.rooms().is_empty() && !r.is_joined(1));
+        r.handle(1, join("a", RoomId::Num(1)), 0);
+        let fx = r.handle(1, join("a", RoomId::Num(2)), 0);
+        assert!(
+            matches!(&sent(&fx, 1)[0], ServerMsg::Error { code, .. } if *code == code::ALREADY_JOINED)
+        );
+        assert_eq!(r.rooms().len(), 1);
+    }
+
+    #[test]
+    fn real_usersig_check() {
+        let apps = Apps::new([(1400000001, "secret".to_string())]);
+        let now = 1_800_000_000;
+        let sig = trtc_usersig::sign(1400000001, "secret", "alice", 3600, now);
+        assert!(apps.check(1400000001, "alice", &sig, now + 10).is_ok());
+        let rows = [
+            (
+                1400000001,
+                "bob",
+                sig.clone(),
+                now,
+                trtc_usersig::code::WRONG_USER as i64,
+            ),
+            (1400000002, "alice", sig.clone(), now, code::UNKNOWN_APP),
+            (
+                1400000001,
+                "alice",
+                sig.clone(),
+                now + 7200,
+                trtc_usersig::code::EXPIRED as i64,
+            ),
+            (
+                1400000001,
+                "alice",
+                "garbage".to_string(),
+                now,
+                code::USER_SIG_INVALID,
+            ),
+        ];
+        for (app, user, s, t, want) in rows {
+            let (got, msg) = apps.check(app, user, &s, t).unwrap_err();
+            assert_eq!(got, want, "{msg}");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! WebSocket signalling (`/trtc/ws`): one task per client that decodes frames, feeds the
+//! [`Registry`] and carries out its [`Effect`]s. Also the dev-mode userSig endpoint.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use trtc_proto::{code, ClientMsg, ServerMsg, MAX_MESSAGE_BYTES};
+
+use crate::room::{Apps, ClientId, Effect, MediaCmd, Registry};
+
+/// What a client's writer task sends.
+enum Out {
+    Msg(ServerMsg),
+    Close,
+}
+
+/// Receives the registry's media commands (the SFU, or nothing).
+pub type MediaSink = Box<dyn Fn(MediaCmd) + Send + Sync>;
+
+/// Shared state of the signalling layer.
+pub struct Hub {
+    registry: Mutex<Registry<Apps>>,
+    clients: Mutex<HashMap<ClientId, mpsc::UnboundedSender<Out>>>,
+    next_id: AtomicU64,
+    media: MediaSink,
+    apps: Apps,
+    /// `(sdkAppId, key)` the dev endpoint signs with; `None` outside dev mode.
+    dev_app: Option<(u64, String)>,
+}
+
+pub fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Hub {
+    pub fn new(apps: Apps, dev_app: Option<(u64, String)>, media: MediaSink) -> Arc<Hub> {
+        Arc::new(Hub {
+            registry: Mutex::new(Registry::new(apps.clone())),
+            clients: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            media,
+            apps,
+            dev_app,
+        })
+    }
+
+    /// Carries out effects: messages to clients, closes, media commands.
+    pub fn apply(&self, effects: Vec<Effect>) {
+        for e in effects {
+            match e {
+                Effect::Send(c, m) => self.send(c, m),
+                Effect::Close(c) => {
+                    if let Some(tx) = self.clients.lock().expect("clients").get(&c) {
+                        let _ = tx.send(Out::Close);
+                    }
+                }
+                Effect::Media(cmd) => (self.media)(cmd),
+            }
+        }
+    }
+
+    /// Sends a message to one client (dropped if it is gone).
+    pub fn send(&self, client: ClientId, msg: ServerMsg) {
+        if let Some(tx) = self.clients.lock().expect("clients").get(&client) {
+            let _ = tx.send(Out::Msg(msg));
+        }
+    }
+
+    fn handle_text(&self, client: ClientId, text: &str) {
+        let effects = match ClientMsg::decode(text) {
+            Ok(msg) => self
+                .registry
+                .lock()
+                .expect("registry")
+                .handle(client, msg, now_unix()),
+            Err(e) => {
+                tracing::debug!(client, "refused: {e}");
+                vec![Effect::Send(
+                    client,
+                    ServerMsg::Error {
+                        code: e.code(),
+                        message: e.to_string(),
+                    },
+                )]
+            }
+        };
+        self.apply(effects);
+    }
+
+    /// Closes every client socket (server shutdown).
+    pub fn close_all(&self) {
+        for tx in self.clients.lock().expect("clients").values() {
+            let _ = tx.send(Out::Close);
+        }
+    }
+
+    pub fn rooms(&self) -> Vec<(crate::room::RoomKey, Vec<String>)> {
+        self.registry.lock().expect("registry").rooms()
+    }
+}
+
+/// `GET /trtc/ws`: upgrade and serve one client.
+pub async fn ws_handler(State(hub): State<Arc<Hub>>, ws: WebSocketUpgrade) -> Response {
+    ws.max_message_size(MAX_MESSAGE_BYTES + 1024)
+        .on_upgrade(move |socket| serve_client(hub, socket))
+}
+
+async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
+    let client = hub.next_id.fetch_add(1, Ordering::Relaxed);
+    let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
+    hub.clients.lock().expect("clients").insert(client, tx);
+    let (mut sink, mut stream) = socket.split();
+    tracing::debug!(client, "connected");
+    let writer = tokio::spawn(async move {
+        while let Some(out) = rx.recv().await {
+            match out {
+                Out::Msg(m) => {
+                    if sink.send(Message::Text(m.encode().into())).await.is_err() {
+                        break;
+                    }
+                }
+                Out::Close => {
+                    let _ = sink.send(Message::Close(None)).await;
+                    break;
+                }
+            }
+        }
+    });
+    while let Some(frame) = stream.next().await {
+        match frame {
+            Ok(Message::Text(text)) => {
+                if text.len() > MAX_MESSAGE_BYTES {
+                    hub.send(
+                        client,
+                        ServerMsg::Error {
+                            code: code::TOO_LARGE,
+                            message: format!(
+                                "message of {} bytes is over the limit of {MAX_MESSAGE_BYTES}",
+                                text.len()
+                            ),
+                        },
+                    );
+                    continue;
+                }
+                hub.handle_text(client, &text);
+            }
+            Ok(Message::Binary(_)) => hub.send(
+                client,
+                ServerMsg::Error {
+                    code: code::BAD_MESSAGE,
+                    message: "binary frames are not part of the protocol".into(),
+                },
+            ),
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if writer.is_finished() {
+            break;
+        }
+    }
+    let effects = hub.registry.lock().expect("registry").disconnected(client);
+    hub.clients.lock().expect("clients").remove(&client);
+    hub.apply(effects);
+    writer.abort();
+    tracing::debug!(client, "disconnected");
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevSigQuery {
+    user_id: String,
+    sdk_app_id: Option<u64>,
+}
+
+/// `GET /trtc/dev/usersig?userId=…`: a test userSig, in dev mode only.
+pub async fn dev_usersig(State(hub): State<Arc<Hub>>, Query(q): Query<DevSigQuery>) -> Response {
+    let Some((dev_id, dev_key)) = hub.dev_app.clone() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "dev mode is off (start the server with --dev)",
+        )
+            .into_response();
+    };
+    let app = q.sdk_app_id.unwrap_or(dev_id);
+    let Some(key) = hub.apps.key(app).map(str::to_string) else {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("sdkAppId {app} is not configured"),
+        )
+            .into_response();
+    };
+    let _ = dev_key;
+    if q.user_id.trim().is_empty() {
+        return (StatusCode::BAD_REQUEST, "userId is empty").into_response();
+    }
+    let sig = trtc_usersig::sign(app, &key, &q.user_id, 24 * 3600, now_unix());
+    Json(serde_json::json!({ "sdkAppId": app, "userId": q.user_id, "userSig": sig }))
+        .into_response()
+}

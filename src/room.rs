@@ -1,0 +1,794 @@
+//! The room client: `enterRoom`/`exitRoom` over the signalling WebSocket, the one peer connection
+//! to the server's SFU, remote users' streams, remote video views and remote audio playback.
+//!
+//! Decisions about remote users come from `trtc_core::room_client`; this module carries them out.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::{Rc, Weak};
+
+use trtc_core::config::FillMode;
+use trtc_core::error::{extra, ErrorCode, RtcErrorInfo};
+use trtc_core::room::EnterRoomConfig;
+use trtc_core::room_client::{RemoteUsers, RoomEvent};
+use trtc_core::tables::event;
+use trtc_proto::{ClientMsg, MediaKind, ServerMsg, TrackSlot};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    HtmlAudioElement, HtmlElement, MediaStream, MediaStreamTrack, RtcPeerConnection,
+    RtcRtpTransceiver, RtcRtpTransceiverDirection, WebSocket,
+};
+
+use crate::error::{Failure, Result};
+use crate::listener::Listener;
+use crate::trtc::Inner;
+use crate::value::{get, object};
+use crate::view::{VideoView, ViewEvents};
+
+/// How long `enterRoom` waits for the server.
+pub const JOIN_TIMEOUT_MS: u32 = 10_000;
+
+fn kind_name(kind: MediaKind) -> &'static str {
+    match kind {
+        MediaKind::Audio => "audio",
+        MediaKind::Video => "video",
+    }
+}
+
+/// A remote video the app asked to render.
+pub struct RemoteVideo {
+    pub containers: Vec<HtmlElement>,
+    pub fill: FillMode,
+    pub mirror: bool,
+    pub views: Vec<VideoView>,
+}
+
+/// A remote user's audio playback.
+pub struct RemoteAudio {
+    pub element: HtmlAudioElement,
+    _listeners: Vec<Listener>,
+}
+
+impl Drop for RemoteAudio {
+    fn drop(&mut self) {
+        let _ = self.element.pause();
+        self.element.set_src_object(None);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting,
+    Joined,
+    Closed,
+}
+
+/// One entered (or entering) room.
+pub struct RoomConn {
+    pub config: EnterRoomConfig,
+    pub state: Cell<ConnState>,
+    ws: WebSocket,
+    pub pc: RtcPeerConnection,
+    listeners: RefCell<Vec<Listener>>,
+    pub remote: RefCell<RemoteUsers>,
+    slots: RefCell<HashMap<String, TrackSlot>>,
+    /// Remote tracks by (userId, kind), with the transceiver that receives them.
+    pub tracks: RefCell<HashMap<(String, MediaKind), (MediaStreamTrack, RtcRtpTransceiver)>>,
+    pub videos: RefCell<HashMap<String, RemoteVideo>>,
+    pub audios: RefCell<HashMap<String, RemoteAudio>>,
+    offers: RefCell<VecDeque<(String, Vec<TrackSlot>)>>,
+    offer_busy: Cell<bool>,
+    /// Settles `enterRoom`'s wait: called with the server's first answer.
+    join_ticket: RefCell<Option<js_sys::Function>>,
+    /// Kinds the server has negotiated an upstream slot for (PUBLISH_STATE_CHANGED started).
+    published_started: RefCell<Vec<MediaKind>>,
+    last_publish: Cell<(bool, bool)>,
+    last_mute: Cell<(bool, bool)>,
+}
+
+impl RoomConn {
+    pub fn send(&self, msg: &ClientMsg) {
+        if self.ws.ready_state() == WebSocket::OPEN {
+            let _ = self.ws.send_with_str(&msg.encode());
+        }
+    }
+
+    pub fn is_joined(&self) -> bool {
+        self.state.get() == ConnState::Joined
+    }
+
+    /// Closes the socket and the peer connection and drops every remote element.
+    pub fn close(&self) {
+        if self.state.replace(ConnState::Closed) == ConnState::Closed {
+            return;
+        }
+        self.listeners.borrow_mut().clear();
+        let _ = self.ws.close();
+        self.pc.close();
+        let videos: Vec<_> = self.videos.borrow_mut().drain().collect();
+        drop(videos);
+        let audios: Vec<_> = self.audios.borrow_mut().drain().collect();
+        drop(audios);
+        self.tracks.borrow_mut().clear();
+        self.remote.borrow_mut().clear();
+        if let Some(t) = self.join_ticket.borrow_mut().take() {
+            let _ = t.call1(&JsValue::UNDEFINED, &JsValue::from_str("closed"));
+        }
+    }
+
+    fn track_of(&self, user_id: &str, kind: MediaKind) -> Option<MediaStreamTrack> {
+        self.tracks
+            .borrow()
+            .get(&(user_id.to_string(), kind))
+            .map(|(t, _)| Clone::clone(t))
+    }
+}
+
+fn window() -> web_sys::Window {
+    crate::devices::window()
+}
+
+/// Opens the connection and joins; resolves once the server accepted the join.
+pub async fn enter(inner: Rc<Inner>, config: EnterRoomConfig) -> Result<()> {
+    const F: &str = "enterRoom";
+    let origin = window().location().origin().unwrap_or_default();
+    let url = trtc_core::room::websocket_url(
+        config.websocket_proxy.as_deref(),
+        &origin,
+        trtc_proto::WS_PATH,
+    );
+    let ws = WebSocket::new(&url).map_err(|e| {
+        Failure::with_origin(
+            RtcErrorInfo::invalid_parameter(
+                extra::TYPE,
+                F,
+                &format!("the signalling URL '{url}' is not a valid WebSocket URL; check 'proxy'"),
+            ),
+            e,
+        )
+    })?;
+    let pc = RtcPeerConnection::new_with_configuration(
+        object(&[
+            ("bundlePolicy", "max-bundle".into()),
+            ("rtcpMuxPolicy", "require".into()),
+        ])
+        .unchecked_ref(),
+    )
+    .map_err(|e| Failure::unknown(F, e))?;
+    let conn = Rc::new(RoomConn {
+        config: config.clone(),
+        state: Cell::new(ConnState::Connecting),
+        ws,
+        pc,
+        listeners: RefCell::new(Vec::new()),
+        remote: RefCell::new(RemoteUsers::new()),
+        slots: RefCell::new(HashMap::new()),
+        tracks: RefCell::new(HashMap::new()),
+        videos: RefCell::new(HashMap::new()),
+        audios: RefCell::new(HashMap::new()),
+        offers: RefCell::new(VecDeque::new()),
+        offer_busy: Cell::new(false),
+        join_ticket: RefCell::new(None),
+        published_started: RefCell::new(Vec::new()),
+        last_publish: Cell::new((false, false)),
+        last_mute: Cell::new((false, false)),
+    });
+    // The answer to the join (or a failure) settles this promise.
+    let mut resolve = None;
+    let joined = js_sys::Promise::new(&mut |res, _| resolve = Some(res));
+    *conn.join_ticket.borrow_mut() = resolve;
+    install_listeners(&inner, &conn);
+    *inner.room.borrow_mut() = Some(conn.clone());
+    inner.connection_state("DISCONNECTED", "CONNECTING");
+
+    let timeout = js_sys::Promise::new(&mut |res, _| {
+        let res = Clone::clone(&res);
+        // A one-shot callback that frees itself once it has run (within JOIN_TIMEOUT_MS).
+        let fire = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = res.call1(&JsValue::UNDEFINED, &JsValue::from_str("timeout"));
+        });
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
+            fire.unchecked_ref(),
+            JOIN_TIMEOUT_MS as i32,
+        );
+    });
+    let outcome = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(
+        &joined, &timeout,
+    )))
+    .await
+    .unwrap_or(JsValue::UNDEFINED);
+    let still_ours = inner
+        .room
+        .borrow()
+        .as_ref()
+        .map(|c| Rc::ptr_eq(c, &conn))
+        .unwrap_or(false);
+    let fail = |info: RtcErrorInfo| -> Result<()> {
+        conn.close();
+        if still_ours {
+            inner.room.borrow_mut().take();
+            inner.connection_state("CONNECTING", "DISCONNECTED");
+        }
+        Err(info.into())
+    };
+    if inner.destroyed.get() {
+        return fail(RtcErrorInfo::destroyed(F));
+    }
+    if !still_ours {
+        conn.close();
+        return Err(RtcErrorInfo::abort(F, "exitRoom was called").into());
+    }
+    if let Some(text) = outcome.as_string() {
+        match text.as_str() {
+            "joined" => {}
+            "timeout" => {
+                return fail(RtcErrorInfo::new(
+                    ErrorCode::OperationFailed,
+                    None,
+                    F,
+                    &format!("enterRoom() failed: no answer from the signalling server at {url} within {} s. Check that trtc-server runs there and 'proxy' points to it.", JOIN_TIMEOUT_MS / 1000),
+                ))
+            }
+            "closed" => {
+                return fail(RtcErrorInfo::new(
+                    ErrorCode::OperationFailed,
+                    None,
+                    F,
+                    &format!("enterRoom() failed: cannot reach the signalling server at {url}. Check that trtc-server runs there and 'proxy' points to it."),
+                ))
+            }
+            other => {
+                // "failed:<code>:<message>"
+                let mut parts = other.splitn(3, ':');
+                let _ = parts.next();
+                let code: i32 = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
+                let message = parts.next().unwrap_or("the server refused to join");
+                return fail(RtcErrorInfo::new(
+                    ErrorCode::ServerError,
+                    Some(code),
+                    F,
+                    &format!("enterRoom() failed: {message}"),
+                ));
+            }
+        }
+    }
+    conn.state.set(ConnState::Joined);
+    inner.connection_state("CONNECTING", "CONNECTED");
+    sync_publish(&inner);
+    Ok(())
+}
+
+fn install_listeners(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
+    let weak_inner: Weak<Inner> = Rc::downgrade(inner);
+    let weak_conn: Weak<RoomConn> = Rc::downgrade(conn);
+    let mut listeners = Vec::new();
+    let (wi, wc) = (weak_inner.clone(), weak_conn.clone());
+    listeners.push(Listener::new(&conn.ws, "open", move |_| {
+        let (Some(_inner), Some(conn)) = (wi.upgrade(), wc.upgrade()) else {
+            return;
+        };
+        let c = &conn.config;
+        let room = match &c.room {
+            trtc_core::room::RoomRef::Num(n) => trtc_proto::RoomId::Num(*n),
+            trtc_core::room::RoomRef::Str(s) => trtc_proto::RoomId::Str(s.clone()),
+        };
+        conn.send(&ClientMsg::Join(trtc_proto::Join {
+            version: trtc_proto::PROTOCOL_VERSION,
+            sdk_app_id: if c.sdk_app_id.is_finite() && c.sdk_app_id > 0.0 {
+                c.sdk_app_id as u64
+            } else {
+                0
+            },
+            user_id: c.user_id.clone(),
+            user_sig: c.user_sig.clone(),
+            room,
+            scene: match c.scene {
+                trtc_core::room::Scene::Rtc => trtc_proto::Scene::Rtc,
+                trtc_core::room::Scene::Live => trtc_proto::Scene::Live,
+            },
+            role: match c.role {
+                trtc_core::room::Role::Anchor => trtc_proto::Role::Anchor,
+                trtc_core::room::Role::Audience => trtc_proto::Role::Audience,
+            },
+        }));
+        crate::log::info(&format!(
+            "signalling connected; joining as '{}'",
+            inner_user(&conn)
+        ));
+    }));
+    let (wi, wc) = (weak_inner.clone(), weak_conn.clone());
+    listeners.push(Listener::new(&conn.ws, "message", move |ev| {
+        let (Some(inner), Some(conn)) = (wi.upgrade(), wc.upgrade()) else {
+            return;
+        };
+        let Some(text) = get(&ev, "data").as_string() else {
+            return;
+        };
+        match ServerMsg::decode(&text) {
+            Ok(msg) => on_message(&inner, &conn, msg),
+            Err(e) => crate::log::warn(&format!("ignored a server message: {e}")),
+        }
+    }));
+    let (wi, wc) = (weak_inner.clone(), weak_conn.clone());
+    listeners.push(Listener::new(&conn.ws, "close", move |_| {
+        let (Some(inner), Some(conn)) = (wi.upgrade(), wc.upgrade()) else {
+            return;
+        };
+        on_socket_closed(&inner, &conn);
+    }));
+    let (wi, wc) = (weak_inner, weak_conn);
+    listeners.push(Listener::new(
+        &conn.pc,
+        "connectionstatechange",
+        move |_| {
+            let (Some(_inner), Some(conn)) = (wi.upgrade(), wc.upgrade()) else {
+                return;
+            };
+            crate::log::info(&format!(
+                "media connection: {:?}",
+                conn.pc.connection_state()
+            ));
+        },
+    ));
+    *conn.listeners.borrow_mut() = listeners;
+}
+
+fn inner_user(conn: &RoomConn) -> &str {
+    &conn.config.user_id
+}
+
+fn on_socket_closed(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
+    if let Some(t) = conn.join_ticket.borrow_mut().take() {
+        let _ = t.call1(&JsValue::UNDEFINED, &JsValue::from_str("closed"));
+        return;
+    }
+    if conn.state.get() != ConnState::Joined {
+        return;
+    }
+    // The server went away: the room is over for this client (reconnection comes later).
+    crate::log::warn("the signalling connection closed; left the room");
+    leave_locally(inner, conn);
+    inner.connection_state("CONNECTED", "DISCONNECTED");
+}
+
+fn on_message(inner: &Rc<Inner>, conn: &Rc<RoomConn>, msg: ServerMsg) {
+    match &msg {
+        ServerMsg::Joined { .. } => {
+            if let Some(t) = conn.join_ticket.borrow_mut().take() {
+                let _ = t.call1(&JsValue::UNDEFINED, &JsValue::from_str("joined"));
+            }
+        }
+        ServerMsg::JoinFailed { code, message } => {
+            if let Some(t) = conn.join_ticket.borrow_mut().take() {
+                let _ = t.call1(
+                    &JsValue::UNDEFINED,
+                    &JsValue::from_str(&format!("failed:{code}:{message}")),
+                );
+            }
+            return;
+        }
+        ServerMsg::Offer { sdp, slots } => {
+            conn.offers
+                .borrow_mut()
+                .push_back((sdp.clone(), slots.clone()));
+            if !conn.offer_busy.replace(true) {
+                let (inner, conn) = (inner.clone(), conn.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    loop {
+                        let next = conn.offers.borrow_mut().pop_front();
+                        let Some((sdp, slots)) = next else { break };
+                        if conn.state.get() == ConnState::Closed {
+                            break;
+                        }
+                        if let Err(e) = handle_offer(&inner, &conn, &sdp, slots).await {
+                            crate::log::error(&format!("negotiation failed: {e:?}"));
+                        }
+                    }
+                    conn.offer_busy.set(false);
+                });
+            }
+            return;
+        }
+        ServerMsg::Kicked { reason } => {
+            leave_locally(inner, conn);
+            inner.connection_state("CONNECTED", "DISCONNECTED");
+            inner.emit(
+                event::KICKED_OUT,
+                &object(&[("reason", JsValue::from_str(reason))]),
+            );
+            return;
+        }
+        ServerMsg::Error { code, message } => {
+            crate::log::warn(&format!("the server refused a message ({code}): {message}"));
+            return;
+        }
+        _ => {}
+    }
+    let events = conn.remote.borrow_mut().apply(&msg);
+    for e in events {
+        on_room_event(inner, conn, e);
+    }
+}
+
+fn on_room_event(inner: &Rc<Inner>, conn: &Rc<RoomConn>, e: RoomEvent) {
+    match e {
+        RoomEvent::UserEnter(user_id) => {
+            inner.emit(
+                event::REMOTE_USER_ENTER,
+                &object(&[("userId", JsValue::from_str(&user_id))]),
+            );
+        }
+        RoomEvent::UserExit { user_id, reason } => {
+            let video = conn.videos.borrow_mut().remove(&user_id);
+            drop(video);
+            let audio = conn.audios.borrow_mut().remove(&user_id);
+            drop(audio);
+            conn.tracks.borrow_mut().retain(|(u, _), _| u != &user_id);
+            inner.emit(
+                event::REMOTE_USER_EXIT,
+                &object(&[
+                    ("userId", JsValue::from_str(&user_id)),
+                    ("reason", reason.into()),
+                ]),
+            );
+        }
+        RoomEvent::Available {
+            user_id,
+            kind,
+            available,
+        } => {
+            let name = match (kind, available) {
+                (MediaKind::Audio, true) => event::REMOTE_AUDIO_AVAILABLE,
+                (MediaKind::Audio, false) => event::REMOTE_AUDIO_UNAVAILABLE,
+                (MediaKind::Video, true) => event::REMOTE_VIDEO_AVAILABLE,
+                (MediaKind::Video, false) => event::REMOTE_VIDEO_UNAVAILABLE,
+            };
+            if kind == MediaKind::Audio
+                && available
+                && conn.config.auto_receive_audio
+                && !inner.remote_audio_muted(&user_id)
+            {
+                conn.send(&ClientMsg::Subscribe {
+                    user_id: user_id.clone(),
+                    kind,
+                    on: true,
+                });
+                attach_audio(inner, conn, &user_id);
+            }
+            if kind == MediaKind::Video && available && conn.config.auto_receive_video {
+                conn.send(&ClientMsg::Subscribe {
+                    user_id: user_id.clone(),
+                    kind,
+                    on: true,
+                });
+            }
+            let payload = match kind {
+                MediaKind::Audio => object(&[("userId", JsValue::from_str(&user_id))]),
+                MediaKind::Video => object(&[
+                    ("userId", JsValue::from_str(&user_id)),
+                    ("streamType", "main".into()),
+                ]),
+            };
+            inner.emit(name, &payload);
+        }
+    }
+}
+
+/// Leaves without telling the server (it told us, or it is gone).
+pub fn leave_locally(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
+    let published: Vec<MediaKind> = conn.published_started.borrow_mut().drain(..).collect();
+    conn.close();
+    let ours = inner
+        .room
+        .borrow()
+        .as_ref()
+        .map(|c| Rc::ptr_eq(c, conn))
+        .unwrap_or(false);
+    if ours {
+        inner.room.borrow_mut().take();
+    }
+    for kind in published {
+        inner.publish_state(kind_name(kind), "stopped", "started", Some("api-call"));
+    }
+}
+
+/// `exitRoom()`: tells the server, closes everything; local capture keeps running.
+pub fn exit(inner: &Rc<Inner>) {
+    let conn = inner.room.borrow().clone();
+    if let Some(conn) = conn {
+        let was_joined = conn.is_joined();
+        conn.send(&ClientMsg::Leave);
+        leave_locally(inner, &conn);
+        inner.connection_state(
+            if was_joined {
+                "CONNECTED"
+            } else {
+                "CONNECTING"
+            },
+            "DISCONNECTED",
+        );
+    }
+}
+
+/// Tells the server what is published now (after enterRoom and every local start/stop/mute),
+/// and swaps the tracks on the upstream slots.
+pub fn sync_publish(inner: &Rc<Inner>) {
+    let Some(conn) = inner.room.borrow().clone() else {
+        return;
+    };
+    if !conn.is_joined() {
+        return;
+    }
+    let (audio, video, audio_muted, video_muted) = inner.local_publish_state();
+    if conn.last_publish.replace((audio, video)) != (audio, video) {
+        conn.send(&ClientMsg::Publish { audio, video });
+        for (kind, on) in [(MediaKind::Audio, audio), (MediaKind::Video, video)] {
+            let started = conn.published_started.borrow().contains(&kind);
+            if on && !started {
+                inner.publish_state(kind_name(kind), "starting", "stopped", None);
+            } else if !on && started {
+                conn.published_started.borrow_mut().retain(|k| *k != kind);
+                inner.publish_state(kind_name(kind), "stopped", "started", Some("api-call"));
+            }
+        }
+    }
+    let mutes = (audio_muted, video_muted);
+    let before = conn.last_mute.replace(mutes);
+    if before.0 != mutes.0 {
+        conn.send(&ClientMsg::Mute {
+            kind: MediaKind::Audio,
+            muted: mutes.0,
+        });
+    }
+    if before.1 != mutes.1 {
+        conn.send(&ClientMsg::Mute {
+            kind: MediaKind::Video,
+            muted: mutes.1,
+        });
+    }
+    refresh_senders(inner, &conn);
+}
+
+/// Puts the current local tracks on the upstream slots.
+fn refresh_senders(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
+    let slots = conn.slots.borrow().clone();
+    for t in conn.pc.get_transceivers().iter() {
+        let t: RtcRtpTransceiver = t.unchecked_into();
+        let Some(mid) = t.mid() else { continue };
+        let Some(slot) = slots.get(&mid) else {
+            continue;
+        };
+        if slot.user_id.is_some() {
+            continue;
+        }
+        let track = inner.local_publish_track(slot.kind);
+        let _ = t.sender().replace_track(track.as_ref());
+    }
+}
+
+async fn handle_offer(
+    inner: &Rc<Inner>,
+    conn: &Rc<RoomConn>,
+    sdp: &str,
+    slots: Vec<TrackSlot>,
+) -> std::result::Result<(), JsValue> {
+    let desc = object(&[("type", "offer".into()), ("sdp", JsValue::from_str(sdp))]);
+    JsFuture::from(conn.pc.set_remote_description(desc.unchecked_ref())).await?;
+    let by_mid: HashMap<String, TrackSlot> =
+        slots.iter().map(|s| (s.mid.clone(), s.clone())).collect();
+    *conn.slots.borrow_mut() = by_mid.clone();
+    let mut remote = HashMap::new();
+    for t in conn.pc.get_transceivers().iter() {
+        let t: RtcRtpTransceiver = t.unchecked_into();
+        let Some(mid) = t.mid() else { continue };
+        match by_mid.get(&mid) {
+            Some(TrackSlot {
+                user_id: None,
+                kind,
+                ..
+            }) => {
+                t.set_direction(RtcRtpTransceiverDirection::Sendonly);
+                let track = inner.local_publish_track(*kind);
+                let _ = t.sender().replace_track(track.as_ref());
+            }
+            Some(TrackSlot {
+                user_id: Some(user),
+                kind,
+                ..
+            }) => {
+                t.set_direction(RtcRtpTransceiverDirection::Recvonly);
+                remote.insert(
+                    (user.clone(), *kind),
+                    (t.receiver().track(), Clone::clone(&t)),
+                );
+            }
+            None => t.set_direction(RtcRtpTransceiverDirection::Inactive),
+        }
+    }
+    let answer = JsFuture::from(conn.pc.create_answer()).await?;
+    JsFuture::from(conn.pc.set_local_description(answer.unchecked_ref())).await?;
+    let local_sdp = conn
+        .pc
+        .local_description()
+        .map(|d| d.sdp())
+        .unwrap_or_default();
+    conn.send(&ClientMsg::Answer { sdp: local_sdp });
+    // Remote tracks that went away.
+    let gone: Vec<(String, MediaKind)> = conn
+        .tracks
+        .borrow()
+        .keys()
+        .filter(|k| !remote.contains_key(*k))
+        .cloned()
+        .collect();
+    for (user, kind) in &gone {
+        conn.tracks.borrow_mut().remove(&(user.clone(), *kind));
+        match kind {
+            MediaKind::Video => {
+                if let Some(v) = conn.videos.borrow_mut().get_mut(user) {
+                    let views = std::mem::take(&mut v.views);
+                    drop(views);
+                }
+            }
+            MediaKind::Audio => {
+                let a = conn.audios.borrow_mut().remove(user);
+                drop(a);
+            }
+        }
+    }
+    let new_keys: Vec<(String, MediaKind)> = remote
+        .keys()
+        .filter(|k| !conn.tracks.borrow().contains_key(*k))
+        .cloned()
+        .collect();
+    conn.tracks.borrow_mut().extend(remote);
+    for (user, kind) in new_keys {
+        match kind {
+            MediaKind::Video => render_video(inner, conn, &user),
+            MediaKind::Audio => attach_audio(inner, conn, &user),
+        }
+    }
+    // Upstream slots negotiated: publishing started.
+    let (audio, video, _, _) = inner.local_publish_state();
+    for (kind, on) in [(MediaKind::Audio, audio), (MediaKind::Video, video)] {
+        let has_slot = slots.iter().any(|s| s.user_id.is_none() && s.kind == kind);
+        if on && has_slot && !conn.published_started.borrow().contains(&kind) {
+            conn.published_started.borrow_mut().push(kind);
+            inner.publish_state(kind_name(kind), "started", "starting", None);
+        }
+    }
+    Ok(())
+}
+
+/// Renders a remote user's video into the views the app gave, once both exist.
+pub fn render_video(inner: &Rc<Inner>, conn: &Rc<RoomConn>, user_id: &str) {
+    let Some(track) = conn.track_of(user_id, MediaKind::Video) else {
+        return;
+    };
+    let mut videos = conn.videos.borrow_mut();
+    let Some(v) = videos.get_mut(user_id) else {
+        return;
+    };
+    if !v.views.is_empty() {
+        return;
+    }
+    for (i, c) in v.containers.iter().enumerate() {
+        let events = (i == 0).then(|| ViewEvents {
+            emit: inner.emit_fn(),
+            user_id: user_id.to_string(),
+            stream_type: "main",
+        });
+        match VideoView::new(c, &track, v.fill, v.mirror, events) {
+            Ok(view) => v.views.push(view),
+            Err(e) => crate::log::error(&format!("cannot render {user_id}'s video: {e:?}")),
+        }
+    }
+}
+
+/// Plays a remote user's audio through an (off-DOM) audio element.
+pub fn attach_audio(inner: &Rc<Inner>, conn: &Rc<RoomConn>, user_id: &str) {
+    if conn.audios.borrow().contains_key(user_id) {
+        return;
+    }
+    let Some(track) = conn.track_of(user_id, MediaKind::Audio) else {
+        return;
+    };
+    let doc = window().document().expect("document");
+    let Ok(el) = doc.create_element("audio") else {
+        return;
+    };
+    let element: HtmlAudioElement = el.unchecked_into();
+    element.set_autoplay(true);
+    if let Ok(stream) = MediaStream::new_with_tracks(&js_sys::Array::of1(&track)) {
+        element.set_src_object(Some(&stream));
+    }
+    element.set_volume(inner.remote_audio_volume(user_id).min(100.0) / 100.0);
+    if let Some(id) = inner.current_speaker() {
+        if let Some(f) = get(&element, "setSinkId").dyn_ref::<js_sys::Function>() {
+            let _ = f.call1(&element, &JsValue::from_str(&id));
+        }
+    }
+    let emit = inner.emit_fn();
+    let uid = user_id.to_string();
+    let mut listeners = Vec::new();
+    let (e, u) = (emit.clone(), uid.clone());
+    listeners.push(Listener::new(&element, "playing", move |_| {
+        e(
+            event::AUDIO_PLAY_STATE_CHANGED,
+            &object(&[
+                ("type", "audio".into()),
+                ("userId", JsValue::from_str(&u)),
+                ("state", "PLAYING".into()),
+                ("reason", "playing".into()),
+            ]),
+        );
+    }));
+    conn.audios.borrow_mut().insert(
+        user_id.to_string(),
+        RemoteAudio {
+            element: Clone::clone(&element),
+            _listeners: listeners,
+        },
+    );
+    play_audio(inner, &element, user_id);
+}
+
+fn play_audio(inner: &Rc<Inner>, element: &HtmlAudioElement, user_id: &str) {
+    let Ok(p) = element.play() else { return };
+    let weak = Rc::downgrade(inner);
+    let uid = user_id.to_string();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = JsFuture::from(p).await {
+            if get(&e, "name").as_string().as_deref() == Some("NotAllowedError") {
+                if let Some(inner) = weak.upgrade() {
+                    inner.autoplay_failed(&uid, "audio");
+                }
+            }
+        }
+    });
+}
+
+/// Replays every remote audio element (after a user gesture or `resume()`).
+pub fn resume_all(conn: &RoomConn) {
+    for a in conn.audios.borrow().values() {
+        if let Ok(p) = a.element.play() {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = JsFuture::from(p).await;
+            });
+        }
+    }
+}
+
+/// Remote users' audio levels (0..1) from the receivers (RFC 6464 levels Chrome reports).
+pub fn remote_levels(conn: &RoomConn) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for ((user, kind), (_, transceiver)) in conn.tracks.borrow().iter() {
+        if *kind != MediaKind::Audio {
+            continue;
+        }
+        if !conn
+            .remote
+            .borrow()
+            .get(user)
+            .map(|s| s.audio)
+            .unwrap_or(false)
+        {
+            continue;
+        }
+        let receiver = transceiver.receiver();
+        let f = get(&receiver, "getSynchronizationSources");
+        let level = f
+            .dyn_ref::<js_sys::Function>()
+            .and_then(|f| f.call0(&receiver).ok())
+            .map(|arr| js_sys::Array::from(&arr))
+            .and_then(|arr| {
+                arr.iter()
+                    .filter_map(|s| get(&s, "audioLevel").as_f64())
+                    .reduce(f64::max)
+            })
+            .unwrap_or(0.0);
+        out.push((user.clone(), level));
+    }
+    out
+}
