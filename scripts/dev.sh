@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build-sdk.sh
-cargo build --release --locked -p trtc-server
+cargo build --release -p trtc-server
 echo "Open the URL below in Chrome (camera and microphone work on localhost)."
 exec target/release/trtc-server --www www --pkg pkg "$@"

@@ -12,20 +12,20 @@ scripts/setup.sh
 
 step "format and lints"
 cargo fmt --all --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo clippy -p trtc-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p trtc-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
 
 step "host tests"
-cargo test --workspace --locked
+cargo test --workspace
 
 step "SDK package"
 scripts/build-sdk.sh
 
 step "browser tests (wasm-bindgen-test in headless Chromium)"
-cargo test -p trtc-wasm --target wasm32-unknown-unknown --locked
+cargo test -p trtc-wasm --target wasm32-unknown-unknown
 
 step "demo end to end"
-cargo build --release --locked -p trtc-server
+cargo build --release -p trtc-server
 scripts/in-netns.sh node --test tests/e2e/
 
 echo
