@@ -8,4 +8,4 @@ scripts/setup.sh
 scripts/build-sdk.sh
 cargo build --release -p trtc-server
 echo "Open the URL below in Chrome (camera and microphone work on localhost)."
-exec target/release/trtc-server --www www --pkg pkg "$@"
+exec target/release/trtc-server --dev --www www --pkg pkg "$@"
