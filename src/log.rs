@@ -24,6 +24,9 @@ pub fn log(level: LogLevel, msg: &str) {
     }
 }
 
+pub fn debug(msg: &str) {
+    log(LogLevel::Debug, msg)
+}
 pub fn info(msg: &str) {
     log(LogLevel::Info, msg)
 }

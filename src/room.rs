@@ -85,6 +85,9 @@ pub struct RoomConn {
     published_started: RefCell<Vec<MediaKind>>,
     last_publish: Cell<(bool, bool)>,
     last_mute: Cell<(bool, bool)>,
+    /// Room messages that arrived before `enterRoom` finished: applied once it has, so the
+    /// app's handlers (e.g. `startRemoteVideo` on REMOTE_VIDEO_AVAILABLE) see a joined room.
+    pending: RefCell<Vec<ServerMsg>>,
 }
 
 impl RoomConn {
@@ -173,6 +176,7 @@ pub async fn enter(inner: Rc<Inner>, config: EnterRoomConfig) -> Result<()> {
         published_started: RefCell::new(Vec::new()),
         last_publish: Cell::new((false, false)),
         last_mute: Cell::new((false, false)),
+        pending: RefCell::new(Vec::new()),
     });
     // The answer to the join (or a failure) settles this promise.
     let mut resolve = None;
@@ -256,6 +260,10 @@ pub async fn enter(inner: Rc<Inner>, config: EnterRoomConfig) -> Result<()> {
     conn.state.set(ConnState::Joined);
     inner.connection_state("CONNECTING", "CONNECTED");
     sync_publish(&inner);
+    let pending: Vec<ServerMsg> = conn.pending.borrow_mut().drain(..).collect();
+    for msg in pending {
+        on_message(&inner, &conn, msg);
+    }
     Ok(())
 }
 
@@ -353,11 +361,14 @@ fn on_socket_closed(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
 }
 
 fn on_message(inner: &Rc<Inner>, conn: &Rc<RoomConn>, msg: ServerMsg) {
+    let entering = conn.state.get() == ConnState::Connecting;
     match &msg {
-        ServerMsg::Joined { .. } => {
+        ServerMsg::Joined { .. } if entering => {
             if let Some(t) = conn.join_ticket.borrow_mut().take() {
                 let _ = t.call1(&JsValue::UNDEFINED, &JsValue::from_str("joined"));
             }
+            conn.pending.borrow_mut().push(msg);
+            return;
         }
         ServerMsg::JoinFailed { code, message } => {
             if let Some(t) = conn.join_ticket.borrow_mut().take() {
@@ -401,6 +412,10 @@ fn on_message(inner: &Rc<Inner>, conn: &Rc<RoomConn>, msg: ServerMsg) {
         }
         ServerMsg::Error { code, message } => {
             crate::log::warn(&format!("the server refused a message ({code}): {message}"));
+            return;
+        }
+        _ if entering => {
+            conn.pending.borrow_mut().push(msg);
             return;
         }
         _ => {}
@@ -582,13 +597,17 @@ async fn handle_offer(
     for t in conn.pc.get_transceivers().iter() {
         let t: RtcRtpTransceiver = t.unchecked_into();
         let Some(mid) = t.mid() else { continue };
+        // m-lines the server stopped stay stopped; their direction cannot change.
+        if is_stopped(&t) {
+            continue;
+        }
         match by_mid.get(&mid) {
             Some(TrackSlot {
                 user_id: None,
                 kind,
                 ..
             }) => {
-                t.set_direction(RtcRtpTransceiverDirection::Sendonly);
+                set_direction(&t, RtcRtpTransceiverDirection::Sendonly);
                 let track = inner.local_publish_track(*kind);
                 let _ = t.sender().replace_track(track.as_ref());
             }
@@ -597,13 +616,13 @@ async fn handle_offer(
                 kind,
                 ..
             }) => {
-                t.set_direction(RtcRtpTransceiverDirection::Recvonly);
+                set_direction(&t, RtcRtpTransceiverDirection::Recvonly);
                 remote.insert(
                     (user.clone(), *kind),
                     (t.receiver().track(), Clone::clone(&t)),
                 );
             }
-            None => t.set_direction(RtcRtpTransceiverDirection::Inactive),
+            None => set_direction(&t, RtcRtpTransceiverDirection::Inactive),
         }
     }
     let answer = JsFuture::from(conn.pc.create_answer()).await?;
@@ -659,6 +678,20 @@ async fn handle_offer(
         }
     }
     Ok(())
+}
+
+fn is_stopped(t: &RtcRtpTransceiver) -> bool {
+    ["currentDirection", "direction"]
+        .iter()
+        .any(|k| get(t, k).as_string().as_deref() == Some("stopped"))
+}
+
+/// Sets a transceiver's direction; a stopped one throws, which is logged, not raised.
+fn set_direction(t: &RtcRtpTransceiver, d: RtcRtpTransceiverDirection) {
+    let value = JsValue::from(d);
+    if let Err(e) = js_sys::Reflect::set(t, &JsValue::from_str("direction"), &value) {
+        crate::log::debug(&format!("transceiver direction not set: {e:?}"));
+    }
 }
 
 /// Renders a remote user's video into the views the app gave, once both exist.

@@ -1,4 +1,5 @@
-// trtc-wasm demo: local devices only (camera, microphone, volume, events).
+// trtc-wasm demo: local devices (camera, microphone, volume), rooms (enter/exit,
+// invite link, remote users with video, volume and mute) and the event log.
 // Plain ES module, no build step. Uses only the public trtc-sdk-v5 API.
 import TRTC from '/pkg/index.js';
 
@@ -25,6 +26,18 @@ const ui = {
   lastError: $('last-error'),
   eventLog: $('event-log'),
   clearLog: $('btn-clear-log'),
+  roomForm: $('room-form'),
+  roomId: $('room-id'),
+  userId: $('user-id'),
+  enter: $('btn-enter'),
+  exit: $('btn-exit'),
+  connectionState: $('connection-state'),
+  roomMessage: $('room-message'),
+  inviteLink: $('invite-link'),
+  copyInvite: $('btn-copy-invite'),
+  remoteGrid: $('remote-grid'),
+  remoteEmpty: $('remote-empty'),
+  remoteCount: $('remote-count'),
 };
 
 const MAX_LOG_ENTRIES = 200;
@@ -36,7 +49,14 @@ const state = {
   micOn: false,
   micMuted: false,
   // One pending SDK call per resource; its buttons are disabled meanwhile.
-  busy: { camera: false, mic: false },
+  busy: { camera: false, mic: false, room: false },
+  // The room we are in ({roomId, userId}) or null.
+  room: null,
+  connection: 'DISCONNECTED',
+  // userId -> remote user record (see remoteUser()).
+  remotes: new Map(),
+  // Remote users whose audio we muted; the SDK forgets this on exitRoom, so do we.
+  mutedRemotes: new Set(),
 };
 
 const trtc = TRTC.create();
@@ -169,6 +189,14 @@ function render() {
   ui.muteMic.setAttribute('aria-pressed', String(state.micMuted));
 
   if (!state.micOn) setVolume(0);
+
+  const busyRoom = state.busy.room;
+  const inRoom = state.room !== null;
+  ui.enter.disabled = busyRoom || inRoom;
+  ui.exit.disabled = busyRoom || !inRoom;
+  ui.roomId.disabled = busyRoom || inRoom;
+  ui.userId.disabled = busyRoom || inRoom;
+  ui.enter.textContent = busyRoom && !inRoom ? 'Entering…' : 'Enter room';
 }
 
 function setVolume(volume) {
@@ -289,6 +317,414 @@ ui.microphoneSelect.addEventListener('change', () => {
   }
 });
 
+// ---------------------------------------------------------------- room
+
+const MAX_ROOM_ID = 4294967294;
+
+function randomDigits(n) {
+  const min = 10 ** (n - 1);
+  return String(min + Math.floor(Math.random() * (9 * min)));
+}
+
+function randomUserId() {
+  const bytes = new Uint8Array(3);
+  crypto.getRandomValues(bytes);
+  return `user-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+function parseRoomId(text) {
+  const value = Number(String(text).trim());
+  return Number.isInteger(value) && value >= 1 && value <= MAX_ROOM_ID ? value : null;
+}
+
+// A link to the same room for somebody else: the room id only, so the guest
+// gets a fresh user id (the same user id twice kicks the first one out).
+function inviteUrl(roomId) {
+  const url = new URL(location.pathname, location.origin);
+  url.searchParams.set('roomId', String(roomId));
+  return url.href;
+}
+
+function updateInvite() {
+  const roomId = state.room ? state.room.roomId : parseRoomId(ui.roomId.value);
+  if (roomId === null) {
+    ui.inviteLink.textContent = 'Enter a room id from 1 to 4294967294';
+    ui.inviteLink.removeAttribute('href');
+    ui.copyInvite.disabled = true;
+    return;
+  }
+  const url = inviteUrl(roomId);
+  ui.inviteLink.href = url;
+  ui.inviteLink.textContent = url;
+  ui.copyInvite.disabled = false;
+}
+
+function setRoomMessage(text, kind = 'info') {
+  ui.roomMessage.textContent = text;
+  ui.roomMessage.className = `room-message ${kind}`;
+  ui.roomMessage.hidden = !text;
+}
+
+function setConnectionState(value) {
+  state.connection = value;
+  ui.connectionState.textContent = value;
+  ui.connectionState.dataset.state = value;
+}
+
+// Fetches a test userSig from trtc-server's dev endpoint.
+async function fetchDevUserSig(userId) {
+  let res;
+  try {
+    res = await fetch(`/trtc/dev/usersig?userId=${encodeURIComponent(userId)}`, { cache: 'no-store' });
+  } catch (err) {
+    throw new Error(`cannot reach the server for a userSig (${err.message})`);
+  }
+  if (res.status === 404) {
+    const error = new Error('No userSig: the server does not run in dev mode. Start trtc-server with --dev, '
+      + 'or have your application server supply userSigs.');
+    error.devModeOff = true;
+    throw error;
+  }
+  if (!res.ok) {
+    const text = (await res.text().catch(() => '')).trim();
+    throw new Error(`the server refused a userSig: HTTP ${res.status}${text ? ` ${text}` : ''}`);
+  }
+  const body = await res.json();
+  if (typeof body.sdkAppId !== 'number' || typeof body.userSig !== 'string') {
+    throw new Error('the server answered the userSig request with unexpected JSON');
+  }
+  return body;
+}
+
+async function enterRoom() {
+  const roomId = parseRoomId(ui.roomId.value);
+  const userId = ui.userId.value.trim();
+  if (roomId === null) {
+    setRoomMessage('The room id must be a whole number from 1 to 4294967294.', 'error');
+    ui.roomId.focus();
+    return;
+  }
+  if (!userId) {
+    setRoomMessage('Enter a user id.', 'error');
+    ui.userId.focus();
+    return;
+  }
+  state.busy.room = true;
+  setRoomMessage('');
+  render();
+  try {
+    let sig;
+    try {
+      sig = await fetchDevUserSig(userId);
+    } catch (err) {
+      setRoomMessage(err.message, 'error');
+      showError('userSig', err);
+      return;
+    }
+    try {
+      await trtc.enterRoom({ sdkAppId: sig.sdkAppId, userId, userSig: sig.userSig, roomId });
+    } catch (err) {
+      setRoomMessage(`Could not enter room ${roomId}: ${formatError(err)}`, 'error');
+      showError('enterRoom', err);
+      return;
+    }
+    log('info', 'enterRoom', 'ok');
+    state.room = { roomId, userId };
+    for (const user of state.remotes.values()) syncRemoteVideo(user);
+    rememberRoomInUrl(roomId, userId);
+    setStatus(`In room ${roomId} as ${userId}.`);
+    setRoomMessage(state.cameraOn || state.micOn
+      ? ''
+      : 'You are in the room. Start the camera or the microphone to be seen and heard.');
+  } finally {
+    state.busy.room = false;
+    render();
+    updateInvite();
+    renderRemoteCount();
+  }
+}
+
+// Keeps the room in the address bar, so a reload lands in the same room. The user
+// id is kept only when it was there already (a shared address must not carry it).
+function rememberRoomInUrl(roomId, userId) {
+  const url = new URL(location.href);
+  url.searchParams.set('roomId', String(roomId));
+  if (url.searchParams.has('userId')) url.searchParams.set('userId', userId);
+  history.replaceState(null, '', url);
+}
+
+// After exitRoom, KICKED_OUT or a fatal ERROR: forget the room and its users.
+function leftRoom(message, kind = 'info') {
+  state.room = null;
+  state.mutedRemotes.clear();
+  for (const userId of [...state.remotes.keys()]) removeRemote(userId);
+  setRoomMessage(message, kind);
+  setStatus('Not in a room.');
+  render();
+  updateInvite();
+}
+
+async function exitRoom() {
+  state.busy.room = true;
+  render();
+  try {
+    await trtc.exitRoom();
+    log('info', 'exitRoom', 'ok');
+    leftRoom('');
+  } catch (err) {
+    showError('exitRoom', err);
+  } finally {
+    state.busy.room = false;
+    render();
+  }
+}
+
+ui.roomForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (!ui.enter.disabled) enterRoom();
+});
+ui.exit.addEventListener('click', () => exitRoom());
+ui.roomId.addEventListener('input', () => updateInvite());
+
+ui.copyInvite.addEventListener('click', async () => {
+  const url = ui.inviteLink.href;
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    ok = true;
+  } catch {
+    // No clipboard API (insecure context) or no permission: select the text instead.
+    const range = document.createRange();
+    range.selectNodeContents(ui.inviteLink);
+    const selection = getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    try { ok = document.execCommand('copy'); } catch { ok = false; }
+  }
+  ui.copyInvite.textContent = ok ? 'Copied' : 'Press Ctrl+C';
+  clearTimeout(ui.copyInvite.resetTimer);
+  ui.copyInvite.resetTimer = setTimeout(() => { ui.copyInvite.textContent = 'Copy link'; }, 1500);
+});
+
+// ---------------------------------------------------------------- remote users
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// Creates (once) the tile of a remote user. Events may come in any order, so every
+// remote event goes through here.
+function remoteUser(userId) {
+  let user = state.remotes.get(userId);
+  if (user) return user;
+
+  const tile = el('article', 'tile');
+  tile.dataset.userId = userId;
+  tile.dataset.video = 'off';
+  tile.dataset.audio = 'off';
+  tile.setAttribute('aria-label', `Remote user ${userId}`);
+
+  const stage = el('div', 'stage');
+  const video = el('div', 'remote-video');
+  const placeholder = el('div', 'placeholder');
+  const avatar = el('span', 'avatar', userId.slice(0, 1).toUpperCase());
+  const placeholderText = el('span', 'placeholder-text', 'Camera off');
+  placeholder.append(avatar, placeholderText);
+  const micOff = el('span', 'mic-off', 'mic off');
+  stage.append(video, placeholder, micOff);
+
+  const bar = el('div', 'tile-bar');
+  const name = el('span', 'tile-name', userId);
+  name.title = userId;
+  const meter = el('div', 'tile-meter');
+  meter.setAttribute('role', 'meter');
+  meter.setAttribute('aria-label', `${userId} volume`);
+  meter.setAttribute('aria-valuemin', '0');
+  meter.setAttribute('aria-valuemax', '100');
+  meter.setAttribute('aria-valuenow', '0');
+  const level = el('div', 'tile-level');
+  meter.append(level);
+  const mute = el('button', 'tile-mute', 'Mute');
+  mute.type = 'button';
+  mute.setAttribute('aria-pressed', 'false');
+  mute.title = `Mute ${userId} for you`;
+  bar.append(name, meter, mute);
+
+  tile.append(stage, bar);
+
+  user = {
+    userId,
+    tile,
+    video,
+    placeholderText,
+    meter,
+    level,
+    mute,
+    videoAvailable: false,
+    videoStarted: false, // startRemoteVideo called and not stopped since
+    audioAvailable: false,
+    muted: state.mutedRemotes.has(userId),
+    queue: Promise.resolve(), // this user's SDK calls, in order
+    removed: false,
+  };
+  mute.addEventListener('click', () => toggleRemoteMute(user));
+  state.remotes.set(userId, user);
+  ui.remoteGrid.append(tile);
+  renderRemote(user);
+  renderRemoteCount();
+  return user;
+}
+
+function renderRemote(user) {
+  user.tile.dataset.video = user.videoAvailable ? 'on' : 'off';
+  user.tile.dataset.audio = user.audioAvailable ? 'on' : 'off';
+  user.placeholderText.textContent = user.videoAvailable ? 'Connecting video…' : 'Camera off';
+  user.mute.textContent = user.muted ? 'Unmute' : 'Mute';
+  user.mute.setAttribute('aria-pressed', String(user.muted));
+  user.mute.title = `${user.muted ? 'Unmute' : 'Mute'} ${user.userId} for you`;
+  if (!user.audioAvailable) setRemoteVolume(user, 0);
+}
+
+function renderRemoteCount() {
+  const n = state.remotes.size;
+  ui.remoteCount.textContent = n ? `(${n})` : '';
+  ui.remoteEmpty.hidden = n > 0;
+  ui.remoteEmpty.textContent = state.room
+    ? 'No one else is in the room. Send them the invite link.'
+    : 'Enter a room to see the other people in it.';
+}
+
+function setRemoteVolume(user, volume) {
+  const v = Math.max(0, Math.min(100, Math.round(volume) || 0));
+  user.level.style.width = `${v}%`;
+  user.meter.setAttribute('aria-valuenow', String(v));
+}
+
+// Queues an SDK call for one remote user, after the previous ones.
+function queueFor(user, fn) {
+  user.queue = user.queue.then(fn).catch((err) => console.error(err));
+  return user.queue;
+}
+
+// Brings the SDK's remote video in line with availability: starts it into the
+// tile's video box when available, stops it when not. Never starts twice.
+function syncRemoteVideo(user) {
+  queueFor(user, async () => {
+    if (user.removed) return;
+    // Users already in the room are announced while enterRoom() is still pending, when
+    // startRemoteVideo() is refused (5101); enterRoom() calls this again once joined.
+    if (!state.room) return;
+    if (user.videoAvailable && !user.videoStarted) {
+      user.videoStarted = true;
+      try {
+        await trtc.startRemoteVideo({ userId: user.userId, streamType: 'main', view: user.video });
+        log('info', 'startRemoteVideo', user.userId);
+      } catch (err) {
+        user.videoStarted = false;
+        showError(`startRemoteVideo ${user.userId}`, err);
+      }
+    } else if (!user.videoAvailable && user.videoStarted) {
+      user.videoStarted = false;
+      try {
+        await trtc.stopRemoteVideo({ userId: user.userId, streamType: 'main' });
+      } catch (err) {
+        showError(`stopRemoteVideo ${user.userId}`, err);
+      }
+    }
+  });
+}
+
+async function toggleRemoteMute(user) {
+  const mute = !user.muted;
+  user.mute.disabled = true;
+  try {
+    await trtc.muteRemoteAudio(user.userId, mute);
+    user.muted = mute;
+    if (mute) state.mutedRemotes.add(user.userId); else state.mutedRemotes.delete(user.userId);
+    log('info', 'muteRemoteAudio', `${user.userId} ${mute}`);
+  } catch (err) {
+    showError(`muteRemoteAudio ${user.userId}`, err);
+  } finally {
+    user.mute.disabled = false;
+    renderRemote(user);
+  }
+}
+
+// The user left (or we did): the SDK has already dropped their video and audio.
+function removeRemote(userId) {
+  const user = state.remotes.get(userId);
+  if (!user) return;
+  user.removed = true;
+  state.remotes.delete(userId);
+  user.tile.remove();
+  renderRemoteCount();
+}
+
+trtc.on(TRTC.EVENT.REMOTE_USER_ENTER, ({ userId }) => { remoteUser(userId); });
+
+trtc.on(TRTC.EVENT.REMOTE_USER_EXIT, ({ userId }) => { removeRemote(userId); });
+
+trtc.on(TRTC.EVENT.REMOTE_VIDEO_AVAILABLE, ({ userId, streamType }) => {
+  if (streamType !== 'main') return; // screen sharing is not shown
+  const user = remoteUser(userId);
+  user.videoAvailable = true;
+  renderRemote(user);
+  syncRemoteVideo(user);
+});
+
+trtc.on(TRTC.EVENT.REMOTE_VIDEO_UNAVAILABLE, ({ userId, streamType }) => {
+  if (streamType !== 'main') return;
+  const user = state.remotes.get(userId);
+  if (!user) return;
+  user.videoAvailable = false;
+  renderRemote(user);
+  syncRemoteVideo(user);
+});
+
+trtc.on(TRTC.EVENT.REMOTE_AUDIO_AVAILABLE, ({ userId }) => {
+  const user = remoteUser(userId);
+  user.audioAvailable = true;
+  renderRemote(user);
+});
+
+trtc.on(TRTC.EVENT.REMOTE_AUDIO_UNAVAILABLE, ({ userId }) => {
+  const user = state.remotes.get(userId);
+  if (!user) return;
+  user.audioAvailable = false;
+  renderRemote(user);
+});
+
+trtc.on(TRTC.EVENT.CONNECTION_STATE_CHANGED, ({ state: value }) => {
+  setConnectionState(value);
+  // Lost without exitRoom() (our own exit is busy.room): the SDK has left the room.
+  if (value === 'DISCONNECTED' && state.room && !state.busy.room) {
+    leftRoom('The connection to the server was lost: you are out of the room.', 'error');
+  }
+});
+
+trtc.on(TRTC.EVENT.KICKED_OUT, ({ reason }) => {
+  const why = {
+    kick: 'the same user id entered the room somewhere else',
+    banned: 'the server removed you from the room',
+    room_disband: 'the room was closed',
+  }[reason] || reason;
+  leftRoom(`You left the room: ${why}.`, 'error');
+});
+
+trtc.on(TRTC.EVENT.ERROR, () => {
+  // Fatal: the SDK has left the room already.
+  if (state.room) leftRoom('You left the room after an error (see the event log).', 'error');
+});
+
+trtc.on(TRTC.EVENT.PUBLISH_STATE_CHANGED, ({ mediaType, state: value, reason }) => {
+  if (value === 'stopped' && reason === 'error') {
+    setRoomMessage(`Publishing your ${mediaType} failed (see the event log).`, 'error');
+  }
+});
+
 // ---------------------------------------------------------------- misc buttons
 
 ui.refreshDevices.addEventListener('click', () => refreshDevices());
@@ -312,8 +748,11 @@ for (const name of Object.values(TRTC.EVENT)) {
 }
 
 trtc.on(TRTC.EVENT.AUDIO_VOLUME, ({ result }) => {
-  const local = (result || []).find((entry) => entry.userId === '');
+  const entries = result || [];
+  const local = entries.find((entry) => entry.userId === '');
   setVolume(local ? local.volume : 0);
+  const volumes = new Map(entries.map((entry) => [entry.userId, entry.volume]));
+  for (const user of state.remotes.values()) setRemoteVolume(user, volumes.get(user.userId) || 0);
 });
 
 trtc.on(TRTC.EVENT.DEVICE_CHANGED, ({ action }) => {
@@ -324,6 +763,12 @@ trtc.on(TRTC.EVENT.DEVICE_CHANGED, ({ action }) => {
 
 async function init() {
   ui.version.textContent = TRTC.VERSION;
+  const params = new URLSearchParams(location.search);
+  ui.roomId.value = String(parseRoomId(params.get('roomId') || '') ?? randomDigits(4));
+  ui.userId.value = (params.get('userId') || '').trim() || randomUserId();
+  setConnectionState('DISCONNECTED');
+  updateInvite();
+  renderRemoteCount();
   render();
 
   try {
@@ -350,7 +795,7 @@ async function init() {
   }
 
   await refreshDevices();
-  setStatus('Ready. Only local devices for now: start the camera or the microphone.');
+  setStatus('Ready. Start the camera and the microphone, then enter the room (or the other way round).');
   document.body.dataset.ready = 'true';
 }
 

@@ -46,10 +46,13 @@ export async function launchBrowser(extraArgs = []) {
   });
 }
 
+/** Uncaught errors of every page opened with openSdkPage (tests assert it stays empty). */
+export const pageErrors = [];
+
 /** Opens the blank SDK page; resolves when `window.TRTC` is loaded. */
 export async function openSdkPage(browser, url) {
   const page = await browser.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', String(e)));
+  page.on('pageerror', (e) => { console.error('pageerror:', String(e)); pageErrors.push(String(e)); });
   await page.goto(new URL('/blank.html', url).href);
   await page.evaluate(() => window.trtcReady);
   return page;

@@ -1,7 +1,7 @@
 // Rooms through the real server: presence, stream availability, mute, exit, separate rooms.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openSdkPage, devSig, enter, waitEvent, eventNames } from './harness.mjs';
+import { pageErrors, startServer, launchBrowser, openSdkPage, devSig, enter, waitEvent, eventNames } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -11,6 +11,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
 });
 
 test('two users see each other enter, publish, mute and exit', async () => {

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startServer, launchBrowser, openSdkPage, enter, root } from './harness.mjs';
+import { pageErrors, startServer, launchBrowser, openSdkPage, enter, root } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const TLSSigAPIv2 = require(path.join(root, 'tools/node_modules/tls-sig-api-v2'));
@@ -21,6 +21,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
 });
 
 const sign = (app, key, user, expire = 3600) => new TLSSigAPIv2.Api(app, key).genUserSig(user, expire);

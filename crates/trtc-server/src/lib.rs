@@ -8,7 +8,10 @@
 //!   no IO), with userSig checks (TLS-sig v2, `trtc-usersig`).
 //! * `GET /trtc/dev/usersig?userId=…`: test userSigs, only in dev mode.
 //!
-//! **Later** (not here yet): the admin REST API and the built-in SFU (media).
+//! * Media: the SFU (`trtc-sfu`, str0m) on one UDP socket; the registry's media commands go to
+//!   it and its offers go to the clients.
+//!
+//! **Later** (not here yet): the admin REST API.
 //!
 //! ## Invariants
 //!
@@ -65,10 +68,7 @@ pub fn content_type_for(path: &str) -> Option<&'static str> {
 
 /// The whole HTTP application. Building it touches no files; the roots are read per request.
 pub fn app(config: &Config) -> Router {
-    app_with_hub(
-        config,
-        signal::Hub::new(room::Apps::default(), None, Box::new(|_| {})),
-    )
+    app_with_hub(config, signal::Hub::new(room::Apps::default(), None, None))
 }
 
 /// The application with its signalling hub (apps, dev mode, media plane).

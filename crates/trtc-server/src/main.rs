@@ -29,6 +29,13 @@ struct Args {
     /// without --app a built-in test app (sdkAppId 1400000001) is configured. Never in production.
     #[arg(long, env = "TRTC_DEV")]
     dev: bool,
+    /// UDP address of the SFU (one socket for all media); port 0 picks a free port.
+    #[arg(long, env = "TRTC_UDP", default_value = "127.0.0.1:0")]
+    udp: String,
+    /// IP address(es) put in the ICE candidates browsers connect to (comma-separated): the
+    /// address clients reach this machine at. Default: the --udp address.
+    #[arg(long = "ice-ip", env = "TRTC_ICE_IP", value_delimiter = ',')]
+    ice_ips: Vec<std::net::IpAddr>,
 }
 
 /// The sdkAppId of the built-in test app of dev mode.
@@ -108,11 +115,22 @@ async fn main() -> ExitCode {
         www: args.www,
         pkg: args.pkg,
     };
-    let hub = trtc_server::signal::Hub::new(
-        trtc_server::room::Apps::new(apps),
-        dev_app,
-        Box::new(|cmd| tracing::trace!(?cmd, "media plane not running")),
-    );
+    let udp = match tokio::net::UdpSocket::bind(&args.udp).await {
+        Ok(s) => s,
+        Err(err) => {
+            tracing::error!("cannot bind the media socket {}: {err}", args.udp);
+            return ExitCode::FAILURE;
+        }
+    };
+    let (sfu, mut sfu_events) = trtc_sfu::spawn(udp, args.ice_ips.clone());
+    tracing::info!(udp = %sfu.local_addr(), candidates = ?sfu.candidates(), "media (SFU)");
+    let hub = trtc_server::signal::Hub::new(trtc_server::room::Apps::new(apps), dev_app, Some(sfu));
+    let events_hub = hub.clone();
+    tokio::spawn(async move {
+        while let Some(ev) = sfu_events.recv().await {
+            events_hub.on_sfu_event(ev);
+        }
+    });
     let closer = hub.clone();
     let served = axum::serve(listener, trtc_server::app_with_hub(&config, hub))
         .with_graceful_shutdown(async move {

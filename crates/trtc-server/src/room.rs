@@ -202,6 +202,11 @@ impl<A: Auth> Registry<A> {
             .collect()
     }
 
+    /// The userId a joined client authenticated as.
+    pub fn user_id_of(&self, client: ClientId) -> Option<String> {
+        self.members.get(&client).map(|m| m.user_id.clone())
+    }
+
     pub fn is_joined(&self, client: ClientId) -> bool {
         self.members.contains_key(&client)
     }

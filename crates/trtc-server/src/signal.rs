@@ -24,15 +24,13 @@ enum Out {
     Close,
 }
 
-/// Receives the registry's media commands (the SFU, or nothing).
-pub type MediaSink = Box<dyn Fn(MediaCmd) + Send + Sync>;
-
 /// Shared state of the signalling layer.
 pub struct Hub {
     registry: Mutex<Registry<Apps>>,
     clients: Mutex<HashMap<ClientId, mpsc::UnboundedSender<Out>>>,
     next_id: AtomicU64,
-    media: MediaSink,
+    /// The media plane; `None` runs signalling alone (tests of the room layer).
+    media: Option<trtc_sfu::SfuHandle>,
     apps: Apps,
     /// `(sdkAppId, key)` the dev endpoint signs with; `None` outside dev mode.
     dev_app: Option<(u64, String)>,
@@ -46,7 +44,11 @@ pub fn now_unix() -> u64 {
 }
 
 impl Hub {
-    pub fn new(apps: Apps, dev_app: Option<(u64, String)>, media: MediaSink) -> Arc<Hub> {
+    pub fn new(
+        apps: Apps,
+        dev_app: Option<(u64, String)>,
+        media: Option<trtc_sfu::SfuHandle>,
+    ) -> Arc<Hub> {
         Arc::new(Hub {
             registry: Mutex::new(Registry::new(apps.clone())),
             clients: Mutex::new(HashMap::new()),
@@ -67,7 +69,82 @@ impl Hub {
                         let _ = tx.send(Out::Close);
                     }
                 }
-                Effect::Media(cmd) => (self.media)(cmd),
+                Effect::Media(cmd) => self.media_command(cmd),
+            }
+        }
+    }
+
+    fn media_command(&self, cmd: MediaCmd) {
+        let Some(sfu) = &self.media else { return };
+        match cmd {
+            MediaCmd::AddPeer { peer } => sfu.add_peer(peer),
+            MediaCmd::RemovePeer { peer } => sfu.remove_peer(peer),
+            MediaCmd::SetPublish { peer, audio, video } => sfu.set_publish(peer, audio, video),
+            MediaCmd::AddSource {
+                subscriber,
+                source,
+                kind,
+            } => sfu.add_source(subscriber, source, kind),
+            MediaCmd::RemoveSource {
+                subscriber,
+                source,
+                kind,
+            } => sfu.remove_source(subscriber, source, kind),
+            MediaCmd::Subscribe {
+                subscriber,
+                source,
+                kind,
+                on,
+            } => sfu.subscribe(subscriber, source, kind, on),
+            MediaCmd::Answer { peer, sdp } => {
+                let sfu = sfu.clone();
+                let tx = self.clients.lock().expect("clients").get(&peer).cloned();
+                tokio::spawn(async move {
+                    if let Err(e) = sfu.accept_answer(peer, sdp).await {
+                        tracing::warn!(peer, "answer refused: {e}");
+                        if let Some(tx) = tx {
+                            let _ = tx.send(Out::Msg(ServerMsg::Error {
+                                code: code::BAD_MESSAGE,
+                                message: format!("the answer was refused: {e}"),
+                            }));
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /// Carries an SFU event to the client it concerns.
+    pub fn on_sfu_event(&self, ev: trtc_sfu::SfuEvent) {
+        use trtc_sfu::SfuEvent;
+        match ev {
+            SfuEvent::Offer { peer, sdp, slots } => {
+                let slots = {
+                    let registry = self.registry.lock().expect("registry");
+                    slots
+                        .into_iter()
+                        .filter_map(|s| {
+                            let user_id = match s.source {
+                                None => None,
+                                // A slot whose source has gone is left out; the next offer drops it.
+                                Some(src) => Some(registry.user_id_of(src)?),
+                            };
+                            Some(trtc_proto::TrackSlot {
+                                mid: s.mid,
+                                user_id,
+                                kind: s.kind,
+                            })
+                        })
+                        .collect()
+                };
+                self.send(peer, ServerMsg::Offer { sdp, slots });
+            }
+            SfuEvent::Connected { peer } => tracing::debug!(peer, "media connected"),
+            SfuEvent::Disconnected { peer, reason } => {
+                tracing::warn!(peer, "media connection lost: {reason}")
+            }
+            SfuEvent::Publishing { peer, kind, active } => {
+                tracing::debug!(peer, ?kind, active, "publishing")
             }
         }
     }

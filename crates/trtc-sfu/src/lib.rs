@@ -1,0 +1,149 @@
+//! The SFU media plane of `trtc-server`: one [`str0m`] `Rtc` per browser, all of them on one UDP
+//! socket, forwarding audio and video frames from publishers to subscribers.
+//!
+//! # What this crate owns
+//!
+//! * [`Sfu`] — a sans-IO core: no sockets, no clock. Datagrams, commands and the current time go
+//!   in; datagrams to send ([`Sfu::poll_transmit`]), [`SfuEvent`]s ([`Sfu::poll_event`]) and the
+//!   next deadline ([`Sfu::next_timeout`]) come out. Everything is unit-testable by wiring str0m
+//!   client `Rtc`s to it in memory (see `tests/`).
+//! * [`spawn`] — a tokio driver that owns a [`tokio::net::UdpSocket`], runs the core and talks
+//!   through channels ([`SfuHandle`] for commands, an `mpsc::Receiver<SfuEvent>` for events).
+//!
+//! It does **not** own rooms, users, auth or signalling: the caller (the room layer) decides
+//! who exists ([`Sfu::add_peer`]/[`Sfu::remove_peer`]), what each peer sends
+//! ([`Sfu::set_publish`]), which remote tracks each peer gets a slot for
+//! ([`Sfu::add_source`]/[`Sfu::remove_source`]) and which of those are actually forwarded
+//! ([`Sfu::subscribe`]). Peers of different rooms never see each other's media because the room
+//! layer never links them.
+//!
+//! # The contract with the room layer
+//!
+//! | call | when | effect |
+//! |---|---|---|
+//! | [`Sfu::add_peer`] | a member joins | a peer exists; no offer until it has a slot |
+//! | [`Sfu::set_publish`] | `publish` message | its receive slots; everyone who added it as a source gains/loses send slots |
+//! | [`Sfu::add_source`] / [`Sfu::remove_source`] | a member may see another's track (normally: everyone in the room, both kinds, once) | the subscriber has a send slot for it while the source publishes that kind |
+//! | [`Sfu::subscribe`] | audio: automatically; video: on demand | forward or not (the slot stays either way); video `on` asks for a keyframe |
+//! | [`Sfu::accept_answer`] | `answer` message | completes the outstanding offer; queued changes then make the next one |
+//! | [`Sfu::remove_peer`] | leave / signalling socket closed / after `Disconnected` it is already gone | the peer and its tracks disappear everywhere |
+//!
+//! and it carries [`SfuEvent::Offer`] to the browser (the slots map 1:1 to
+//! `trtc_proto::TrackSlot`). A subscription (forwarding flag) survives its slot going away and
+//! coming back (the source unpublishes and republishes); `remove_source` drops both.
+//!
+//! ```no_run
+//! # async fn room_layer() -> std::io::Result<()> {
+//! use trtc_sfu::{Kind, SfuEvent};
+//! let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+//! let (sfu, mut events) = trtc_sfu::spawn(socket, vec![]);
+//! sfu.add_peer(1);
+//! sfu.add_peer(2);
+//! sfu.set_publish(1, true, true);
+//! sfu.add_source(2, 1, Kind::Audio);
+//! sfu.add_source(2, 1, Kind::Video);
+//! sfu.subscribe(2, 1, Kind::Audio, true);
+//! while let Some(ev) = events.recv().await {
+//!     if let SfuEvent::Offer { peer, sdp, slots } = ev {
+//!         // send {sdp, slots} to the browser of `peer`; later: sfu.accept_answer(peer, answer).await
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # The model
+//!
+//! * One `Rtc` (ICE-lite, DTLS, SRTP, NACK/RTX as str0m does by default) per [`PeerId`]. Every
+//!   datagram arriving on the socket is routed to the `Rtc` that `accepts` it; a datagram nobody
+//!   accepts, or that is not STUN/DTLS/RTP/RTCP, is dropped.
+//! * The server advertises the host candidates given to [`Sfu::new`]; the first one is the
+//!   address of the local socket and is used as the `to` address of the driver's datagrams.
+//! * **The server makes every offer** (no glare). At most one offer per peer is outstanding;
+//!   changes made meanwhile are queued and folded into the next offer once the answer is
+//!   accepted. Offers are made lazily in [`Sfu::poll_event`], so the changes of several calls
+//!   in a row go in one offer. An offer is emitted as [`SfuEvent::Offer`] together with the
+//!   full list of [`Slot`]s (what every `mid` carries) as they will be once the browser
+//!   answers.
+//! * **Slots.** A peer has a *receive* slot (its own upstream, [`Slot::source`] `None`) for each
+//!   kind it publishes (per [`Sfu::set_publish`]), and a *send* slot for each
+//!   `(source, kind)` such that the caller added that source for this peer
+//!   ([`Sfu::add_source`]) **and** the source peer exists and publishes that kind. A slot that
+//!   stops being wanted is stopped (`port 0` in the next offer); a new one is added with a new
+//!   `mid` (str0m may recycle the m-line).
+//! * **Forwarding.** Media of `(source, kind)` is written to a subscriber only while the send
+//!   slot is negotiated, the subscriber is connected, and [`Sfu::subscribe`] turned forwarding
+//!   on. Frame mode: str0m depacketises the publisher's RTP into frames and repacketises them
+//!   for each subscriber; payload types are mapped by codec (`match_params`).
+//! * **Keyframes.** A subscriber's PLI/FIR is forwarded to the publisher as a PLI. A video
+//!   subscription that starts (forwarding on, slot negotiated, subscriber connected) asks the
+//!   publisher for a keyframe, and asks again every [`SfuConfig::keyframe_retry`] until a
+//!   keyframe has been written to that subscriber. Requests to one publisher track are at least
+//!   [`SfuConfig::keyframe_min_interval`] apart (Chrome ignores a request within 300 ms of the
+//!   previous one): requests inside that window are coalesced into one sent when it ends.
+//!   Until its first keyframe, a video subscription gets no delta frames (a decoder cannot
+//!   start on one).
+//!
+//! # Invariants
+//!
+//! * Bad input never panics and never affects other peers: an unparseable answer is an `Err`
+//!   and changes nothing (the offer stays outstanding); an answer str0m rejects is an `Err`, the
+//!   offer is dropped and re-made (after [`MAX_FAILED_ANSWERS`] in a row the peer is closed);
+//!   garbage datagrams are dropped; a str0m error while running closes that peer only.
+//! * Unknown peer ids are ignored (logged), never a panic.
+//! * A peer that fails (ICE gone for 15 s, DTLS error, remote close, or not connected within
+//!   [`SfuConfig::connect_timeout`] of its first offer) is removed exactly as by
+//!   [`Sfu::remove_peer`], and [`SfuEvent::Disconnected`] is emitted. After `remove_peer` or
+//!   `Disconnected` the id is forgotten everywhere (other peers' sources and subscriptions to it
+//!   are dropped too); `add_peer` with the same id starts afresh.
+//! * [`Sfu::remove_peer`] emits no event; it closes the `Rtc` politely (DTLS close_notify).
+//!
+//! # Not done (yet)
+//!
+//! Simulcast (offers never ask for it), bandwidth estimation / layer selection, stats export,
+//! ICE restarts, TCP candidates, one socket serving several local addresses.
+
+mod core;
+mod driver;
+
+pub use crate::core::{Sfu, SfuConfig, MAX_FAILED_ANSWERS};
+pub use crate::driver::{spawn, spawn_with_config, SfuHandle};
+
+/// Identifies a peer (one browser connection). Chosen by the caller, e.g. the signalling layer.
+pub type PeerId = u64;
+
+/// Audio or video; the signalling protocol's kind.
+pub use trtc_proto::MediaKind as Kind;
+
+/// What one `mid` of an offer carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub mid: String,
+    /// The remote peer whose media this slot sends to the peer; `None` for the peer's own
+    /// upstream (a slot the browser sends on).
+    pub source: Option<PeerId>,
+    pub kind: Kind,
+}
+
+/// Output of the SFU for the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SfuEvent {
+    /// Send this offer to the browser; pass its answer to [`Sfu::accept_answer`]. `slots` lists
+    /// every live slot of the peer once this offer is answered.
+    Offer {
+        peer: PeerId,
+        sdp: String,
+        slots: Vec<Slot>,
+    },
+    /// ICE and DTLS are up; media can flow.
+    Connected { peer: PeerId },
+    /// The peer failed (ICE/DTLS failure or timeout, remote close, repeated bad answers) and has
+    /// been removed from the SFU.
+    Disconnected { peer: PeerId, reason: String },
+    /// First media of that kind arrived from the peer (`active: true`), or it stopped arriving
+    /// (str0m's pause detection, or the upstream slot was removed).
+    Publishing {
+        peer: PeerId,
+        kind: Kind,
+        active: bool,
+    },
+}

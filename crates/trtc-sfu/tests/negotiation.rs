@@ -1,0 +1,375 @@
+//! The server makes every offer; one outstanding per peer; slots follow publish/sources/peers.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use common::World;
+use str0m::media::{Direction, MediaKind};
+use str0m::Rtc;
+use trtc_sfu::{Kind, SfuEvent, Slot};
+
+const A: u64 = 1;
+const B: u64 = 2;
+const C: u64 = 3;
+
+fn set(slots: &[Slot]) -> BTreeSet<(Option<u64>, bool)> {
+    slots
+        .iter()
+        .map(|s| (s.source, s.kind == Kind::Video))
+        .collect()
+}
+
+fn both(source: Option<u64>) -> [(Option<u64>, bool); 2] {
+    [(source, false), (source, true)]
+}
+
+#[test]
+fn first_offers_carry_own_upstream_and_existing_remote_tracks() {
+    let mut w = World::new();
+    w.join(A);
+    w.sfu.set_publish(A, true, true, w.now);
+    w.settle();
+    assert_eq!(w.offers_for(A).len(), 1);
+    assert_eq!(set(w.offers_for(A)[0]), both(None).into());
+
+    // A late joiner: its first offer already has A's tracks, in one offer.
+    w.join(B);
+    assert!(
+        w.offers_for(B).is_empty(),
+        "nothing to offer before B has a slot"
+    );
+    w.add_sources(B, A);
+    assert_eq!(
+        w.offers_for(B).len(),
+        1,
+        "add_source for audio and video made one offer"
+    );
+    assert_eq!(set(w.offers_for(B)[0]), both(Some(A)).into());
+    assert!(
+        w.answer_results.iter().all(|(_, r)| r.is_ok()),
+        "{:?}",
+        w.answer_results
+    );
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+
+    // Mids are unique within a peer.
+    let mids: BTreeSet<&str> = w.offers_for(B)[0].iter().map(|s| s.mid.as_str()).collect();
+    assert_eq!(mids.len(), 2);
+}
+
+#[test]
+fn one_offer_at_a_time_and_changes_are_queued() {
+    let mut w = World::new();
+    w.join(A);
+    w.join(B);
+    w.join(C);
+    w.client(C).auto_answer = false;
+    w.sfu.set_publish(A, true, false, w.now);
+    w.add_sources(C, A);
+    assert_eq!(w.offers_for(C).len(), 1);
+    assert!(w.sfu.has_pending_offer(C));
+
+    // While C's offer is outstanding, more changes come: A adds video, B publishes.
+    w.sfu.set_publish(A, true, true, w.now);
+    w.sfu.set_publish(B, true, true, w.now);
+    w.add_sources(C, B);
+    w.run_for(Duration::from_millis(100));
+    assert_eq!(
+        w.offers_for(C).len(),
+        1,
+        "no second offer while one is outstanding"
+    );
+
+    // The answer releases the queued changes, all in one offer.
+    w.answer_next(C).expect("answer accepted");
+    assert_eq!(w.offers_for(C).len(), 2);
+    assert_eq!(
+        set(w.offers_for(C)[1]),
+        [
+            (Some(A), false),
+            (Some(A), true),
+            (Some(B), false),
+            (Some(B), true)
+        ]
+        .into()
+    );
+    w.answer_next(C).expect("second answer accepted");
+    assert!(!w.sfu.has_pending_offer(C));
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+}
+
+#[test]
+fn removing_a_peer_renegotiates_its_subscribers() {
+    let mut w = World::new();
+    for p in [A, B, C] {
+        w.join(p);
+    }
+    w.sfu.set_publish(A, true, true, w.now);
+    w.sfu.set_publish(C, true, false, w.now);
+    w.add_sources(B, A);
+    w.add_sources(B, C);
+    w.subscribe(B, A, Kind::Audio, true);
+    w.subscribe(B, A, Kind::Video, true);
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+    w.run_for(Duration::from_secs(1));
+    assert!(w.c(B).rx_from(A, Kind::Audio).frames > 0);
+    let offers_before = w.offers_for(B).len();
+
+    w.sfu.remove_peer(A);
+    w.settle();
+    assert!(!w.sfu.has_peer(A));
+    let offers = w.offers_for(B);
+    assert_eq!(
+        offers.len(),
+        offers_before + 1,
+        "B got a renegotiation offer"
+    );
+    assert_eq!(
+        set(offers.last().unwrap()),
+        [(Some(C), false)].into(),
+        "without A's slots"
+    );
+    assert!(w.answer_results.iter().all(|(_, r)| r.is_ok()));
+    assert_eq!(w.disconnected(A), None, "remove_peer emits no event");
+
+    // B stays connected; nothing more from A; A's client is told goodbye.
+    let got = w.c(B).rx_from(A, Kind::Audio).frames;
+    w.run_for(Duration::from_secs(1));
+    assert_eq!(w.c(B).rx_from(A, Kind::Audio).frames, got);
+    assert!(w.sfu.is_connected(B));
+    assert!(
+        w.c(A).closed,
+        "A's client saw the server close the connection"
+    );
+
+    // A returns with the same id: a fresh peer; B must be given the source again.
+    w.new_connection(A);
+    w.sfu.add_peer(A, w.now);
+    w.sfu.set_publish(A, true, false, w.now);
+    w.settle();
+    assert_eq!(
+        set(w.offers_for(B).last().unwrap()),
+        [(Some(C), false)].into()
+    );
+    w.add_sources(B, A);
+    assert_eq!(
+        set(w.offers_for(B).last().unwrap()),
+        [(Some(C), false), (Some(A), false)].into()
+    );
+}
+
+#[test]
+fn unpublishing_and_removing_sources_remove_slots() {
+    let mut w = World::new();
+    for p in [A, B] {
+        w.join(p);
+    }
+    w.sfu.set_publish(A, true, true, w.now);
+    w.add_sources(B, A);
+    w.subscribe(B, A, Kind::Audio, true);
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+    w.run_for(Duration::from_secs(1));
+
+    // A stops sending audio.
+    w.sfu.set_publish(A, false, true, w.now);
+    w.settle();
+    assert_eq!(set(w.offers_for(A).last().unwrap()), [(None, true)].into());
+    assert_eq!(
+        set(w.offers_for(B).last().unwrap()),
+        [(Some(A), true)].into()
+    );
+    assert!(w.events.iter().any(|(_, e)| *e
+        == SfuEvent::Publishing {
+            peer: A,
+            kind: Kind::Audio,
+            active: false
+        }));
+    // The stopped m-line is inactive on the client.
+    let old_audio_mid = w.offers_for(B)[0]
+        .iter()
+        .find(|s| s.kind == Kind::Audio)
+        .unwrap()
+        .mid
+        .clone();
+    let dir = w
+        .c(B)
+        .rtc
+        .media(old_audio_mid.as_str().into())
+        .map(|m| m.direction());
+    assert!(matches!(dir, None | Some(Direction::Inactive)), "{dir:?}");
+
+    // The room layer takes A's video away from B.
+    w.sfu.remove_source(B, A, Kind::Video, w.now);
+    w.settle();
+    assert!(w.offers_for(B).last().unwrap().is_empty());
+
+    // A publishes audio again: a new slot (a new mid) for A; B gets a slot for it by itself,
+    // as the room layer's registration of A's audio for B is still there.
+    w.sfu.set_publish(A, true, true, w.now);
+    w.settle();
+    let a_audio = w
+        .offers_for(A)
+        .last()
+        .unwrap()
+        .iter()
+        .find(|s| s.kind == Kind::Audio)
+        .unwrap()
+        .mid
+        .clone();
+    assert_ne!(
+        a_audio,
+        w.offers_for(A)[0]
+            .iter()
+            .find(|s| s.kind == Kind::Audio)
+            .unwrap()
+            .mid
+    );
+    assert_eq!(
+        set(w.offers_for(B).last().unwrap()),
+        [(Some(A), false)].into()
+    );
+    assert!(
+        w.answer_results.iter().all(|(_, r)| r.is_ok()),
+        "{:?}",
+        w.answer_results
+    );
+    // And forwarding resumes on the new slot (B's subscription survived).
+    w.run_for(Duration::from_millis(500));
+    let before = w.c(B).rx_from(A, Kind::Audio).frames;
+    w.run_for(Duration::from_secs(1));
+    assert!(w.c(B).rx_from(A, Kind::Audio).frames >= before + 40);
+}
+
+/// An answer to some other offer: parses, but does not fit.
+fn foreign_answer(now: Instant) -> String {
+    let mut offerer = Rtc::new(now);
+    let mut api = offerer.sdp_api();
+    api.add_media(MediaKind::Video, Direction::SendRecv, None, None, None);
+    api.add_media(MediaKind::Video, Direction::SendRecv, None, None, None);
+    api.add_media(MediaKind::Audio, Direction::SendRecv, None, None, None);
+    let (offer, _pending) = api.apply().unwrap();
+    let mut answerer = Rtc::new(now);
+    answerer
+        .sdp_api()
+        .accept_offer(offer)
+        .unwrap()
+        .to_sdp_string()
+}
+
+#[test]
+fn bad_answers_are_errors_not_panics() {
+    let mut w = World::new();
+    w.join(A);
+    w.client(A).auto_answer = false;
+    w.sfu.set_publish(A, true, true, w.now);
+    w.settle();
+    assert_eq!(w.offers_for(A).len(), 1);
+
+    // Not SDP at all: refused, nothing changes, the offer stays outstanding.
+    for junk in [
+        "",
+        "hello",
+        "v=0\r\n",
+        "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n",
+        "\u{0}\u{ff}",
+    ] {
+        let e = w.sfu.accept_answer(A, junk, w.now).unwrap_err();
+        assert!(e.contains("does not parse"), "{e}");
+        assert!(w.sfu.has_pending_offer(A));
+    }
+    w.settle();
+    assert_eq!(w.offers_for(A).len(), 1, "junk causes no new offer");
+
+    // SDP that str0m rejects: an error and a fresh offer.
+    let e = w
+        .sfu
+        .accept_answer(A, &foreign_answer(w.now), w.now)
+        .unwrap_err();
+    assert!(e.contains("rejected"), "{e}");
+    w.settle();
+    assert_eq!(
+        w.offers_for(A).len(),
+        2,
+        "a new offer follows a rejected answer"
+    );
+    assert_eq!(set(w.offers_for(A)[1]), both(None).into());
+
+    // The browser makes a new connection for it and all is well.
+    w.new_connection(A);
+    w.client(A).unanswered.remove(0);
+    w.answer_next(A).expect("a good answer is accepted");
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+
+    // A connected peer: a rejected renegotiation answer leaves the connection alone.
+    w.join(B);
+    w.sfu.set_publish(B, true, false, w.now);
+    w.sfu.add_source(A, B, Kind::Audio, w.now);
+    w.sfu.subscribe(A, B, Kind::Audio, true, w.now);
+    w.settle();
+    let n = w.offers_for(A).len();
+    assert!(w
+        .sfu
+        .accept_answer(A, &foreign_answer(w.now), w.now)
+        .is_err());
+    w.settle();
+    assert_eq!(w.offers_for(A).len(), n + 1);
+    w.client(A).unanswered.remove(0);
+    w.answer_next(A).expect("the re-offer is answered");
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+    w.run_for(Duration::from_secs(1));
+    assert!(
+        w.c(A).rx_from(B, Kind::Audio).frames > 30,
+        "media flows after the recovery"
+    );
+    assert!(w.c(B).rx_total_frames() == 0);
+
+    // Answers with no offer outstanding, or for unknown peers.
+    assert!(w.sfu.accept_answer(B, "v=0", w.now).is_err());
+    assert!(w.sfu.accept_answer(99, "v=0", w.now).is_err());
+}
+
+#[test]
+fn repeated_rejected_answers_close_the_peer() {
+    let mut w = World::new();
+    w.join(A);
+    w.client(A).auto_answer = false;
+    w.sfu.set_publish(A, true, false, w.now);
+    w.settle();
+    for i in 0..trtc_sfu::MAX_FAILED_ANSWERS {
+        assert_eq!(w.disconnected(A), None);
+        assert!(
+            w.sfu
+                .accept_answer(A, &foreign_answer(w.now), w.now)
+                .is_err(),
+            "answer {i}"
+        );
+        w.settle();
+    }
+    assert!(
+        w.disconnected(A).is_some_and(|r| r.contains("rejected")),
+        "{:?}",
+        w.disconnected(A)
+    );
+    assert!(!w.sfu.has_peer(A));
+}
+
+#[test]
+fn unknown_peers_and_self_references_are_ignored() {
+    let mut w = World::new();
+    w.join(A);
+    let now = w.now;
+    w.sfu.set_publish(42, true, true, now);
+    w.sfu.add_source(42, A, Kind::Audio, now);
+    w.sfu.add_source(A, 42, Kind::Audio, now);
+    w.sfu.add_source(A, A, Kind::Audio, now);
+    w.sfu.subscribe(A, 42, Kind::Video, true, now);
+    w.sfu.subscribe(42, A, Kind::Video, true, now);
+    w.sfu.remove_source(A, 42, Kind::Video, now);
+    w.sfu.remove_peer(42);
+    w.sfu.handle_timeout(now);
+    w.settle();
+    assert!(w.offers_for(A).is_empty(), "nothing happened to A");
+    assert!(w.events.is_empty(), "{:?}", w.events);
+}

@@ -1,0 +1,108 @@
+// Media through the server's SFU: two and four pages see (decoded frames) and hear (volume from
+// the fake microphone's beep) each other; late joiners get a picture at once.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { pageErrors, startServer, launchBrowser, openSdkPage, devSig, enter, waitEvent } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await startServer(['--dev']);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
+});
+
+const PUBLISH = 'await window.trtc.startLocalVideo(); await window.trtc.startLocalAudio(); window.trtc.enableAudioVolumeEvaluation(200);';
+
+/** In the page: render `userId`'s video into a new box; resolves with frames decoded after `ms`. */
+async function watch(page, userId, timeout = 15000) {
+  return page.evaluate(async ({ userId, timeout }) => {
+    const box = document.createElement('div');
+    box.id = 'remote-' + userId;
+    box.style.width = '320px'; box.style.height = '240px';
+    document.body.appendChild(box);
+    await window.trtc.startRemoteVideo({ userId, streamType: 'main', view: box });
+    const end = performance.now() + timeout;
+    for (;;) {
+      const v = box.querySelector('video');
+      const q = v && v.getVideoPlaybackQuality();
+      if (v && v.videoWidth > 0 && q.totalVideoFrames > 10) return { width: v.videoWidth, height: v.videoHeight, frames: q.totalVideoFrames };
+      if (performance.now() > end) return { width: v ? v.videoWidth : -1, frames: q ? q.totalVideoFrames : -1, timeout: true };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, { userId, timeout });
+}
+
+/** Max AUDIO_VOLUME of `userId` seen in the page within `ms`. */
+async function remoteVolume(page, userId, ms = 3000) {
+  return page.evaluate(async ({ userId, ms }) => {
+    let max = -1;
+    const h = ({ result }) => { for (const r of result) if (r.userId === userId) max = Math.max(max, r.volume); };
+    window.trtc.on('audio-volume', h);
+    await new Promise((r) => setTimeout(r, ms));
+    window.trtc.off('audio-volume', h);
+    return max;
+  }, { userId, ms });
+}
+
+test('two pages: decoded video and audible audio both ways through the SFU', async () => {
+  const a = await openSdkPage(browser, server.url);
+  const b = await openSdkPage(browser, server.url);
+  assert.deepEqual(await enter(a, await devSig(server.url, 'alice'), { roomId: 3001 }, PUBLISH), { ok: true });
+  // Bob follows trtc-sdk-v5's quick start: startRemoteVideo from the REMOTE_VIDEO_AVAILABLE
+  // handler (alice is already in the room, so this fires while enterRoom settles).
+  const QUICK_START = PUBLISH + `
+    window.trtc.on('remote-video-available', ({ userId }) => {
+      const box = document.createElement('div');
+      box.id = 'remote-' + userId;
+      box.style.width = '320px'; box.style.height = '240px';
+      document.body.appendChild(box);
+      window.trtc.startRemoteVideo({ userId, streamType: 'main', view: box })
+        .catch((e) => { window.startError = e.code + '/' + e.extraCode + ' ' + e.message; });
+    });`;
+  assert.deepEqual(await enter(b, await devSig(server.url, 'bob'), { roomId: 3001 }, QUICK_START), { ok: true });
+  await waitEvent(a, 'remote-video-available', { userId: 'bob' });
+  await waitEvent(b, 'remote-video-available', { userId: 'alice' });
+  const ab = await watch(a, 'bob');
+  await b.waitForFunction(() => {
+    const v = document.querySelector('#remote-alice video');
+    return window.startError || (v && v.videoWidth > 0 && v.getVideoPlaybackQuality().totalVideoFrames > 10);
+  }, null, { timeout: 15000 });
+  assert.equal(await b.evaluate(() => window.startError), undefined);
+  const ba = await b.evaluate(() => ({ width: document.querySelector('#remote-alice video').videoWidth }));
+  assert.ok(!ab.timeout && ab.width > 0, `alice decodes bob: ${JSON.stringify(ab)}`);
+  assert.ok(!ba.timeout && ba.width > 0, `bob decodes alice: ${JSON.stringify(ba)}`);
+  await waitEvent(b, 'first-video-frame', { userId: 'alice' });
+  await waitEvent(a, 'publish-state-changed', { mediaType: 'video', state: 'started' });
+  // The beep came through the SFU.
+  const [va, vb] = await Promise.all([remoteVolume(a, 'bob'), remoteVolume(b, 'alice')]);
+  assert.ok(va > 0, `alice hears bob (volume ${va})`);
+  assert.ok(vb > 0, `bob hears alice (volume ${vb})`);
+  // Stop: the other side sees it unavailable and the video element goes.
+  await a.evaluate(() => window.trtc.stopLocalVideo());
+  await waitEvent(b, 'remote-video-unavailable', { userId: 'alice' });
+  await a.close();
+  await waitEvent(b, 'remote-user-exit', { userId: 'alice' });
+  await b.close();
+});
+
+test('four pages in one room: each renders the three others', async () => {
+  const users = ['p0', 'p1', 'p2', 'p3'];
+  const pages = [];
+  for (const u of users) {
+    const p = await openSdkPage(browser, server.url);
+    assert.deepEqual(await enter(p, await devSig(server.url, u), { roomId: 3002 }, PUBLISH), { ok: true });
+    pages.push(p);
+  }
+  for (let i = 0; i < 4; i++) {
+    for (const u of users.filter((x) => x !== users[i])) {
+      await waitEvent(pages[i], 'remote-video-available', { userId: u }, 15000);
+    }
+  }
+  const results = await Promise.all(pages.flatMap((p, i) => users.filter((u) => u !== users[i]).map((u) => watch(p, u, 20000).then((r) => [users[i], u, r]))));
+  for (const [viewer, u, r] of results) assert.ok(!r.timeout && r.width > 0, `${viewer} renders ${u}: ${JSON.stringify(r)}`);
+  await Promise.all(pages.map((p) => p.close()));
+});
