@@ -55,6 +55,51 @@ fn stream_of(track: &MediaStreamTrack) -> Result<MediaStream, JsValue> {
     MediaStream::new_with_tracks(&js_sys::Array::of1(track))
 }
 
+/// Measures the level of a (remote) track: source → analyser, nothing audible.
+pub struct LevelMeter {
+    source: MediaStreamAudioSourceNode,
+    analyser: AnalyserNode,
+    buffer: RefCell<Vec<f32>>,
+    sample_rate: f64,
+}
+
+impl LevelMeter {
+    pub fn new(track: &MediaStreamTrack, window: u32) -> Result<LevelMeter, JsValue> {
+        let ctx = context()?;
+        let analyser = ctx.create_analyser()?;
+        analyser.set_fft_size(window);
+        let source = ctx.create_media_stream_source(&stream_of(track)?)?;
+        source.connect_with_audio_node(&analyser)?;
+        Ok(LevelMeter {
+            source,
+            analyser,
+            buffer: RefCell::new(Vec::new()),
+            sample_rate: ctx.sample_rate() as f64,
+        })
+    }
+
+    pub fn set_window(&self, window: u32) {
+        if self.analyser.fft_size() != window {
+            self.analyser.set_fft_size(window);
+        }
+    }
+
+    /// The level 0..=1 over the analysis window (same measure as the microphone's).
+    pub fn level(&self) -> f64 {
+        let mut buf = self.buffer.borrow_mut();
+        buf.resize(self.analyser.fft_size() as usize, 0.0);
+        self.analyser.get_float_time_domain_data(&mut buf);
+        trtc_core::volume::level(&buf, self.sample_rate)
+    }
+}
+
+impl Drop for LevelMeter {
+    fn drop(&mut self) {
+        let _ = self.source.disconnect();
+        let _ = self.analyser.disconnect();
+    }
+}
+
 /// The local microphone's processing graph.
 pub struct MicGraph {
     ctx: AudioContext,

@@ -47,6 +47,8 @@ pub struct RemoteVideo {
 /// A remote user's audio playback.
 pub struct RemoteAudio {
     pub element: HtmlAudioElement,
+    /// For AUDIO_VOLUME (the element keeps Chrome pulling the remote audio).
+    pub meter: Option<crate::audio::LevelMeter>,
     _listeners: Vec<Listener>,
 }
 
@@ -757,10 +759,14 @@ pub fn attach_audio(inner: &Rc<Inner>, conn: &Rc<RoomConn>, user_id: &str) {
             ]),
         );
     }));
+    let meter = crate::audio::LevelMeter::new(&track, inner.volume_window())
+        .map_err(|e| crate::log::warn(&format!("no volume meter for {user_id}: {e:?}")))
+        .ok();
     conn.audios.borrow_mut().insert(
         user_id.to_string(),
         RemoteAudio {
             element: Clone::clone(&element),
+            meter,
             _listeners: listeners,
         },
     );
@@ -793,35 +799,32 @@ pub fn resume_all(conn: &RoomConn) {
     }
 }
 
-/// Remote users' audio levels (0..1) from the receivers (RFC 6464 levels Chrome reports).
+/// Remote users' audio levels (0..1), measured like the microphone's, for users whose audio
+/// is available.
 pub fn remote_levels(conn: &RoomConn) -> Vec<(String, f64)> {
-    let mut out = Vec::new();
-    for ((user, kind), (_, transceiver)) in conn.tracks.borrow().iter() {
-        if *kind != MediaKind::Audio {
-            continue;
+    let remote = conn.remote.borrow();
+    let audios = conn.audios.borrow();
+    remote
+        .ids()
+        .into_iter()
+        .filter(|u| remote.get(u).map(|s| s.audio).unwrap_or(false))
+        .map(|u| {
+            let level = audios
+                .get(&u)
+                .filter(|a| !a.element.muted())
+                .and_then(|a| a.meter.as_ref())
+                .map(|m| m.level())
+                .unwrap_or(0.0);
+            (u, level)
+        })
+        .collect()
+}
+
+/// Applies a new analysis window to the remote meters.
+pub fn set_meter_window(conn: &RoomConn, window: u32) {
+    for a in conn.audios.borrow().values() {
+        if let Some(m) = &a.meter {
+            m.set_window(window);
         }
-        if !conn
-            .remote
-            .borrow()
-            .get(user)
-            .map(|s| s.audio)
-            .unwrap_or(false)
-        {
-            continue;
-        }
-        let receiver = transceiver.receiver();
-        let f = get(&receiver, "getSynchronizationSources");
-        let level = f
-            .dyn_ref::<js_sys::Function>()
-            .and_then(|f| f.call0(&receiver).ok())
-            .map(|arr| js_sys::Array::from(&arr))
-            .and_then(|arr| {
-                arr.iter()
-                    .filter_map(|s| get(&s, "audioLevel").as_f64())
-                    .reduce(f64::max)
-            })
-            .unwrap_or(0.0);
-        out.push((user.clone(), level));
     }
-    out
 }

@@ -153,6 +153,20 @@ impl Inner {
         }
     }
 
+    /// A remote user's received track (`null` when there is none).
+    pub fn remote_track(&self, user_id: &str, kind: MediaKind) -> JsValue {
+        self.room
+            .borrow()
+            .as_ref()
+            .and_then(|c| {
+                c.tracks
+                    .borrow()
+                    .get(&(user_id.to_string(), kind))
+                    .map(|(t, _)| JsValue::from(Clone::clone(t)))
+            })
+            .unwrap_or(JsValue::NULL)
+    }
+
     pub fn remote_audio_muted(&self, user_id: &str) -> bool {
         let m = self.remote_mute.borrow();
         m.1.get(user_id).copied().or(m.0).unwrap_or(false)
@@ -719,6 +733,9 @@ impl Trtc {
         if let Some(la) = self.inner.audio.borrow().as_ref() {
             la.graph.set_window(window);
         }
+        if let Some(conn) = self.inner.room.borrow().as_ref() {
+            room::set_meter_window(conn, window);
+        }
         Ok(())
     }
 
@@ -735,8 +752,11 @@ impl Trtc {
                     .unwrap_or_else(|| "main".into()),
             )
         };
-        if !user_id.is_empty() || stream_type != "main" {
+        if stream_type != "main" {
             return JsValue::NULL;
+        }
+        if !user_id.is_empty() {
+            return self.inner.remote_track(&user_id, MediaKind::Audio);
         }
         self.inner
             .audio
@@ -754,8 +774,11 @@ impl Trtc {
         let stream_type = get(&config, "streamType")
             .as_string()
             .unwrap_or_else(|| "main".into());
-        if !user_id.is_empty() || stream_type != "main" {
+        if stream_type != "main" {
             return JsValue::NULL;
+        }
+        if !user_id.is_empty() {
+            return self.inner.remote_track(&user_id, MediaKind::Video);
         }
         self.inner
             .video

@@ -12,7 +12,8 @@ const { chromium } = require(path.join(root, 'tools/node_modules/playwright-core
 /** Starts target/release/trtc-server on a free port; resolves with {url, stop}. */
 export function startServer(args = []) {
   const bin = path.join(root, 'target/release/trtc-server');
-  const proc = spawn(bin, ['--listen', '127.0.0.1:0', '--www', 'www', '--pkg', 'pkg', ...args], {
+  const base = ['--listen', '127.0.0.1:0', '--pkg', 'pkg', ...(args.includes('--www') ? [] : ['--www', 'www'])];
+  const proc = spawn(bin, [...base, ...args], {
     cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -38,11 +39,11 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run',
 ];
 
-export async function launchBrowser(extraArgs = []) {
+export async function launchBrowser(extraArgs = [], baseArgs = CHROMIUM_ARGS) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    args: [...CHROMIUM_ARGS, ...extraArgs],
+    args: [...baseArgs, ...extraArgs],
   });
 }
 
