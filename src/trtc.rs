@@ -538,7 +538,14 @@ impl Trtc {
                 )
                 .into());
             }
-            let config = trtc_core::room::parse(&v)?;
+            let mut config = trtc_core::room::parse(&v)?;
+            if config.websocket_proxy.is_none() {
+                // `TRTC.create({proxy})` sets the server for every room of this instance.
+                let p = get(&inner.options, "proxy");
+                config.websocket_proxy = p
+                    .as_string()
+                    .or_else(|| get(&p, "websocketProxy").as_string());
+            }
             room::enter(inner, config).await
         })
     }

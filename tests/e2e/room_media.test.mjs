@@ -81,6 +81,31 @@ test('two pages: decoded video and audible audio both ways through the SFU', asy
   const [va, vb] = await Promise.all([remoteVolume(a, 'bob'), remoteVolume(b, 'alice')]);
   assert.ok(va > 0, `alice hears bob (volume ${va})`);
   assert.ok(vb > 0, `bob hears alice (volume ${vb})`);
+  // Preconditions: a user without video (5102), a stream type they do not have (5103).
+  const pre = await b.evaluate(async () => {
+    const codes = [];
+    for (const cfg of [{ userId: 'nobody', streamType: 'main' }, { userId: 'alice', streamType: 'sub' }]) {
+      try { await window.trtc.startRemoteVideo({ ...cfg, view: null }); codes.push('resolved'); } catch (e) { codes.push([e.code, e.extraCode]); }
+    }
+    return codes;
+  });
+  assert.deepEqual(pre, [[5100, 5102], [5100, 5103]]);
+  // updateRemoteVideo changes how it is shown; the remote track is reachable.
+  const upd = await b.evaluate(async () => {
+    await window.trtc.updateRemoteVideo({ userId: 'alice', streamType: 'main', option: { fillMode: 'contain', mirror: true } });
+    const v = document.querySelector('#remote-alice video');
+    return [v.style.objectFit, v.style.transform, window.trtc.getVideoTrack({ userId: 'alice' }).readyState];
+  });
+  assert.deepEqual(upd, ['contain', 'scaleX(-1)', 'live']);
+  // muteRemoteAudio silences alice for bob (volume 0); unmuting brings her back.
+  await b.evaluate(() => window.trtc.muteRemoteAudio('alice', true));
+  await new Promise((r) => setTimeout(r, 500)); // let the analysis window move past the change
+  assert.equal(await remoteVolume(b, 'alice', 1500), 0, 'muted remote audio reads 0');
+  await b.evaluate(() => window.trtc.muteRemoteAudio('*', false));
+  assert.ok(await remoteVolume(b, 'alice') > 0, 'unmuted: audible again');
+  // stopRemoteVideo('*') removes the video element; the user stays.
+  await b.evaluate(() => window.trtc.stopRemoteVideo({ userId: '*' }));
+  assert.equal(await b.evaluate(() => document.querySelector('#remote-alice video')), null);
   // Stop: the other side sees it unavailable and the video element goes.
   await a.evaluate(() => window.trtc.stopLocalVideo());
   await waitEvent(b, 'remote-video-unavailable', { userId: 'alice' });

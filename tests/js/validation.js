@@ -88,6 +88,11 @@ export async function roomParameterErrors(TRTC) {
   // Nothing listens on port 9: the connection fails fast with OPERATION_FAILED, naming the URL.
   const e = await rejects(trtc.enterRoom({ ...base, roomId: 1, proxy: 'ws://127.0.0.1:9' }), 5500, undefined, 'enterRoom');
   assert(e.message.includes('ws://127.0.0.1:9/trtc/ws'), e.message);
+  // The server can also be set once, in TRTC.create().
+  const viaCreate = TRTC.create({ proxy: { websocketProxy: 'ws://127.0.0.1:9' } });
+  const e2 = await rejects(viaCreate.enterRoom({ ...base, roomId: 1 }), 5500, undefined, 'enterRoom');
+  assert(e2.message.includes('ws://127.0.0.1:9/trtc/ws'), e2.message);
+  viaCreate.destroy();
   // Remote APIs before entering a room.
   await rejects(trtc.startRemoteVideo({ userId: 'bob', streamType: 'main', view: null }), 5100, 5101, 'startRemoteVideo');
   await rejects(trtc.startRemoteVideo({ userId: 'bob' }), 5000, 5001, 'startRemoteVideo');

@@ -19,7 +19,8 @@ use trtc_proto::{code, ClientMsg, ServerMsg, MAX_MESSAGE_BYTES};
 use crate::room::{Apps, ClientId, Effect, MediaCmd, Registry};
 
 /// What a client's writer task sends.
-enum Out {
+#[derive(Debug)]
+pub enum Out {
     Msg(ServerMsg),
     Close,
 }
@@ -156,7 +157,23 @@ impl Hub {
         }
     }
 
-    fn handle_text(&self, client: ClientId, text: &str) {
+    /// Registers a new client; what it is sent arrives on the receiver.
+    pub fn connect(&self) -> (ClientId, mpsc::UnboundedReceiver<Out>) {
+        let client = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::unbounded_channel::<Out>();
+        self.clients.lock().expect("clients").insert(client, tx);
+        (client, rx)
+    }
+
+    /// The client's connection is gone: it leaves its room.
+    pub fn disconnect(&self, client: ClientId) {
+        let effects = self.registry.lock().expect("registry").disconnected(client);
+        self.clients.lock().expect("clients").remove(&client);
+        self.apply(effects);
+    }
+
+    /// Handles one text frame from a client: decode, check, act, answer.
+    pub fn handle_text(&self, client: ClientId, text: &str) {
         let effects = match ClientMsg::decode(text) {
             Ok(msg) => self
                 .registry
@@ -196,9 +213,7 @@ pub async fn ws_handler(State(hub): State<Arc<Hub>>, ws: WebSocketUpgrade) -> Re
 }
 
 async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
-    let client = hub.next_id.fetch_add(1, Ordering::Relaxed);
-    let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
-    hub.clients.lock().expect("clients").insert(client, tx);
+    let (client, mut rx) = hub.connect();
     let (mut sink, mut stream) = socket.split();
     tracing::debug!(client, "connected");
     let writer = tokio::spawn(async move {
@@ -218,22 +233,8 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
     });
     while let Some(frame) = stream.next().await {
         match frame {
-            Ok(Message::Text(text)) => {
-                if text.len() > MAX_MESSAGE_BYTES {
-                    hub.send(
-                        client,
-                        ServerMsg::Error {
-                            code: code::TOO_LARGE,
-                            message: format!(
-                                "message of {} bytes is over the limit of {MAX_MESSAGE_BYTES}",
-                                text.len()
-                            ),
-                        },
-                    );
-                    continue;
-                }
-                hub.handle_text(client, &text);
-            }
+            // Size, syntax and permission are all checked by the hub.
+            Ok(Message::Text(text)) => hub.handle_text(client, &text),
             Ok(Message::Binary(_)) => hub.send(
                 client,
                 ServerMsg::Error {
@@ -248,9 +249,7 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
             break;
         }
     }
-    let effects = hub.registry.lock().expect("registry").disconnected(client);
-    hub.clients.lock().expect("clients").remove(&client);
-    hub.apply(effects);
+    hub.disconnect(client);
     writer.abort();
     tracing::debug!(client, "disconnected");
 }
