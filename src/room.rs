@@ -95,7 +95,12 @@ pub struct RoomConn {
 impl RoomConn {
     pub fn send(&self, msg: &ClientMsg) {
         if self.ws.ready_state() == WebSocket::OPEN {
-            let _ = self.ws.send_with_str(&msg.encode());
+            match encode(msg) {
+                Some(text) => {
+                    let _ = self.ws.send_with_str(&text);
+                }
+                None => crate::log::error("a message could not be encoded"),
+            }
         }
     }
 
@@ -128,6 +133,24 @@ impl RoomConn {
             .get(&(user_id.to_string(), kind))
             .map(|(t, _)| Clone::clone(t))
     }
+}
+
+/// A client message as JSON text, with the browser's JSON (no JSON library in the wasm).
+fn encode(msg: &ClientMsg) -> Option<String> {
+    use serde::Serialize;
+    let value = msg
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()?;
+    js_sys::JSON::stringify(&value).ok()?.as_string()
+}
+
+/// A server message from JSON text; refuses oversized or malformed frames.
+fn decode(text: &str) -> std::result::Result<ServerMsg, String> {
+    if text.len() > trtc_proto::MAX_MESSAGE_BYTES {
+        return Err(format!("a message of {} bytes is over the limit", text.len()));
+    }
+    let value = js_sys::JSON::parse(text).map_err(|_| "not JSON".to_string())?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
 }
 
 fn window() -> web_sys::Window {
@@ -315,7 +338,7 @@ fn install_listeners(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
         let Some(text) = get(&ev, "data").as_string() else {
             return;
         };
-        match ServerMsg::decode(&text) {
+        match decode(&text) {
             Ok(msg) => on_message(&inner, &conn, msg),
             Err(e) => crate::log::warn(&format!("ignored a server message: {e}")),
         }

@@ -228,6 +228,7 @@ impl std::fmt::Display for DecodeError {
     }
 }
 
+#[cfg(feature = "json")]
 fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, DecodeError> {
     if text.len() > MAX_MESSAGE_BYTES {
         return Err(DecodeError::TooLarge(text.len()));
@@ -235,6 +236,7 @@ fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, DecodeError> {
     serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string()))
 }
 
+#[cfg(feature = "json")]
 impl ClientMsg {
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
         decode(text)
@@ -244,6 +246,7 @@ impl ClientMsg {
     }
 }
 
+#[cfg(feature = "json")]
 impl ServerMsg {
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
         decode(text)
@@ -253,7 +256,7 @@ impl ServerMsg {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "json"))]
 mod tests {
     use super::*;
 
