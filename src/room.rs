@@ -147,7 +147,10 @@ fn encode(msg: &ClientMsg) -> Option<String> {
 /// A server message from JSON text; refuses oversized or malformed frames.
 fn decode(text: &str) -> std::result::Result<ServerMsg, String> {
     if text.len() > trtc_proto::MAX_MESSAGE_BYTES {
-        return Err(format!("a message of {} bytes is over the limit", text.len()));
+        return Err(format!(
+            "a message of {} bytes is over the limit",
+            text.len()
+        ));
     }
     let value = js_sys::JSON::parse(text).map_err(|_| "not JSON".to_string())?;
     serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())

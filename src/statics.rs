@@ -40,6 +40,16 @@ pub fn install() {
         ("frameWorkType", JsValue::from(tables::FRAMEWORK_TYPE)),
     ]);
     let ctor = crate::trtc::class_object();
-    let chained = js_sys::Array::of2(&"on".into(), &"off".into());
+    let chained: js_sys::Array = [
+        "on",
+        "off",
+        "once",
+        "addListener",
+        "removeListener",
+        "removeAllListeners",
+    ]
+    .iter()
+    .map(|n| JsValue::from_str(n))
+    .collect();
     crate::js::install_class(&ctor, &statics, &chained);
 }

@@ -462,16 +462,50 @@ impl Trtc {
         handler: JsValue,
         context: JsValue,
     ) -> std::result::Result<(), JsValue> {
-        validate(&rules::EVENT_NAME, &to_value(&event), "on").map_err(|e| throw(e.into()))?;
-        validate(&rules::HANDLER, &to_value(&handler), "on").map_err(|e| throw(e.into()))?;
+        self.add_listener_impl("on", event, handler, context, false)
+    }
+
+    /// `once(event, handler, context?)`: called at most once; returns `this`.
+    pub fn once(
+        &self,
+        event: JsValue,
+        handler: JsValue,
+        context: JsValue,
+    ) -> std::result::Result<(), JsValue> {
+        self.add_listener_impl("once", event, handler, context, true)
+    }
+
+    /// `addListener`: the same as `on`.
+    #[wasm_bindgen(js_name = addListener)]
+    pub fn add_listener(
+        &self,
+        event: JsValue,
+        handler: JsValue,
+        context: JsValue,
+    ) -> std::result::Result<(), JsValue> {
+        self.add_listener_impl("addListener", event, handler, context, false)
+    }
+
+    fn add_listener_impl(
+        &self,
+        function_name: &str,
+        event: JsValue,
+        handler: JsValue,
+        context: JsValue,
+        once: bool,
+    ) -> std::result::Result<(), JsValue> {
+        validate(&rules::EVENT_NAME, &to_value(&event), function_name)
+            .map_err(|e| throw(e.into()))?;
+        validate(&rules::HANDLER, &to_value(&handler), function_name)
+            .map_err(|e| throw(e.into()))?;
         if self.inner.destroyed.get() {
-            crate::log::warn("on() after destroy() is ignored");
+            crate::log::warn(&format!("{function_name}() after destroy() is ignored"));
             return Ok(());
         }
         let name = event.as_string().unwrap_or_default();
         self.inner
             .emitter
-            .on(&name, handler.unchecked_into(), context);
+            .on(&name, handler.unchecked_into(), context, once);
         Ok(())
     }
 
@@ -483,6 +517,55 @@ impl Trtc {
         self.inner
             .emitter
             .off(&name, handler.dyn_ref::<js_sys::Function>(), &context);
+    }
+
+    /// `removeListener`: the same as `off`.
+    #[wasm_bindgen(js_name = removeListener)]
+    pub fn remove_listener(&self, event: JsValue, handler: JsValue, context: JsValue) {
+        self.off(event, handler, context)
+    }
+
+    /// `removeAllListeners(event?)`: every handler of `event`, or all.
+    #[wasm_bindgen(js_name = removeAllListeners)]
+    pub fn remove_all_listeners(&self, event: JsValue) {
+        match event.as_string() {
+            Some(name) => self.inner.emitter.off(&name, None, &JsValue::UNDEFINED),
+            None => self.inner.emitter.clear(),
+        }
+    }
+
+    /// `listeners(event)`: the handlers of `event`.
+    pub fn listeners(&self, event: JsValue) -> js_sys::Array {
+        let name = event.as_string().unwrap_or_default();
+        self.inner.emitter.listeners(&name).into_iter().collect()
+    }
+
+    /// `listenerCount(event)`.
+    #[wasm_bindgen(js_name = listenerCount)]
+    pub fn listener_count(&self, event: JsValue) -> u32 {
+        let name = event.as_string().unwrap_or_default();
+        self.inner.emitter.listeners(&name).len() as u32
+    }
+
+    /// `eventNames()`: the events that have handlers.
+    #[wasm_bindgen(js_name = eventNames)]
+    pub fn event_names(&self) -> js_sys::Array {
+        self.inner
+            .emitter
+            .event_names()
+            .into_iter()
+            .map(JsValue::from)
+            .collect()
+    }
+
+    /// `emit(event, payload)`: calls the handlers of `event` (as eventemitter3 does).
+    pub fn emit(&self, event: JsValue, payload: JsValue) -> bool {
+        let Some(name) = event.as_string() else {
+            return false;
+        };
+        let had = !self.inner.emitter.listeners(&name).is_empty();
+        self.inner.emit(&name, &payload);
+        had
     }
 
     /// Stops capture, removes every element and listener; later calls fail with 5100.
@@ -701,6 +784,137 @@ impl Trtc {
         Ok(())
     }
 
+    /// `getVideoSnapshot({userId?, streamType?})`: a PNG data URL of the video as shown now;
+    /// `''` when it is not playing.
+    #[wasm_bindgen(js_name = getVideoSnapshot)]
+    pub fn get_video_snapshot(&self, config: JsValue) -> String {
+        let user_id = get(&config, "userId").as_string().unwrap_or_default();
+        if get(&config, "streamType")
+            .as_string()
+            .is_some_and(|s| s != "main")
+        {
+            return String::new();
+        }
+        if user_id.is_empty() {
+            return self
+                .inner
+                .video
+                .borrow()
+                .as_ref()
+                .and_then(|v| v.views.first().map(|view| view.snapshot()))
+                .unwrap_or_default();
+        }
+        let conn = self.inner.room.borrow().clone();
+        conn.and_then(|c| {
+            c.videos
+                .borrow()
+                .get(&user_id)
+                .and_then(|v| v.views.first().map(|view| view.snapshot()))
+        })
+        .unwrap_or_default()
+    }
+
+    /// `switchRole(role, option?)`: not available yet.
+    #[wasm_bindgen(js_name = switchRole)]
+    pub fn switch_role(&self, _role: JsValue, _option: JsValue) -> js_sys::Promise {
+        not_yet("switchRole", "live-scene roles")
+    }
+
+    /// `switchRoom(params)`: not available yet.
+    #[wasm_bindgen(js_name = switchRoom)]
+    pub fn switch_room(&self, _params: JsValue) -> js_sys::Promise {
+        not_yet(
+            "switchRoom",
+            "switching rooms (call exitRoom() then enterRoom())",
+        )
+    }
+
+    /// `startScreenShare(config?)`: not available yet.
+    #[wasm_bindgen(js_name = startScreenShare)]
+    pub fn start_screen_share(&self, _config: JsValue) -> js_sys::Promise {
+        not_yet("startScreenShare", "screen sharing")
+    }
+
+    /// `updateScreenShare(config)`: not available yet.
+    #[wasm_bindgen(js_name = updateScreenShare)]
+    pub fn update_screen_share(&self, _config: JsValue) -> js_sys::Promise {
+        not_yet("updateScreenShare", "screen sharing")
+    }
+
+    /// `stopScreenShare()`: resolves (nothing can be shared yet).
+    #[wasm_bindgen(js_name = stopScreenShare)]
+    pub fn stop_screen_share(&self) -> js_sys::Promise {
+        js_sys::Promise::resolve(&JsValue::UNDEFINED)
+    }
+
+    /// `startPlugin(name, options?)`: no plugins yet.
+    #[wasm_bindgen(js_name = startPlugin)]
+    pub fn start_plugin(&self, name: JsValue, _options: JsValue) -> js_sys::Promise {
+        plugin_not_yet("startPlugin", &name)
+    }
+
+    /// `updatePlugin(name, options?)`: no plugins yet.
+    #[wasm_bindgen(js_name = updatePlugin)]
+    pub fn update_plugin(&self, name: JsValue, _options: JsValue) -> js_sys::Promise {
+        plugin_not_yet("updatePlugin", &name)
+    }
+
+    /// `stopPlugin(name, options?)`: no plugins yet.
+    #[wasm_bindgen(js_name = stopPlugin)]
+    pub fn stop_plugin(&self, name: JsValue, _options: JsValue) -> js_sys::Promise {
+        plugin_not_yet("stopPlugin", &name)
+    }
+
+    /// `use(plugin)`: no plugins yet; throws.
+    #[wasm_bindgen(js_name = use)]
+    pub fn use_plugin(&self, plugin: JsValue) -> std::result::Result<(), JsValue> {
+        let name = get(&plugin, "Name")
+            .as_string()
+            .or_else(|| get(&get(&plugin, "plugin"), "Name").as_string());
+        Err(plugin_error("use", name.as_deref().unwrap_or("?")).to_js())
+    }
+
+    /// `sendSEIMessage(buffer, options?)`: not available yet; returns a rejected promise as
+    /// trtc-sdk-v5 does for its validation errors.
+    #[wasm_bindgen(js_name = sendSEIMessage)]
+    pub fn send_sei_message(&self, _buffer: JsValue, _options: JsValue) -> js_sys::Promise {
+        not_yet("sendSEIMessage", "SEI messages")
+    }
+
+    /// `sendCustomMessage({cmdId, data})`: not available yet (rejected promise, as above).
+    #[wasm_bindgen(js_name = sendCustomMessage)]
+    pub fn send_custom_message(&self, _message: JsValue) -> js_sys::Promise {
+        not_yet("sendCustomMessage", "custom messages")
+    }
+
+    /// `callExperimentalAPI(name, options?)`: an unknown name rejects with 5000 as in
+    /// trtc-sdk-v5; the known ones are not available yet.
+    #[wasm_bindgen(js_name = callExperimentalAPI)]
+    pub fn call_experimental_api(&self, name: JsValue, _options: JsValue) -> js_sys::Promise {
+        const KNOWN: &[&str] = &[
+            "enableAudioFrameEvent",
+            "resumeRemotePlayer",
+            "pauseRemotePlayer",
+            "requestPictureInPicture",
+            "requestFullScreen",
+            "switchPlaybackQuality",
+            "preconnect",
+        ];
+        let n = name.as_string().unwrap_or_default();
+        if !KNOWN.contains(&n.as_str()) {
+            let e = RtcErrorInfo::invalid_parameter(
+                trtc_core::error::extra::RANGE,
+                "callExperimentalAPI",
+                &format!("experimental api {n} does not exist."),
+            );
+            return js_sys::Promise::reject(&Failure::from(e).to_js());
+        }
+        not_yet(
+            "callExperimentalAPI",
+            &format!("the experimental API '{n}'"),
+        )
+    }
+
     /// `enableAudioVolumeEvaluation(interval = 2000, enableInBackground = false)`; throws on a
     /// non-number interval.
     #[wasm_bindgen(js_name = enableAudioVolumeEvaluation)]
@@ -885,6 +1099,34 @@ async fn remote_video(
     }
     room::render_video(&inner, &conn, &user_id);
     Ok(())
+}
+
+/// A rejection for a trtc-sdk-v5 method this SDK does not provide yet.
+fn not_yet(function_name: &str, what: &str) -> js_sys::Promise {
+    let e = RtcErrorInfo::new(
+        trtc_core::error::ErrorCode::EnvNotSupported,
+        None,
+        function_name,
+        &format!(
+            "{function_name}() is not available in trtc-wasm yet: {what} is not implemented (see the README's 'Not done yet')."
+        ),
+    );
+    js_sys::Promise::reject(&Failure::from(e).to_js())
+}
+
+fn plugin_error(function_name: &str, plugin: &str) -> Failure {
+    RtcErrorInfo::new(
+        trtc_core::error::ErrorCode::EnvNotSupported,
+        Some(trtc_core::error::extra::NOT_SUPPORTED_PLUGIN),
+        function_name,
+        &format!("{function_name}() failed: plugin '{plugin}' is not available in trtc-wasm (no plugins are supported yet)."),
+    )
+    .into()
+}
+
+fn plugin_not_yet(function_name: &str, name: &JsValue) -> js_sys::Promise {
+    let plugin = name.as_string().unwrap_or_else(|| "?".into());
+    js_sys::Promise::reject(&plugin_error(function_name, &plugin).to_js())
 }
 
 fn device_list(

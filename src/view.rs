@@ -165,6 +165,34 @@ impl VideoView {
     }
 }
 
+impl VideoView {
+    /// A PNG data URL of the current frame; `''` when nothing is playing.
+    pub fn snapshot(&self) -> String {
+        let (w, h) = (self.video.video_width(), self.video.video_height());
+        if w == 0 || h == 0 {
+            return String::new();
+        }
+        let doc = crate::devices::window().document().expect("document");
+        let Ok(canvas) = doc.create_element("canvas") else {
+            return String::new();
+        };
+        let canvas: web_sys::HtmlCanvasElement = canvas.unchecked_into();
+        canvas.set_width(w);
+        canvas.set_height(h);
+        let Ok(Some(ctx)) = canvas.get_context("2d") else {
+            return String::new();
+        };
+        let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+        if ctx
+            .draw_image_with_html_video_element(&self.video, 0.0, 0.0)
+            .is_err()
+        {
+            return String::new();
+        }
+        canvas.to_data_url().unwrap_or_default()
+    }
+}
+
 impl Drop for VideoView {
     fn drop(&mut self) {
         self._listeners.clear();

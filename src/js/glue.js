@@ -46,6 +46,7 @@ export function installClass(ctor, statics, chained) {
   if (ctor.__trtcChained) return;
   Object.defineProperty(ctor, '__trtcChained', { value: true });
   for (const name of chained) {
+    if (typeof ctor.prototype[name] !== 'function') continue;
     const f = ctor.prototype[name];
     ctor.prototype[name] = function (...args) { f.apply(this, args); return this; };
   }

@@ -70,6 +70,7 @@ pub mod extra {
     pub const REPEAT_CALL: i32 = 5104;
     pub const NOT_SUPPORTED_HTTP: i32 = 5201;
     pub const NOT_SUPPORTED_WEBRTC: i32 = 5202;
+    pub const NOT_SUPPORTED_PLUGIN: i32 = 5210;
     pub const DEVICE_NOT_FOUND: i32 = 5301;
     pub const DEVICE_NOT_ALLOWED: i32 = 5302;
     pub const DEVICE_NOT_READABLE: i32 = 5303;
