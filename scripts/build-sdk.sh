@@ -14,4 +14,10 @@ tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   pkg/trtc_wasm_bg.wasm -o pkg/trtc_wasm_bg.wasm
 cp -r pkg-template/. pkg/
 rm -f pkg/.gitignore
-echo "build-sdk: pkg/ ready ($(wc -c < pkg/trtc_wasm_bg.wasm) bytes of wasm)"
+# The script-tag build: one classic script, wasm inlined, sets window.TRTC.
+node scripts/gen-statics.mjs
+tools/node_modules/.bin/esbuild pkg/script-entry.js --bundle --format=iife --minify \
+  --loader:.wasm=binary --target=es2020 --log-level=warning --log-override:empty-import-meta=silent \
+  --outfile=pkg/trtc.js
+rm -f pkg/script-entry.js pkg/statics.json
+echo "build-sdk: pkg/ ready ($(wc -c < pkg/trtc_wasm_bg.wasm) bytes of wasm, trtc.js $(wc -c < pkg/trtc.js) bytes)"

@@ -308,10 +308,18 @@ impl Inner {
     }
 }
 
+type BoxedCall = std::pin::Pin<Box<dyn Future<Output = Result<JsValue>>>>;
+
+/// The promise of an async API call. Boxing first keeps one copy of the promise machinery in
+/// the wasm instead of one per method.
 fn promise<F>(fut: F) -> js_sys::Promise
 where
     F: Future<Output = Result<JsValue>> + 'static,
 {
+    settle(Box::pin(fut))
+}
+
+fn settle(fut: BoxedCall) -> js_sys::Promise {
     future_to_promise(async move { fut.await.map_err(|f| f.to_js()) })
 }
 
@@ -319,7 +327,7 @@ fn promise_unit<F>(fut: F) -> js_sys::Promise
 where
     F: Future<Output = Result<()>> + 'static,
 {
-    promise(async move { fut.await.map(|_| JsValue::UNDEFINED) })
+    settle(Box::pin(async move { fut.await.map(|_| JsValue::UNDEFINED) }))
 }
 
 fn throw(f: Failure) -> JsValue {
