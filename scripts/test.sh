@@ -18,6 +18,9 @@ cargo clippy -p trtc-wasm --all-targets --target wasm32-unknown-unknown -- -D wa
 step "host tests"
 cargo test --workspace
 
+step "TypeScript declarations"
+scripts/check-types.sh
+
 step "SDK package"
 scripts/build-sdk.sh
 

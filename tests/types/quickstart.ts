@@ -1,7 +1,7 @@
 // A small app written the way trtc-sdk-v5's quick start writes it, only importing 'trtc-wasm'.
 // It must type-check under `strict` with no casts: see scripts/check-types.sh.
 import TRTC, { RtcError } from 'trtc-wasm';
-import type { EnterRoomConfig, LocalVideoConfig, TRTCStatistics, NetworkQuality } from 'trtc-wasm';
+import type { EnterRoomConfig, NetworkQuality, TRTCStatistics } from 'trtc-wasm';
 
 const sdkAppId = 1400000000;
 const userId = 'alice';
@@ -89,9 +89,6 @@ function installListeners(trtc: TRTC): void {
     log(`connection ${prevState} -> ${state}`, isReconnecting ? '(reconnecting)' : '');
   });
 
-  const onQuality = (q: NetworkQuality) => {
-    if (q.uplinkNetworkQuality >= 4) log('poor uplink', q.uplinkRTT, q.uplinkLoss);
-  };
   trtc.on(TRTC.EVENT.NETWORK_QUALITY, onQuality);
 
   trtc.on(TRTC.EVENT.STATISTICS, (stats: TRTCStatistics) => {
@@ -132,8 +129,7 @@ async function main(): Promise<void> {
     await trtc.enterRoom(params);
     trtc.enableAudioVolumeEvaluation(200);
 
-    const videoConfig: LocalVideoConfig = { view: 'local', option: { profile: '720p' } };
-    await trtc.startLocalVideo(videoConfig);
+    await trtc.startLocalVideo({ view: 'local', option: { profile: '720p' } });
     await trtc.startLocalAudio();
 
     // Mute and unmute the camera and microphone.
@@ -170,14 +166,15 @@ async function main(): Promise<void> {
       throw err;
     }
   } finally {
-    trtc.off(TRTC.EVENT.NETWORK_QUALITY, onQualityPlaceholder);
+    trtc.off(TRTC.EVENT.NETWORK_QUALITY, onQuality);
     trtc.off('*');
     trtc.destroy();
   }
 }
 
-function onQualityPlaceholder(q: NetworkQuality): void {
-  log(q.downlinkNetworkQuality);
+function onQuality(q: NetworkQuality): void {
+  if (q.uplinkNetworkQuality >= 4) log('poor uplink', q.uplinkRTT, q.uplinkLoss);
+  if (q.downlinkNetworkQuality === 6) log('all downlinks disconnected');
 }
 
 main().catch((e: unknown) => log('fatal', RtcError.convertFrom(e, 'main').message));
