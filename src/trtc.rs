@@ -327,7 +327,9 @@ fn promise_unit<F>(fut: F) -> js_sys::Promise
 where
     F: Future<Output = Result<()>> + 'static,
 {
-    settle(Box::pin(async move { fut.await.map(|_| JsValue::UNDEFINED) }))
+    settle(Box::pin(
+        async move { fut.await.map(|_| JsValue::UNDEFINED) },
+    ))
 }
 
 fn throw(f: Failure) -> JsValue {

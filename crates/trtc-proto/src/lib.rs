@@ -176,6 +176,16 @@ pub enum ServerMsg {
     },
 }
 
+/// The `reason` values of [`ServerMsg::Kicked`] (TRTC's `KICKED_OUT` reasons).
+pub mod kick_reason {
+    /// The same userId entered the room from another client.
+    pub const KICK: &str = "kick";
+    /// An admin removed the user (admin API `RemoveUser`).
+    pub const BANNED: &str = "banned";
+    /// An admin dismissed the room (admin API `DismissRoom`).
+    pub const ROOM_DISBAND: &str = "room_disband";
+}
+
 /// Server error codes carried by [`ServerMsg::Error`] and [`ServerMsg::JoinFailed`].
 pub mod code {
     /// The userSig did not verify (TRTC's code for a userSig check failure).

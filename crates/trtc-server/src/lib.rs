@@ -6,12 +6,13 @@
 //! * `GET /pkg/…` serves the `pkg` directory (the built npm package: `index.js`, the `.wasm`, …).
 //! * `GET /trtc/ws`: WebSocket signalling ([`signal`]) in front of the room registry ([`room`],
 //!   no IO), with userSig checks (TLS-sig v2, `trtc-usersig`).
-//! * `GET /trtc/dev/usersig?userId=…`: test userSigs, only in dev mode.
+//! * `GET /trtc/dev/usersig?userId=…`: test userSigs, only in dev mode (never for the admin
+//!   identifier).
+//! * `/trtc/admin/v1/…`: the admin REST API ([`admin`]): list rooms, remove users, dismiss rooms;
+//!   requests carry an admin userSig signed with the app's secret key.
 //!
 //! * Media: the SFU (`trtc-sfu`, str0m) on one UDP socket; the registry's media commands go to
 //!   it and its offers go to the clients.
-//!
-//! **Later** (not here yet): the admin REST API.
 //!
 //! ## Invariants
 //!
@@ -24,6 +25,7 @@
 //!   `<script type="module">`).
 //! * [`app`] does no IO when built; tests drive it with `tower::ServiceExt::oneshot`, no socket.
 
+pub mod admin;
 pub mod room;
 pub mod signal;
 
@@ -76,9 +78,10 @@ pub fn app_with_hub(config: &Config, hub: Arc<signal::Hub>) -> Router {
     let trtc = Router::new()
         .route(trtc_proto::WS_PATH, get(signal::ws_handler))
         .route("/trtc/dev/usersig", get(signal::dev_usersig))
-        .with_state(hub);
+        .with_state(hub.clone());
     Router::new()
         .merge(trtc)
+        .nest(admin::PREFIX, admin::router(hub))
         .nest_service("/pkg", ServeDir::new(&config.pkg))
         .fallback_service(ServeDir::new(&config.www))
         .layer(middleware::from_fn(exact_content_type))

@@ -8,7 +8,8 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-/// trtc-wasm room server (currently: serves the demo `www/` and the SDK `pkg/`).
+/// trtc-wasm room server: signalling, rooms, the SFU, the admin API, the demo `www/` and the SDK
+/// `pkg/`.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -36,6 +37,14 @@ struct Args {
     /// address clients reach this machine at. Default: the --udp address.
     #[arg(long = "ice-ip", env = "TRTC_ICE_IP", value_delimiter = ',')]
     ice_ips: Vec<std::net::IpAddr>,
+    /// The admin userId: requests to the admin API (`/trtc/admin/v1/…`) carry a userSig for it,
+    /// signed with the app's secret key.
+    #[arg(
+        long = "admin-identifier",
+        env = "TRTC_ADMIN_IDENTIFIER",
+        default_value = trtc_server::admin::DEFAULT_ADMIN_IDENTIFIER
+    )]
+    admin_identifier: String,
 }
 
 /// The sdkAppId of the built-in test app of dev mode.
@@ -67,6 +76,10 @@ async fn main() -> ExitCode {
         .init();
 
     let args = Args::parse();
+    if args.admin_identifier.trim().is_empty() {
+        tracing::error!("--admin-identifier is empty");
+        return ExitCode::FAILURE;
+    }
     for (name, dir) in [("www", &args.www), ("pkg", &args.pkg)] {
         if !dir.is_dir() {
             tracing::warn!("{name} directory {} does not exist (yet)", dir.display());
@@ -124,7 +137,13 @@ async fn main() -> ExitCode {
     };
     let (sfu, mut sfu_events) = trtc_sfu::spawn(udp, args.ice_ips.clone());
     tracing::info!(udp = %sfu.local_addr(), candidates = ?sfu.candidates(), "media (SFU)");
-    let hub = trtc_server::signal::Hub::new(trtc_server::room::Apps::new(apps), dev_app, Some(sfu));
+    tracing::info!(identifier = %args.admin_identifier, "admin API at {}", trtc_server::admin::PREFIX);
+    let hub = trtc_server::signal::Hub::with_admin(
+        trtc_server::room::Apps::new(apps),
+        dev_app,
+        Some(sfu),
+        args.admin_identifier.clone(),
+    );
     let events_hub = hub.clone();
     tokio::spawn(async move {
         while let Some(ev) = sfu_events.recv().await {

@@ -8,12 +8,17 @@
 //!   separate namespaces, and apps never share rooms;
 //! - a userId is in a room at most once: a second entry kicks the first (`reason: "kick"`);
 //! - a refused message changes nothing and is answered with [`ServerMsg::Error`] or
-//!   [`ServerMsg::JoinFailed`].
+//!   [`ServerMsg::JoinFailed`];
+//! - admin actions ([`Registry::remove_users`], [`Registry::dismiss`]) are all or nothing: an
+//!   unknown room or any unknown user refuses the whole request with an [`AdminError`] and
+//!   changes nothing. A removed client gets [`ServerMsg::Kicked`] (`banned` / `room_disband`),
+//!   its media peer is removed and its connection closed; those who stay see it exit with
+//!   [`ExitReason::Kicked`].
 
 use std::collections::{BTreeMap, HashMap};
 
 use trtc_proto::{
-    code, ClientMsg, Join, MediaKind, RemoteUser, RoomId, ServerMsg, PROTOCOL_VERSION,
+    code, kick_reason, ClientMsg, Join, MediaKind, RemoteUser, RoomId, ServerMsg, PROTOCOL_VERSION,
 };
 
 pub type ClientId = u64;
@@ -161,6 +166,50 @@ impl Auth for Apps {
     }
 }
 
+/// Why an admin action was refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminError {
+    /// The app has no such room (no one is in it).
+    NoSuchRoom { sdk_app_id: u64, room: RoomId },
+    /// These users are not in the room (in the order asked).
+    NoSuchUsers { room: RoomId, user_ids: Vec<String> },
+    /// The request names no user.
+    NoUsers,
+}
+
+/// `roomId 8` or `strRoomId "abc"`, as a user writes it.
+fn describe(room: &RoomId) -> String {
+    match room {
+        RoomId::Num(n) => format!("roomId {n}"),
+        RoomId::Str(s) => format!("strRoomId {s:?}"),
+    }
+}
+
+impl std::fmt::Display for AdminError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdminError::NoSuchRoom { sdk_app_id, room } => write!(
+                f,
+                "sdkAppId {sdk_app_id} has no room with {} (a room exists while someone is in it; numeric and string room ids are separate)",
+                describe(room)
+            ),
+            AdminError::NoSuchUsers { room, user_ids } => write!(
+                f,
+                "not in {}: {}; no one was removed",
+                describe(room),
+                user_ids
+                    .iter()
+                    .map(|u| format!("{u:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            AdminError::NoUsers => write!(f, "UserIds is empty: name at least one user to remove"),
+        }
+    }
+}
+
+impl std::error::Error for AdminError {}
+
 pub struct Registry<A: Auth> {
     auth: A,
     members: HashMap<ClientId, Member>,
@@ -200,6 +249,115 @@ impl<A: Auth> Registry<A> {
                 )
             })
             .collect()
+    }
+
+    /// The rooms of one app and their users (joining order), rooms in [`RoomId`] order.
+    pub fn rooms_of(&self, sdk_app_id: u64) -> Vec<(RoomId, Vec<String>)> {
+        self.rooms()
+            .into_iter()
+            .filter(|((app, _), _)| *app == sdk_app_id)
+            .map(|((_, room), users)| (room, users))
+            .collect()
+    }
+
+    /// Admin: removes users from a room (TRTC's `RemoveUser`). Each gets
+    /// [`ServerMsg::Kicked`] `banned` and its connection is closed; the others see
+    /// [`ServerMsg::UserExit`] with reason [`ExitReason::Kicked`]. All or nothing: an unknown
+    /// room or user refuses the whole request. Repeated userIds count once.
+    pub fn remove_users(
+        &mut self,
+        sdk_app_id: u64,
+        room: &RoomId,
+        user_ids: &[String],
+    ) -> Result<Vec<Effect>, AdminError> {
+        if user_ids.is_empty() {
+            return Err(AdminError::NoUsers);
+        }
+        let key: RoomKey = (sdk_app_id, room.clone());
+        let Some(ids) = self.rooms.get(&key) else {
+            return Err(AdminError::NoSuchRoom {
+                sdk_app_id,
+                room: room.clone(),
+            });
+        };
+        let mut clients = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
+        for (i, user) in user_ids.iter().enumerate() {
+            if user_ids[..i].contains(user) {
+                continue;
+            }
+            let found: Vec<ClientId> = ids
+                .iter()
+                .copied()
+                .filter(|c| self.members[c].user_id == *user)
+                .collect();
+            if found.is_empty() {
+                missing.push(user.clone());
+            }
+            clients.extend(found);
+        }
+        if !missing.is_empty() {
+            return Err(AdminError::NoSuchUsers {
+                room: room.clone(),
+                user_ids: missing,
+            });
+        }
+        Ok(self.kick(&clients, kick_reason::BANNED))
+    }
+
+    /// Admin: dismisses a room (TRTC's `DismissRoom`): every member gets [`ServerMsg::Kicked`]
+    /// `room_disband` and its connection is closed; the room is gone.
+    pub fn dismiss(&mut self, sdk_app_id: u64, room: &RoomId) -> Result<Vec<Effect>, AdminError> {
+        let key: RoomKey = (sdk_app_id, room.clone());
+        let Some(ids) = self.rooms.get(&key).cloned() else {
+            return Err(AdminError::NoSuchRoom {
+                sdk_app_id,
+                room: room.clone(),
+            });
+        };
+        Ok(self.kick(&ids, kick_reason::ROOM_DISBAND))
+    }
+
+    /// Removes clients from their rooms: each is told [`ServerMsg::Kicked`] with `reason`, its
+    /// peer removed and its connection closed; the members who stay see each one exit (reason
+    /// [`ExitReason::Kicked`]), and are not told about one another's removal twice.
+    fn kick(&mut self, clients: &[ClientId], reason: &str) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        let mut gone = Vec::new();
+        for &c in clients {
+            let Some(m) = self.members.remove(&c) else {
+                continue;
+            };
+            fx.push(Effect::Send(
+                c,
+                ServerMsg::Kicked {
+                    reason: reason.to_string(),
+                },
+            ));
+            fx.push(Effect::Media(MediaCmd::RemovePeer { peer: c }));
+            fx.push(Effect::Close(c));
+            if let Some(ids) = self.rooms.get_mut(&m.room) {
+                ids.retain(|x| *x != c);
+            }
+            gone.push(m);
+        }
+        for m in &gone {
+            for other in self.rooms.get(&m.room).into_iter().flatten() {
+                fx.push(Effect::Send(
+                    *other,
+                    ServerMsg::UserExit {
+                        user_id: m.user_id.clone(),
+                        reason: ExitReason::Kicked as u8,
+                    },
+                ));
+            }
+        }
+        for m in &gone {
+            if self.rooms.get(&m.room).is_some_and(Vec::is_empty) {
+                self.rooms.remove(&m.room);
+            }
+        }
+        fx
     }
 
     /// The userId a joined client authenticated as.
@@ -298,16 +456,7 @@ impl<A: Auth> Registry<A> {
                     .collect()
             })
             .unwrap_or_default();
-        for old in earlier {
-            fx.push(Effect::Send(
-                old,
-                ServerMsg::Kicked {
-                    reason: "kick".into(),
-                },
-            ));
-            fx.extend(self.leave(old, ExitReason::Kicked));
-            fx.push(Effect::Close(old));
-        }
+        fx.extend(self.kick(&earlier, kick_reason::KICK));
         let existing = self.rooms.get(&key).cloned().unwrap_or_default();
         let users = existing
             .iter()
@@ -773,6 +922,248 @@ mod tests {
             matches!(&sent(&fx, 1)[0], ServerMsg::Error { code, .. } if *code == code::ALREADY_JOINED)
         );
         assert_eq!(r.rooms().len(), 1);
+    }
+
+    /// `(client, user, room)` joined in this order, all in app 1.
+    fn populated(rows: &[(ClientId, &str, RoomId)]) -> Registry<FakeAuth> {
+        let mut r = Registry::new(FakeAuth);
+        for (c, user, room) in rows {
+            let fx = r.handle(*c, join(user, room.clone()), 0);
+            assert!(matches!(sent(&fx, *c)[0], ServerMsg::Joined { .. }));
+        }
+        r
+    }
+
+    fn kicked(reason: &str) -> ServerMsg {
+        ServerMsg::Kicked {
+            reason: reason.into(),
+        }
+    }
+
+    fn exit(user: &str) -> ServerMsg {
+        ServerMsg::UserExit {
+            user_id: user.into(),
+            reason: ExitReason::Kicked as u8,
+        }
+    }
+
+    fn closed(fx: &[Effect]) -> Vec<ClientId> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Close(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The standard scene: room 8 with a, b, c (clients 1–3); strRoomId "8" with d (4);
+    /// room 9 with e (5); app 2 is empty.
+    fn scene() -> Registry<FakeAuth> {
+        populated(&[
+            (1, "a", RoomId::Num(8)),
+            (2, "b", RoomId::Num(8)),
+            (3, "c", RoomId::Num(8)),
+            (4, "d", RoomId::Str("8".into())),
+            (5, "e", RoomId::Num(9)),
+        ])
+    }
+
+    #[test]
+    fn admin_remove_users_table() {
+        struct Row {
+            what: &'static str,
+            room: RoomId,
+            users: &'static [&'static str],
+            /// Clients removed, in order.
+            removed: &'static [ClientId],
+            /// What each client that stays is sent.
+            told: &'static [(ClientId, &'static [&'static str])],
+            /// Users of room 8 afterwards.
+            left: &'static [&'static str],
+        }
+        let rows = [
+            Row {
+                what: "one user",
+                room: RoomId::Num(8),
+                users: &["b"],
+                removed: &[2],
+                told: &[(1, &["b"]), (3, &["b"]), (4, &[]), (5, &[])],
+                left: &["a", "c"],
+            },
+            Row {
+                what: "two users, one named twice: the removed are not told about each other",
+                room: RoomId::Num(8),
+                users: &["c", "a", "c"],
+                removed: &[3, 1],
+                told: &[(2, &["c", "a"]), (4, &[]), (5, &[])],
+                left: &["b"],
+            },
+            Row {
+                what: "everyone: the room is gone",
+                room: RoomId::Num(8),
+                users: &["a", "b", "c"],
+                removed: &[1, 2, 3],
+                told: &[(4, &[]), (5, &[])],
+                left: &[],
+            },
+            Row {
+                what: "by strRoomId",
+                room: RoomId::Str("8".into()),
+                users: &["d"],
+                removed: &[4],
+                told: &[(1, &[]), (2, &[]), (3, &[]), (5, &[])],
+                left: &["a", "b", "c"],
+            },
+        ];
+        for row in rows {
+            let mut r = scene();
+            let users: Vec<String> = row.users.iter().map(|u| u.to_string()).collect();
+            let fx = r.remove_users(1, &row.room, &users).expect(row.what);
+            for c in row.removed {
+                assert_eq!(sent(&fx, *c), vec![kicked("banned")], "{}: {c}", row.what);
+                assert!(!r.is_joined(*c), "{}", row.what);
+            }
+            assert_eq!(closed(&fx), row.removed, "{}", row.what);
+            let peers: Vec<MediaCmd> = row
+                .removed
+                .iter()
+                .map(|&peer| MediaCmd::RemovePeer { peer })
+                .collect();
+            assert_eq!(media(&fx), peers, "{}", row.what);
+            for (c, exits) in row.told {
+                let want: Vec<ServerMsg> = exits.iter().map(|u| exit(u)).collect();
+                assert_eq!(sent(&fx, *c), want, "{}: told {c}", row.what);
+            }
+            let room8 = r
+                .rooms_of(1)
+                .into_iter()
+                .find(|(k, _)| *k == RoomId::Num(8));
+            let left: Vec<String> = room8.map(|(_, u)| u).unwrap_or_default();
+            assert_eq!(left, row.left, "{}", row.what);
+            // The removed can enter again.
+            for c in row.removed {
+                let fx = r.handle(*c, join(&format!("again{c}"), RoomId::Num(8)), 0);
+                assert!(matches!(sent(&fx, *c)[0], ServerMsg::Joined { .. }));
+            }
+        }
+    }
+
+    #[test]
+    fn admin_dismiss_table() {
+        let rows: [(RoomId, &[ClientId], usize); 3] = [
+            (RoomId::Num(8), &[1, 2, 3], 2),
+            (RoomId::Str("8".into()), &[4], 2),
+            (RoomId::Num(9), &[5], 2),
+        ];
+        for (room, members, rooms_after) in rows {
+            let mut r = scene();
+            let fx = r.dismiss(1, &room).expect("dismiss");
+            for c in 1..=5 {
+                let want = if members.contains(&c) {
+                    vec![kicked("room_disband")]
+                } else {
+                    vec![]
+                };
+                assert_eq!(sent(&fx, c), want, "{room:?}: client {c}");
+            }
+            assert_eq!(closed(&fx), members, "{room:?}");
+            assert_eq!(media(&fx).len(), members.len(), "{room:?}: peers removed");
+            assert!(
+                r.rooms_of(1).iter().all(|(k, _)| *k != room),
+                "{room:?} gone"
+            );
+            assert_eq!(r.rooms().len(), rooms_after);
+        }
+    }
+
+    #[test]
+    fn admin_refusals_change_nothing() {
+        let rows: Vec<(&str, u64, RoomId, Vec<&str>, AdminError)> = vec![
+            (
+                "unknown room",
+                1,
+                RoomId::Num(10),
+                vec!["a"],
+                AdminError::NoSuchRoom {
+                    sdk_app_id: 1,
+                    room: RoomId::Num(10),
+                },
+            ),
+            (
+                "another app's room",
+                2,
+                RoomId::Num(8),
+                vec!["a"],
+                AdminError::NoSuchRoom {
+                    sdk_app_id: 2,
+                    room: RoomId::Num(8),
+                },
+            ),
+            (
+                "numeric id given for a string room",
+                1,
+                RoomId::Str("9".into()),
+                vec!["e"],
+                AdminError::NoSuchRoom {
+                    sdk_app_id: 1,
+                    room: RoomId::Str("9".into()),
+                },
+            ),
+            (
+                "one known, two unknown users",
+                1,
+                RoomId::Num(8),
+                vec!["a", "zed", "e"],
+                AdminError::NoSuchUsers {
+                    room: RoomId::Num(8),
+                    user_ids: vec!["zed".into(), "e".into()],
+                },
+            ),
+            ("no users", 1, RoomId::Num(8), vec![], AdminError::NoUsers),
+        ];
+        for (what, app, room, users, want) in rows {
+            let mut r = scene();
+            let before = r.rooms();
+            let users: Vec<String> = users.iter().map(|u| u.to_string()).collect();
+            assert_eq!(
+                r.remove_users(app, &room, &users),
+                Err(want.clone()),
+                "{what}"
+            );
+            assert!(!want.to_string().is_empty());
+            if !matches!(want, AdminError::NoUsers | AdminError::NoSuchUsers { .. }) {
+                assert!(r.dismiss(app, &room).is_err(), "{what}: dismiss");
+            }
+            assert_eq!(r.rooms(), before, "{what}: unchanged");
+        }
+        assert_eq!(
+            AdminError::NoSuchUsers {
+                room: RoomId::Str("x".into()),
+                user_ids: vec!["zed".into()]
+            }
+            .to_string(),
+            r#"not in strRoomId "x": "zed"; no one was removed"#
+        );
+    }
+
+    #[test]
+    fn rooms_of_one_app() {
+        let mut r = scene();
+        let mut other = join("z", RoomId::Num(8));
+        if let ClientMsg::Join(j) = &mut other {
+            j.sdk_app_id = 2;
+        }
+        r.handle(6, other, 0);
+        assert_eq!(
+            r.rooms_of(1),
+            vec![
+                (RoomId::Num(8), vec!["a".into(), "b".into(), "c".into()]),
+                (RoomId::Num(9), vec!["e".into()]),
+                (RoomId::Str("8".into()), vec!["d".into()]),
+            ]
+        );
+        assert_eq!(r.rooms_of(2), vec![(RoomId::Num(8), vec!["z".into()])]);
+        assert!(r.rooms_of(3).is_empty());
     }
 
     #[test]

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use trtc_proto::{code, ClientMsg, ServerMsg, MAX_MESSAGE_BYTES};
 
-use crate::room::{Apps, ClientId, Effect, MediaCmd, Registry};
+use crate::room::{AdminError, Apps, ClientId, Effect, MediaCmd, Registry};
+use trtc_proto::RoomId;
 
 /// What a client's writer task sends.
 #[derive(Debug)]
@@ -35,6 +36,8 @@ pub struct Hub {
     apps: Apps,
     /// `(sdkAppId, key)` the dev endpoint signs with; `None` outside dev mode.
     dev_app: Option<(u64, String)>,
+    /// The userId whose userSig proves a request to the admin API comes from the app's admin.
+    admin_identifier: String,
 }
 
 pub fn now_unix() -> u64 {
@@ -50,6 +53,16 @@ impl Hub {
         dev_app: Option<(u64, String)>,
         media: Option<trtc_sfu::SfuHandle>,
     ) -> Arc<Hub> {
+        Self::with_admin(apps, dev_app, media, crate::admin::DEFAULT_ADMIN_IDENTIFIER)
+    }
+
+    /// [`Hub::new`] with the admin identifier of the admin API (see [`crate::admin`]).
+    pub fn with_admin(
+        apps: Apps,
+        dev_app: Option<(u64, String)>,
+        media: Option<trtc_sfu::SfuHandle>,
+        admin_identifier: impl Into<String>,
+    ) -> Arc<Hub> {
         Arc::new(Hub {
             registry: Mutex::new(Registry::new(apps.clone())),
             clients: Mutex::new(HashMap::new()),
@@ -57,7 +70,50 @@ impl Hub {
             media,
             apps,
             dev_app,
+            admin_identifier: admin_identifier.into(),
         })
+    }
+
+    /// The configured applications.
+    pub fn apps(&self) -> &Apps {
+        &self.apps
+    }
+
+    /// The userId admin userSigs are signed for.
+    pub fn admin_identifier(&self) -> &str {
+        &self.admin_identifier
+    }
+
+    /// Admin: the rooms of one app with their users.
+    pub fn rooms_of(&self, sdk_app_id: u64) -> Vec<(RoomId, Vec<String>)> {
+        self.registry.lock().expect("registry").rooms_of(sdk_app_id)
+    }
+
+    /// Admin: removes users from a room ([`Registry::remove_users`]) and carries it out.
+    pub fn remove_users(
+        &self,
+        sdk_app_id: u64,
+        room: &RoomId,
+        user_ids: &[String],
+    ) -> Result<(), AdminError> {
+        let effects = self
+            .registry
+            .lock()
+            .expect("registry")
+            .remove_users(sdk_app_id, room, user_ids)?;
+        self.apply(effects);
+        Ok(())
+    }
+
+    /// Admin: dismisses a room ([`Registry::dismiss`]) and carries it out.
+    pub fn dismiss_room(&self, sdk_app_id: u64, room: &RoomId) -> Result<(), AdminError> {
+        let effects = self
+            .registry
+            .lock()
+            .expect("registry")
+            .dismiss(sdk_app_id, room)?;
+        self.apply(effects);
+        Ok(())
     }
 
     /// Carries out effects: messages to clients, closes, media commands.
@@ -261,7 +317,8 @@ pub struct DevSigQuery {
     sdk_app_id: Option<u64>,
 }
 
-/// `GET /trtc/dev/usersig?userId=…`: a test userSig, in dev mode only.
+/// `GET /trtc/dev/usersig?userId=…`: a test userSig, in dev mode only. Never for the admin
+/// identifier: even a dev server does not hand out admin rights.
 pub async fn dev_usersig(State(hub): State<Arc<Hub>>, Query(q): Query<DevSigQuery>) -> Response {
     let Some((dev_id, dev_key)) = hub.dev_app.clone() else {
         return (
@@ -281,6 +338,16 @@ pub async fn dev_usersig(State(hub): State<Arc<Hub>>, Query(q): Query<DevSigQuer
     let _ = dev_key;
     if q.user_id.trim().is_empty() {
         return (StatusCode::BAD_REQUEST, "userId is empty").into_response();
+    }
+    if q.user_id == hub.admin_identifier {
+        return (
+            StatusCode::FORBIDDEN,
+            format!(
+                "'{}' is the admin identifier: sign admin userSigs with the app's secret key on your backend",
+                q.user_id
+            ),
+        )
+            .into_response();
     }
     let sig = trtc_usersig::sign(app, &key, &q.user_id, 24 * 3600, now_unix());
     Json(serde_json::json!({ "sdkAppId": app, "userId": q.user_id, "userSig": sig }))
