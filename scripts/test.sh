@@ -24,6 +24,9 @@ scripts/check-types.sh
 step "SDK package"
 scripts/build-sdk.sh
 
+step "size budget"
+bench/size --no-peers
+
 step "browser tests (wasm-bindgen-test in headless Chromium)"
 cargo test -p trtc-wasm --target wasm32-unknown-unknown
 

@@ -561,6 +561,15 @@ pub mod rules {
         types: &[Ty::String],
         ..Rule::DEFAULT
     };
+    /// `switchRole(role)`.
+    pub const ROLE: Rule = Rule {
+        key: "role",
+        required: true,
+        types: &[Ty::String],
+        values: &[Lit::Str("anchor"), Lit::Str("audience")],
+        ..Rule::DEFAULT
+    };
+
     pub const MUTE: Rule = Rule {
         key: "mute",
         required: true,

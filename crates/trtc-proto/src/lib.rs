@@ -102,6 +102,10 @@ pub enum ClientMsg {
         sdp: String,
     },
     Leave,
+    /// Live scene: become an anchor (may publish, seen by others) or an audience.
+    SwitchRole {
+        role: Role,
+    },
     Ping {
         seq: u64,
     },
@@ -206,6 +210,8 @@ pub mod code {
     pub const ALREADY_JOINED: i64 = -1007;
     /// The user named in the message is not in the room.
     pub const NO_SUCH_USER: i64 = -1008;
+    /// An audience (live scene) tried to publish.
+    pub const ROLE_AUDIENCE: i64 = -1009;
 }
 
 /// Why a frame could not be decoded.

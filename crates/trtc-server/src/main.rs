@@ -37,6 +37,9 @@ struct Args {
     /// address clients reach this machine at. Default: the --udp address.
     #[arg(long = "ice-ip", env = "TRTC_ICE_IP", value_delimiter = ',')]
     ice_ips: Vec<std::net::IpAddr>,
+    /// Seconds an emptied live room lingers when its last leaver was an audience.
+    #[arg(long, env = "TRTC_LIVE_LINGER", default_value_t = trtc_server::room::DEFAULT_LIVE_LINGER_SECS)]
+    live_linger: u64,
     /// The admin userId: requests to the admin API (`/trtc/admin/v1/…`) carry a userSig for it,
     /// signed with the app's secret key.
     #[arg(
@@ -144,6 +147,15 @@ async fn main() -> ExitCode {
         Some(sfu),
         args.admin_identifier.clone(),
     );
+    hub.set_live_linger(args.live_linger);
+    let ticking = hub.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            ticking.tick();
+        }
+    });
     let events_hub = hub.clone();
     tokio::spawn(async move {
         while let Some(ev) = sfu_events.recv().await {

@@ -4,7 +4,8 @@
 //!
 //! Invariants:
 //! - a client is in at most one room, as the user its userSig proved;
-//! - a room exists while it has members (rtc scene); numeric and string room ids of one app are
+//! - a room exists while it has members; a live room whose last leaver was an audience lingers
+//!   for the configured time first ([`Registry::tick`] removes it); numeric and string room ids of one app are
 //!   separate namespaces, and apps never share rooms;
 //! - a userId is in a room at most once: a second entry kicks the first (`reason: "kick"`);
 //! - a refused message changes nothing and is answered with [`ServerMsg::Error`] or
@@ -18,7 +19,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use trtc_proto::{
-    code, kick_reason, ClientMsg, Join, MediaKind, RemoteUser, RoomId, ServerMsg, PROTOCOL_VERSION,
+    code, kick_reason, ClientMsg, Join, MediaKind, RemoteUser, Role, RoomId, Scene, ServerMsg,
+    PROTOCOL_VERSION,
 };
 
 pub type ClientId = u64;
@@ -77,12 +79,17 @@ pub enum ExitReason {
     Normal = 0,
     Timeout = 1,
     Kicked = 2,
+    RoleChange = 3,
 }
 
 #[derive(Debug, Clone)]
 struct Member {
     room: RoomKey,
     user_id: String,
+    /// Live scene (else rtc).
+    live: bool,
+    /// Has uplink and is seen by others: always in rtc, the anchors in live.
+    anchor: bool,
     audio: bool,
     video: bool,
     audio_muted: bool,
@@ -112,6 +119,9 @@ impl Member {
 }
 
 const KINDS: [MediaKind; 2] = [MediaKind::Audio, MediaKind::Video];
+
+/// How long an emptied live room lingers by default (seconds).
+pub const DEFAULT_LIVE_LINGER_SECS: u64 = 30;
 
 /// Checks a join's userSig; returns the TRTC code and a message when it fails.
 pub trait Auth {
@@ -215,6 +225,10 @@ pub struct Registry<A: Auth> {
     members: HashMap<ClientId, Member>,
     /// Members of each room in joining order.
     rooms: BTreeMap<RoomKey, Vec<ClientId>>,
+    /// How long an emptied live room lingers when its last leaver was an audience.
+    live_linger_secs: u64,
+    /// Empty live rooms and when they go (unix seconds).
+    lingering: HashMap<RoomKey, u64>,
 }
 
 fn error(client: ClientId, code: i64, message: impl Into<String>) -> Vec<Effect> {
@@ -233,6 +247,30 @@ impl<A: Auth> Registry<A> {
             auth,
             members: HashMap::new(),
             rooms: BTreeMap::new(),
+            live_linger_secs: DEFAULT_LIVE_LINGER_SECS,
+            lingering: HashMap::new(),
+        }
+    }
+
+    /// Sets how long an emptied live room lingers (its last leaver was an audience).
+    pub fn with_live_linger(mut self, secs: u64) -> Self {
+        self.live_linger_secs = secs;
+        self
+    }
+
+    /// Removes lingering live rooms whose time is up.
+    pub fn tick(&mut self, now_unix: u64) {
+        let due: Vec<RoomKey> = self
+            .lingering
+            .iter()
+            .filter(|(_, deadline)| now_unix >= **deadline)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due {
+            self.lingering.remove(&key);
+            if self.rooms.get(&key).is_some_and(Vec::is_empty) {
+                self.rooms.remove(&key);
+            }
         }
     }
 
@@ -341,7 +379,7 @@ impl<A: Auth> Registry<A> {
             }
             gone.push(m);
         }
-        for m in &gone {
+        for m in gone.iter().filter(|m| m.anchor) {
             for other in self.rooms.get(&m.room).into_iter().flatten() {
                 fx.push(Effect::Send(
                     *other,
@@ -387,6 +425,7 @@ impl<A: Auth> Registry<A> {
             ClientMsg::Ping { seq } => vec![Effect::Send(client, ServerMsg::Pong { seq })],
             _ if !self.is_joined(client) => error(client, code::NOT_JOINED, "join a room first"),
             ClientMsg::Publish { audio, video } => self.publish(client, audio, video),
+            ClientMsg::SwitchRole { role } => self.switch_role(client, role),
             ClientMsg::Mute { kind, muted } => self.mute(client, kind, muted),
             ClientMsg::Subscribe { user_id, kind, on } => {
                 self.subscribe(client, &user_id, kind, on)
@@ -395,7 +434,7 @@ impl<A: Auth> Registry<A> {
                 vec![Effect::Media(MediaCmd::Answer { peer: client, sdp })]
             }
             ClientMsg::Leave => {
-                let mut fx = self.leave(client, ExitReason::Normal);
+                let mut fx = self.leave(client, ExitReason::Normal, now_unix);
                 fx.push(Effect::Close(client));
                 fx
             }
@@ -403,8 +442,8 @@ impl<A: Auth> Registry<A> {
     }
 
     /// The client's connection is gone.
-    pub fn disconnected(&mut self, client: ClientId) -> Vec<Effect> {
-        self.leave(client, ExitReason::Normal)
+    pub fn disconnected(&mut self, client: ClientId, now_unix: u64) -> Vec<Effect> {
+        self.leave(client, ExitReason::Normal, now_unix)
     }
 
     fn join(&mut self, client: ClientId, join: Join, now_unix: u64) -> Vec<Effect> {
@@ -457,9 +496,14 @@ impl<A: Auth> Registry<A> {
             })
             .unwrap_or_default();
         fx.extend(self.kick(&earlier, kick_reason::KICK));
+        let live = join.scene == Scene::Live;
+        let anchor = !live || join.role == Role::Anchor;
+        self.lingering.remove(&key);
         let existing = self.rooms.get(&key).cloned().unwrap_or_default();
+        // Only users with uplink are seen (audiences are invisible, as in TRTC's live scene).
         let users = existing
             .iter()
+            .filter(|c| self.members[c].anchor)
             .map(|c| self.members[c].as_remote())
             .collect();
         fx.push(Effect::Send(
@@ -471,12 +515,14 @@ impl<A: Auth> Registry<A> {
         ));
         fx.push(Effect::Media(MediaCmd::AddPeer { peer: client }));
         for other in &existing {
-            fx.push(Effect::Send(
-                *other,
-                ServerMsg::UserEnter {
-                    user_id: join.user_id.clone(),
-                },
-            ));
+            if anchor {
+                fx.push(Effect::Send(
+                    *other,
+                    ServerMsg::UserEnter {
+                        user_id: join.user_id.clone(),
+                    },
+                ));
+            }
             let m = &self.members[other];
             for kind in KINDS {
                 if m.publishes(kind) {
@@ -493,6 +539,8 @@ impl<A: Auth> Registry<A> {
             Member {
                 room: key.clone(),
                 user_id: join.user_id,
+                live,
+                anchor,
                 audio: false,
                 video: false,
                 audio_muted: false,
@@ -503,14 +551,14 @@ impl<A: Auth> Registry<A> {
         fx
     }
 
-    fn leave(&mut self, client: ClientId, reason: ExitReason) -> Vec<Effect> {
+    fn leave(&mut self, client: ClientId, reason: ExitReason, now_unix: u64) -> Vec<Effect> {
         let Some(m) = self.members.remove(&client) else {
             return Vec::new();
         };
         let mut fx = vec![Effect::Media(MediaCmd::RemovePeer { peer: client })];
         if let Some(ids) = self.rooms.get_mut(&m.room) {
             ids.retain(|c| *c != client);
-            for other in ids.iter() {
+            for other in ids.iter().filter(|_| m.anchor) {
                 fx.push(Effect::Send(
                     *other,
                     ServerMsg::UserExit {
@@ -520,13 +568,69 @@ impl<A: Auth> Registry<A> {
                 ));
             }
             if ids.is_empty() {
-                self.rooms.remove(&m.room);
+                if m.live && !m.anchor && self.live_linger_secs > 0 {
+                    self.lingering
+                        .insert(m.room.clone(), now_unix + self.live_linger_secs);
+                } else {
+                    self.rooms.remove(&m.room);
+                }
+            }
+        }
+        fx
+    }
+
+    /// Live scene: to anchor, the user becomes visible (others see it enter) and may publish;
+    /// to audience, what it published is withdrawn, then others see it exit (reason 3).
+    fn switch_role(&mut self, client: ClientId, role: Role) -> Vec<Effect> {
+        let m = &self.members[&client];
+        if !m.live {
+            return error(
+                client,
+                code::BAD_MESSAGE,
+                "switchRole works in the live scene only; this client entered an rtc room",
+            );
+        }
+        let to_anchor = role == Role::Anchor;
+        if m.anchor == to_anchor {
+            return Vec::new();
+        }
+        let others = self.others(client);
+        let user_id = m.user_id.clone();
+        let mut fx = Vec::new();
+        if to_anchor {
+            self.members.get_mut(&client).expect("joined").anchor = true;
+            for o in &others {
+                fx.push(Effect::Send(
+                    *o,
+                    ServerMsg::UserEnter {
+                        user_id: user_id.clone(),
+                    },
+                ));
+            }
+        } else {
+            fx.extend(self.publish(client, false, false));
+            self.members.get_mut(&client).expect("joined").anchor = false;
+            for o in &others {
+                fx.push(Effect::Send(
+                    *o,
+                    ServerMsg::UserExit {
+                        user_id: user_id.clone(),
+                        reason: ExitReason::RoleChange as u8,
+                    },
+                ));
             }
         }
         fx
     }
 
     fn publish(&mut self, client: ClientId, audio: bool, video: bool) -> Vec<Effect> {
+        if !self.members[&client].anchor && (audio || video) {
+            return error(
+                client,
+                code::ROLE_AUDIENCE,
+                "an audience cannot publish: switchRole('anchor') first",
+            );
+        }
         let others = self.others(client);
         let m = self.members.get_mut(&client).expect("joined");
         let before = m.clone();
@@ -810,7 +914,7 @@ mod tests {
         );
         assert!(fx.contains(&Effect::Close(1)));
         assert_eq!(r.rooms().len(), 1);
-        r.disconnected(2);
+        r.disconnected(2, 0);
         assert!(r.rooms().is_empty());
     }
 
@@ -1200,5 +1304,174 @@ mod tests {
             let (got, msg) = apps.check(app, user, &s, t).unwrap_err();
             assert_eq!(got, want, "{msg}");
         }
+    }
+
+    fn live_join(user: &str, room: u32, role: Role) -> ClientMsg {
+        ClientMsg::Join(Join {
+            version: PROTOCOL_VERSION,
+            sdk_app_id: 1,
+            user_id: user.into(),
+            user_sig: format!("ok:{user}"),
+            room: RoomId::Num(room),
+            scene: Scene::Live,
+            role,
+        })
+    }
+
+    #[test]
+    fn live_audiences_are_invisible_and_cannot_publish() {
+        let mut r = Registry::new(FakeAuth);
+        r.handle(1, live_join("anchor", 9, Role::Anchor), 0);
+        r.handle(
+            1,
+            ClientMsg::Publish {
+                audio: true,
+                video: true,
+            },
+            0,
+        );
+        let fx = r.handle(2, live_join("fan", 9, Role::Audience), 0);
+        assert!(
+            sent(&fx, 1).is_empty(),
+            "the anchor is not told about an audience"
+        );
+        assert_eq!(
+            sent(&fx, 2),
+            vec![ServerMsg::Joined {
+                user_id: "fan".into(),
+                users: vec![RemoteUser {
+                    user_id: "anchor".into(),
+                    audio: true,
+                    video: true
+                }]
+            }]
+        );
+        assert!(media(&fx).contains(&MediaCmd::AddSource {
+            subscriber: 2,
+            source: 1,
+            kind: MediaKind::Video
+        }));
+        let fx = r.handle(
+            2,
+            ClientMsg::Publish {
+                audio: true,
+                video: false,
+            },
+            0,
+        );
+        assert!(
+            matches!(&sent(&fx, 2)[0], ServerMsg::Error { code, .. } if *code == code::ROLE_AUDIENCE)
+        );
+        assert!(media(&fx).is_empty(), "no uplink for an audience");
+        // A second audience does not see the first.
+        let fx = r.handle(3, live_join("fan2", 9, Role::Audience), 0);
+        assert!(matches!(&sent(&fx, 3)[0], ServerMsg::Joined { users, .. } if users.len() == 1));
+        assert!(sent(&fx, 2).is_empty());
+        // Leaving: nobody is told about an audience.
+        let fx = r.handle(3, ClientMsg::Leave, 0);
+        assert!(sent(&fx, 1).is_empty() && sent(&fx, 2).is_empty());
+    }
+
+    #[test]
+    fn switch_role_both_ways() {
+        let mut r = Registry::new(FakeAuth);
+        r.handle(1, live_join("anchor", 9, Role::Anchor), 0);
+        r.handle(2, live_join("fan", 9, Role::Audience), 0);
+        let fx = r.handle(2, ClientMsg::SwitchRole { role: Role::Anchor }, 0);
+        assert_eq!(
+            sent(&fx, 1),
+            vec![ServerMsg::UserEnter {
+                user_id: "fan".into()
+            }]
+        );
+        let fx = r.handle(
+            2,
+            ClientMsg::Publish {
+                audio: false,
+                video: true,
+            },
+            0,
+        );
+        assert_eq!(
+            sent(&fx, 1),
+            vec![ServerMsg::MediaState {
+                user_id: "fan".into(),
+                kind: MediaKind::Video,
+                available: true
+            }]
+        );
+        assert!(media(&fx).contains(&MediaCmd::SetPublish {
+            peer: 2,
+            audio: false,
+            video: true
+        }));
+        let fx = r.handle(
+            2,
+            ClientMsg::SwitchRole {
+                role: Role::Audience,
+            },
+            0,
+        );
+        assert_eq!(
+            sent(&fx, 1),
+            vec![
+                ServerMsg::MediaState {
+                    user_id: "fan".into(),
+                    kind: MediaKind::Video,
+                    available: false
+                },
+                ServerMsg::UserExit {
+                    user_id: "fan".into(),
+                    reason: 3
+                },
+            ]
+        );
+        assert!(media(&fx).contains(&MediaCmd::SetPublish {
+            peer: 2,
+            audio: false,
+            video: false
+        }));
+        // Same role again: nothing. In an rtc room: refused.
+        assert!(r
+            .handle(
+                2,
+                ClientMsg::SwitchRole {
+                    role: Role::Audience
+                },
+                0
+            )
+            .is_empty());
+        r.handle(5, join("rtc-user", RoomId::Num(10)), 0);
+        let fx = r.handle(
+            5,
+            ClientMsg::SwitchRole {
+                role: Role::Audience,
+            },
+            0,
+        );
+        assert!(matches!(&sent(&fx, 5)[0], ServerMsg::Error { .. }));
+    }
+
+    #[test]
+    fn live_room_lingers_after_its_last_audience_leaves() {
+        let mut r = Registry::new(FakeAuth).with_live_linger(30);
+        r.handle(1, live_join("anchor", 9, Role::Anchor), 100);
+        r.handle(2, live_join("fan", 9, Role::Audience), 100);
+        r.handle(1, ClientMsg::Leave, 100);
+        r.handle(2, ClientMsg::Leave, 110);
+        assert_eq!(r.rooms().len(), 1, "lingers, empty");
+        r.tick(139);
+        assert_eq!(r.rooms().len(), 1);
+        r.tick(140);
+        assert!(r.rooms().is_empty(), "gone after 30 s");
+        // Entering again cancels the removal.
+        r.handle(3, live_join("fan", 9, Role::Audience), 200);
+        r.handle(3, ClientMsg::Leave, 200);
+        r.handle(4, live_join("anchor", 9, Role::Anchor), 210);
+        r.tick(231);
+        assert_eq!(r.rooms().len(), 1, "someone is in it");
+        // An rtc room, or a live room whose last leaver is an anchor, goes at once.
+        r.handle(4, ClientMsg::Leave, 240);
+        assert!(r.rooms().is_empty());
     }
 }

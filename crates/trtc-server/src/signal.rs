@@ -223,7 +223,11 @@ impl Hub {
 
     /// The client's connection is gone: it leaves its room.
     pub fn disconnect(&self, client: ClientId) {
-        let effects = self.registry.lock().expect("registry").disconnected(client);
+        let effects = self
+            .registry
+            .lock()
+            .expect("registry")
+            .disconnected(client, now_unix());
         self.clients.lock().expect("clients").remove(&client);
         self.apply(effects);
     }
@@ -255,6 +259,18 @@ impl Hub {
         for tx in self.clients.lock().expect("clients").values() {
             let _ = tx.send(Out::Close);
         }
+    }
+
+    /// Sets how long an emptied live room lingers (its last leaver was an audience).
+    pub fn set_live_linger(&self, secs: u64) {
+        let mut r = self.registry.lock().expect("registry");
+        let taken = std::mem::replace(&mut *r, Registry::new(self.apps.clone()));
+        *r = taken.with_live_linger(secs);
+    }
+
+    /// Periodic housekeeping (lingering rooms).
+    pub fn tick(&self) {
+        self.registry.lock().expect("registry").tick(now_unix());
     }
 
     pub fn rooms(&self) -> Vec<(crate::room::RoomKey, Vec<String>)> {
