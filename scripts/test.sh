@@ -32,7 +32,7 @@ cargo test -p trtc-wasm --target wasm32-unknown-unknown
 
 step "demo end to end"
 cargo build --release -p trtc-server
-scripts/in-netns.sh node --test tests/e2e/
+scripts/in-netns.sh node --test --test-timeout=180000 tests/e2e/
 
 echo
 echo "all tests passed"

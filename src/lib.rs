@@ -22,6 +22,7 @@ mod log;
 mod queue;
 mod room;
 mod statics;
+mod stats;
 mod trtc;
 mod value;
 mod view;

@@ -28,6 +28,11 @@ use crate::view::{VideoView, ViewEvents};
 
 /// How long `enterRoom` waits for the server.
 pub const JOIN_TIMEOUT_MS: u32 = 10_000;
+/// After a reconnection, how long users missing from the room may take to come back before
+/// they are reported gone.
+pub const RECONNECT_GRACE_MS: u32 = 15_000;
+/// extraCode of the ERROR event when reconnection gives up.
+const REJOIN_FAILED: i32 = 5502;
 
 fn kind_name(kind: MediaKind) -> &'static str {
     match kind {
@@ -63,6 +68,8 @@ impl Drop for RemoteAudio {
 pub enum ConnState {
     Connecting,
     Joined,
+    /// The connection was lost; a successor is being set up.
+    Reconnecting,
     Closed,
 }
 
@@ -70,6 +77,15 @@ pub enum ConnState {
 pub struct RoomConn {
     pub config: EnterRoomConfig,
     pub state: Cell<ConnState>,
+    /// Live scene: an audience has no uplink. Always anchor in the rtc scene.
+    pub role: Cell<trtc_proto::Role>,
+    /// Sends a ping every `HEARTBEAT_INTERVAL_MS` while joined (the server drops silent clients).
+    heartbeat: RefCell<Option<gloo_timers::callback::Interval>>,
+    /// Names this enterRoom for the server, so a re-join after a dropped connection resumes it.
+    session: String,
+    /// After a reconnection: users not seen again yet, and the timer that reports them gone.
+    unconfirmed: RefCell<Vec<String>>,
+    reconcile: RefCell<Option<gloo_timers::callback::Timeout>>,
     ws: WebSocket,
     pub pc: RtcPeerConnection,
     listeners: RefCell<Vec<Listener>>,
@@ -90,6 +106,8 @@ pub struct RoomConn {
     /// Room messages that arrived before `enterRoom` finished: applied once it has, so the
     /// app's handlers (e.g. `startRemoteVideo` on REMOTE_VIDEO_AVAILABLE) see a joined room.
     pending: RefCell<Vec<ServerMsg>>,
+    /// NETWORK_QUALITY / STATISTICS collection, from the join until the room closes.
+    pub stats: RefCell<Option<crate::stats::StatsLoop>>,
 }
 
 impl RoomConn {
@@ -108,12 +126,41 @@ impl RoomConn {
         self.state.get() == ConnState::Joined
     }
 
+    /// Releases the socket, the peer connection, timers and remote elements, keeping what the
+    /// room client knows (remote users, videos the app asked for) for a successor.
+    fn teardown(&self) {
+        self.listeners.borrow_mut().clear();
+        let stats = self.stats.borrow_mut().take();
+        drop(stats);
+        let beat = self.heartbeat.borrow_mut().take();
+        drop(beat);
+        let _ = self.ws.close();
+        self.pc.close();
+        let views: Vec<VideoView> = self
+            .videos
+            .borrow_mut()
+            .values_mut()
+            .flat_map(|v| std::mem::take(&mut v.views))
+            .collect();
+        drop(views);
+        let audios: Vec<_> = self.audios.borrow_mut().drain().collect();
+        drop(audios);
+        self.tracks.borrow_mut().clear();
+        self.slots.borrow_mut().clear();
+    }
+
     /// Closes the socket and the peer connection and drops every remote element.
     pub fn close(&self) {
         if self.state.replace(ConnState::Closed) == ConnState::Closed {
             return;
         }
         self.listeners.borrow_mut().clear();
+        let stats = self.stats.borrow_mut().take();
+        drop(stats);
+        let beat = self.heartbeat.borrow_mut().take();
+        drop(beat);
+        let reconcile = self.reconcile.borrow_mut().take();
+        drop(reconcile);
         let _ = self.ws.close();
         self.pc.close();
         let videos: Vec<_> = self.videos.borrow_mut().drain().collect();
@@ -156,12 +203,40 @@ fn decode(text: &str) -> std::result::Result<ServerMsg, String> {
     serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
 }
 
+/// A random id for one enterRoom (not a secret: the userSig authenticates).
+fn new_session_id() -> String {
+    (0..4)
+        .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32))
+        .collect()
+}
+
+/// Pings the server every `HEARTBEAT_INTERVAL_MS` while the connection lives.
+fn start_heartbeat(conn: &Rc<RoomConn>) {
+    let weak = Rc::downgrade(conn);
+    let mut seq = 0u64;
+    let beat = gloo_timers::callback::Interval::new(
+        trtc_core::reconnect::HEARTBEAT_INTERVAL_MS,
+        move || {
+            if let Some(conn) = weak.upgrade() {
+                seq += 1;
+                conn.send(&ClientMsg::Ping { seq });
+            }
+        },
+    );
+    *conn.heartbeat.borrow_mut() = Some(beat);
+}
+
 fn window() -> web_sys::Window {
     crate::devices::window()
 }
 
 /// Opens the connection and joins; resolves once the server accepted the join.
-pub async fn enter(inner: Rc<Inner>, config: EnterRoomConfig) -> Result<()> {
+/// A new connection for `config`: the socket starts opening, the peer connection exists.
+fn open_conn(
+    config: &EnterRoomConfig,
+    session: String,
+    role: trtc_proto::Role,
+) -> std::result::Result<(Rc<RoomConn>, String), Failure> {
     const F: &str = "enterRoom";
     let origin = window().location().origin().unwrap_or_default();
     let url = trtc_core::room::websocket_url(
@@ -190,6 +265,9 @@ pub async fn enter(inner: Rc<Inner>, config: EnterRoomConfig) -> Result<()> {
     let conn = Rc::new(RoomConn {
         config: config.clone(),
         state: Cell::new(ConnState::Connecting),
+        heartbeat: RefCell::new(None),
+        session,
+        role: Cell::new(role),
         ws,
         pc,
         listeners: RefCell::new(Vec::new()),
@@ -205,15 +283,20 @@ pub async fn enter(inner: Rc<Inner>, config: EnterRoomConfig) -> Result<()> {
         last_publish: Cell::new((false, false)),
         last_mute: Cell::new((false, false)),
         pending: RefCell::new(Vec::new()),
+        stats: RefCell::new(None),
+        unconfirmed: RefCell::new(Vec::new()),
+        reconcile: RefCell::new(None),
     });
-    // The answer to the join (or a failure) settles this promise.
+    Ok((conn, url))
+}
+
+/// Waits for the server's answer to the join: `joined`, `timeout`, `closed` (the socket
+/// closed first) or `failed:<code>:<message>`.
+async fn await_join(inner: &Rc<Inner>, conn: &Rc<RoomConn>) -> String {
     let mut resolve = None;
     let joined = js_sys::Promise::new(&mut |res, _| resolve = Some(res));
     *conn.join_ticket.borrow_mut() = resolve;
-    install_listeners(&inner, &conn);
-    *inner.room.borrow_mut() = Some(conn.clone());
-    inner.connection_state("DISCONNECTED", "CONNECTING");
-
+    install_listeners(inner, conn);
     let timeout = js_sys::Promise::new(&mut |res, _| {
         let res = Clone::clone(&res);
         // A one-shot callback that frees itself once it has run (within JOIN_TIMEOUT_MS).
@@ -225,11 +308,57 @@ pub async fn enter(inner: Rc<Inner>, config: EnterRoomConfig) -> Result<()> {
             JOIN_TIMEOUT_MS as i32,
         );
     });
-    let outcome = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(
+    JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(
         &joined, &timeout,
     )))
     .await
-    .unwrap_or(JsValue::UNDEFINED);
+    .ok()
+    .and_then(|v| v.as_string())
+    .unwrap_or_default()
+}
+
+/// The joined connection goes live: heartbeat, statistics, publishing, queued room messages.
+fn finish_join(inner: &Rc<Inner>, conn: &Rc<RoomConn>, reconnected: bool) {
+    conn.state.set(ConnState::Joined);
+    start_heartbeat(conn);
+    let stats = crate::stats::start(inner, conn);
+    *conn.stats.borrow_mut() = Some(stats);
+    inner.connection_state("CONNECTING", "CONNECTED");
+    sync_publish(inner);
+    let pending: Vec<ServerMsg> = conn.pending.borrow_mut().drain(..).collect();
+    for msg in pending {
+        if reconnected {
+            if let ServerMsg::Joined { users, .. } = &msg {
+                // Users we knew who are not back (yet): they get a grace period to return.
+                let present: Vec<&str> = users.iter().map(|u| u.user_id.as_str()).collect();
+                let missing: Vec<String> = conn
+                    .remote
+                    .borrow()
+                    .ids()
+                    .into_iter()
+                    .filter(|u| !present.contains(&u.as_str()))
+                    .collect();
+                schedule_reconcile(inner, conn, missing);
+            }
+        }
+        on_message(inner, conn, msg);
+    }
+}
+
+/// Opens the connection and joins; resolves once the server accepted the join.
+pub async fn enter(inner: Rc<Inner>, config: EnterRoomConfig) -> Result<()> {
+    const F: &str = "enterRoom";
+    let role = if config.scene == trtc_core::room::Scene::Live
+        && config.role == trtc_core::room::Role::Audience
+    {
+        trtc_proto::Role::Audience
+    } else {
+        trtc_proto::Role::Anchor
+    };
+    let (conn, url) = open_conn(&config, new_session_id(), role)?;
+    *inner.room.borrow_mut() = Some(conn.clone());
+    inner.connection_state("DISCONNECTED", "CONNECTING");
+    let outcome = await_join(&inner, &conn).await;
     let still_ours = inner
         .room
         .borrow()
@@ -251,48 +380,179 @@ pub async fn enter(inner: Rc<Inner>, config: EnterRoomConfig) -> Result<()> {
         conn.close();
         return Err(RtcErrorInfo::abort(F, "exitRoom was called").into());
     }
-    if let Some(text) = outcome.as_string() {
-        match text.as_str() {
-            "joined" => {}
-            "timeout" => {
-                return fail(RtcErrorInfo::new(
-                    ErrorCode::OperationFailed,
-                    None,
-                    F,
-                    &format!("enterRoom() failed: no answer from the signalling server at {url} within {} s. Check that trtc-server runs there and 'proxy' points to it.", JOIN_TIMEOUT_MS / 1000),
-                ))
-            }
-            "closed" => {
-                return fail(RtcErrorInfo::new(
-                    ErrorCode::OperationFailed,
-                    None,
-                    F,
-                    &format!("enterRoom() failed: cannot reach the signalling server at {url}. Check that trtc-server runs there and 'proxy' points to it."),
-                ))
-            }
-            other => {
-                // "failed:<code>:<message>"
-                let mut parts = other.splitn(3, ':');
-                let _ = parts.next();
-                let code: i32 = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
-                let message = parts.next().unwrap_or("the server refused to join");
-                return fail(RtcErrorInfo::new(
-                    ErrorCode::ServerError,
-                    Some(code),
-                    F,
-                    &format!("enterRoom() failed: {message}"),
+    match outcome.as_str() {
+        "joined" => {}
+        "timeout" => {
+            return fail(RtcErrorInfo::new(
+                ErrorCode::OperationFailed,
+                None,
+                F,
+                &format!("enterRoom() failed: no answer from the signalling server at {url} within {} s. Check that trtc-server runs there and 'proxy' points to it.", JOIN_TIMEOUT_MS / 1000),
+            ))
+        }
+        "closed" | "" => {
+            return fail(RtcErrorInfo::new(
+                ErrorCode::OperationFailed,
+                None,
+                F,
+                &format!("enterRoom() failed: cannot reach the signalling server at {url}. Check that trtc-server runs there and 'proxy' points to it."),
+            ))
+        }
+        other => {
+            let (code, message) = parse_failure(other);
+            return fail(RtcErrorInfo::new(
+                ErrorCode::ServerError,
+                Some(code),
+                F,
+                &format!("enterRoom() failed: {message}"),
+            ));
+        }
+    }
+    finish_join(&inner, &conn, false);
+    Ok(())
+}
+
+/// "failed:<code>:<message>" → (code, message).
+fn parse_failure(outcome: &str) -> (i32, String) {
+    let mut parts = outcome.splitn(3, ':');
+    let _ = parts.next();
+    let code: i32 = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let message = parts
+        .next()
+        .unwrap_or("the server refused to join")
+        .to_string();
+    (code, message)
+}
+
+/// After a reconnection: users still missing when the grace period ends have left (reason 1).
+fn schedule_reconcile(inner: &Rc<Inner>, conn: &Rc<RoomConn>, missing: Vec<String>) {
+    if missing.is_empty() {
+        return;
+    }
+    *conn.unconfirmed.borrow_mut() = missing;
+    let (wi, wc) = (Rc::downgrade(inner), Rc::downgrade(conn));
+    let timer = gloo_timers::callback::Timeout::new(RECONNECT_GRACE_MS, move || {
+        let (Some(inner), Some(conn)) = (wi.upgrade(), wc.upgrade()) else {
+            return;
+        };
+        let gone: Vec<String> = conn.unconfirmed.borrow_mut().drain(..).collect();
+        for user_id in gone {
+            on_message(&inner, &conn, ServerMsg::UserExit { user_id, reason: 1 });
+        }
+    });
+    *conn.reconcile.borrow_mut() = Some(timer);
+}
+
+/// The signalling socket or the media connection was lost while in the room: reconnect in
+/// the background (others see no exit if it is back within the server's timeout).
+fn on_connection_lost(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
+    if conn.state.get() != ConnState::Joined {
+        return;
+    }
+    conn.state.set(ConnState::Reconnecting);
+    conn.teardown();
+    crate::log::warn("lost the connection to the server; reconnecting");
+    inner.emit(
+        event::CONNECTION_STATE_CHANGED,
+        &object(&[
+            ("prevState", "CONNECTED".into()),
+            ("state", "CONNECTING".into()),
+            ("isReconnecting", JsValue::TRUE),
+        ]),
+    );
+    let (inner, old) = (inner.clone(), conn.clone());
+    wasm_bindgen_futures::spawn_local(async move { reconnect(inner, old).await });
+}
+
+async fn reconnect(inner: Rc<Inner>, old: Rc<RoomConn>) {
+    let now = || window().performance().map(|p| p.now()).unwrap_or(0.0);
+    let mut policy = trtc_core::reconnect::Reconnect::new(now(), inner.reconnect_give_up_ms());
+    let ours = |inner: &Rc<Inner>| {
+        !inner.destroyed.get()
+            && inner
+                .room
+                .borrow()
+                .as_ref()
+                .is_some_and(|c| Rc::ptr_eq(c, &old))
+    };
+    loop {
+        let Some(delay) = policy.next_delay(now()) else {
+            give_up(
+                &inner,
+                &old,
+                "the server could not be reached again in time",
+            );
+            return;
+        };
+        gloo_timers::future::TimeoutFuture::new(delay as u32).await;
+        if !ours(&inner) {
+            return;
+        }
+        let Ok((next, _url)) = open_conn(&old.config, old.session.clone(), old.role.get()) else {
+            continue;
+        };
+        // Carry over what the app asked for: remote users, videos to render, publishing state.
+        std::mem::swap(
+            &mut *next.remote.borrow_mut(),
+            &mut *old.remote.borrow_mut(),
+        );
+        for (user, v) in old.videos.borrow_mut().drain() {
+            next.videos.borrow_mut().insert(user, v);
+        }
+        *next.published_started.borrow_mut() = old.published_started.borrow().clone();
+        let outcome = await_join(&inner, &next).await;
+        if !ours(&inner) {
+            next.close();
+            return;
+        }
+        match outcome.as_str() {
+            "joined" => {
+                *inner.room.borrow_mut() = Some(next.clone());
+                old.close();
+                crate::log::info(&format!(
+                    "reconnected after {} attempt(s)",
+                    policy.attempts()
                 ));
+                finish_join(&inner, &next, true);
+                return;
+            }
+            o if o.starts_with("failed:") => {
+                // The server refuses this user now (e.g. the userSig expired): no point retrying.
+                let (code, message) = parse_failure(o);
+                next.close();
+                give_up(
+                    &inner,
+                    &old,
+                    &format!("the server refused to rejoin ({code}): {message}"),
+                );
+                return;
+            }
+            _ => {
+                // Hand the room state back for the next attempt.
+                std::mem::swap(
+                    &mut *next.remote.borrow_mut(),
+                    &mut *old.remote.borrow_mut(),
+                );
+                for (user, v) in next.videos.borrow_mut().drain() {
+                    old.videos.borrow_mut().insert(user, v);
+                }
+                next.close();
             }
         }
     }
-    conn.state.set(ConnState::Joined);
-    inner.connection_state("CONNECTING", "CONNECTED");
-    sync_publish(&inner);
-    let pending: Vec<ServerMsg> = conn.pending.borrow_mut().drain(..).collect();
-    for msg in pending {
-        on_message(&inner, &conn, msg);
-    }
-    Ok(())
+}
+
+/// Reconnection failed for good: an ERROR event, then the room is left.
+fn give_up(inner: &Rc<Inner>, conn: &Rc<RoomConn>, why: &str) {
+    let err = RtcErrorInfo::new(
+        ErrorCode::OperationFailed,
+        Some(REJOIN_FAILED),
+        "",
+        &format!("Lost the connection to the room and could not rejoin: {why}. Call enterRoom() again when the network is back."),
+    );
+    leave_locally(inner, conn);
+    inner.connection_state("CONNECTING", "DISCONNECTED");
+    inner.emit(event::ERROR, &Failure::from(err).to_js());
 }
 
 fn install_listeners(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
@@ -323,10 +583,8 @@ fn install_listeners(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
                 trtc_core::room::Scene::Rtc => trtc_proto::Scene::Rtc,
                 trtc_core::room::Scene::Live => trtc_proto::Scene::Live,
             },
-            role: match c.role {
-                trtc_core::room::Role::Anchor => trtc_proto::Role::Anchor,
-                trtc_core::room::Role::Audience => trtc_proto::Role::Audience,
-            },
+            role: conn.role.get(),
+            session: Some(conn.session.clone()),
         }));
         crate::log::info(&format!(
             "signalling connected; joining as '{}'",
@@ -358,13 +616,15 @@ fn install_listeners(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
         &conn.pc,
         "connectionstatechange",
         move |_| {
-            let (Some(_inner), Some(conn)) = (wi.upgrade(), wc.upgrade()) else {
+            let (Some(inner), Some(conn)) = (wi.upgrade(), wc.upgrade()) else {
                 return;
             };
-            crate::log::info(&format!(
-                "media connection: {:?}",
-                conn.pc.connection_state()
-            ));
+            let state = conn.pc.connection_state();
+            crate::log::info(&format!("media connection: {state:?}"));
+            // ICE or DTLS failed: start over on a new connection.
+            if state == web_sys::RtcPeerConnectionState::Failed {
+                on_connection_lost(&inner, &conn);
+            }
         },
     ));
     *conn.listeners.borrow_mut() = listeners;
@@ -382,10 +642,7 @@ fn on_socket_closed(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
     if conn.state.get() != ConnState::Joined {
         return;
     }
-    // The server went away: the room is over for this client (reconnection comes later).
-    crate::log::warn("the signalling connection closed; left the room");
-    leave_locally(inner, conn);
-    inner.connection_state("CONNECTED", "DISCONNECTED");
+    on_connection_lost(inner, conn);
 }
 
 fn on_message(inner: &Rc<Inner>, conn: &Rc<RoomConn>, msg: ServerMsg) {
@@ -448,6 +705,57 @@ fn on_message(inner: &Rc<Inner>, conn: &Rc<RoomConn>, msg: ServerMsg) {
         }
         _ => {}
     }
+    // What to receive: audio by itself (unless muted), video when auto or asked to render.
+    // Sent again after a reconnection, when the room tells us the streams are there.
+    let wanted: Vec<(String, MediaKind)> = match &msg {
+        ServerMsg::Joined { users, .. } => users
+            .iter()
+            .flat_map(|u| {
+                let mut v = Vec::new();
+                if u.audio {
+                    v.push((u.user_id.clone(), MediaKind::Audio));
+                }
+                if u.video {
+                    v.push((u.user_id.clone(), MediaKind::Video));
+                }
+                v
+            })
+            .collect(),
+        ServerMsg::MediaState {
+            user_id,
+            kind,
+            available: true,
+        } => vec![(user_id.clone(), *kind)],
+        _ => Vec::new(),
+    };
+    if let ServerMsg::UserEnter { user_id } | ServerMsg::MediaState { user_id, .. } = &msg {
+        conn.unconfirmed.borrow_mut().retain(|u| u != user_id);
+    }
+    if let ServerMsg::Joined { users, .. } = &msg {
+        conn.unconfirmed
+            .borrow_mut()
+            .retain(|u| !users.iter().any(|x| &x.user_id == u));
+    }
+    for (user_id, kind) in wanted {
+        let want = match kind {
+            MediaKind::Audio => {
+                conn.config.auto_receive_audio && !inner.remote_audio_muted(&user_id)
+            }
+            MediaKind::Video => {
+                conn.config.auto_receive_video || conn.videos.borrow().contains_key(&user_id)
+            }
+        };
+        if want {
+            conn.send(&ClientMsg::Subscribe {
+                user_id: user_id.clone(),
+                kind,
+                on: true,
+            });
+            if kind == MediaKind::Audio {
+                attach_audio(inner, conn, &user_id);
+            }
+        }
+    }
     let events = conn.remote.borrow_mut().apply(&msg);
     for e in events {
         on_room_event(inner, conn, e);
@@ -487,25 +795,6 @@ fn on_room_event(inner: &Rc<Inner>, conn: &Rc<RoomConn>, e: RoomEvent) {
                 (MediaKind::Video, true) => event::REMOTE_VIDEO_AVAILABLE,
                 (MediaKind::Video, false) => event::REMOTE_VIDEO_UNAVAILABLE,
             };
-            if kind == MediaKind::Audio
-                && available
-                && conn.config.auto_receive_audio
-                && !inner.remote_audio_muted(&user_id)
-            {
-                conn.send(&ClientMsg::Subscribe {
-                    user_id: user_id.clone(),
-                    kind,
-                    on: true,
-                });
-                attach_audio(inner, conn, &user_id);
-            }
-            if kind == MediaKind::Video && available && conn.config.auto_receive_video {
-                conn.send(&ClientMsg::Subscribe {
-                    user_id: user_id.clone(),
-                    kind,
-                    on: true,
-                });
-            }
             let payload = match kind {
                 MediaKind::Audio => object(&[("userId", JsValue::from_str(&user_id))]),
                 MediaKind::Video => object(&[
@@ -554,6 +843,20 @@ pub fn exit(inner: &Rc<Inner>) {
     }
 }
 
+/// `switchRole(role)`: live scene only (in rtc it changes nothing). To anchor, what is captured
+/// is published; to audience, it is withdrawn and capture keeps running.
+pub fn switch_role(inner: &Rc<Inner>, conn: &Rc<RoomConn>, role: trtc_proto::Role) {
+    if conn.config.scene != trtc_core::room::Scene::Live {
+        crate::log::warn("switchRole() has no effect in the rtc scene");
+        return;
+    }
+    if conn.role.replace(role) == role {
+        return;
+    }
+    conn.send(&ClientMsg::SwitchRole { role });
+    sync_publish(inner);
+}
+
 /// Tells the server what is published now (after enterRoom and every local start/stop/mute),
 /// and swaps the tracks on the upstream slots.
 pub fn sync_publish(inner: &Rc<Inner>) {
@@ -563,7 +866,12 @@ pub fn sync_publish(inner: &Rc<Inner>) {
     if !conn.is_joined() {
         return;
     }
-    let (audio, video, audio_muted, video_muted) = inner.local_publish_state();
+    let (mut audio, mut video, audio_muted, video_muted) = inner.local_publish_state();
+    if conn.role.get() == trtc_proto::Role::Audience {
+        // Captured and previewed, not published, until switchRole('anchor').
+        audio = false;
+        video = false;
+    }
     if conn.last_publish.replace((audio, video)) != (audio, video) {
         conn.send(&ClientMsg::Publish { audio, video });
         for (kind, on) in [(MediaKind::Audio, audio), (MediaKind::Video, video)] {
@@ -662,12 +970,17 @@ async fn handle_offer(
         .unwrap_or_default();
     conn.send(&ClientMsg::Answer { sdp: local_sdp });
     // Remote tracks that went away.
+    // Tracks that went away, or were replaced by another (the sender reconnected: its media
+    // now comes on a new slot).
     let gone: Vec<(String, MediaKind)> = conn
         .tracks
         .borrow()
-        .keys()
-        .filter(|k| !remote.contains_key(*k))
-        .cloned()
+        .iter()
+        .filter(|(k, (track, _))| match remote.get(*k) {
+            None => true,
+            Some((new_track, _)) => new_track.id() != track.id(),
+        })
+        .map(|(k, _)| k.clone())
         .collect();
     for (user, kind) in &gone {
         conn.tracks.borrow_mut().remove(&(user.clone(), *kind));

@@ -177,6 +177,15 @@ impl Inner {
         v.1.get(user_id).copied().or(v.0).unwrap_or(100.0)
     }
 
+    /// How long the SDK tries to get back into a room after losing the connection:
+    /// `TRTC.create({ reconnectTimeout })` in ms, 60 s by default.
+    pub fn reconnect_give_up_ms(&self) -> f64 {
+        get(&self.options, "reconnectTimeout")
+            .as_f64()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .unwrap_or(trtc_core::reconnect::DEFAULT_GIVE_UP_MS)
+    }
+
     pub fn current_speaker(&self) -> Option<String> {
         SPEAKER.with(|s| s.borrow().clone())
     }
@@ -826,8 +835,29 @@ impl Trtc {
 
     /// `switchRole(role, option?)`: not available yet.
     #[wasm_bindgen(js_name = switchRole)]
-    pub fn switch_role(&self, _role: JsValue, _option: JsValue) -> js_sys::Promise {
-        not_yet("switchRole", "live-scene roles")
+    pub fn switch_role(&self, role: JsValue, _option: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise_unit(async move {
+            const F: &str = "switchRole";
+            inner.check_alive(F)?;
+            validate(&rules::ROLE, &to_value(&role), F)?;
+            let Some(conn) = inner.room.borrow().clone() else {
+                return Err(RtcErrorInfo::new(
+                    trtc_core::error::ErrorCode::InvalidOperation,
+                    Some(trtc_core::error::extra::NOT_JOINED),
+                    F,
+                    "switchRole() needs a room: call it after enterRoom().",
+                )
+                .into());
+            };
+            let role = if role.as_string().as_deref() == Some("audience") {
+                trtc_proto::Role::Audience
+            } else {
+                trtc_proto::Role::Anchor
+            };
+            room::switch_role(&inner, &conn, role);
+            Ok(())
+        })
     }
 
     /// `switchRoom(params)`: not available yet.

@@ -12,7 +12,7 @@ const { chromium } = require(path.join(root, 'tools/node_modules/playwright-core
 /** Starts target/release/trtc-server on a free port; resolves with {url, stop}. */
 export function startServer(args = []) {
   const bin = path.join(root, 'target/release/trtc-server');
-  const base = ['--listen', '127.0.0.1:0', '--pkg', 'pkg', ...(args.includes('--www') ? [] : ['--www', 'www'])];
+  const base = [...(args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0']), '--pkg', 'pkg', ...(args.includes('--www') ? [] : ['--www', 'www'])];
   const proc = spawn(bin, [...base, ...args], {
     cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
   });

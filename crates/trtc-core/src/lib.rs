@@ -12,6 +12,7 @@
 //! - [`capture`]: the getUserMedia constraint plan with its retries (reference §8).
 //! - [`queue`]: the per-resource operation queue (start/update/stop, OPERATION_ABORT rules).
 //! - [`volume`]: audio level math and the volume-evaluation schedule.
+//! - [`reconnect`]: the retry schedule after a lost connection.
 //! - [`room`]: `enterRoom` parameters (validation order, room ids, proxy URL).
 //! - [`room_client`]: what remote users do, as the SDK's room events.
 //! - [`support`]: the `isSupported()` verdict.
@@ -23,7 +24,9 @@ pub mod capture;
 pub mod config;
 pub mod error;
 pub mod profile;
+pub mod quality;
 pub mod queue;
+pub mod reconnect;
 pub mod room;
 pub mod room_client;
 pub mod support;

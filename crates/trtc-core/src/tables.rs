@@ -85,6 +85,8 @@ pub mod event {
     pub const REMOTE_VIDEO_UNAVAILABLE: &str = "remote-video-unavailable";
     pub const CONNECTION_STATE_CHANGED: &str = "connection-state-changed";
     pub const PUBLISH_STATE_CHANGED: &str = "publish-state-changed";
+    pub const NETWORK_QUALITY: &str = "network-quality";
+    pub const STATISTICS: &str = "statistics";
 }
 
 /// The API level this SDK matches (`TRTC.VERSION`).

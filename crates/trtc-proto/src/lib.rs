@@ -70,6 +70,10 @@ pub struct Join {
     pub scene: Scene,
     #[serde(default)]
     pub role: Role,
+    /// Names one `enterRoom` of one SDK instance. A join with the session of a member still in
+    /// the room (its connection dropped) resumes it silently: the others see no exit and no enter.
+    #[serde(default)]
+    pub session: Option<String>,
 }
 
 /// Client → server.
@@ -288,8 +292,9 @@ mod tests {
                     room: RoomId::Num(8),
                     scene: Scene::Rtc,
                     role: Role::Anchor,
+                    session: None,
                 }),
-                r#"{"type":"join","version":1,"sdkAppId":1400000001,"userId":"alice","userSig":"sig","room":{"num":8},"scene":"rtc","role":"anchor"}"#,
+                r#"{"type":"join","version":1,"sdkAppId":1400000001,"userId":"alice","userSig":"sig","room":{"num":8},"scene":"rtc","role":"anchor","session":null}"#,
             ),
             (
                 ClientMsg::Subscribe {

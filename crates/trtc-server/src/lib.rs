@@ -78,6 +78,7 @@ pub fn app_with_hub(config: &Config, hub: Arc<signal::Hub>) -> Router {
     let trtc = Router::new()
         .route(trtc_proto::WS_PATH, get(signal::ws_handler))
         .route("/trtc/dev/usersig", get(signal::dev_usersig))
+        .route("/trtc/dev/drop", get(signal::dev_drop))
         .with_state(hub.clone());
     Router::new()
         .merge(trtc)

@@ -37,6 +37,11 @@ struct Args {
     /// address clients reach this machine at. Default: the --udp address.
     #[arg(long = "ice-ip", env = "TRTC_ICE_IP", value_delimiter = ',')]
     ice_ips: Vec<std::net::IpAddr>,
+    /// Seconds a client may be silent (no heartbeat) or gone without leaving before it is
+    /// removed (others see REMOTE_USER_EXIT with reason 1); also how long a dropped client may
+    /// take to reconnect unnoticed.
+    #[arg(long, env = "TRTC_CLIENT_TIMEOUT", default_value_t = trtc_server::room::DEFAULT_CLIENT_TIMEOUT_SECS)]
+    client_timeout: u64,
     /// Seconds an emptied live room lingers when its last leaver was an audience.
     #[arg(long, env = "TRTC_LIVE_LINGER", default_value_t = trtc_server::room::DEFAULT_LIVE_LINGER_SECS)]
     live_linger: u64,
@@ -148,6 +153,7 @@ async fn main() -> ExitCode {
         args.admin_identifier.clone(),
     );
     hub.set_live_linger(args.live_linger);
+    hub.set_client_timeout(args.client_timeout);
     let ticking = hub.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(1));

@@ -86,6 +86,13 @@ pub enum ExitReason {
 struct Member {
     room: RoomKey,
     user_id: String,
+    /// The SDK session that joined (see `Join::session`).
+    session: Option<String>,
+    /// Unix seconds of the last message; a member silent for the timeout is removed.
+    last_seen: u64,
+    /// Set when the connection dropped without a leave: the member stays for the timeout,
+    /// waiting for its session to come back.
+    detached: bool,
     /// Live scene (else rtc).
     live: bool,
     /// Has uplink and is seen by others: always in rtc, the anchors in live.
@@ -119,6 +126,9 @@ impl Member {
 }
 
 const KINDS: [MediaKind; 2] = [MediaKind::Audio, MediaKind::Video];
+
+/// How long a silent or dropped client stays by default (TRTC's heartbeat timeout).
+pub const DEFAULT_CLIENT_TIMEOUT_SECS: u64 = 90;
 
 /// How long an emptied live room lingers by default (seconds).
 pub const DEFAULT_LIVE_LINGER_SECS: u64 = 30;
@@ -229,6 +239,8 @@ pub struct Registry<A: Auth> {
     live_linger_secs: u64,
     /// Empty live rooms and when they go (unix seconds).
     lingering: HashMap<RoomKey, u64>,
+    /// A member silent (or detached) this long is removed, others see it exit with reason 1.
+    client_timeout_secs: u64,
 }
 
 fn error(client: ClientId, code: i64, message: impl Into<String>) -> Vec<Effect> {
@@ -249,7 +261,35 @@ impl<A: Auth> Registry<A> {
             rooms: BTreeMap::new(),
             live_linger_secs: DEFAULT_LIVE_LINGER_SECS,
             lingering: HashMap::new(),
+            client_timeout_secs: DEFAULT_CLIENT_TIMEOUT_SECS,
         }
+    }
+
+    /// Sets how long a silent or dropped client stays before it is removed.
+    pub fn with_client_timeout(mut self, secs: u64) -> Self {
+        self.client_timeout_secs = secs;
+        self
+    }
+
+    /// Records that `client` is alive (any message).
+    fn touch(&mut self, client: ClientId, now_unix: u64) {
+        if let Some(m) = self.members.get_mut(&client) {
+            m.last_seen = m.last_seen.max(now_unix);
+        }
+    }
+
+    /// The connection of `client` dropped without a leave: it stays in the room (its media
+    /// peer is gone) until its session comes back or the timeout passes.
+    pub fn detached(&mut self, client: ClientId, now_unix: u64) -> Vec<Effect> {
+        let Some(m) = self.members.get_mut(&client) else {
+            return Vec::new();
+        };
+        if m.session.is_none() || self.client_timeout_secs == 0 {
+            return self.leave(client, ExitReason::Normal, now_unix);
+        }
+        m.detached = true;
+        m.last_seen = m.last_seen.min(now_unix);
+        vec![Effect::Media(MediaCmd::RemovePeer { peer: client })]
     }
 
     /// Sets how long an emptied live room lingers (its last leaver was an audience).
@@ -258,8 +298,28 @@ impl<A: Auth> Registry<A> {
         self
     }
 
-    /// Removes lingering live rooms whose time is up.
-    pub fn tick(&mut self, now_unix: u64) {
+    /// Removes members silent (or detached) past the timeout — the others see them exit with
+    /// reason 1 — and lingering live rooms whose time is up.
+    pub fn tick(&mut self, now_unix: u64) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if self.client_timeout_secs > 0 {
+            let mut late: Vec<ClientId> = self
+                .members
+                .iter()
+                .filter(|(_, m)| now_unix >= m.last_seen + self.client_timeout_secs)
+                .map(|(c, _)| *c)
+                .collect();
+            late.sort_unstable();
+            for c in late {
+                fx.extend(self.leave(c, ExitReason::Timeout, now_unix));
+                fx.push(Effect::Close(c));
+            }
+        }
+        self.tick_rooms(now_unix);
+        fx
+    }
+
+    fn tick_rooms(&mut self, now_unix: u64) {
         let due: Vec<RoomKey> = self
             .lingering
             .iter()
@@ -420,6 +480,7 @@ impl<A: Auth> Registry<A> {
 
     /// Handles one message from `client`.
     pub fn handle(&mut self, client: ClientId, msg: ClientMsg, now_unix: u64) -> Vec<Effect> {
+        self.touch(client, now_unix);
         match msg {
             ClientMsg::Join(join) => self.join(client, join, now_unix),
             ClientMsg::Ping { seq } => vec![Effect::Send(client, ServerMsg::Pong { seq })],
@@ -443,7 +504,23 @@ impl<A: Auth> Registry<A> {
 
     /// The client's connection is gone.
     pub fn disconnected(&mut self, client: ClientId, now_unix: u64) -> Vec<Effect> {
+        if self.members.get(&client).is_some_and(|m| m.detached) {
+            // Already waiting for its session to come back (or the timeout).
+            return Vec::new();
+        }
         self.leave(client, ExitReason::Normal, now_unix)
+    }
+
+    /// The clients currently in rooms as `user_id` (for diagnostics and dev tools).
+    pub fn clients_of(&self, user_id: &str) -> Vec<ClientId> {
+        let mut v: Vec<ClientId> = self
+            .members
+            .iter()
+            .filter(|(_, m)| m.user_id == user_id && !m.detached)
+            .map(|(c, _)| *c)
+            .collect();
+        v.sort_unstable();
+        v
     }
 
     fn join(&mut self, client: ClientId, join: Join, now_unix: u64) -> Vec<Effect> {
@@ -495,6 +572,25 @@ impl<A: Auth> Registry<A> {
                     .collect()
             })
             .unwrap_or_default();
+        // The same SDK session coming back (its connection dropped): resume silently.
+        let resumed: Vec<ClientId> = earlier
+            .iter()
+            .copied()
+            .filter(|c| join.session.is_some() && self.members[c].session == join.session)
+            .collect();
+        for old in &resumed {
+            let was_attached = !self.members[old].detached;
+            self.drop_silently(*old);
+            fx.push(Effect::Media(MediaCmd::RemovePeer { peer: *old }));
+            if was_attached {
+                fx.push(Effect::Close(*old));
+            }
+        }
+        let resuming = !resumed.is_empty();
+        let earlier: Vec<ClientId> = earlier
+            .into_iter()
+            .filter(|c| !resumed.contains(c))
+            .collect();
         fx.extend(self.kick(&earlier, kick_reason::KICK));
         let live = join.scene == Scene::Live;
         let anchor = !live || join.role == Role::Anchor;
@@ -515,7 +611,7 @@ impl<A: Auth> Registry<A> {
         ));
         fx.push(Effect::Media(MediaCmd::AddPeer { peer: client }));
         for other in &existing {
-            if anchor {
+            if anchor && !resuming {
                 fx.push(Effect::Send(
                     *other,
                     ServerMsg::UserEnter {
@@ -539,6 +635,9 @@ impl<A: Auth> Registry<A> {
             Member {
                 room: key.clone(),
                 user_id: join.user_id,
+                session: join.session,
+                last_seen: now_unix,
+                detached: false,
                 live,
                 anchor,
                 audio: false,
@@ -549,6 +648,15 @@ impl<A: Auth> Registry<A> {
         );
         self.rooms.entry(key).or_default().push(client);
         fx
+    }
+
+    /// Forgets a member without telling anyone (its session resumed on a new connection).
+    fn drop_silently(&mut self, client: ClientId) {
+        if let Some(m) = self.members.remove(&client) {
+            if let Some(ids) = self.rooms.get_mut(&m.room) {
+                ids.retain(|c| *c != client);
+            }
+        }
     }
 
     fn leave(&mut self, client: ClientId, reason: ExitReason, now_unix: u64) -> Vec<Effect> {
@@ -753,6 +861,7 @@ mod tests {
             room,
             scene: Default::default(),
             role: Default::default(),
+            session: None,
         })
     }
 
@@ -1315,6 +1424,7 @@ mod tests {
             room: RoomId::Num(room),
             scene: Scene::Live,
             role,
+            session: None,
         })
     }
 
@@ -1473,5 +1583,116 @@ mod tests {
         // An rtc room, or a live room whose last leaver is an anchor, goes at once.
         r.handle(4, ClientMsg::Leave, 240);
         assert!(r.rooms().is_empty());
+    }
+
+    fn session_join(user: &str, room: u32, session: &str) -> ClientMsg {
+        ClientMsg::Join(Join {
+            version: PROTOCOL_VERSION,
+            sdk_app_id: 1,
+            user_id: user.into(),
+            user_sig: format!("ok:{user}"),
+            room: RoomId::Num(room),
+            scene: Scene::Rtc,
+            role: Role::Anchor,
+            session: Some(session.into()),
+        })
+    }
+
+    #[test]
+    fn a_dropped_session_resumes_silently() {
+        let mut r = Registry::new(FakeAuth).with_client_timeout(10);
+        r.handle(1, session_join("a", 5, "s1"), 100);
+        r.handle(
+            1,
+            ClientMsg::Publish {
+                audio: true,
+                video: true,
+            },
+            100,
+        );
+        r.handle(2, session_join("b", 5, "s2"), 100);
+        let fx = r.detached(1, 101);
+        assert_eq!(media(&fx), vec![MediaCmd::RemovePeer { peer: 1 }]);
+        assert!(sent(&fx, 2).is_empty(), "b sees nothing while a reconnects");
+        // a comes back on connection 3 with the same session: no exit, no enter for b.
+        let fx = r.handle(3, session_join("a", 5, "s1"), 104);
+        assert!(sent(&fx, 2).is_empty());
+        assert!(matches!(&sent(&fx, 3)[0], ServerMsg::Joined { users, .. } if users.len() == 1));
+        assert!(media(&fx).contains(&MediaCmd::AddPeer { peer: 3 }));
+        // It republishes: b gets slots for the new connection again.
+        let fx = r.handle(
+            3,
+            ClientMsg::Publish {
+                audio: true,
+                video: true,
+            },
+            104,
+        );
+        assert!(media(&fx).contains(&MediaCmd::AddSource {
+            subscriber: 2,
+            source: 3,
+            kind: MediaKind::Video
+        }));
+        assert_eq!(r.rooms()[0].1, vec!["b".to_string(), "a".to_string()]);
+        // Another session with the same userId still kicks.
+        let fx = r.handle(4, session_join("a", 5, "other-device"), 105);
+        assert_eq!(
+            sent(&fx, 3),
+            vec![ServerMsg::Kicked {
+                reason: "kick".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn silent_or_dropped_clients_time_out_with_reason_1() {
+        let mut r = Registry::new(FakeAuth).with_client_timeout(10);
+        r.handle(1, session_join("a", 5, "s1"), 100);
+        r.handle(2, session_join("b", 5, "s2"), 100);
+        r.handle(3, session_join("c", 5, "s3"), 100);
+        r.detached(1, 102);
+        r.handle(2, ClientMsg::Ping { seq: 1 }, 108);
+        let fx = r.tick(110);
+        // a (dropped) and c (silent) are out; b pinged at 108 and stays.
+        assert_eq!(
+            sent(&fx, 2),
+            vec![
+                ServerMsg::UserExit {
+                    user_id: "a".into(),
+                    reason: 1
+                },
+                ServerMsg::UserExit {
+                    user_id: "c".into(),
+                    reason: 1
+                },
+            ]
+        );
+        assert!(fx.contains(&Effect::Close(3)));
+        assert_eq!(r.rooms()[0].1, vec!["b".to_string()]);
+        assert!(r.tick(117).is_empty());
+        assert_eq!(
+            r.tick(118),
+            vec![
+                Effect::Media(MediaCmd::RemovePeer { peer: 2 }),
+                Effect::Close(2)
+            ],
+            "b times out too (no one left to tell)"
+        );
+        assert!(r.rooms().is_empty());
+    }
+
+    #[test]
+    fn without_a_session_a_drop_is_a_leave() {
+        let mut r = Registry::new(FakeAuth);
+        r.handle(1, join("a", RoomId::Num(5)), 0);
+        r.handle(2, join("b", RoomId::Num(5)), 0);
+        let fx = r.detached(1, 1);
+        assert_eq!(
+            sent(&fx, 2),
+            vec![ServerMsg::UserExit {
+                user_id: "a".into(),
+                reason: 0
+            }]
+        );
     }
 }

@@ -268,9 +268,28 @@ impl Hub {
         *r = taken.with_live_linger(secs);
     }
 
-    /// Periodic housekeeping (lingering rooms).
+    /// Periodic housekeeping: silent clients, lingering rooms.
     pub fn tick(&self) {
-        self.registry.lock().expect("registry").tick(now_unix());
+        let effects = self.registry.lock().expect("registry").tick(now_unix());
+        self.apply(effects);
+    }
+
+    /// Sets how long a silent or dropped client stays before it is removed.
+    pub fn set_client_timeout(&self, secs: u64) {
+        let mut r = self.registry.lock().expect("registry");
+        let taken = std::mem::replace(&mut *r, Registry::new(self.apps.clone()));
+        *r = taken.with_client_timeout(secs);
+    }
+
+    /// The connection dropped without a close handshake: the member waits for its session.
+    pub fn dropped(&self, client: ClientId) {
+        let effects = self
+            .registry
+            .lock()
+            .expect("registry")
+            .detached(client, now_unix());
+        self.clients.lock().expect("clients").remove(&client);
+        self.apply(effects);
     }
 
     pub fn rooms(&self) -> Vec<(crate::room::RoomKey, Vec<String>)> {
@@ -303,6 +322,8 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
             }
         }
     });
+    // Whether the connection ended without a closing handshake (it broke).
+    let mut dropped = true;
     while let Some(frame) = stream.next().await {
         match frame {
             // Size, syntax and permission are all checked by the hub.
@@ -314,14 +335,27 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
                     message: "binary frames are not part of the protocol".into(),
                 },
             ),
-            Ok(Message::Close(_)) | Err(_) => break,
+            // A closing handshake (exitRoom, a closed tab) leaves at once.
+            Ok(Message::Close(_)) => {
+                dropped = false;
+                break;
+            }
+            // A connection that just broke: the member may come back (reconnection).
+            Err(_) => {
+                dropped = true;
+                break;
+            }
             Ok(_) => {}
         }
         if writer.is_finished() {
             break;
         }
     }
-    hub.disconnect(client);
+    if dropped && !writer.is_finished() {
+        hub.dropped(client);
+    } else {
+        hub.disconnect(client);
+    }
     writer.abort();
     tracing::debug!(client, "disconnected");
 }
@@ -331,6 +365,50 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
 pub struct DevSigQuery {
     user_id: String,
     sdk_app_id: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevDropQuery {
+    user_id: String,
+}
+
+/// `GET /trtc/dev/drop?userId=…` (dev mode only): closes that user's signalling connection as
+/// a broken network would — the member stays, waiting for its session to reconnect. For
+/// trying out (and testing) reconnection.
+pub async fn dev_drop(State(hub): State<Arc<Hub>>, Query(q): Query<DevDropQuery>) -> Response {
+    if hub.dev_app.is_none() {
+        return (
+            StatusCode::NOT_FOUND,
+            "dev mode is off (start the server with --dev)",
+        )
+            .into_response();
+    }
+    let clients = hub
+        .registry
+        .lock()
+        .expect("registry")
+        .clients_of(&q.user_id);
+    if clients.is_empty() {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("user '{}' is not in a room", q.user_id),
+        )
+            .into_response();
+    }
+    for c in &clients {
+        let effects = hub
+            .registry
+            .lock()
+            .expect("registry")
+            .detached(*c, now_unix());
+        let tx = hub.clients.lock().expect("clients").remove(c);
+        if let Some(tx) = tx {
+            let _ = tx.send(Out::Close);
+        }
+        hub.apply(effects);
+    }
+    Json(serde_json::json!({ "dropped": clients.len() })).into_response()
 }
 
 /// `GET /trtc/dev/usersig?userId=…`: a test userSig, in dev mode only. Never for the admin

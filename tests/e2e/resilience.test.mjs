@@ -1,0 +1,126 @@
+// A call survives what breaks calls: heartbeats keep idle users, a dropped signalling socket and
+// a server restart are recovered without the other side seeing anyone leave, a client gone for
+// good is removed after the (shortened) timeout with reason 1, and giving up ends in ERROR.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { pageErrors, startServer, launchBrowser, openSdkPage, devSig, enter, waitEvent, eventNames } from './harness.mjs';
+
+const TIMEOUT = 4; // --client-timeout, seconds
+let server, browser, port;
+before(async () => {
+  server = await startServer(['--dev', '--client-timeout', String(TIMEOUT)]);
+  port = new URL(server.url).port;
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
+});
+
+const PUBLISH_AND_RENDER = `
+  await window.trtc.startLocalVideo(); await window.trtc.startLocalAudio();
+  window.trtc.on('remote-video-available', ({ userId }) => {
+    let box = document.getElementById('remote-' + userId);
+    if (!box) { box = document.createElement('div'); box.id = 'remote-' + userId; box.style.width = '320px'; box.style.height = '240px'; document.body.appendChild(box); }
+    window.trtc.startRemoteVideo({ userId, streamType: 'main', view: box });
+  });`;
+
+/** The video of `userId` in the page shows `n` new frames (on whichever <video> is there now). */
+async function framesFlow(page, userId, n = 10, timeout = 20000) {
+  await page.evaluate(async ({ u, n, timeout }) => {
+    const end = performance.now() + timeout;
+    let el = null, base = 0;
+    for (;;) {
+      const v = document.querySelector(`#remote-${u} video`);
+      if (v && v !== el) { el = v; base = v.getVideoPlaybackQuality().totalVideoFrames; }
+      if (v && v.videoWidth > 0 && v.getVideoPlaybackQuality().totalVideoFrames > base + n) return;
+      if (performance.now() > end) throw new Error(`no new frames of ${u} within ${timeout} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, { u: userId, n, timeout });
+}
+
+async function pair(room, a, b) {
+  const pa = await openSdkPage(browser, server.url);
+  const pb = await openSdkPage(browser, server.url);
+  assert.deepEqual(await enter(pa, await devSig(server.url, a), { roomId: room }, PUBLISH_AND_RENDER), { ok: true });
+  assert.deepEqual(await enter(pb, await devSig(server.url, b), { roomId: room }, PUBLISH_AND_RENDER), { ok: true });
+  await framesFlow(pa, b);
+  await framesFlow(pb, a);
+  return [pa, pb];
+}
+
+test('heartbeats keep idle users in the room past the timeout', async () => {
+  const [a, b] = await pair(9001, 'idle-a', 'idle-b');
+  await new Promise((r) => setTimeout(r, (TIMEOUT + 3) * 1000)); // idle for longer than the timeout
+  assert.deepEqual(await eventNames(a, ['remote-user-exit']), []);
+  assert.deepEqual(await eventNames(b, ['remote-user-exit']), []);
+  await a.close(); await b.close();
+});
+
+test('the server drops a client socket: it reconnects, the other side sees no exit, frames flow', async () => {
+  const [a, b] = await pair(9002, 'drop-a', 'drop-b');
+  const res = await fetch(new URL('/trtc/dev/drop?userId=drop-a', server.url));
+  assert.equal(res.status, 200);
+  await a.waitForFunction(() => window.events.some(([n, p]) => n === 'connection-state-changed' && p.isReconnecting === true), null, { timeout: 5000 });
+  await a.waitForFunction(() => window.events.filter(([n, p]) => n === 'connection-state-changed' && p.state === 'CONNECTED').length === 2, null, { timeout: 15000 });
+  await framesFlow(b, 'drop-a');
+  await framesFlow(a, 'drop-b');
+  assert.deepEqual(await eventNames(b, ['remote-user-exit']), [], 'no exit seen by the other side');
+  const states = await a.evaluate(() => window.events.filter(([n]) => n === 'connection-state-changed').map(([, p]) => p.state));
+  assert.deepEqual(states, ['CONNECTING', 'CONNECTED', 'CONNECTING', 'CONNECTED']);
+  await a.close(); await b.close();
+});
+
+test('the server process restarts: both rejoin, nobody is lost, frames flow again', async () => {
+  const [a, b] = await pair(9003, 'restart-a', 'restart-b');
+  await server.stop();
+  server = await startServer(['--dev', '--client-timeout', String(TIMEOUT), '--listen', `127.0.0.1:${port}`]);
+  for (const p of [a, b]) {
+    await p.waitForFunction(() => window.events.filter(([n, e]) => n === 'connection-state-changed' && e.state === 'CONNECTED').length === 2, null, { timeout: 20000 });
+  }
+  await framesFlow(a, 'restart-b');
+  await framesFlow(b, 'restart-a');
+  assert.deepEqual(await eventNames(a, ['remote-user-exit']), []);
+  assert.deepEqual(await eventNames(b, ['remote-user-exit']), []);
+  await a.close(); await b.close();
+});
+
+test('a client gone for good is removed after the timeout with reason 1', async () => {
+  const [a, b] = await pair(9004, 'stay', 'vanish');
+  // Block its main thread: no heartbeat, no answer, yet its socket stays open — what the
+  // server sees of a laptop that went to sleep or a network that died silently.
+  b.evaluate((ms) => { const end = Date.now() + ms; while (Date.now() < end) { /* busy */ } }, (TIMEOUT + 6) * 1000)
+    .catch(() => {});
+  // Not at once (it might be reconnecting) …
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.deepEqual(await eventNames(a, ['remote-user-exit']), []);
+  // … but after the timeout, with reason 1.
+  await waitEvent(a, 'remote-user-exit', { userId: 'vanish', reason: 1 }, (TIMEOUT + 6) * 1000);
+  await a.close();
+  await b.close();
+});
+
+test('when the server never comes back, the SDK gives up with ERROR 5502 and leaves', async () => {
+  const p = await openSdkPage(browser, server.url);
+  const r = await p.evaluate(async (url) => {
+    const trtc = TRTC.create({ reconnectTimeout: 3000 });
+    window.trtc = trtc;
+    window.events = [];
+    for (const name of Object.values(TRTC.EVENT)) trtc.on(name, (e) => window.events.push([name, e && (e.code ? { code: e.code, extraCode: e.extraCode } : JSON.parse(JSON.stringify(e)))]));
+    const { sdkAppId, userSig } = await (await fetch('/trtc/dev/usersig?userId=loner')).json();
+    await trtc.enterRoom({ sdkAppId, userId: 'loner', userSig, roomId: 9005 });
+    return 'ok';
+  }, server.url);
+  assert.equal(r, 'ok');
+  await server.stop();
+  try {
+    await waitEvent(p, 'error', { code: 5500, extraCode: 5502 }, 15000);
+    const states = await p.evaluate(() => window.events.filter(([n]) => n === 'connection-state-changed').map(([, e]) => e.state));
+    assert.deepEqual(states, ['CONNECTING', 'CONNECTED', 'CONNECTING', 'DISCONNECTED']);
+  } finally {
+    server = await startServer(['--dev', '--client-timeout', String(TIMEOUT), '--listen', `127.0.0.1:${port}`]);
+  }
+  await p.close();
+});
