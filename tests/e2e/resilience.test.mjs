@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { pageErrors, startServer, launchBrowser, openSdkPage, devSig, enter, waitEvent, eventNames } from './harness.mjs';
 
-const TIMEOUT = 4; // --client-timeout, seconds
+const TIMEOUT = 6; // --client-timeout, seconds
 let server, browser, port;
 before(async () => {
   server = await startServer(['--dev', '--client-timeout', String(TIMEOUT)]);
@@ -27,7 +27,7 @@ const PUBLISH_AND_RENDER = `
   });`;
 
 /** The video of `userId` in the page shows `n` new frames (on whichever <video> is there now). */
-async function framesFlow(page, userId, n = 10, timeout = 20000) {
+async function framesFlow(page, userId, n = 10, timeout = 30000) {
   await page.evaluate(async ({ u, n, timeout }) => {
     const end = performance.now() + timeout;
     let el = null, base = 0;
@@ -82,6 +82,27 @@ test('the server process restarts: both rejoin, nobody is lost, frames flow agai
   }
   await framesFlow(a, 'restart-b');
   await framesFlow(b, 'restart-a');
+  assert.deepEqual(await eventNames(a, ['remote-user-exit']), []);
+  assert.deepEqual(await eventNames(b, ['remote-user-exit']), []);
+  await a.close(); await b.close();
+});
+
+test("a client's network blocked for a few seconds: the call carries on, nobody leaves", async () => {
+  const [a, b] = await pair(9006, 'block-a', 'block-b');
+  const res = await fetch(new URL('/trtc/dev/block?userId=block-a&ms=2500', server.url));
+  assert.equal(res.status, 200);
+  // While blocked, no new frames of block-a reach block-b.
+  await new Promise((r) => setTimeout(r, 1000));
+  const stalled = await b.evaluate(async () => {
+    const v = document.querySelector('#remote-block-a video');
+    const f0 = v.getVideoPlaybackQuality().totalVideoFrames;
+    await new Promise((r) => setTimeout(r, 1000));
+    return v.getVideoPlaybackQuality().totalVideoFrames - f0;
+  });
+  assert.ok(stalled <= 2, `frames stalled while blocked (${stalled} new)`);
+  // Then frames flow again both ways, and nobody left.
+  await framesFlow(b, 'block-a', 10, 25000);
+  await framesFlow(a, 'block-b', 10, 25000);
   assert.deepEqual(await eventNames(a, ['remote-user-exit']), []);
   assert.deepEqual(await eventNames(b, ['remote-user-exit']), []);
   await a.close(); await b.close();

@@ -79,6 +79,7 @@ pub fn app_with_hub(config: &Config, hub: Arc<signal::Hub>) -> Router {
         .route(trtc_proto::WS_PATH, get(signal::ws_handler))
         .route("/trtc/dev/usersig", get(signal::dev_usersig))
         .route("/trtc/dev/drop", get(signal::dev_drop))
+        .route("/trtc/dev/block", get(signal::dev_block))
         .with_state(hub.clone());
     Router::new()
         .merge(trtc)

@@ -38,6 +38,8 @@ pub struct Hub {
     dev_app: Option<(u64, String)>,
     /// The userId whose userSig proves a request to the admin API comes from the app's admin.
     admin_identifier: String,
+    /// Dev fault injection: clients whose signalling is held until then (`/trtc/dev/block`).
+    blocked: Mutex<HashMap<ClientId, tokio::time::Instant>>,
 }
 
 pub fn now_unix() -> u64 {
@@ -71,7 +73,18 @@ impl Hub {
             apps,
             dev_app,
             admin_identifier: admin_identifier.into(),
+            blocked: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Waits while `client`'s signalling is blocked (dev fault injection), as TCP would hold
+    /// the bytes of a network that stopped carrying packets.
+    async fn wait_unblocked(&self, client: ClientId) {
+        let until = self.blocked.lock().expect("blocked").get(&client).copied();
+        if let Some(until) = until {
+            tokio::time::sleep_until(until).await;
+            self.blocked.lock().expect("blocked").remove(&client);
+        }
     }
 
     /// The configured applications.
@@ -307,10 +320,12 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
     let (client, mut rx) = hub.connect();
     let (mut sink, mut stream) = socket.split();
     tracing::debug!(client, "connected");
+    let writer_hub = hub.clone();
     let writer = tokio::spawn(async move {
         while let Some(out) = rx.recv().await {
             match out {
                 Out::Msg(m) => {
+                    writer_hub.wait_unblocked(client).await;
                     if sink.send(Message::Text(m.encode().into())).await.is_err() {
                         break;
                     }
@@ -327,7 +342,10 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
     while let Some(frame) = stream.next().await {
         match frame {
             // Size, syntax and permission are all checked by the hub.
-            Ok(Message::Text(text)) => hub.handle_text(client, &text),
+            Ok(Message::Text(text)) => {
+                hub.wait_unblocked(client).await;
+                hub.handle_text(client, &text)
+            }
             Ok(Message::Binary(_)) => hub.send(
                 client,
                 ServerMsg::Error {
@@ -409,6 +427,48 @@ pub async fn dev_drop(State(hub): State<Arc<Hub>>, Query(q): Query<DevDropQuery>
         hub.apply(effects);
     }
     Json(serde_json::json!({ "dropped": clients.len() })).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevBlockQuery {
+    user_id: String,
+    ms: u64,
+}
+
+/// `GET /trtc/dev/block?userId=…&ms=…` (dev mode only): for `ms` milliseconds that user's
+/// media datagrams are dropped and its signalling is held, as when its network stops carrying
+/// packets for a while. For trying out (and testing) how calls ride out network trouble.
+pub async fn dev_block(State(hub): State<Arc<Hub>>, Query(q): Query<DevBlockQuery>) -> Response {
+    if hub.dev_app.is_none() {
+        return (
+            StatusCode::NOT_FOUND,
+            "dev mode is off (start the server with --dev)",
+        )
+            .into_response();
+    }
+    let clients = hub
+        .registry
+        .lock()
+        .expect("registry")
+        .clients_of(&q.user_id);
+    if clients.is_empty() {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("user '{}' is not in a room", q.user_id),
+        )
+            .into_response();
+    }
+    let duration = std::time::Duration::from_millis(q.ms.min(120_000));
+    let until = tokio::time::Instant::now() + duration;
+    for c in &clients {
+        hub.blocked.lock().expect("blocked").insert(*c, until);
+        if let Some(sfu) = &hub.media {
+            sfu.block(*c, duration);
+        }
+    }
+    Json(serde_json::json!({ "blocked": clients.len(), "ms": duration.as_millis() as u64 }))
+        .into_response()
 }
 
 /// `GET /trtc/dev/usersig?userId=…`: a test userSig, in dev mode only. Never for the admin

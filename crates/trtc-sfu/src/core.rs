@@ -55,6 +55,12 @@ pub struct Sfu {
 /// One browser connection.
 struct Peer {
     rtc: Rtc,
+    /// Fault injection ([`Sfu::block`]): datagrams to and from the peer are dropped until then.
+    blocked_until: Option<Instant>,
+    /// Whether the first offer put the data-channel m-line first. It is never stopped, so it
+    /// stays the BUNDLE tag: stopping a media m-line that was the tag resets the browser's
+    /// transport (the connection goes back to "new" and closes).
+    anchored: bool,
     connected: bool,
     /// What the peer publishes (audio, video), as set by the caller.
     publish: Kinds<bool>,
@@ -248,6 +254,8 @@ impl Sfu {
             peer,
             Peer {
                 rtc,
+                blocked_until: None,
+                anchored: false,
                 connected: false,
                 publish: Kinds::default(),
                 recv: vec![],
@@ -271,6 +279,14 @@ impl Sfu {
 
     /// Removes a peer: closes its connection and drops its tracks from every other peer
     /// (which are renegotiated). Emits no event. Unknown ids are ignored.
+    /// Fault injection for tests and demos: drops every datagram to and from `peer` until
+    /// `until`, as a network that stopped carrying its packets would.
+    pub fn block(&mut self, peer: PeerId, until: Instant) {
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.blocked_until = Some(until);
+        }
+    }
+
     pub fn remove_peer(&mut self, peer: PeerId) {
         if !self.drop_peer(peer) {
             debug!(peer, "remove_peer: unknown peer");
@@ -499,6 +515,9 @@ impl Sfu {
             trace!(%from, len = data.len(), "no peer accepts datagram");
             return;
         };
+        if p.blocked_until.is_some_and(|u| now < u) {
+            return;
+        }
         p.touched = true;
         if let Err(e) = p.rtc.handle_input(input) {
             // A DTLS record that does not decode, e.g. Not fatal by itself: if the connection
@@ -821,6 +840,20 @@ impl Peer {
         self.touched = true;
         let mut api = self.rtc.sdp_api();
 
+        // First m-line of the first offer: a data channel that lives as long as the peer (the
+        // BUNDLE tag). Only when there is media to negotiate, so no offer is made for nothing.
+        if !self.anchored {
+            let wants_media = self.publish.get(Kind::Audio)
+                || self.publish.get(Kind::Video)
+                || self.subs.iter().any(|(k, sub)| {
+                    sub.added && publishing.get(&k.source).is_some_and(|p| p.get(k.kind()))
+                });
+            if wants_media {
+                api.add_channel("trtc".into());
+                self.anchored = true;
+            }
+        }
+
         // Upstream.
         let publish = self.publish;
         self.recv.retain(|r| {
@@ -964,7 +997,9 @@ impl Peer {
                     return;
                 }
                 Output::Transmit(t) => {
-                    transmits.push_back((t.destination, t.source, Vec::from(t.contents)));
+                    if self.blocked_until.is_none_or(|u| now >= u) {
+                        transmits.push_back((t.destination, t.source, Vec::from(t.contents)));
+                    }
                 }
                 Output::Event(e) => self.on_event(id, e, events, work),
             }

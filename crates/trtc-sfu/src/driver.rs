@@ -23,6 +23,7 @@ enum Command {
     Source(PeerId, PeerId, Kind, bool),
     Subscribe(PeerId, PeerId, Kind, bool),
     Answer(PeerId, String, oneshot::Sender<Result<(), String>>),
+    Block(PeerId, Duration),
 }
 
 /// Commands for a running SFU ([`spawn`]). Cheap to clone. The driver task ends when every
@@ -79,6 +80,11 @@ impl SfuHandle {
     /// See [`Sfu::subscribe`].
     pub fn subscribe(&self, subscriber: PeerId, source: PeerId, kind: Kind, on: bool) {
         self.send(Command::Subscribe(subscriber, source, kind, on));
+    }
+
+    /// See [`Sfu::block`]: drops the peer's datagrams for `duration` from now.
+    pub fn block(&self, peer: PeerId, duration: Duration) {
+        self.send(Command::Block(peer, duration));
     }
 
     /// See [`Sfu::accept_answer`].
@@ -201,6 +207,7 @@ fn log_send_error(to: SocketAddr, e: &io::Error) {
 fn apply(sfu: &mut Sfu, cmd: Command, now: Instant) {
     match cmd {
         Command::AddPeer(p) => sfu.add_peer(p, now),
+        Command::Block(p, d) => sfu.block(p, now + d),
         Command::RemovePeer(p) => sfu.remove_peer(p),
         Command::SetPublish(p, a, v) => sfu.set_publish(p, a, v, now),
         Command::Source(s, src, k, true) => sfu.add_source(s, src, k, now),

@@ -373,3 +373,46 @@ fn unknown_peers_and_self_references_are_ignored() {
     assert!(w.offers_for(A).is_empty(), "nothing happened to A");
     assert!(w.events.is_empty(), "{:?}", w.events);
 }
+
+#[test]
+fn the_bundle_tag_is_a_data_channel_that_is_never_stopped() {
+    // Stopping the m-line that is the BUNDLE tag makes a browser reset its transport (the
+    // connection closes), so the first m-line of every peer is an application one.
+    let mut w = World::new();
+    w.join(A);
+    w.sfu.set_publish(A, true, true, w.now);
+    w.settle();
+    w.join(B);
+    w.add_sources(B, A);
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+    let sdps_for = |w: &World, peer| -> Vec<String> {
+        w.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                trtc_sfu::SfuEvent::Offer { peer: p, sdp, .. } if *p == peer => Some(sdp.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let first = &sdps_for(&w, B)[0];
+    let first_m = first.lines().find(|l| l.starts_with("m=")).unwrap();
+    assert!(first_m.starts_with("m=application"), "{first_m}");
+    // A leaves: B's next offer stops A's media m-lines but keeps the application one open.
+    w.sfu.remove_peer(A);
+    w.settle();
+    let offers = sdps_for(&w, B);
+    assert!(offers.len() >= 2, "B was renegotiated");
+    let last = offers.last().unwrap();
+    let app = last
+        .lines()
+        .find(|l| l.starts_with("m=application"))
+        .unwrap();
+    assert!(
+        !app.starts_with("m=application 0 "),
+        "the tag stays open: {app}"
+    );
+    assert!(
+        last.lines().any(|l| l.starts_with("m=video 0 ")),
+        "A's video m-line is stopped"
+    );
+}
