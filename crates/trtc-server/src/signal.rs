@@ -385,6 +385,25 @@ pub struct DevSigQuery {
     sdk_app_id: Option<u64>,
 }
 
+/// The connections of `user_id`, for the dev fault-injection endpoints (404 outside dev mode or
+/// when the user is in no room).
+fn dev_clients(hub: &Hub, user_id: &str) -> Result<Vec<ClientId>, (StatusCode, String)> {
+    if hub.dev_app.is_none() {
+        return Err((
+            StatusCode::NOT_FOUND,
+            "dev mode is off (start the server with --dev)".to_string(),
+        ));
+    }
+    let clients = hub.registry.lock().expect("registry").clients_of(user_id);
+    if clients.is_empty() {
+        return Err((
+            StatusCode::NOT_FOUND,
+            format!("user '{user_id}' is not in a room"),
+        ));
+    }
+    Ok(clients)
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DevDropQuery {
@@ -395,25 +414,10 @@ pub struct DevDropQuery {
 /// a broken network would — the member stays, waiting for its session to reconnect. For
 /// trying out (and testing) reconnection.
 pub async fn dev_drop(State(hub): State<Arc<Hub>>, Query(q): Query<DevDropQuery>) -> Response {
-    if hub.dev_app.is_none() {
-        return (
-            StatusCode::NOT_FOUND,
-            "dev mode is off (start the server with --dev)",
-        )
-            .into_response();
-    }
-    let clients = hub
-        .registry
-        .lock()
-        .expect("registry")
-        .clients_of(&q.user_id);
-    if clients.is_empty() {
-        return (
-            StatusCode::NOT_FOUND,
-            format!("user '{}' is not in a room", q.user_id),
-        )
-            .into_response();
-    }
+    let clients = match dev_clients(&hub, &q.user_id) {
+        Ok(c) => c,
+        Err(refused) => return refused.into_response(),
+    };
     for c in &clients {
         let effects = hub
             .registry
@@ -440,25 +444,10 @@ pub struct DevBlockQuery {
 /// media datagrams are dropped and its signalling is held, as when its network stops carrying
 /// packets for a while. For trying out (and testing) how calls ride out network trouble.
 pub async fn dev_block(State(hub): State<Arc<Hub>>, Query(q): Query<DevBlockQuery>) -> Response {
-    if hub.dev_app.is_none() {
-        return (
-            StatusCode::NOT_FOUND,
-            "dev mode is off (start the server with --dev)",
-        )
-            .into_response();
-    }
-    let clients = hub
-        .registry
-        .lock()
-        .expect("registry")
-        .clients_of(&q.user_id);
-    if clients.is_empty() {
-        return (
-            StatusCode::NOT_FOUND,
-            format!("user '{}' is not in a room", q.user_id),
-        )
-            .into_response();
-    }
+    let clients = match dev_clients(&hub, &q.user_id) {
+        Ok(c) => c,
+        Err(refused) => return refused.into_response(),
+    };
     let duration = std::time::Duration::from_millis(q.ms.min(120_000));
     let until = tokio::time::Instant::now() + duration;
     for c in &clients {
