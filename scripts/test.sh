@@ -30,7 +30,10 @@ bench/size --no-peers
 step "browser tests (wasm-bindgen-test in headless Chromium)"
 cargo test -p trtc-wasm --target wasm32-unknown-unknown
 
-step "demo end to end"
+step "package smoke apps (npm pack + vite build; needs the registry)"
+scripts/prepare-smoke.sh
+
+step "end to end: the demo, rooms, media, resilience, the packed package"
 cargo build --release -p trtc-server
 scripts/in-netns.sh node --test --test-timeout=180000 tests/e2e/
 
