@@ -32,6 +32,7 @@ const ui = {
   enter: $('btn-enter'),
   exit: $('btn-exit'),
   connectionState: $('connection-state'),
+  networkQuality: $('network-quality'),
   roomMessage: $('room-message'),
   inviteLink: $('invite-link'),
   copyInvite: $('btn-copy-invite'),
@@ -551,7 +552,9 @@ function remoteUser(userId) {
   mute.type = 'button';
   mute.setAttribute('aria-pressed', 'false');
   mute.title = `Mute ${userId} for you`;
-  bar.append(name, meter, mute);
+  const stats = el('span', 'tile-stats', '');
+  stats.title = `What you receive from ${userId} (STATISTICS)`;
+  bar.append(name, stats, meter, mute);
 
   tile.append(stage, bar);
 
@@ -563,6 +566,7 @@ function remoteUser(userId) {
     meter,
     level,
     mute,
+    stats,
     videoAvailable: false,
     videoStarted: false, // startRemoteVideo called and not stopped since
     audioAvailable: false,
@@ -753,6 +757,26 @@ trtc.on(TRTC.EVENT.AUDIO_VOLUME, ({ result }) => {
   setVolume(local ? local.volume : 0);
   const volumes = new Map(entries.map((entry) => [entry.userId, entry.volume]));
   for (const user of state.remotes.values()) setRemoteVolume(user, volumes.get(user.userId) || 0);
+});
+
+// Network quality (0 unknown, 1 excellent … 5 very bad, 6 disconnected) and per-user bitrate.
+const QUALITY = ['–', 'excellent', 'good', 'poor', 'bad', 'very bad', 'down'];
+trtc.on(TRTC.EVENT.NETWORK_QUALITY, (q) => {
+  ui.networkQuality.textContent =
+    `↑ ${QUALITY[q.uplinkNetworkQuality]} · ↓ ${QUALITY[q.downlinkNetworkQuality]} · ${q.uplinkRTT} ms`;
+  ui.networkQuality.dataset.uplink = String(q.uplinkNetworkQuality);
+  ui.networkQuality.dataset.downlink = String(q.downlinkNetworkQuality);
+});
+
+trtc.on(TRTC.EVENT.STATISTICS, ({ remoteStatistics }) => {
+  for (const r of remoteStatistics || []) {
+    const user = state.remotes.get(r.userId);
+    if (!user) continue;
+    const kbps = (r.audio ? r.audio.bitrate : 0) + (r.video || []).reduce((sum, v) => sum + v.bitrate, 0);
+    const video = (r.video || [])[0];
+    user.stats.textContent = `${kbps} kbps${video ? ` · ${video.width}×${video.height}@${video.frameRate}` : ''}`;
+    user.stats.dataset.kbps = String(kbps);
+  }
 });
 
 trtc.on(TRTC.EVENT.DEVICE_CHANGED, ({ action }) => {

@@ -131,6 +131,11 @@ test('two users in one room see each other: tiles, video and audio state, mute, 
       return v && v.videoWidth > 0 && v.getVideoPlaybackQuality().totalVideoFrames > 5;
     }, other, { timeout: 15000 });
   }
+  // Per-user bitrate (STATISTICS) and the network quality (NETWORK_QUALITY) are shown.
+  await a.waitForFunction(() => Number(document.querySelector('[data-user-id="bob"] .tile-stats').dataset.kbps) > 0,
+    null, { timeout: 10000 });
+  await a.waitForFunction(() => ['1', '2'].includes(document.querySelector('#network-quality').dataset.downlink),
+    null, { timeout: 10000 });
   // And hears it: bob's meter moves with the beep of his fake microphone.
   await a.waitForFunction(() => Number(document.querySelector('[data-user-id="bob"] .tile-meter').getAttribute('aria-valuenow')) > 0,
     null, { timeout: 10000 });
