@@ -611,6 +611,23 @@ fn install_listeners(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
         };
         on_socket_closed(&inner, &conn);
     }));
+    // A closing tab leaves the room at once, as exitRoom() does: without it the server could
+    // only tell a closed tab from a broken network by the client timeout.
+    let (wi, wc) = (weak_inner.clone(), weak_conn.clone());
+    listeners.push(Listener::new(&window(), "pagehide", move |_| {
+        let (Some(inner), Some(conn)) = (wi.upgrade(), wc.upgrade()) else {
+            return;
+        };
+        let ours = inner
+            .room
+            .borrow()
+            .as_ref()
+            .is_some_and(|c| Rc::ptr_eq(c, &conn));
+        if ours {
+            crate::log::info("the page is closing: leaving the room");
+            exit(&inner);
+        }
+    }));
     let (wi, wc) = (weak_inner, weak_conn);
     listeners.push(Listener::new(
         &conn.pc,

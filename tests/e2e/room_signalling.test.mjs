@@ -63,8 +63,12 @@ test('two users see each other enter, publish, mute and exit', async () => {
   assert.deepEqual(await enter(a, sa, { roomId: 1001 }), { ok: true });
   await b.waitForFunction(() => window.events.filter(([n, p]) => n === 'remote-user-enter' && p.userId === 'alice').length === 2);
   await a.close();
-  // A closed tab counts as leaving.
-  await b.waitForFunction(() => window.events.filter(([n, p]) => n === 'remote-user-exit' && p.userId === 'alice').length === 2);
+  // A closed tab leaves at once (the SDK sends its exit on pagehide): a normal exit, reason 0,
+  // not a vanished client removed by the server's timeout (reason 1, 90 s later).
+  await b.waitForFunction(() => window.events.filter(([n, p]) => n === 'remote-user-exit' && p.userId === 'alice').length === 2,
+    null, { timeout: 5000 });
+  const exits = await b.evaluate(() => window.events.filter(([n, p]) => n === 'remote-user-exit' && p.userId === 'alice').map(([, p]) => p.reason));
+  assert.deepEqual(exits, [0, 0]);
   await b.close();
 });
 
@@ -97,4 +101,21 @@ test('a second entry of the same userId kicks the first (KICKED_OUT kick)', asyn
   await waitEvent(second, 'remote-user-enter', { userId: 'carol2' });
   await first.close();
   await second.close();
+});
+
+test('pagehide (the tab is closing) leaves the room like exitRoom()', async () => {
+  const a = await openSdkPage(browser, server.url);
+  const b = await openSdkPage(browser, server.url);
+  assert.deepEqual(await enter(a, await devSig(server.url, 'hana'), { roomId: 1005 }), { ok: true });
+  assert.deepEqual(await enter(b, await devSig(server.url, 'ivan'), { roomId: 1005 }), { ok: true });
+  await waitEvent(b, 'remote-user-enter', { userId: 'hana' });
+  // The event the browser fires as a tab closes; the page itself stays open here, so what the SDK
+  // did is visible: it told the server (Ivan sees a normal exit) and is out of the room.
+  await a.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false })));
+  await waitEvent(b, 'remote-user-exit', { userId: 'hana', reason: 0 });
+  const states = await a.evaluate(() => window.events.filter(([n]) => n === 'connection-state-changed').map(([, p]) => p.state));
+  assert.equal(states.at(-1), 'DISCONNECTED');
+  assert.deepEqual(await enter(a, await devSig(server.url, 'hana'), { roomId: 1005 }), { ok: true });
+  await a.close();
+  await b.close();
 });
