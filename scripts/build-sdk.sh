@@ -14,10 +14,12 @@ tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   pkg/trtc_wasm_bg.wasm -o pkg/trtc_wasm_bg.wasm
 cp -r pkg-template/. pkg/
 rm -f pkg/.gitignore
-# The script-tag build: one classic script, wasm inlined, sets window.TRTC.
+# The script-tag build: one classic script that sets window.TRTC, with the wasm inside it
+# gzip-compressed and base64-encoded (inflated by the browser's DecompressionStream).
 node scripts/gen-statics.mjs
+gzip -9 -n -c pkg/trtc_wasm_bg.wasm > pkg/trtc_wasm_bg.wasm.gz
 tools/node_modules/.bin/esbuild pkg/script-entry.js --bundle --format=iife --minify \
-  --loader:.wasm=binary --target=es2020 --log-level=warning --log-override:empty-import-meta=silent \
+  --loader:.gz=base64 --target=es2020 --log-level=warning --log-override:empty-import-meta=silent \
   --outfile=pkg/trtc.js
-rm -f pkg/script-entry.js pkg/statics.json
+rm -f pkg/script-entry.js pkg/statics.json pkg/trtc_wasm_bg.wasm.gz
 echo "build-sdk: pkg/ ready ($(wc -c < pkg/trtc_wasm_bg.wasm) bytes of wasm, trtc.js $(wc -c < pkg/trtc.js) bytes)"

@@ -1,6 +1,5 @@
 //! Devices: getUserMedia with TRTC's retry plan, device lists, permissions, support detection.
 
-use serde::Serialize;
 use trtc_core::capture::{self, AudioRequest, VideoRequest};
 use trtc_core::error::{device_error, insecure_context, DeviceKind, ErrorCode, RtcErrorInfo};
 use trtc_core::support::SupportDetail;
@@ -48,9 +47,9 @@ async fn get_user_media(
     Ok(JsFuture::from(p).await?.unchecked_into())
 }
 
-fn to_js<T: Serialize>(t: &T) -> JsValue {
-    t.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::TRUE)
+/// Constraints written as JSON text by trtc-core, as a JS value.
+fn parse_json(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::TRUE)
 }
 
 /// Stops every track of `stream` but `keep`.
@@ -130,14 +129,17 @@ async fn run_plan(
         named_device,
     );
     let mut f = Failure::with_origin(info, last_err.clone());
-    if name == "NotAllowedError" && dom_message(&last_err).to_lowercase().contains("system") {
+    if name == "NotAllowedError" && dom_message(&last_err).to_ascii_lowercase().contains("system") {
         f.settings_kind = Some(kind.noun());
     }
     Err(f)
 }
 
 pub async fn capture_camera(function_name: &str, req: &VideoRequest) -> Result<MediaStreamTrack> {
-    let plan = capture::video_plan(req).iter().map(to_js).collect();
+    let plan = capture::video_plan(req)
+        .iter()
+        .map(|c| parse_json(&c.to_json()))
+        .collect();
     run_plan(
         function_name,
         DeviceKind::Camera,
@@ -151,7 +153,10 @@ pub async fn capture_microphone(
     function_name: &str,
     req: &AudioRequest,
 ) -> Result<MediaStreamTrack> {
-    let plan = capture::audio_plan(req).iter().map(to_js).collect();
+    let plan = capture::audio_plan(req)
+        .iter()
+        .map(|c| parse_json(&c.to_json()))
+        .collect();
     run_plan(
         function_name,
         DeviceKind::Microphone,

@@ -2,9 +2,9 @@
 //! later `finish` settles.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use trtc_core::error::RtcErrorInfo;
 use trtc_core::queue::{Admission, OpId, OpKind, OpQueue};
+use trtc_core::vec_map::VecMap;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -13,7 +13,7 @@ use crate::error::{Failure, Result};
 #[derive(Default)]
 pub struct AsyncQueue {
     queue: RefCell<OpQueue>,
-    tickets: RefCell<HashMap<OpId, js_sys::Function>>,
+    tickets: RefCell<VecMap<OpId, js_sys::Function>>,
 }
 
 /// What an admitted call does.

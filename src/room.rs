@@ -4,7 +4,7 @@
 //! Decisions about remote users come from `trtc_core::room_client`; this module carries them out.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use trtc_core::config::FillMode;
@@ -12,6 +12,7 @@ use trtc_core::error::{extra, ErrorCode, RtcErrorInfo};
 use trtc_core::room::EnterRoomConfig;
 use trtc_core::room_client::{RemoteUsers, RoomEvent};
 use trtc_core::tables::event;
+use trtc_core::vec_map::VecMap;
 use trtc_proto::{ClientMsg, MediaKind, ServerMsg, TrackSlot};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -90,11 +91,11 @@ pub struct RoomConn {
     pub pc: RtcPeerConnection,
     listeners: RefCell<Vec<Listener>>,
     pub remote: RefCell<RemoteUsers>,
-    slots: RefCell<HashMap<String, TrackSlot>>,
+    slots: RefCell<VecMap<String, TrackSlot>>,
     /// Remote tracks by (userId, kind), with the transceiver that receives them.
-    pub tracks: RefCell<HashMap<(String, MediaKind), (MediaStreamTrack, RtcRtpTransceiver)>>,
-    pub videos: RefCell<HashMap<String, RemoteVideo>>,
-    pub audios: RefCell<HashMap<String, RemoteAudio>>,
+    pub tracks: RefCell<VecMap<(String, MediaKind), (MediaStreamTrack, RtcRtpTransceiver)>>,
+    pub videos: RefCell<VecMap<String, RemoteVideo>>,
+    pub audios: RefCell<VecMap<String, RemoteAudio>>,
     offers: RefCell<VecDeque<(String, Vec<TrackSlot>)>>,
     offer_busy: Cell<bool>,
     /// Settles `enterRoom`'s wait: called with the server's first answer.
@@ -182,25 +183,48 @@ impl RoomConn {
     }
 }
 
-/// A client message as JSON text, with the browser's JSON (no JSON library in the wasm).
+/// A client message as JSON text (the light writer; no JSON library in the wasm).
 fn encode(msg: &ClientMsg) -> Option<String> {
-    use serde::Serialize;
-    let value = msg
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .ok()?;
-    js_sys::JSON::stringify(&value).ok()?.as_string()
+    Some(msg.to_json())
+}
+
+/// A parsed JSON value from the browser's `JSON.parse`, read by the shared decoder.
+struct JsTree(JsValue);
+
+impl trtc_proto::JsonTree for JsTree {
+    fn member(&self, key: &str) -> Option<Self> {
+        if !self.0.is_object() {
+            return None;
+        }
+        let v = get(&self.0, key);
+        (!v.is_undefined()).then_some(JsTree(v))
+    }
+    fn string(&self) -> Option<String> {
+        self.0.as_string()
+    }
+    fn number(&self) -> Option<f64> {
+        self.0.as_f64()
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+    fn is_null(&self) -> bool {
+        self.0.is_null()
+    }
+    fn elements(&self) -> Option<Vec<Self>> {
+        if !js_sys::Array::is_array(&self.0) {
+            return None;
+        }
+        let arr: &js_sys::Array = self.0.unchecked_ref();
+        Some(arr.iter().map(JsTree).collect())
+    }
 }
 
 /// A server message from JSON text; refuses oversized or malformed frames.
 fn decode(text: &str) -> std::result::Result<ServerMsg, String> {
-    if text.len() > trtc_proto::MAX_MESSAGE_BYTES {
-        return Err(format!(
-            "a message of {} bytes is over the limit",
-            text.len()
-        ));
-    }
+    ServerMsg::check_size(text.len()).map_err(|e| e.to_string())?;
     let value = js_sys::JSON::parse(text).map_err(|_| "not JSON".to_string())?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    ServerMsg::from_tree(&JsTree(value)).map_err(|e| e.to_string())
 }
 
 /// A random id for one enterRoom (not a secret: the userSig authenticates).
@@ -272,10 +296,10 @@ fn open_conn(
         pc,
         listeners: RefCell::new(Vec::new()),
         remote: RefCell::new(RemoteUsers::new()),
-        slots: RefCell::new(HashMap::new()),
-        tracks: RefCell::new(HashMap::new()),
-        videos: RefCell::new(HashMap::new()),
-        audios: RefCell::new(HashMap::new()),
+        slots: RefCell::new(VecMap::new()),
+        tracks: RefCell::new(VecMap::new()),
+        videos: RefCell::new(VecMap::new()),
+        audios: RefCell::new(VecMap::new()),
         offers: RefCell::new(VecDeque::new()),
         offer_busy: Cell::new(false),
         join_ticket: RefCell::new(None),
@@ -943,10 +967,10 @@ async fn handle_offer(
 ) -> std::result::Result<(), JsValue> {
     let desc = object(&[("type", "offer".into()), ("sdp", JsValue::from_str(sdp))]);
     JsFuture::from(conn.pc.set_remote_description(desc.unchecked_ref())).await?;
-    let by_mid: HashMap<String, TrackSlot> =
+    let by_mid: VecMap<String, TrackSlot> =
         slots.iter().map(|s| (s.mid.clone(), s.clone())).collect();
     *conn.slots.borrow_mut() = by_mid.clone();
-    let mut remote = HashMap::new();
+    let mut remote = VecMap::new();
     for t in conn.pc.get_transceivers().iter() {
         let t: RtcRtpTransceiver = t.unchecked_into();
         let Some(mid) = t.mid() else { continue };

@@ -9,7 +9,6 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use serde::Serialize;
 use trtc_core::quality::{self, Context, LinkState, RemoteTrack, Stat, Tracker};
 use trtc_core::tables::event;
 use wasm_bindgen::{JsCast, JsValue};
@@ -75,10 +74,10 @@ fn collect(shared: &Rc<Shared>, emit: bool) {
         if !emit {
             return;
         }
-        inner.emit(event::NETWORK_QUALITY, &to_js(&out.network));
+        inner.emit(event::NETWORK_QUALITY, &to_js(&out.network.to_json()));
         // A NETWORK_QUALITY handler may have left the room.
         if conn.is_joined() {
-            inner.emit(event::STATISTICS, &to_js(&out.statistics));
+            inner.emit(event::STATISTICS, &to_js(&out.statistics.to_json()));
         }
     });
 }
@@ -150,9 +149,7 @@ fn context(inner: &Inner, conn: &RoomConn) -> Context {
     }
 }
 
-/// A payload as a plain JS object.
-fn to_js<T: Serialize>(payload: &T) -> JsValue {
-    payload
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+/// A payload (JSON text from trtc-core) as a plain JS object.
+fn to_js(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }

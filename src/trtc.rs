@@ -21,7 +21,7 @@ use crate::queue::AsyncQueue;
 use crate::room::{self, RoomConn};
 use crate::value::{get, object, to_value};
 use crate::view::EmitFn;
-use std::collections::HashMap;
+use trtc_core::vec_map::VecMap;
 use trtc_proto::MediaKind;
 
 thread_local! {
@@ -49,9 +49,9 @@ pub struct Inner {
     /// The room entered (or being entered).
     pub room: RefCell<Option<Rc<RoomConn>>>,
     /// `muteRemoteAudio` intents: per user, and for `'*'`.
-    remote_mute: RefCell<(Option<bool>, HashMap<String, bool>)>,
+    remote_mute: RefCell<(Option<bool>, VecMap<String, bool>)>,
     /// `setRemoteAudioVolume` values: per user, and for `'*'`.
-    remote_volume: RefCell<(Option<f64>, HashMap<String, f64>)>,
+    remote_volume: RefCell<(Option<f64>, VecMap<String, f64>)>,
     autoplay: RefCell<Option<crate::autoplay::Autoplay>>,
     options: JsValue,
 }
@@ -68,8 +68,8 @@ impl Inner {
             audio_queue: AsyncQueue::default(),
             volume: RefCell::new(None),
             room: RefCell::new(None),
-            remote_mute: RefCell::new((None, HashMap::new())),
-            remote_volume: RefCell::new((None, HashMap::new())),
+            remote_mute: RefCell::new((None, VecMap::new())),
+            remote_volume: RefCell::new((None, VecMap::new())),
             autoplay: RefCell::new(None),
             options,
         })
@@ -1105,14 +1105,12 @@ async fn remote_video(
         if is_update && !videos.contains_key(&user_id) {
             return Err(RtcErrorInfo::abort(function_name, "not started").into());
         }
-        let entry = videos
-            .entry(user_id.clone())
-            .or_insert_with(|| room::RemoteVideo {
-                containers: Vec::new(),
-                fill: trtc_core::config::FillMode::Cover,
-                mirror: false,
-                views: Vec::new(),
-            });
+        let entry = videos.get_or_insert_with(user_id.clone(), || room::RemoteVideo {
+            containers: Vec::new(),
+            fill: trtc_core::config::FillMode::Cover,
+            mirror: false,
+            views: Vec::new(),
+        });
         if let Some(f) = fill {
             entry.fill = f;
             entry.views.iter().for_each(|view| view.set_fill(f));

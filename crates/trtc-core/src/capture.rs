@@ -5,8 +5,7 @@
 //! When the app named a device, retries keep that exact device: they may lower resolution and
 //! frame rate but never switch devices, so a bad id fails instead of silently opening another.
 
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use trtc_proto::ObjectWriter;
 
 use crate::profile::{AudioProfile, VideoProfile};
 
@@ -22,11 +21,19 @@ pub fn is_retryable(dom_name: &str) -> bool {
     )
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FacingMode {
     User,
     Environment,
+}
+
+impl FacingMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FacingMode::User => "user",
+            FacingMode::Environment => "environment",
+        }
+    }
 }
 
 /// What the app asked for.
@@ -60,48 +67,40 @@ impl VideoConstraints {
     }
 }
 
-struct Ideal(u32);
-impl Serialize for Ideal {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(1))?;
-        m.serialize_entry("ideal", &self.0)?;
-        m.end()
-    }
-}
-struct Exact<'a>(&'a str);
-impl Serialize for Exact<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(1))?;
-        m.serialize_entry("exact", self.0)?;
-        m.end()
-    }
+fn ideal(n: u32) -> String {
+    ObjectWriter::new().uint("ideal", u64::from(n)).finish()
 }
 
-impl Serialize for VideoConstraints {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+fn exact(id: &str) -> String {
+    ObjectWriter::new().str("exact", id).finish()
+}
+
+impl VideoConstraints {
+    /// The getUserMedia `video` member as JSON text.
+    pub fn to_json(&self) -> String {
         match self {
-            VideoConstraints::Any => s.serialize_bool(true),
+            VideoConstraints::Any => "true".into(),
             VideoConstraints::Set {
                 device_id,
                 facing,
                 size,
                 frame_rate,
             } => {
-                let mut m = s.serialize_map(None)?;
+                let mut w = ObjectWriter::new();
                 if let Some(id) = device_id {
-                    m.serialize_entry("deviceId", &Exact(id))?;
+                    w.raw("deviceId", &exact(id));
                 }
                 if let Some(f) = facing {
-                    m.serialize_entry("facingMode", f)?;
+                    w.str("facingMode", f.as_str());
                 }
-                if let Some((w, h)) = size {
-                    m.serialize_entry("width", &Ideal(*w))?;
-                    m.serialize_entry("height", &Ideal(*h))?;
+                if let Some((width, height)) = size {
+                    w.raw("width", &ideal(*width));
+                    w.raw("height", &ideal(*height));
                 }
                 if let Some(fps) = frame_rate {
-                    m.serialize_entry("frameRate", &Ideal(*fps))?;
+                    w.raw("frameRate", &ideal(*fps));
                 }
-                m.end()
+                w.finish()
             }
         }
     }
@@ -165,29 +164,30 @@ impl AudioConstraints {
     }
 }
 
-impl Serialize for AudioConstraints {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl AudioConstraints {
+    /// The getUserMedia `audio` member as JSON text.
+    pub fn to_json(&self) -> String {
         match self {
-            AudioConstraints::Any => s.serialize_bool(true),
+            AudioConstraints::Any => "true".into(),
             AudioConstraints::Set {
                 device_id,
                 processing,
                 format,
             } => {
-                let mut m = s.serialize_map(None)?;
+                let mut w = ObjectWriter::new();
                 if let Some(id) = device_id {
-                    m.serialize_entry("deviceId", &Exact(id))?;
+                    w.raw("deviceId", &exact(id));
                 }
                 if let Some((ec, ns, agc)) = processing {
-                    m.serialize_entry("echoCancellation", ec)?;
-                    m.serialize_entry("noiseSuppression", ns)?;
-                    m.serialize_entry("autoGainControl", agc)?;
+                    w.bool("echoCancellation", *ec)
+                        .bool("noiseSuppression", *ns)
+                        .bool("autoGainControl", *agc);
                 }
                 if let Some((rate, channels)) = format {
-                    m.serialize_entry("sampleRate", &Ideal(*rate))?;
-                    m.serialize_entry("channelCount", &Ideal(*channels))?;
+                    w.raw("sampleRate", &ideal(*rate));
+                    w.raw("channelCount", &ideal(*channels));
                 }
-                m.end()
+                w.finish()
             }
         }
     }
@@ -232,10 +232,6 @@ mod tests {
     use super::*;
     use crate::profile::{default_audio_profile, default_video_profile};
 
-    fn json<T: Serialize>(t: &T) -> String {
-        serde_json::to_string(t).unwrap()
-    }
-
     #[test]
     fn named_camera_never_falls_back_to_another_device() {
         let req = VideoRequest {
@@ -249,10 +245,10 @@ mod tests {
             assert_eq!(c.device_id(), Some("cam-2"));
         }
         assert_eq!(
-            json(&plan[0]),
+            plan[0].to_json(),
             r#"{"deviceId":{"exact":"cam-2"},"width":{"ideal":640},"height":{"ideal":480},"frameRate":{"ideal":15}}"#
         );
-        assert_eq!(json(&plan[2]), r#"{"deviceId":{"exact":"cam-2"}}"#);
+        assert_eq!(plan[2].to_json(), r#"{"deviceId":{"exact":"cam-2"}}"#);
     }
 
     #[test]
@@ -264,7 +260,7 @@ mod tests {
         };
         let plan = video_plan(&req);
         assert_eq!(plan.last(), Some(&VideoConstraints::Any));
-        assert_eq!(json(&VideoConstraints::Any), "true");
+        assert_eq!(VideoConstraints::Any.to_json(), "true");
         assert_eq!(plan.len(), 4);
         let req = VideoRequest {
             device_id: None,
@@ -272,7 +268,7 @@ mod tests {
             profile: default_video_profile(),
         };
         assert_eq!(
-            json(&video_plan(&req)[2]),
+            video_plan(&req)[2].to_json(),
             r#"{"facingMode":"environment"}"#
         );
     }
@@ -305,7 +301,7 @@ mod tests {
         assert_eq!(plan.len(), 3);
         assert!(plan.iter().all(|c| c.device_id() == Some("mic")));
         assert_eq!(
-            json(&plan[0]),
+            plan[0].to_json(),
             r#"{"deviceId":{"exact":"mic"},"echoCancellation":true,"noiseSuppression":false,"autoGainControl":true,"sampleRate":{"ideal":48000},"channelCount":{"ideal":1}}"#
         );
         req.device_id = None;

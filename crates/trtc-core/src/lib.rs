@@ -16,6 +16,7 @@
 //! - [`room`]: `enterRoom` parameters (validation order, room ids, proxy URL).
 //! - [`room_client`]: what remote users do, as the SDK's room events.
 //! - [`support`]: the `isSupported()` verdict.
+//! - [`vec_map`]: the small insertion-ordered map used instead of `HashMap`/`BTreeMap`.
 //!
 //! Invariants: nothing here reads a clock or touches IO; time is passed in by the caller.
 //! Every rejection that reaches JS is built from an [`error::RtcErrorInfo`].
@@ -33,4 +34,5 @@ pub mod support;
 pub mod tables;
 pub mod validate;
 pub mod value;
+pub mod vec_map;
 pub mod volume;

@@ -14,10 +14,11 @@
 //!   that object starts over: its rates read 0 for one interval, never negative or huge;
 //! - nothing here reads a clock: time comes from the stats' own timestamps.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::vec_map::VecMap;
 
 use serde::Serialize;
 use trtc_proto::MediaKind;
+use trtc_proto::{json_array, ObjectWriter};
 
 /// How often the SDK emits `NETWORK_QUALITY` and `STATISTICS`.
 pub const INTERVAL_MS: u32 = 2000;
@@ -241,8 +242,8 @@ pub const TEXT_FIELDS: &[&str] = &[
 /// [`TEXT_FIELDS`] that are present.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stat {
-    numbers: BTreeMap<&'static str, f64>,
-    texts: BTreeMap<&'static str, String>,
+    numbers: VecMap<&'static str, f64>,
+    texts: VecMap<&'static str, String>,
 }
 
 impl Stat {
@@ -432,6 +433,81 @@ pub struct RemoteVideo {
     pub codec: String,
 }
 
+impl NetworkQuality {
+    /// The payload as JSON text (the SDK turns it into the event's object with `JSON.parse`).
+    pub fn to_json(&self) -> String {
+        ObjectWriter::new()
+            .uint("uplinkNetworkQuality", self.uplink_network_quality.into())
+            .uint(
+                "downlinkNetworkQuality",
+                self.downlink_network_quality.into(),
+            )
+            .uint("uplinkRTT", self.uplink_rtt.into())
+            .uint("uplinkLoss", self.uplink_loss.into())
+            .uint("downlinkRTT", self.downlink_rtt.into())
+            .uint("downlinkLoss", self.downlink_loss.into())
+            .finish()
+    }
+}
+
+impl Statistics {
+    /// The payload as JSON text, with the shape of the serde derive above.
+    pub fn to_json(&self) -> String {
+        let local = &self.local_statistics;
+        let local_audio = ObjectWriter::new()
+            .uint("bitrate", local.audio.bitrate.into())
+            .num("audioLevel", local.audio.audio_level)
+            .finish();
+        let local_video = json_array(local.video.iter().map(|v| {
+            ObjectWriter::new()
+                .uint("width", v.width.into())
+                .uint("height", v.height.into())
+                .uint("frameRate", v.frame_rate.into())
+                .uint("bitrate", v.bitrate.into())
+                .str("videoType", v.video_type)
+                .finish()
+        }));
+        let remote = json_array(self.remote_statistics.iter().map(|r| {
+            let audio = ObjectWriter::new()
+                .uint("bitrate", r.audio.bitrate.into())
+                .num("audioLevel", r.audio.audio_level)
+                .uint("jitterBufferDelay", r.audio.jitter_buffer_delay.into())
+                .uint("point2pointDelay", r.audio.point2point_delay.into())
+                .finish();
+            let video = json_array(r.video.iter().map(|v| {
+                ObjectWriter::new()
+                    .uint("width", v.width.into())
+                    .uint("height", v.height.into())
+                    .uint("frameRate", v.frame_rate.into())
+                    .uint("bitrate", v.bitrate.into())
+                    .uint("jitterBufferDelay", v.jitter_buffer_delay.into())
+                    .uint("point2pointDelay", v.point2point_delay.into())
+                    .str("videoType", v.video_type)
+                    .str("codec", &v.codec)
+                    .finish()
+            }));
+            ObjectWriter::new()
+                .str("userId", &r.user_id)
+                .raw("audio", &audio)
+                .raw("video", &video)
+                .finish()
+        }));
+        let local = ObjectWriter::new()
+            .raw("audio", &local_audio)
+            .raw("video", &local_video)
+            .finish();
+        ObjectWriter::new()
+            .uint("rtt", self.rtt.into())
+            .uint("upLoss", self.up_loss.into())
+            .uint("downLoss", self.down_loss.into())
+            .num("bytesSent", self.bytes_sent)
+            .num("bytesReceived", self.bytes_received)
+            .raw("localStatistics", &local)
+            .raw("remoteStatistics", &remote)
+            .finish()
+    }
+}
+
 /// Both payloads of one interval.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
@@ -456,7 +532,7 @@ fn int(x: f64) -> u32 {
 /// Keeps the previous snapshot and turns each new one into a [`Report`].
 #[derive(Debug, Default)]
 pub struct Tracker {
-    prev: HashMap<String, Counters>,
+    prev: VecMap<String, Counters>,
 }
 
 /// Per-stream figures of one interval.
@@ -622,7 +698,7 @@ impl Tracker {
     fn downlink(&self, snap: &Snapshot, ctx: &Context, rtt_ms: f64) -> Downlink {
         let rtt_ms = cap_rtt(rtt_ms);
         let mut users: Vec<RemoteStatistics> = Vec::new();
-        let mut per_user: HashMap<&str, (f64, f64)> = HashMap::new();
+        let mut per_user: VecMap<&str, (f64, f64)> = VecMap::new();
         for track in &ctx.remote_tracks {
             let inbound = snap.of_type("inbound-rtp").find(|s| {
                 s.kind() == Some(track.kind)
@@ -632,7 +708,7 @@ impl Tracker {
                     }
             });
             let flow = inbound.map(|s| self.flow(s)).unwrap_or_default();
-            let counts = per_user.entry(track.user_id.as_str()).or_default();
+            let counts = per_user.get_or_insert_with(track.user_id.as_str(), Default::default);
             counts.0 += flow.lost;
             counts.1 += flow.packets;
             let idx = match users.iter().position(|u| u.user_id == track.user_id) {
@@ -699,7 +775,7 @@ impl Tracker {
 /// One `getStats()` snapshot, indexed.
 struct Snapshot<'a> {
     stats: &'a [Stat],
-    by_id: HashMap<&'a str, &'a Stat>,
+    by_id: VecMap<&'a str, &'a Stat>,
 }
 
 /// The transport's figures: byte totals and the selected candidate pair's RTT.
@@ -1310,6 +1386,79 @@ mod tests {
         let r = t.update(&snap(3.0, 50.0), &ctx());
         assert_eq!(r.network.uplink_loss, 25);
         assert_eq!(r.network.uplink_network_quality, 3);
+    }
+
+    /// serde_json's value with every number as f64 (the light writer writes `0`, serde `0.0`).
+    fn numbers_as_f64(v: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::Number(n) => serde_json::json!(n.as_f64().unwrap()),
+            Value::Array(a) => Value::Array(a.into_iter().map(numbers_as_f64).collect()),
+            Value::Object(o) => {
+                Value::Object(o.into_iter().map(|(k, v)| (k, numbers_as_f64(v))).collect())
+            }
+            other => other,
+        }
+    }
+
+    #[test]
+    fn light_payloads_match_the_serde_shape() {
+        let stats = Statistics {
+            rtt: 31,
+            up_loss: 2,
+            down_loss: 3,
+            bytes_sent: 123_456_789.0,
+            bytes_received: 0.0,
+            local_statistics: LocalStatistics {
+                audio: LocalAudio {
+                    bitrate: 40,
+                    audio_level: 0.0123,
+                },
+                video: vec![LocalVideo {
+                    width: 640,
+                    height: 480,
+                    frame_rate: 15,
+                    bitrate: 500,
+                    video_type: "big",
+                }],
+            },
+            remote_statistics: vec![
+                RemoteStatistics {
+                    user_id: "a\"b".into(),
+                    audio: RemoteAudio {
+                        bitrate: 30,
+                        audio_level: 0.5,
+                        jitter_buffer_delay: 40,
+                        point2point_delay: 60,
+                    },
+                    video: vec![RemoteVideo {
+                        width: 320,
+                        height: 240,
+                        frame_rate: 30,
+                        bitrate: 700,
+                        jitter_buffer_delay: 20,
+                        point2point_delay: 50,
+                        video_type: "big",
+                        codec: "VP8".into(),
+                    }],
+                },
+                RemoteStatistics::default(),
+            ],
+        };
+        let light: serde_json::Value = serde_json::from_str(&stats.to_json()).unwrap();
+        assert_eq!(
+            numbers_as_f64(light),
+            numbers_as_f64(serde_json::to_value(&stats).unwrap())
+        );
+        let q = NetworkQuality {
+            uplink_network_quality: 1,
+            downlink_network_quality: 6,
+            uplink_rtt: 20,
+            uplink_loss: 1,
+            downlink_rtt: 30,
+            downlink_loss: 4,
+        };
+        assert_eq!(q.to_json(), serde_json::to_string(&q).unwrap());
     }
 
     #[test]

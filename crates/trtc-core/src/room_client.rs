@@ -3,7 +3,7 @@
 //! Invariants: a user is entered before any of its streams is available; a user's available
 //! streams become unavailable before it exits; no event repeats a state already reported.
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use trtc_proto::{MediaKind, RemoteUser, ServerMsg};
 
 /// An event for the app, in order.
@@ -44,7 +44,7 @@ impl RemoteStreams {
 
 #[derive(Debug, Default)]
 pub struct RemoteUsers {
-    users: BTreeMap<String, RemoteStreams>,
+    users: VecMap<String, RemoteStreams>,
 }
 
 impl RemoteUsers {

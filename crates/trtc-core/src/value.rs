@@ -97,17 +97,9 @@ impl Value {
     }
 }
 
-/// A number as JS prints it for the common cases (integers without `.0`).
+/// A number as JS prints it (integers without `.0`; see [`trtc_proto::format_f64`]).
 pub fn format_number(n: f64) -> String {
-    if n.is_nan() {
-        "NaN".into()
-    } else if n.is_infinite() {
-        if n > 0.0 { "Infinity" } else { "-Infinity" }.into()
-    } else if n.fract() == 0.0 && n.abs() < 1e21 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+    trtc_proto::format_f64(n)
 }
 
 #[cfg(test)]

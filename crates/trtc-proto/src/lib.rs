@@ -19,6 +19,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod light;
+pub use light::{format_f64, json_array, json_f64, push_json_str, JsonTree, ObjectWriter};
+
 /// Bumped on any incompatible change.
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The largest text frame either side accepts.

@@ -1,0 +1,302 @@
+//! The SDK's light codec (`ClientMsg::to_json`, `ServerMsg::from_tree`) against the serde
+//! encoding the server uses: same text out, same values in, same refusals.
+#![cfg(feature = "json")]
+
+use serde_json::Value;
+use trtc_proto::*;
+
+struct Tree(Value);
+
+impl JsonTree for Tree {
+    fn member(&self, key: &str) -> Option<Self> {
+        self.0.as_object()?.get(key).cloned().map(Tree)
+    }
+    fn string(&self) -> Option<String> {
+        self.0.as_str().map(str::to_string)
+    }
+    fn number(&self) -> Option<f64> {
+        self.0.as_f64()
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+    fn is_null(&self) -> bool {
+        self.0.is_null()
+    }
+    fn elements(&self) -> Option<Vec<Self>> {
+        Some(self.0.as_array()?.iter().cloned().map(Tree).collect())
+    }
+}
+
+fn light_decode(text: &str) -> Result<ServerMsg, DecodeError> {
+    ServerMsg::check_size(text.len())?;
+    let v: Value = serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    ServerMsg::from_tree(&Tree(v))
+}
+
+/// Strings that need every kind of escape.
+const AWKWARD: &str = "a\"b\\c\nd\re\tf\u{8}g\u{c}h\u{1}i\u{1f}j\u{7f}k/é😀";
+
+fn client_samples() -> Vec<ClientMsg> {
+    let join = |room, scene, role, session: Option<&str>| {
+        ClientMsg::Join(Join {
+            version: PROTOCOL_VERSION,
+            sdk_app_id: 1_400_000_001,
+            user_id: AWKWARD.into(),
+            user_sig: "eJyrVgrxCdZLLSrKL0pVslIy".into(),
+            room,
+            scene,
+            role,
+            session: session.map(str::to_string),
+        })
+    };
+    vec![
+        join(RoomId::Num(1), Scene::Rtc, Role::Anchor, None),
+        join(
+            RoomId::Num(4_294_967_294),
+            Scene::Live,
+            Role::Audience,
+            Some("0a1b"),
+        ),
+        join(
+            RoomId::Str(AWKWARD.into()),
+            Scene::Live,
+            Role::Anchor,
+            Some(AWKWARD),
+        ),
+        ClientMsg::Publish {
+            audio: true,
+            video: false,
+        },
+        ClientMsg::Publish {
+            audio: false,
+            video: true,
+        },
+        ClientMsg::Mute {
+            kind: MediaKind::Audio,
+            muted: true,
+        },
+        ClientMsg::Mute {
+            kind: MediaKind::Video,
+            muted: false,
+        },
+        ClientMsg::Subscribe {
+            user_id: "bob".into(),
+            kind: MediaKind::Video,
+            on: true,
+        },
+        ClientMsg::Subscribe {
+            user_id: AWKWARD.into(),
+            kind: MediaKind::Audio,
+            on: false,
+        },
+        ClientMsg::Answer {
+            sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n".into(),
+        },
+        ClientMsg::Leave,
+        ClientMsg::SwitchRole {
+            role: Role::Audience,
+        },
+        ClientMsg::SwitchRole { role: Role::Anchor },
+        ClientMsg::Ping { seq: 0 },
+        ClientMsg::Ping {
+            seq: u64::from(u32::MAX) + 7,
+        },
+    ]
+}
+
+fn server_samples() -> Vec<ServerMsg> {
+    vec![
+        ServerMsg::Joined {
+            user_id: "alice".into(),
+            users: vec![],
+        },
+        ServerMsg::Joined {
+            user_id: AWKWARD.into(),
+            users: vec![
+                RemoteUser {
+                    user_id: "bob".into(),
+                    audio: true,
+                    video: false,
+                },
+                RemoteUser {
+                    user_id: AWKWARD.into(),
+                    audio: false,
+                    video: true,
+                },
+            ],
+        },
+        ServerMsg::JoinFailed {
+            code: code::USER_SIG_INVALID,
+            message: AWKWARD.into(),
+        },
+        ServerMsg::UserEnter {
+            user_id: "carol".into(),
+        },
+        ServerMsg::UserExit {
+            user_id: "carol".into(),
+            reason: 0,
+        },
+        ServerMsg::UserExit {
+            user_id: "carol".into(),
+            reason: 255,
+        },
+        ServerMsg::MediaState {
+            user_id: "dan".into(),
+            kind: MediaKind::Audio,
+            available: true,
+        },
+        ServerMsg::MediaState {
+            user_id: "dan".into(),
+            kind: MediaKind::Video,
+            available: false,
+        },
+        ServerMsg::Offer {
+            sdp: "v=0\r\n".into(),
+            slots: vec![
+                TrackSlot {
+                    mid: "0".into(),
+                    user_id: None,
+                    kind: MediaKind::Audio,
+                },
+                TrackSlot {
+                    mid: "1".into(),
+                    user_id: Some("eve".into()),
+                    kind: MediaKind::Video,
+                },
+            ],
+        },
+        ServerMsg::Offer {
+            sdp: String::new(),
+            slots: vec![],
+        },
+        ServerMsg::Kicked {
+            reason: kick_reason::ROOM_DISBAND.into(),
+        },
+        ServerMsg::Error {
+            code: code::BAD_MESSAGE,
+            message: "nope".into(),
+        },
+        ServerMsg::Error {
+            code: 0,
+            message: String::new(),
+        },
+        ServerMsg::Pong { seq: 0 },
+        ServerMsg::Pong { seq: 1 << 52 },
+    ]
+}
+
+#[test]
+fn client_messages_are_written_exactly_as_serde_writes_them() {
+    for msg in client_samples() {
+        let light = msg.to_json();
+        assert_eq!(light, msg.encode(), "{msg:?}");
+        assert_eq!(ClientMsg::decode(&light).unwrap(), msg);
+    }
+}
+
+#[test]
+fn server_messages_are_read_exactly_as_serde_reads_them() {
+    for msg in server_samples() {
+        let text = msg.encode();
+        assert_eq!(light_decode(&text).unwrap(), msg, "{text}");
+    }
+    // Unknown members are ignored, by both; a missing optional userId is None.
+    let text = r#"{"type":"offer","extra":[1,2],"sdp":"x","slots":[{"mid":"0","kind":"audio","more":{}}]}"#;
+    assert_eq!(
+        light_decode(text).unwrap(),
+        ServerMsg::decode(text).unwrap()
+    );
+}
+
+#[test]
+fn what_serde_refuses_the_light_decoder_refuses() {
+    let rows = [
+        "null",
+        "[]",
+        "{}",
+        r#"{"type":7}"#,
+        r#"{"type":"nope"}"#,
+        r#"{"type":"pong"}"#,
+        r#"{"type":"pong","seq":-1}"#,
+        r#"{"type":"pong","seq":1.5}"#,
+        r#"{"type":"pong","seq":"1"}"#,
+        r#"{"type":"user-exit","userId":"a","reason":256}"#,
+        r#"{"type":"user-exit","userId":null,"reason":1}"#,
+        r#"{"type":"media-state","userId":"a","kind":"smell","available":true}"#,
+        r#"{"type":"media-state","userId":"a","kind":"audio","available":1}"#,
+        r#"{"type":"joined","userId":"a","users":{}}"#,
+        r#"{"type":"joined","userId":"a","users":[{"userId":"b","audio":true}]}"#,
+        r#"{"type":"offer","sdp":"x","slots":[{"mid":"0","userId":5,"kind":"audio"}]}"#,
+        r#"{"type":"join-failed","code":"x","message":"m"}"#,
+        r#"{"type":"kicked"}"#,
+    ];
+    for text in rows {
+        assert!(ServerMsg::decode(text).is_err(), "serde accepts {text}");
+        let e = light_decode(text).unwrap_err();
+        assert_eq!(e.code(), code::BAD_MESSAGE, "{text}");
+    }
+    let big = format!(
+        r#"{{"type":"kicked","reason":"{}"}}"#,
+        "k".repeat(MAX_MESSAGE_BYTES)
+    );
+    assert_eq!(
+        light_decode(&big).unwrap_err(),
+        DecodeError::TooLarge(big.len())
+    );
+}
+
+#[test]
+fn numbers_are_written_as_js_writes_them() {
+    let rows: [(f64, &str); 18] = [
+        (0.0, "0"),
+        (-0.0, "0"),
+        (3.0, "3"),
+        (-42.0, "-42"),
+        (1.5, "1.5"),
+        (0.1, "0.1"),
+        (-33.25, "-33.25"),
+        (0.123456789, "0.123456789"),
+        (1.0 / 3.0, "0.3333333333333333"),
+        (1.5e-7, "0.00000015"),
+        (123456.789, "123456.789"),
+        (9_007_199_254_740_991.0, "9007199254740991"),
+        (1e21, "1e+21"),
+        (-1.5e300, "-1.5e+300"),
+        (1.2345e-9, "0.0000000012345"),
+        (f64::NAN, "NaN"),
+        (f64::INFINITY, "Infinity"),
+        (f64::NEG_INFINITY, "-Infinity"),
+    ];
+    for (n, text) in rows {
+        assert_eq!(format_f64(n), text, "{n:?}");
+    }
+    assert_eq!(json_f64(f64::NAN), "null");
+    // Every written fraction reads back as the same number.
+    let mut x = 0.000_123_f64;
+    while x < 1e6 {
+        let back: f64 = format_f64(x).parse().unwrap();
+        assert_eq!(back, x);
+        x = x * 1.37 + 0.011;
+    }
+}
+
+#[test]
+fn object_writer_writes_json() {
+    let mut w = ObjectWriter::new();
+    w.str("a", AWKWARD)
+        .num("b", 0.25)
+        .num("c", f64::NAN)
+        .bool("d", true)
+        .uint("e", 7)
+        .opt_str("f", None)
+        .raw("g", &json_array(["1".to_string(), "{}".to_string()]));
+    let text = w.finish();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"a": AWKWARD, "b": 0.25, "c": null, "d": true, "e": 7, "f": null, "g": [1, {}]})
+    );
+    assert_eq!(ObjectWriter::new().finish(), "{}");
+    assert_eq!(json_array(Vec::new()), "[]");
+}
