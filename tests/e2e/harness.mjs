@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { chromium } = require(path.join(root, 'tools/node_modules/playwright-core'));
 
-/** Starts target/release/trtc-server on a free port; resolves with {url, stop}. */
+/** Starts target/release/trtc-server on a free port; resolves with {url, pid, stop}. */
 export function startServer(args = []) {
   const bin = path.join(root, 'target/release/trtc-server');
   const base = [...(args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0']), '--pkg', 'pkg', ...(args.includes('--www') ? [] : ['--www', 'www'])];
@@ -24,7 +24,7 @@ export function startServer(args = []) {
       const m = out.match(/listening on (http:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
-        resolve({ url: m[1], stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); }) });
+        resolve({ url: m[1], pid: proc.pid, stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); }) });
       }
     });
     proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`trtc-server exited with ${code}`)); });
