@@ -51,11 +51,23 @@ try {
     const r = await enter(page, await devSig(server.url, `listener-${n}`), { roomId },
       "window.volumes = 0; window.trtc.on('audio-volume', ({ result }) => { window.volumes += result.length; });");
     if (!r.ok) throw new Error(`listener: ${JSON.stringify(r)}`);
-    await page.waitForFunction((n) => window.events.filter(([name]) => name === 'remote-audio-available').length >= n, n, { timeout: 30000 });
+    await page.waitForFunction((n) => window.events.filter(([name]) => name === 'remote-audio-available').length >= n, n, { timeout: 60000 })
+      .catch(async (e) => {
+        const seen = await page.evaluate(() => window.events.map(([name]) => name).filter((x) => x.startsWith('remote') || x === 'error'));
+        throw new Error(`the listener did not see ${n} remote audio users: ${JSON.stringify(seen)}`, { cause: e });
+      });
     // Audio flowing and decoded: every remote user reads a volume once evaluation runs.
     await page.evaluate(() => window.trtc.enableAudioVolumeEvaluation(200));
-    await page.waitForFunction((n) => window.events.filter(([name, p]) => name === 'audio-volume'
-      && p.result.filter((u) => u.userId !== '' && u.volume > 0).length === n).length > 0, n, { timeout: 30000 });
+    // (The fake microphone beeps once a second, each page at its own phase: count users heard at all.)
+    await page.waitForFunction((n) => new Set(window.events.filter(([name]) => name === 'audio-volume')
+      .flatMap(([, p]) => p.result.filter((u) => u.userId !== '' && u.volume > 0).map((u) => u.userId))).size === n, n, { timeout: 30000 })
+      .catch(async (e) => {
+        const heard = await page.evaluate(() => {
+          const last = window.events.filter(([name]) => name === 'audio-volume').at(-1);
+          return last ? last[1].result.map((u) => `${u.userId}:${u.volume}`) : [];
+        });
+        throw new Error(`not every remote user was heard; the last AUDIO_VOLUME: ${heard.join(' ')}`, { cause: e });
+      });
     await page.evaluate(() => window.trtc.enableAudioVolumeEvaluation(-1));
     // The recorder in `enter` copies every event's payload; drop it so it does not count.
     await page.evaluate(() => { window.trtc.off('audio-volume', '*'); window.events = []; window.trtc.on('audio-volume', () => {}); });

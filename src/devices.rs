@@ -129,7 +129,11 @@ async fn run_plan(
         named_device,
     );
     let mut f = Failure::with_origin(info, last_err.clone());
-    if name == "NotAllowedError" && dom_message(&last_err).to_ascii_lowercase().contains("system") {
+    if name == "NotAllowedError"
+        && dom_message(&last_err)
+            .to_ascii_lowercase()
+            .contains("system")
+    {
         f.settings_kind = Some(kind.noun());
     }
     Err(f)

@@ -13,7 +13,9 @@ const { chromium } = require(path.join(root, 'tools/node_modules/playwright-core
 export function startServer(args = []) {
   const bin = path.join(root, 'target/release/trtc-server');
   const base = [...(args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0']), '--pkg', 'pkg', ...(args.includes('--www') ? [] : ['--www', 'www'])];
-  const proc = spawn(bin, [...base, ...args], {
+  // TRTC_SERVER_PREFIX="heaptrack -o /tmp/x" runs the server under a tool (diagnostics only).
+  const prefix = (process.env.TRTC_SERVER_PREFIX || '').split(' ').filter(Boolean);
+  const proc = spawn(prefix[0] || bin, [...prefix.slice(1), ...(prefix.length ? [bin] : []), ...base, ...args], {
     cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -25,7 +25,10 @@ pub use light::{format_f64, json_array, json_f64, push_json_str, JsonTree, Objec
 /// Bumped on any incompatible change.
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The largest text frame either side accepts.
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+///
+/// SDP is the big message: an answer grows by ~5 KB per remote user, so the first limit, 64 KiB,
+/// cut off rooms of 15 (the 15th user's answer was refused). 1 MiB holds rooms of ~200.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// The WebSocket path, relative to the server's origin.
 pub const WS_PATH: &str = "/trtc/ws";
 
@@ -219,6 +222,14 @@ pub mod code {
     pub const NO_SUCH_USER: i64 = -1008;
     /// An audience (live scene) tried to publish.
     pub const ROLE_AUDIENCE: i64 = -1009;
+    /// `join` refused: the room has as many users as the server allows per room.
+    pub const ROOM_FULL: i64 = -1010;
+    /// `join` refused: it would open a new room, and the app has as many rooms as the server
+    /// allows per app.
+    pub const TOO_MANY_ROOMS: i64 = -1011;
+    /// The client sends messages faster than the server allows; the message was dropped. A
+    /// client that keeps it up is disconnected (the last message before the close says so).
+    pub const RATE_LIMITED: i64 = -1012;
 }
 
 /// Why a frame could not be decoded.

@@ -11,6 +11,9 @@
 //! * `/trtc/admin/v1/…`: the admin REST API ([`admin`]): list rooms, remove users, dismiss rooms;
 //!   requests carry an admin userSig signed with the app's secret key.
 //!
+//! * Caps ([`limits`]): rooms per app and users per room (a join beyond them fails), messages per
+//!   second per connection (a token bucket; a client that keeps flooding is disconnected).
+//!
 //! * Media: the SFU (`trtc-sfu`, str0m) on one UDP socket; the registry's media commands go to
 //!   it and its offers go to the clients.
 //!
@@ -26,7 +29,9 @@
 //! * [`app`] does no IO when built; tests drive it with `tower::ServiceExt::oneshot`, no socket.
 
 pub mod admin;
+pub mod limits;
 pub mod room;
+pub mod sdp_guard;
 pub mod signal;
 
 use std::path::PathBuf;

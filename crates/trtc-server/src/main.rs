@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
+use trtc_server::limits;
 
 /// trtc-wasm room server: signalling, rooms, the SFU, the admin API, the demo `www/` and the SDK
 /// `pkg/`.
@@ -53,6 +54,30 @@ struct Args {
         default_value = trtc_server::admin::DEFAULT_ADMIN_IDENTIFIER
     )]
     admin_identifier: String,
+    /// Most rooms one sdkAppId may have open at once; a join that would open one more fails
+    /// (JoinFailed, code -1011). 0: unlimited.
+    #[arg(long, env = "TRTC_MAX_ROOMS_PER_APP", default_value_t = limits::DEFAULT_MAX_ROOMS_PER_APP)]
+    max_rooms_per_app: usize,
+    /// Most users one room may hold (anchors and audiences, and users whose connection dropped
+    /// until they come back or time out); a join beyond it fails (JoinFailed, code -1010).
+    /// 0: unlimited.
+    #[arg(long, env = "TRTC_MAX_USERS_PER_ROOM", default_value_t = limits::DEFAULT_MAX_USERS_PER_ROOM)]
+    max_users_per_room: usize,
+    /// Messages per second one connection may send, sustained (every frame counts; the SDK's
+    /// heartbeat is one every 2 s). Frames beyond the rate are dropped; the first dropped frame
+    /// of a flood is answered with an error (code -1012). 0: unlimited.
+    #[arg(long, env = "TRTC_MAX_MSGS_PER_SEC", default_value_t = limits::DEFAULT_MSGS_PER_SEC)]
+    max_msgs_per_sec: u32,
+    /// Messages one connection may send at once before --max-msgs-per-sec applies. Entering a
+    /// room, the SDK subscribes to every stream there at once (two messages per user who
+    /// publishes audio and video): raise it for rooms of more than ~95 such users.
+    #[arg(long, env = "TRTC_MSG_BURST", default_value_t = limits::DEFAULT_MSG_BURST,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    msg_burst: u32,
+    /// Seconds a client may keep sending over --max-msgs-per-sec (its messages being dropped)
+    /// before it is disconnected and leaves its room. 0: never disconnect.
+    #[arg(long, env = "TRTC_FLOOD_DISCONNECT_SECS", default_value_t = limits::DEFAULT_FLOOD_DISCONNECT_SECS)]
+    flood_disconnect_secs: u32,
 }
 
 /// The sdkAppId of the built-in test app of dev mode.
@@ -154,6 +179,15 @@ async fn main() -> ExitCode {
     );
     hub.set_live_linger(args.live_linger);
     hub.set_client_timeout(args.client_timeout);
+    let caps = limits::Limits {
+        max_rooms_per_app: args.max_rooms_per_app,
+        max_users_per_room: args.max_users_per_room,
+        msgs_per_sec: args.max_msgs_per_sec,
+        msg_burst: args.msg_burst,
+        flood_disconnect_secs: args.flood_disconnect_secs,
+    };
+    tracing::info!(?caps, "limits (0: unlimited)");
+    hub.set_limits(caps);
     let ticking = hub.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(1));

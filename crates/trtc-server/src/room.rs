@@ -15,6 +15,8 @@
 //!   changes nothing. A removed client gets [`ServerMsg::Kicked`] (`banned` / `room_disband`),
 //!   its media peer is removed and its connection closed; those who stay see it exit with
 //!   [`ExitReason::Kicked`].
+//! - a join never makes an app hold more rooms, or a room more members, than the caps set with
+//!   [`Registry::with_room_limits`] (see [`crate::limits`]); a refused join changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -241,6 +243,10 @@ pub struct Registry<A: Auth> {
     lingering: HashMap<RoomKey, u64>,
     /// A member silent (or detached) this long is removed, others see it exit with reason 1.
     client_timeout_secs: u64,
+    /// Rooms one app may hold; 0: unlimited.
+    max_rooms_per_app: usize,
+    /// Members one room may hold; 0: unlimited.
+    max_users_per_room: usize,
 }
 
 fn error(client: ClientId, code: i64, message: impl Into<String>) -> Vec<Effect> {
@@ -262,7 +268,25 @@ impl<A: Auth> Registry<A> {
             live_linger_secs: DEFAULT_LIVE_LINGER_SECS,
             lingering: HashMap::new(),
             client_timeout_secs: DEFAULT_CLIENT_TIMEOUT_SECS,
+            max_rooms_per_app: crate::limits::DEFAULT_MAX_ROOMS_PER_APP,
+            max_users_per_room: crate::limits::DEFAULT_MAX_USERS_PER_ROOM,
         }
+    }
+
+    /// Sets the most rooms one app may hold and the most members one room may hold (0:
+    /// unlimited). Joins beyond them fail with [`code::TOO_MANY_ROOMS`] / [`code::ROOM_FULL`].
+    pub fn with_room_limits(mut self, max_rooms_per_app: usize, max_users_per_room: usize) -> Self {
+        self.max_rooms_per_app = max_rooms_per_app;
+        self.max_users_per_room = max_users_per_room;
+        self
+    }
+
+    /// How many rooms `sdk_app_id` holds (lingering empty live rooms included).
+    fn room_count(&self, sdk_app_id: u64) -> usize {
+        self.rooms
+            .range((sdk_app_id, RoomId::Num(0))..)
+            .take_while(|((app, _), _)| *app == sdk_app_id)
+            .count()
     }
 
     /// Sets how long a silent or dropped client stays before it is removed.
@@ -491,9 +515,10 @@ impl<A: Auth> Registry<A> {
             ClientMsg::Subscribe { user_id, kind, on } => {
                 self.subscribe(client, &user_id, kind, on)
             }
-            ClientMsg::Answer { sdp } => {
-                vec![Effect::Media(MediaCmd::Answer { peer: client, sdp })]
-            }
+            ClientMsg::Answer { sdp } => match crate::sdp_guard::check_answer(&sdp) {
+                Ok(()) => vec![Effect::Media(MediaCmd::Answer { peer: client, sdp })],
+                Err(why) => error(client, code::BAD_MESSAGE, why),
+            },
             ClientMsg::Leave => {
                 let mut fx = self.leave(client, ExitReason::Normal, now_unix);
                 fx.push(Effect::Close(client));
@@ -572,6 +597,33 @@ impl<A: Auth> Registry<A> {
                     .collect()
             })
             .unwrap_or_default();
+        // Caps, before anything changes. The same userId's earlier clients (kicked or resumed
+        // below) give their places to this one.
+        let members_after = self.rooms.get(&key).map_or(0, Vec::len) - earlier.len() + 1;
+        if self.max_users_per_room > 0 && members_after > self.max_users_per_room {
+            return fail(
+                code::ROOM_FULL,
+                format!(
+                    "{} is full: it holds {} users, the most this server allows in one room; enter another room (or raise the server's --max-users-per-room)",
+                    describe(&join.room),
+                    self.max_users_per_room
+                ),
+            );
+        }
+        if self.max_rooms_per_app > 0
+            && !self.rooms.contains_key(&key)
+            && self.room_count(join.sdk_app_id) >= self.max_rooms_per_app
+        {
+            return fail(
+                code::TOO_MANY_ROOMS,
+                format!(
+                    "sdkAppId {} has {} rooms, the most this server allows per app, so {} cannot be opened; enter an existing room or try again when one has closed (or raise the server's --max-rooms-per-app)",
+                    join.sdk_app_id,
+                    self.max_rooms_per_app,
+                    describe(&join.room)
+                ),
+            );
+        }
         // The same SDK session coming back (its connection dropped): resume silently.
         let resumed: Vec<ClientId> = earlier
             .iter()
@@ -1679,6 +1731,97 @@ mod tests {
             "b times out too (no one left to tell)"
         );
         assert!(r.rooms().is_empty());
+    }
+
+    fn join_failed_code(fx: &[Effect], client: ClientId) -> Option<i64> {
+        match &sent(fx, client)[..] {
+            [ServerMsg::JoinFailed { code, message }] => {
+                assert!(message.contains("--max-"), "says which cap: {message}");
+                Some(*code)
+            }
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_full_room_refuses_a_new_user_and_changes_nothing() {
+        let mut r = Registry::new(FakeAuth).with_room_limits(0, 2);
+        r.handle(1, session_join("a", 8, "sa"), 0);
+        r.handle(2, session_join("b", 8, "sb"), 0);
+        let before = r.rooms();
+        let fx = r.handle(3, session_join("c", 8, "sc"), 0);
+        assert_eq!(join_failed_code(&fx, 3), Some(code::ROOM_FULL));
+        assert_eq!(fx.len(), 1, "no one else is told anything: {fx:?}");
+        assert_eq!(r.rooms(), before);
+        assert!(!r.is_joined(3));
+        // Taking over a place needs none: the same userId from another device (kicks the
+        // first), the same session after a drop (resumes).
+        let fx = r.handle(4, session_join("a", 8, "other-device"), 0);
+        assert!(matches!(sent(&fx, 4)[..], [ServerMsg::Joined { .. }]));
+        r.detached(2, 1);
+        let fx = r.handle(5, session_join("b", 8, "sb"), 2);
+        assert!(matches!(sent(&fx, 5)[..], [ServerMsg::Joined { .. }]));
+        assert_eq!(r.rooms()[0].1, vec!["a".to_string(), "b".to_string()]);
+        // A dropped member keeps its place until it times out or comes back.
+        r.detached(5, 3);
+        let fx = r.handle(6, session_join("c", 8, "sc"), 3);
+        assert_eq!(join_failed_code(&fx, 6), Some(code::ROOM_FULL));
+        // Another room is not affected; once someone leaves, there is room again.
+        let fx = r.handle(7, session_join("c", 9, "sc"), 3);
+        assert!(matches!(sent(&fx, 7)[..], [ServerMsg::Joined { .. }]));
+        r.handle(4, ClientMsg::Leave, 4);
+        let fx = r.handle(8, session_join("d", 8, "sd"), 4);
+        assert!(matches!(sent(&fx, 8)[..], [ServerMsg::Joined { .. }]));
+    }
+
+    #[test]
+    fn an_app_at_its_room_cap_cannot_open_another() {
+        let mut r = Registry::new(FakeAuth)
+            .with_room_limits(2, 0)
+            .with_live_linger(30);
+        r.handle(1, join("a", RoomId::Num(8)), 0);
+        r.handle(2, live_join("fan", 9, Role::Audience), 0);
+        let before = r.rooms();
+        for (client, room) in [(3, RoomId::Num(10)), (4, RoomId::Str("8".into()))] {
+            let fx = r.handle(client, join("b", room.clone()), 0);
+            assert_eq!(
+                join_failed_code(&fx, client),
+                Some(code::TOO_MANY_ROOMS),
+                "{room:?}"
+            );
+            assert_eq!(fx.len(), 1);
+            assert_eq!(r.rooms(), before);
+        }
+        // Existing rooms still take users; another app has its own count.
+        let fx = r.handle(5, join("b", RoomId::Num(8)), 0);
+        assert!(matches!(sent(&fx, 5)[..], [ServerMsg::Joined { .. }]));
+        let mut other = join("z", RoomId::Num(10));
+        if let ClientMsg::Join(j) = &mut other {
+            j.sdk_app_id = 2;
+        }
+        let fx = r.handle(6, other, 0);
+        assert!(matches!(sent(&fx, 6)[..], [ServerMsg::Joined { .. }]));
+        // A lingering empty live room is still a room, until it goes.
+        r.handle(2, ClientMsg::Leave, 0);
+        let fx = r.handle(7, join("c", RoomId::Num(10)), 10);
+        assert_eq!(join_failed_code(&fx, 7), Some(code::TOO_MANY_ROOMS));
+        r.tick(30);
+        let fx = r.handle(7, join("c", RoomId::Num(10)), 30);
+        assert!(matches!(sent(&fx, 7)[..], [ServerMsg::Joined { .. }]));
+    }
+
+    #[test]
+    fn zero_caps_mean_unlimited() {
+        let mut r = Registry::new(FakeAuth).with_room_limits(0, 0);
+        for c in 0..300u64 {
+            let fx = r.handle(
+                c,
+                join(&format!("u{c}"), RoomId::Num(1 + (c % 150) as u32)),
+                0,
+            );
+            assert!(matches!(sent(&fx, c)[..], [ServerMsg::Joined { .. }]));
+        }
+        assert_eq!(r.rooms().len(), 150);
     }
 
     #[test]

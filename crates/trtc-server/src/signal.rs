@@ -16,6 +16,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use trtc_proto::{code, ClientMsg, ServerMsg, MAX_MESSAGE_BYTES};
 
+use crate::limits::{Admit, Limits, MessageGate};
 use crate::room::{AdminError, Apps, ClientId, Effect, MediaCmd, Registry};
 use trtc_proto::RoomId;
 
@@ -26,10 +27,18 @@ pub enum Out {
     Close,
 }
 
+/// One connected client: where its messages go, and its message-rate rule.
+struct Conn {
+    tx: mpsc::UnboundedSender<Out>,
+    gate: MessageGate,
+}
+
 /// Shared state of the signalling layer.
 pub struct Hub {
     registry: Mutex<Registry<Apps>>,
-    clients: Mutex<HashMap<ClientId, mpsc::UnboundedSender<Out>>>,
+    clients: Mutex<HashMap<ClientId, Conn>>,
+    /// Caps on rooms, users and message rate ([`Hub::set_limits`]).
+    limits: Mutex<Limits>,
     next_id: AtomicU64,
     /// The media plane; `None` runs signalling alone (tests of the room layer).
     media: Option<trtc_sfu::SfuHandle>,
@@ -43,9 +52,14 @@ pub struct Hub {
 }
 
 pub fn now_unix() -> u64 {
+    now_unix_ms() / 1000
+}
+
+/// Unix time in milliseconds (the message-rate rule's clock).
+pub fn now_unix_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
 
@@ -68,6 +82,7 @@ impl Hub {
         Arc::new(Hub {
             registry: Mutex::new(Registry::new(apps.clone())),
             clients: Mutex::new(HashMap::new()),
+            limits: Mutex::new(Limits::default()),
             next_id: AtomicU64::new(1),
             media,
             apps,
@@ -135,8 +150,8 @@ impl Hub {
             match e {
                 Effect::Send(c, m) => self.send(c, m),
                 Effect::Close(c) => {
-                    if let Some(tx) = self.clients.lock().expect("clients").get(&c) {
-                        let _ = tx.send(Out::Close);
+                    if let Some(conn) = self.clients.lock().expect("clients").get(&c) {
+                        let _ = conn.tx.send(Out::Close);
                     }
                 }
                 Effect::Media(cmd) => self.media_command(cmd),
@@ -168,7 +183,12 @@ impl Hub {
             } => sfu.subscribe(subscriber, source, kind, on),
             MediaCmd::Answer { peer, sdp } => {
                 let sfu = sfu.clone();
-                let tx = self.clients.lock().expect("clients").get(&peer).cloned();
+                let tx = self
+                    .clients
+                    .lock()
+                    .expect("clients")
+                    .get(&peer)
+                    .map(|c| c.tx.clone());
                 tokio::spawn(async move {
                     if let Err(e) = sfu.accept_answer(peer, sdp).await {
                         tracing::warn!(peer, "answer refused: {e}");
@@ -221,8 +241,8 @@ impl Hub {
 
     /// Sends a message to one client (dropped if it is gone).
     pub fn send(&self, client: ClientId, msg: ServerMsg) {
-        if let Some(tx) = self.clients.lock().expect("clients").get(&client) {
-            let _ = tx.send(Out::Msg(msg));
+        if let Some(conn) = self.clients.lock().expect("clients").get(&client) {
+            let _ = conn.tx.send(Out::Msg(msg));
         }
     }
 
@@ -230,29 +250,106 @@ impl Hub {
     pub fn connect(&self) -> (ClientId, mpsc::UnboundedReceiver<Out>) {
         let client = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::unbounded_channel::<Out>();
-        self.clients.lock().expect("clients").insert(client, tx);
+        let gate = MessageGate::new(&self.limits.lock().expect("limits"));
+        self.clients
+            .lock()
+            .expect("clients")
+            .insert(client, Conn { tx, gate });
         (client, rx)
     }
 
     /// The client's connection is gone: it leaves its room.
     pub fn disconnect(&self, client: ClientId) {
+        self.disconnect_at(client, now_unix_ms());
+    }
+
+    /// [`Hub::disconnect`] at a given time (unix milliseconds).
+    pub fn disconnect_at(&self, client: ClientId, now_ms: u64) {
         let effects = self
             .registry
             .lock()
             .expect("registry")
-            .disconnected(client, now_unix());
+            .disconnected(client, now_ms / 1000);
         self.clients.lock().expect("clients").remove(&client);
         self.apply(effects);
     }
 
+    /// Sets the caps on rooms, users and message rate ([`crate::limits`]). Clients connected
+    /// before keep the message rate they started with.
+    pub fn set_limits(&self, limits: Limits) {
+        *self.limits.lock().expect("limits") = limits;
+        let mut r = self.registry.lock().expect("registry");
+        let taken = std::mem::replace(&mut *r, Registry::new(self.apps.clone()));
+        *r = taken.with_room_limits(limits.max_rooms_per_app, limits.max_users_per_room);
+    }
+
+    /// The message-rate rule for one frame from `client` at `now_ms`: whether to handle it.
+    /// Dropping the first frame of a flood is answered; a client flooding too long is told,
+    /// closed and leaves its room.
+    fn admit(&self, client: ClientId, now_ms: u64) -> bool {
+        let verdict = match self.clients.lock().expect("clients").get_mut(&client) {
+            Some(conn) => conn.gate.admit(now_ms),
+            None => return true,
+        };
+        let limits = *self.limits.lock().expect("limits");
+        match verdict {
+            Admit::Yes => return true,
+            Admit::Dropped { notify: false } => {}
+            Admit::Dropped { notify: true } => {
+                tracing::info!(client, "over the message rate: dropping messages");
+                self.send(
+                    client,
+                    ServerMsg::Error {
+                        code: code::RATE_LIMITED,
+                        message: format!(
+                            "too many messages: this server takes {} a second (bursts of {}) per connection; messages are dropped until the client slows down",
+                            limits.msgs_per_sec, limits.msg_burst
+                        ),
+                    },
+                );
+            }
+            Admit::Disconnect => {
+                tracing::warn!(client, "flooding: disconnected");
+                self.apply(vec![
+                    Effect::Send(
+                        client,
+                        ServerMsg::Error {
+                            code: code::RATE_LIMITED,
+                            message: format!(
+                                "too many messages for {} s: this server takes {} a second per connection; disconnected",
+                                limits.flood_disconnect_secs, limits.msgs_per_sec
+                            ),
+                        },
+                    ),
+                    Effect::Close(client),
+                ]);
+                let effects = self
+                    .registry
+                    .lock()
+                    .expect("registry")
+                    .disconnected(client, now_ms / 1000);
+                self.apply(effects);
+            }
+        }
+        false
+    }
+
     /// Handles one text frame from a client: decode, check, act, answer.
     pub fn handle_text(&self, client: ClientId, text: &str) {
+        self.handle_text_at(client, text, now_unix_ms());
+    }
+
+    /// [`Hub::handle_text`] at a given time (unix milliseconds).
+    pub fn handle_text_at(&self, client: ClientId, text: &str, now_ms: u64) {
+        if !self.admit(client, now_ms) {
+            return;
+        }
         let effects = match ClientMsg::decode(text) {
             Ok(msg) => self
                 .registry
                 .lock()
                 .expect("registry")
-                .handle(client, msg, now_unix()),
+                .handle(client, msg, now_ms / 1000),
             Err(e) => {
                 tracing::debug!(client, "refused: {e}");
                 vec![Effect::Send(
@@ -267,10 +364,28 @@ impl Hub {
         self.apply(effects);
     }
 
+    /// A binary frame from a client: not part of the protocol (it counts against the rate).
+    pub fn handle_binary(&self, client: ClientId) {
+        self.handle_binary_at(client, now_unix_ms());
+    }
+
+    /// [`Hub::handle_binary`] at a given time (unix milliseconds).
+    pub fn handle_binary_at(&self, client: ClientId, now_ms: u64) {
+        if self.admit(client, now_ms) {
+            self.send(
+                client,
+                ServerMsg::Error {
+                    code: code::BAD_MESSAGE,
+                    message: "binary frames are not part of the protocol".into(),
+                },
+            );
+        }
+    }
+
     /// Closes every client socket (server shutdown).
     pub fn close_all(&self) {
-        for tx in self.clients.lock().expect("clients").values() {
-            let _ = tx.send(Out::Close);
+        for conn in self.clients.lock().expect("clients").values() {
+            let _ = conn.tx.send(Out::Close);
         }
     }
 
@@ -283,7 +398,12 @@ impl Hub {
 
     /// Periodic housekeeping: silent clients, lingering rooms.
     pub fn tick(&self) {
-        let effects = self.registry.lock().expect("registry").tick(now_unix());
+        self.tick_at(now_unix_ms());
+    }
+
+    /// [`Hub::tick`] at a given time (unix milliseconds).
+    pub fn tick_at(&self, now_ms: u64) {
+        let effects = self.registry.lock().expect("registry").tick(now_ms / 1000);
         self.apply(effects);
     }
 
@@ -296,11 +416,16 @@ impl Hub {
 
     /// The connection dropped without a close handshake: the member waits for its session.
     pub fn dropped(&self, client: ClientId) {
+        self.dropped_at(client, now_unix_ms());
+    }
+
+    /// [`Hub::dropped`] at a given time (unix milliseconds).
+    pub fn dropped_at(&self, client: ClientId, now_ms: u64) {
         let effects = self
             .registry
             .lock()
             .expect("registry")
-            .detached(client, now_unix());
+            .detached(client, now_ms / 1000);
         self.clients.lock().expect("clients").remove(&client);
         self.apply(effects);
     }
@@ -321,7 +446,7 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     tracing::debug!(client, "connected");
     let writer_hub = hub.clone();
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         while let Some(out) = rx.recv().await {
             match out {
                 Out::Msg(m) => {
@@ -341,20 +466,36 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
     let mut dropped = true;
     while let Some(frame) = stream.next().await {
         match frame {
-            // Size, syntax and permission are all checked by the hub.
+            // Rate, size, syntax and permission are all checked by the hub.
             Ok(Message::Text(text)) => {
                 hub.wait_unblocked(client).await;
                 hub.handle_text(client, &text)
             }
-            Ok(Message::Binary(_)) => hub.send(
-                client,
-                ServerMsg::Error {
-                    code: code::BAD_MESSAGE,
-                    message: "binary frames are not part of the protocol".into(),
-                },
-            ),
+            Ok(Message::Binary(_)) => hub.handle_binary(client),
             // A closing handshake (exitRoom, a closed tab) leaves at once.
             Ok(Message::Close(_)) => {
+                dropped = false;
+                break;
+            }
+            // A frame over the WebSocket limit: the rest of the stream cannot be read. Say so,
+            // close, and leave (the client would only send it again after a reconnection).
+            Err(e) if frame_too_long(&e).is_some() => {
+                let size = frame_too_long(&e).unwrap_or_default();
+                tracing::debug!(client, size, "frame over the size limit: closing");
+                hub.apply(vec![
+                    Effect::Send(
+                        client,
+                        ServerMsg::Error {
+                            code: code::TOO_LARGE,
+                            message: format!(
+                                "{}; closing the connection",
+                                trtc_proto::DecodeError::TooLarge(size)
+                            ),
+                        },
+                    ),
+                    Effect::Close(client),
+                ]);
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(2), &mut writer).await;
                 dropped = false;
                 break;
             }
@@ -376,6 +517,16 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
     }
     writer.abort();
     tracing::debug!(client, "disconnected");
+}
+
+/// The size of a frame the WebSocket layer refused as longer than its limit, if that is what
+/// `e` is.
+fn frame_too_long(e: &axum::Error) -> Option<usize> {
+    use tungstenite::error::{CapacityError, Error};
+    match std::error::Error::source(e)?.downcast_ref::<Error>()? {
+        Error::Capacity(CapacityError::MessageTooLong { size, .. }) => Some(*size),
+        _ => None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -424,9 +575,9 @@ pub async fn dev_drop(State(hub): State<Arc<Hub>>, Query(q): Query<DevDropQuery>
             .lock()
             .expect("registry")
             .detached(*c, now_unix());
-        let tx = hub.clients.lock().expect("clients").remove(c);
-        if let Some(tx) = tx {
-            let _ = tx.send(Out::Close);
+        let conn = hub.clients.lock().expect("clients").remove(c);
+        if let Some(conn) = conn {
+            let _ = conn.tx.send(Out::Close);
         }
         hub.apply(effects);
     }

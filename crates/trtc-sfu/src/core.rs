@@ -1,6 +1,7 @@
 //! The sans-IO core. See the crate docs for the model.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -41,7 +42,15 @@ impl Default for SfuConfig {
     }
 }
 
+/// Most spare datagram buffers kept for reuse ([`Sfu::recycle`]).
+const POOL_MAX: usize = 1024;
+
 /// The SFU core: one str0m `Rtc` per peer, no IO. See the crate docs.
+///
+/// Per datagram the work is proportional to the peers it concerns, not to all peers: the indexes
+/// below (`to_poll`, `timers`, `routes`, `fanout`) and the flags (`negotiate_pending`,
+/// `kf_dirty`) stand in for scans of every peer. Each is derived state: it may say "maybe" (a
+/// stale timer, a peer polled for nothing) but never misses a peer the scan would have found.
 pub struct Sfu {
     config: SfuConfig,
     candidates: Vec<SocketAddr>,
@@ -50,6 +59,26 @@ pub struct Sfu {
     events: VecDeque<SfuEvent>,
     /// The latest time seen; time never goes backwards inside.
     now: Option<Instant>,
+    /// Peers whose `touched` flag was set since the last drive round (may repeat).
+    to_poll: Vec<PeerId>,
+    /// Due times of the peers' str0m timeouts and connect deadlines. An entry is live while the
+    /// peer's `next_timeout` or `connect_deadline` still equals its time; others are skipped.
+    timers: BinaryHeap<Reverse<(Instant, PeerId)>>,
+    /// Remote address → the peer that accepted the last non-STUN datagram from it.
+    routes: HashMap<SocketAddr, PeerId>,
+    /// Remote track → the peers that have a subscription entry for it, in id order.
+    fanout: BTreeMap<Key, Vec<PeerId>>,
+    /// `fanout` must be rebuilt (a subscription entry was added or removed).
+    fanout_stale: bool,
+    /// Some peer was marked `dirty` since the last `negotiate`.
+    negotiate_pending: bool,
+    /// Keyframe state changed (a subscription may wait, a request may be owed): the keyframe
+    /// service must run and `kf_wake` be recomputed.
+    kf_dirty: bool,
+    /// When the keyframe service next has time-based work (a retry, a coalesced request).
+    kf_wake: Option<Instant>,
+    /// Spare datagram buffers.
+    pool: Vec<Vec<u8>>,
 }
 
 /// One browser connection.
@@ -81,8 +110,16 @@ struct Peer {
     connect_deadline: Option<Instant>,
     /// str0m's next timeout for this `Rtc`.
     next_timeout: Option<Instant>,
-    /// The `Rtc` was handed something (input, a change, a frame): poll it.
+    /// The `Rtc` was handed something (input, a change, a frame): poll it. Whoever sets it also
+    /// pushes the id to `Sfu::to_poll`.
     touched: bool,
+    /// `next_timeout` as last pushed to `Sfu::timers`.
+    timer_queued: Option<Instant>,
+    /// Became connected while polled (the keyframe state must be looked at again).
+    became_connected: bool,
+    /// Frames were written since the last poll: str0m sends them only after it has seen the
+    /// time again, so the poll starts with a timeout input instead of finding one due.
+    wrote: bool,
     /// Why the peer must be dropped (set while polling; acted upon by `drive`).
     failed: Option<String>,
     /// Write errors so far (logged at warn only the first few times).
@@ -203,6 +240,23 @@ impl Sfu {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             now: None,
+            to_poll: Vec::new(),
+            timers: BinaryHeap::new(),
+            routes: HashMap::new(),
+            fanout: BTreeMap::new(),
+            fanout_stale: false,
+            negotiate_pending: false,
+            kf_dirty: false,
+            kf_wake: None,
+            pool: Vec::new(),
+        }
+    }
+
+    /// Hands back a buffer returned by [`Sfu::poll_transmit`] once it has been sent, so the next
+    /// datagram need not allocate. Optional.
+    pub fn recycle(&mut self, buf: Vec<u8>) {
+        if self.pool.len() < POOL_MAX {
+            self.pool.push(buf);
         }
     }
 
@@ -268,11 +322,16 @@ impl Sfu {
                 connect_deadline: None,
                 next_timeout: None,
                 touched: true,
+                timer_queued: None,
+                became_connected: false,
+                wrote: false,
                 failed: None,
                 write_errors: 0,
                 publishing_off: vec![],
             },
         );
+        self.to_poll.push(peer);
+        self.negotiate_pending = true;
         debug!(peer, "peer added");
         self.drive(now);
     }
@@ -326,6 +385,10 @@ impl Sfu {
                 other.dirty = true;
             }
         }
+        self.routes.retain(|_, id| *id != peer);
+        self.fanout_stale = true;
+        self.negotiate_pending = true;
+        self.kf_dirty = true;
         true
     }
 
@@ -345,6 +408,8 @@ impl Sfu {
         for p in self.peers.values_mut() {
             p.dirty = true;
         }
+        self.negotiate_pending = true;
+        self.kf_dirty = true;
         self.drive(now);
     }
 
@@ -381,7 +446,11 @@ impl Sfu {
             return;
         };
         if on {
-            let sub = p.subs.entry(Key::new(source, kind)).or_default();
+            let key = Key::new(source, kind);
+            if !p.subs.contains_key(&key) {
+                self.fanout_stale = true;
+            }
+            let sub = p.subs.entry(key).or_default();
             if sub.added {
                 return;
             }
@@ -390,6 +459,9 @@ impl Sfu {
             return;
         }
         p.dirty = true;
+        self.negotiate_pending = true;
+        self.fanout_stale = true;
+        self.kf_dirty = true;
         self.drive(now);
     }
 
@@ -413,13 +485,18 @@ impl Sfu {
             warn!(subscriber, "subscribe: unknown subscriber");
             return;
         };
-        let sub = p.subs.entry(Key::new(source, kind)).or_default();
+        let key = Key::new(source, kind);
+        if !p.subs.contains_key(&key) {
+            self.fanout_stale = true;
+        }
+        let sub = p.subs.entry(key).or_default();
         if sub.forward == on {
             return;
         }
         sub.forward = on;
         sub.waiting_kf = on && kind == Kind::Video;
         sub.kf_asked = false;
+        self.kf_dirty = true;
         debug!(subscriber, source, ?kind, on, "subscription changed");
         self.drive(now);
     }
@@ -442,6 +519,9 @@ impl Sfu {
         let pending = p.pending.take().expect("checked above");
         let result = p.rtc.sdp_api().accept_answer(pending, answer);
         p.touched = true;
+        self.to_poll.push(peer);
+        self.negotiate_pending = true;
+        self.kf_dirty = true;
         let out = match result {
             Ok(()) => {
                 p.failed_answers = 0;
@@ -473,6 +553,7 @@ impl Sfu {
                     p.recv.clear();
                     p.send.clear();
                     p.next_timeout = None;
+                    p.timer_queued = None;
                 } else if !p.rtc.is_alive() {
                     p.failed = Some(format!("answer rejected: {e}"));
                 } else {
@@ -507,22 +588,46 @@ impl Sfu {
                 contents,
             },
         );
-        let Some((id, p)) = self
-            .peers
-            .iter_mut()
-            .find(|(_, p)| p.rtc.is_alive() && p.rtc.accepts(&input))
-        else {
-            trace!(%from, len = data.len(), "no peer accepts datagram");
-            return;
+        // Media and DTLS from an address go to the peer that took the last ones from it (if it
+        // still does); STUN (RFC 7983: first byte 0–3) and unknown addresses search every peer,
+        // as the peer a STUN request names may have changed address.
+        let stun = data.first().is_some_and(|b| *b < 4);
+        let routed = if stun {
+            None
+        } else {
+            self.routes.get(&from).copied().filter(|id| {
+                self.peers
+                    .get(id)
+                    .is_some_and(|p| p.rtc.is_alive() && p.rtc.accepts(&input))
+            })
         };
+        let id = match routed {
+            Some(id) => id,
+            None => {
+                let Some((&id, _)) = self
+                    .peers
+                    .iter()
+                    .find(|(_, p)| p.rtc.is_alive() && p.rtc.accepts(&input))
+                else {
+                    trace!(%from, len = data.len(), "no peer accepts datagram");
+                    return;
+                };
+                if !stun {
+                    self.routes.insert(from, id);
+                }
+                id
+            }
+        };
+        let p = self.peers.get_mut(&id).expect("found above");
         if p.blocked_until.is_some_and(|u| now < u) {
             return;
         }
         p.touched = true;
+        self.to_poll.push(id);
         if let Err(e) = p.rtc.handle_input(input) {
             // A DTLS record that does not decode, e.g. Not fatal by itself: if the connection
             // really broke, str0m says so through poll_output or ICE.
-            debug!(peer = *id, %from, "input refused: {e}");
+            debug!(peer = id, %from, "input refused: {e}");
         }
         self.drive(now);
     }
@@ -530,19 +635,50 @@ impl Sfu {
     /// Time passed; call at (or after) [`Sfu::next_timeout`].
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.tick(now);
-        for (id, p) in self.peers.iter_mut() {
+        // The peers with a timeout or connect deadline due (each once, in id order), and those
+        // never polled (no timeout yet: they are in `to_poll`).
+        let mut due: Vec<PeerId> = self
+            .to_poll
+            .iter()
+            .copied()
+            .filter(|id| self.peers.get(id).is_some_and(|p| p.next_timeout.is_none()))
+            .collect();
+        while let Some(&Reverse((t, id))) = self.timers.peek() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            if let Some(p) = self.peers.get_mut(&id) {
+                if p.next_timeout == Some(t) {
+                    p.timer_queued = None;
+                    due.push(id);
+                } else if p.connect_deadline == Some(t) {
+                    due.push(id);
+                }
+            }
+        }
+        due.sort_unstable();
+        due.dedup();
+        for id in due {
+            let Some(p) = self.peers.get_mut(&id) else {
+                continue;
+            };
             if p.connect_deadline.is_some_and(|d| now >= d) && p.failed.is_none() {
                 p.failed = Some("not connected in time".into());
+                p.touched = true;
+                self.to_poll.push(id);
                 continue;
             }
             if p.next_timeout.is_none_or(|t| t <= now) {
                 p.touched = true;
+                self.to_poll.push(id);
                 if let Err(e) = p.rtc.handle_input(Input::Timeout(now)) {
-                    warn!(peer = *id, "timeout handling failed: {e}");
+                    warn!(peer = id, "timeout handling failed: {e}");
                     p.failed = Some(format!("str0m: {e}"));
                 }
             }
         }
+        // Time-based keyframe work (retries, coalesced requests) is looked at in `drive`.
         self.drive(now);
     }
 
@@ -564,17 +700,22 @@ impl Sfu {
 
     /// When [`Sfu::handle_timeout`] must be called next. `None`: no peers.
     pub fn next_timeout(&self) -> Option<Instant> {
+        // `drive` leaves a live entry on top of `timers` (or none) and `kf_wake` up to date.
+        let timer = self.timers.peek().map(|Reverse((t, _))| *t);
+        match (timer, self.kf_wake) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// When the keyframe service next has time-based work: the earliest retry of a ready
+    /// subscription still waiting for a keyframe and the earliest owed (coalesced) request.
+    fn compute_kf_wake(&self) -> Option<Instant> {
         let mut next: Option<Instant> = None;
         let mut consider = |t: Instant| {
             next = Some(next.map_or(t, |n| n.min(t)));
         };
         for p in self.peers.values() {
-            if let Some(t) = p.next_timeout {
-                consider(t);
-            }
-            if let Some(t) = p.connect_deadline {
-                consider(t);
-            }
             if !p.connected {
                 continue;
             }
@@ -625,22 +766,100 @@ impl Sfu {
     /// Runs everything that can happen at `now`: polling every `Rtc`, forwarding media and
     /// keyframe requests, dropping failed peers. (Offers are made in `poll_event`.)
     fn drive(&mut self, now: Instant) {
+        self.drive_rounds(now);
+        // Leave a live timer on top for `next_timeout`, and the keyframe wake current.
+        while let Some(&Reverse((t, id))) = self.timers.peek() {
+            let live = self
+                .peers
+                .get(&id)
+                .is_some_and(|p| p.next_timeout == Some(t) || p.connect_deadline == Some(t));
+            if live {
+                break;
+            }
+            self.timers.pop();
+        }
+        if self.timers.len() > 4 * self.peers.len() + 1024 {
+            self.rebuild_timers();
+        }
+        if self.kf_dirty {
+            self.kf_dirty = false;
+            self.kf_wake = self.compute_kf_wake();
+        }
+    }
+
+    /// Rebuilds `timers` from the peers (drops the stale entries).
+    fn rebuild_timers(&mut self) {
+        self.timers.clear();
+        for (&id, p) in self.peers.iter_mut() {
+            p.timer_queued = p.next_timeout;
+            if let Some(t) = p.next_timeout {
+                self.timers.push(Reverse((t, id)));
+            }
+            if let Some(t) = p.connect_deadline {
+                self.timers.push(Reverse((t, id)));
+            }
+        }
+    }
+
+    fn drive_rounds(&mut self, now: Instant) {
+        let mut ids: Vec<PeerId> = Vec::new();
         for _ in 0..MAX_DRIVE_ROUNDS {
             let mut busy = false;
 
+            // This round polls the touched peers and those whose timeout is due, in id order.
+            ids.clear();
+            ids.append(&mut self.to_poll);
+            let mut deadlines = Vec::new();
+            while let Some(&Reverse((t, id))) = self.timers.peek() {
+                if t > now {
+                    break;
+                }
+                self.timers.pop();
+                if let Some(p) = self.peers.get_mut(&id) {
+                    if p.next_timeout == Some(t) {
+                        p.timer_queued = None;
+                        ids.push(id);
+                    } else if p.connect_deadline == Some(t) {
+                        // Acted upon by `handle_timeout`; it stays for `next_timeout`.
+                        deadlines.push(Reverse((t, id)));
+                    }
+                }
+            }
+            self.timers.extend(deadlines);
+            ids.sort_unstable();
+            ids.dedup();
+
             let mut work = Vec::new();
-            for (&id, p) in self.peers.iter_mut() {
+            let mut failed: Vec<(PeerId, String)> = Vec::new();
+            for &id in &ids {
+                let Some(p) = self.peers.get_mut(&id) else {
+                    continue;
+                };
                 if p.touched || p.next_timeout.is_none_or(|t| t <= now) {
                     p.touched = false;
-                    p.poll(id, now, &mut self.transmits, &mut self.events, &mut work);
+                    p.poll(
+                        id,
+                        now,
+                        &mut self.transmits,
+                        &mut self.events,
+                        &mut work,
+                        &mut self.pool,
+                    );
+                    if p.timer_queued != p.next_timeout {
+                        p.timer_queued = p.next_timeout;
+                        if let Some(t) = p.next_timeout {
+                            self.timers.push(Reverse((t, id)));
+                        }
+                    }
+                    if std::mem::take(&mut p.became_connected) {
+                        self.kf_dirty = true;
+                    }
+                }
+                if let Some(r) = p.failed.take() {
+                    failed.push((id, r));
                 }
             }
 
-            let failed: Vec<(PeerId, String)> = self
-                .peers
-                .iter_mut()
-                .filter_map(|(&id, p)| p.failed.take().map(|r| (id, r)))
-                .collect();
             for (id, reason) in failed {
                 busy = true;
                 warn!(peer = id, "peer failed: {reason}");
@@ -653,7 +872,10 @@ impl Sfu {
             for w in work {
                 self.dispatch(w);
             }
-            busy |= self.service_keyframes(now);
+            if self.kf_dirty || self.kf_wake.is_some_and(|t| now >= t) {
+                busy |= self.service_keyframes(now);
+                self.kf_wake = self.compute_kf_wake();
+            }
             if !busy {
                 return;
             }
@@ -663,6 +885,11 @@ impl Sfu {
 
     /// Makes an offer for every peer that needs one and has none outstanding.
     fn negotiate(&mut self, now: Instant) {
+        // Every path that marks a peer dirty sets `negotiate_pending`; a peer that stays dirty
+        // (offer outstanding, failing) is flagged again by `accept_answer` / `drop_peer`.
+        if !std::mem::take(&mut self.negotiate_pending) {
+            return;
+        }
         let publishing: BTreeMap<PeerId, Kinds<bool>> =
             self.peers.iter().map(|(&id, p)| (id, p.publish)).collect();
         for (&id, p) in self.peers.iter_mut() {
@@ -670,11 +897,16 @@ impl Sfu {
                 continue;
             }
             p.dirty = false;
+            // make_offer touches the peer (and may make subscriptions wait for a keyframe).
+            self.to_poll.push(id);
+            self.kf_dirty = true;
             let Some(sdp) = p.make_offer(id, &publishing) else {
                 continue;
             };
             if p.connect_deadline.is_none() && !p.connected {
-                p.connect_deadline = Some(now + self.config.connect_timeout);
+                let t = now + self.config.connect_timeout;
+                p.connect_deadline = Some(t);
+                self.timers.push(Reverse((t, id)));
             }
             let slots = p.slots();
             debug!(peer = id, ?slots, "offer");
@@ -684,17 +916,44 @@ impl Sfu {
                 slots,
             });
         }
+        if self.kf_dirty {
+            // Left set: the next drive runs the keyframe service too.
+            self.kf_wake = self.compute_kf_wake();
+        }
+    }
+
+    /// Rebuilds `fanout` from the peers' subscription entries.
+    fn rebuild_fanout(&mut self) {
+        self.fanout.clear();
+        for (&id, p) in &self.peers {
+            for k in p.subs.keys() {
+                self.fanout.entry(*k).or_default().push(id);
+            }
+        }
+        self.fanout_stale = false;
     }
 
     fn dispatch(&mut self, w: Work) {
         match w {
             Work::Media { from, kind, data } => {
                 let key = data.is_keyframe();
-                for (&id, p) in self.peers.iter_mut() {
+                if self.fanout_stale {
+                    self.rebuild_fanout();
+                }
+                // The peers with a subscription entry for this track, in id order.
+                let track = Key::new(from, kind);
+                let subscribers = match self.fanout.get_mut(&track) {
+                    Some(list) => std::mem::take(list),
+                    None => return,
+                };
+                for &id in &subscribers {
+                    let Some(p) = self.peers.get_mut(&id) else {
+                        continue;
+                    };
                     if id == from || !p.connected {
                         continue;
                     }
-                    let Some(sub) = p.subs.get(&Key::new(from, kind)) else {
+                    let Some(sub) = p.subs.get(&track) else {
                         continue;
                     };
                     if !sub.forward {
@@ -712,17 +971,23 @@ impl Sfu {
                     else {
                         continue;
                     };
+                    self.to_poll.push(id);
                     if p.write(id, mid, &data) && key {
-                        if let Some(sub) = p.subs.get_mut(&Key::new(from, kind)) {
+                        if let Some(sub) = p.subs.get_mut(&track) {
                             if sub.waiting_kf {
                                 debug!(subscriber = id, source = from, "first keyframe forwarded");
+                                self.kf_dirty = true;
                             }
                             sub.waiting_kf = false;
                         }
                     }
                 }
+                if let Some(list) = self.fanout.get_mut(&track) {
+                    *list = subscribers;
+                }
             }
             Work::Keyframe { source, kind } => {
+                self.kf_dirty = true;
                 if let Some(r) = self
                     .peers
                     .get_mut(&source)
@@ -792,6 +1057,7 @@ impl Sfu {
                 r.kf_wanted = false;
                 r.kf_last = Some(now);
                 *touched = true;
+                self.to_poll.push(id);
                 let Some(mut w) = rtc.writer(r.mid) else {
                     continue;
                 };
@@ -958,6 +1224,7 @@ impl Peer {
         transmits: &mut VecDeque<(SocketAddr, SocketAddr, Vec<u8>)>,
         events: &mut VecDeque<SfuEvent>,
         work: &mut Vec<Work>,
+        pool: &mut Vec<Vec<u8>>,
     ) {
         for kind in self.publishing_off.drain(..) {
             events.push_back(SfuEvent::Publishing {
@@ -965,6 +1232,12 @@ impl Peer {
                 kind,
                 active: false,
             });
+        }
+        if std::mem::take(&mut self.wrote) && self.failed.is_none() && self.rtc.is_alive() {
+            if let Err(e) = self.rtc.handle_input(Input::Timeout(now)) {
+                self.failed = Some(format!("str0m: {e}"));
+                return;
+            }
         }
         let mut spins = 0;
         loop {
@@ -998,7 +1271,10 @@ impl Peer {
                 }
                 Output::Transmit(t) => {
                     if self.blocked_until.is_none_or(|u| now >= u) {
-                        transmits.push_back((t.destination, t.source, Vec::from(t.contents)));
+                        let mut buf = pool.pop().unwrap_or_default();
+                        buf.clear();
+                        buf.extend_from_slice(&t.contents);
+                        transmits.push_back((t.destination, t.source, buf));
                     }
                 }
                 Output::Event(e) => self.on_event(id, e, events, work),
@@ -1017,6 +1293,7 @@ impl Peer {
             Event::Connected => {
                 info!(peer = id, "connected");
                 self.connected = true;
+                self.became_connected = true;
                 self.connect_deadline = None;
                 for sub in self.subs.values_mut() {
                     sub.kf_asked = false;
@@ -1112,7 +1389,10 @@ impl Peer {
             w = w.audio_level(level, voice);
         }
         match w.write(pt, data.network_time, data.time, data.data.clone()) {
-            Ok(()) => true,
+            Ok(()) => {
+                self.wrote = true;
+                true
+            }
             Err(e) => {
                 self.write_error(id, mid, &e.to_string());
                 false

@@ -1,4 +1,8 @@
 //! The tokio driver: owns the UDP socket, runs [`Sfu`] on real time, talks through channels.
+//!
+//! The driver runs on a thread of its own with a single-threaded tokio runtime: the socket's
+//! readiness, the timers and the core all live on that thread, so a datagram never wakes
+//! another thread and the core's state stays in one CPU's caches.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -6,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::core::{Sfu, SfuConfig};
 use crate::{Kind, PeerId, SfuEvent};
@@ -15,6 +19,14 @@ use crate::{Kind, PeerId, SfuEvent};
 const EVENT_QUEUE: usize = 1024;
 /// Largest datagram we read (str0m's MTU is ~1150; browsers stay under 1500).
 const RECV_BUF: usize = 2048;
+/// Receive buffer asked for the socket (the kernel caps it at `net.core.rmem_max`). One
+/// publisher frame fanned out to hundreds of subscribers keeps the driver busy for milliseconds,
+/// while their RTCP keeps arriving; the default buffer (~200 KiB, a few hundred datagrams)
+/// overflows and drops publishers' media with it.
+const SOCKET_RECV_BUFFER: usize = 4 << 20;
+/// Datagrams read in one go once the socket is readable, before events and timers are looked at
+/// again (bounds the time the other branches wait).
+const RECV_BATCH: usize = 64;
 
 enum Command {
     AddPeer(PeerId),
@@ -96,7 +108,10 @@ impl SfuHandle {
     }
 }
 
-/// Starts the SFU on `socket` (on the current tokio runtime) with the default [`SfuConfig`].
+/// Starts the SFU on `socket` with the default [`SfuConfig`], on a thread of its own (named
+/// `trtc-sfu`, running a current-thread tokio runtime). Call it inside a tokio runtime (the
+/// socket is one of its sockets); should that thread not start, the driver runs as a task of the
+/// current runtime instead.
 ///
 /// `advertise`: the IP addresses to put in host candidates, with the socket's port. Empty: the
 /// socket's own address (an unspecified address becomes loopback). The first candidate is taken
@@ -115,11 +130,47 @@ pub fn spawn_with_config(
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
     let candidates = candidates_for(local_addr, &advertise);
+    let sock = socket2::SockRef::from(&socket);
+    if let Err(e) = sock.set_recv_buffer_size(SOCKET_RECV_BUFFER) {
+        warn!("cannot enlarge the UDP receive buffer: {e}");
+    }
+    debug!(
+        bytes = sock.recv_buffer_size().unwrap_or(0),
+        "UDP receive buffer"
+    );
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
     let sfu = Sfu::with_config(candidates.clone(), config);
     info!(%local_addr, ?candidates, "SFU listening");
-    tokio::spawn(run(socket, sfu, candidates[0], cmd_rx, ev_tx));
+    let local = candidates[0];
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => match socket.into_std() {
+            Ok(std_socket) => {
+                let started =
+                    std::thread::Builder::new()
+                        .name("trtc-sfu".into())
+                        .spawn(move || {
+                            rt.block_on(async move {
+                                match UdpSocket::from_std(std_socket) {
+                                    Ok(socket) => run(socket, sfu, local, cmd_rx, ev_tx).await,
+                                    Err(e) => error!("SFU socket unusable: {e}"),
+                                }
+                            })
+                        });
+                if let Err(e) = started {
+                    error!("cannot start the SFU thread: {e}");
+                }
+            }
+            Err(e) => error!("SFU socket unusable: {e}"),
+        },
+        Err(e) => {
+            warn!("no runtime of its own for the SFU ({e}); it shares the caller's");
+            tokio::spawn(run(socket, sfu, local, cmd_rx, ev_tx));
+        }
+    }
     (
         SfuHandle {
             tx: cmd_tx,
@@ -175,24 +226,52 @@ async fn run(
                 }
             }
             r = socket.recv_from(&mut buf) => match r {
-                Ok((n, from)) => sfu.handle_datagram(from, local, &buf[..n], Instant::now()),
+                Ok((n, from)) => {
+                    sfu.handle_datagram(from, local, &buf[..n], Instant::now());
+                    send_all(&socket, &mut sfu).await;
+                    // Whatever else has arrived, without going back to the runtime for each.
+                    for _ in 1..RECV_BATCH {
+                        match socket.try_recv_from(&mut buf) {
+                            Ok((n, from)) => {
+                                sfu.handle_datagram(from, local, &buf[..n], Instant::now());
+                                send_all(&socket, &mut sfu).await;
+                            }
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                            Err(e) => {
+                                debug!("UDP receive error: {e}");
+                                break;
+                            }
+                        }
+                    }
+                }
                 // E.g. ICMP port unreachable reported on a later read: not fatal.
                 Err(e) => debug!("UDP receive error: {e}"),
             },
             _ = tokio::time::sleep_until(wake.into()) => sfu.handle_timeout(Instant::now()),
         }
 
-        while let Some((to, _from, data)) = sfu.poll_transmit() {
-            if let Err(e) = socket.send_to(&data, to).await {
-                log_send_error(to, &e);
-            }
-        }
+        send_all(&socket, &mut sfu).await;
         while let Some(ev) = sfu.poll_event() {
             if events_open && events.send(ev).await.is_err() {
                 debug!("SFU event receiver dropped; events are discarded from now on");
                 events_open = false;
             }
         }
+    }
+}
+
+/// Sends every datagram the core has queued: straight away while the socket takes them, waiting
+/// for it when its buffer is full. The buffers go back to the core for reuse.
+async fn send_all(socket: &UdpSocket, sfu: &mut Sfu) {
+    while let Some((to, _from, data)) = sfu.poll_transmit() {
+        let sent = match socket.try_send_to(&data, to) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => socket.send_to(&data, to).await,
+            r => r,
+        };
+        if let Err(e) = sent {
+            log_send_error(to, &e);
+        }
+        sfu.recycle(data);
     }
 }
 

@@ -7,8 +7,9 @@
 //!   in; datagrams to send ([`Sfu::poll_transmit`]), [`SfuEvent`]s ([`Sfu::poll_event`]) and the
 //!   next deadline ([`Sfu::next_timeout`]) come out. Everything is unit-testable by wiring str0m
 //!   client `Rtc`s to it in memory (see `tests/`).
-//! * [`spawn`] — a tokio driver that owns a [`tokio::net::UdpSocket`], runs the core and talks
-//!   through channels ([`SfuHandle`] for commands, an `mpsc::Receiver<SfuEvent>` for events).
+//! * [`spawn`] — a tokio driver that owns a [`tokio::net::UdpSocket`], runs the core on a thread
+//!   of its own and talks through channels ([`SfuHandle`] for commands, an
+//!   `mpsc::Receiver<SfuEvent>` for events).
 //!
 //! It does **not** own rooms, users, auth or signalling: the caller (the room layer) decides
 //! who exists ([`Sfu::add_peer`]/[`Sfu::remove_peer`]), what each peer sends
@@ -96,6 +97,15 @@
 //!   `Disconnected` the id is forgotten everywhere (other peers' sources and subscriptions to it
 //!   are dropped too); `add_peer` with the same id starts afresh.
 //! * [`Sfu::remove_peer`] emits no event; it closes the `Rtc` politely (DTLS close_notify).
+//!
+//! # Cost
+//!
+//! The work per datagram is proportional to the peers it concerns, not to every peer: datagrams
+//! are routed by source address (STUN and unknown addresses by asking each peer), media of a
+//! track goes only to the peers subscribed to it, only peers that were handed something or whose
+//! timeout is due are polled, and the keyframe and negotiation bookkeeping runs only when
+//! something changed. What remains per forwarded packet is str0m's (packetising, SRTP, RTCP)
+//! and the kernel's; `bench/sfu-profile` counts it, `bench/sfu-capacity` measures a real server.
 //!
 //! # Not done (yet)
 //!

@@ -1,0 +1,820 @@
+//! One simulated user: a WebSocket to the server's signalling, one UDP socket and one str0m
+//! `Rtc` in RTP mode (the loadgen packetises its own media and counts received packets without
+//! depacketising or decoding them).
+//!
+//! It behaves like the browser SDK: `join`, then `publish` (publishers), answers every offer,
+//! subscribes to each remote user's audio and video as it becomes available, heartbeats, and
+//! `leave`s at the end. The RTP receive path only counts: per SSRC, RFC 3550 loss and jitter,
+//! bytes and keyframes.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
+use str0m::change::SdpOffer;
+use str0m::format::Codec;
+use str0m::media::{MediaKind, Mid, Pt};
+use str0m::net::{Protocol, Receive};
+use str0m::rtp::{RtpPacket, RtpWrite, SeqNo, Ssrc};
+use str0m::{Candidate, Event, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tracing::{debug, warn};
+use trtc_proto::{ClientMsg, Join, MediaKind as Kind, RoomId, ServerMsg, TrackSlot};
+
+use crate::media::{self, VideoConfig, VideoSource, AUDIO_PTIME, AUDIO_TS_STEP};
+use crate::stats::{self, RtpRx, RxSnapshot};
+
+/// The run's phases, broadcast to every user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Joining, connecting, warming up: nothing is measured yet.
+    Warmup,
+    /// The measurement window is open.
+    Measure,
+    /// Leave now and report.
+    Stop,
+}
+
+/// What every user of a run shares.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// `ws://host:port/trtc/ws`.
+    pub ws_url: String,
+    pub sdk_app_id: u64,
+    pub key: String,
+    pub room: RoomId,
+    /// Local IP the UDP sockets bind to (and advertise as the host candidate).
+    pub bind_ip: IpAddr,
+    pub video: VideoConfig,
+    pub audio_bytes: usize,
+    pub ping_interval: Duration,
+}
+
+/// One user's part.
+#[derive(Debug, Clone)]
+pub struct UserSpec {
+    pub user_id: String,
+    pub publish_audio: bool,
+    pub publish_video: bool,
+    pub subscribe_audio: bool,
+    pub subscribe_video: bool,
+}
+
+impl UserSpec {
+    pub fn publishes(&self) -> bool {
+        self.publish_audio || self.publish_video
+    }
+}
+
+/// What one user saw. Counts are over the measurement window.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UserReport {
+    pub user_id: String,
+    pub publisher: bool,
+    pub error: Option<String>,
+    /// WebSocket connect → `joined`.
+    pub join_ms: Option<f64>,
+    /// WebSocket connect → ICE + DTLS up.
+    pub connect_ms: Option<f64>,
+    /// WebSocket connect → first RTP packet received.
+    pub first_rtp_ms: Option<f64>,
+    /// Length of the measurement window this user saw.
+    pub window_s: f64,
+    pub sent: SentReport,
+    pub tracks: Vec<TrackReport>,
+    /// Keyframe requests (PLI/FIR) received for the video upstream.
+    pub keyframe_requests: u64,
+    /// Audio packets or video frames produced late (the process could not keep up): a sign
+    /// that the load client itself is saturated.
+    pub late: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct SentReport {
+    pub audio_pkts: u64,
+    pub audio_bytes: u64,
+    pub video_pkts: u64,
+    pub video_bytes: u64,
+    pub frames: u64,
+    pub keyframes: u64,
+    /// Keyframes made because one was requested.
+    pub requested_keyframes: u64,
+}
+
+impl SentReport {
+    fn minus(self, o: SentReport) -> SentReport {
+        SentReport {
+            audio_pkts: self.audio_pkts - o.audio_pkts,
+            audio_bytes: self.audio_bytes - o.audio_bytes,
+            video_pkts: self.video_pkts - o.video_pkts,
+            video_bytes: self.video_bytes - o.video_bytes,
+            frames: self.frames - o.frames,
+            keyframes: self.keyframes - o.keyframes,
+            requested_keyframes: self.requested_keyframes - o.requested_keyframes,
+        }
+    }
+}
+
+/// One received stream over the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackReport {
+    /// The remote userId (from the offer's slots), or "?" if unknown.
+    pub source: String,
+    pub kind: &'static str,
+    pub ssrc: u32,
+    pub pkts: u64,
+    pub bytes: u64,
+    pub kbps: f64,
+    /// RFC 3550 loss over the window, percent.
+    pub loss_pct: f64,
+    /// RFC 3550 interarrival jitter at the end of the window, ms.
+    pub jitter_ms: f64,
+    pub keyframes: u64,
+}
+
+/// A received stream.
+struct Track {
+    ssrc: Ssrc,
+    source: String,
+    kind: Kind,
+    rx: RtpRx,
+    keyframes: u64,
+    start: RxSnapshot,
+    start_keyframes: u64,
+}
+
+/// Upstream state of one kind.
+struct Upstream {
+    mid: Mid,
+    pt: Pt,
+    seq: u64,
+    ts_base: u32,
+    next: Instant,
+    n: u64,
+}
+
+struct Sim {
+    spec: UserSpec,
+    common: Arc<Common>,
+    rtc: Rtc,
+    local: SocketAddr,
+    t0: Instant,
+    slots: Vec<TrackSlot>,
+    subscribed: BTreeSet<(String, bool)>,
+    audio: Option<Upstream>,
+    video: Option<Upstream>,
+    video_src: VideoSource,
+    sent: SentReport,
+    tracks: Vec<Track>,
+    keyframe_requests: u64,
+    late: u64,
+    connected: bool,
+    report: UserReport,
+    out: Vec<ClientMsg>,
+    /// Datagrams the socket could not take at once.
+    backlog: VecDeque<(SocketAddr, Vec<u8>)>,
+    rtc_timeout: Instant,
+    ready_signalled: bool,
+    measure_start: Option<(Instant, SentReport, u64, u64)>,
+}
+
+/// Ends a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A small per-user number, so streams do not all start alike.
+fn seed(user_id: &str) -> u64 {
+    user_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Runs one user until the phase becomes [`Phase::Stop`] (or it fails). `ready` is incremented
+/// once the user is connected and, if it subscribes to anything, receiving media.
+pub async fn run_user(
+    spec: UserSpec,
+    common: Arc<Common>,
+    phase: watch::Receiver<Phase>,
+    ready: Arc<AtomicUsize>,
+) -> UserReport {
+    let user_id = spec.user_id.clone();
+    let publisher = spec.publishes();
+    match run(spec, common, phase, ready).await {
+        Ok(r) => r,
+        Err(e) => {
+            warn!(user = %user_id, "failed: {e}");
+            UserReport {
+                user_id,
+                publisher,
+                error: Some(e),
+                ..Default::default()
+            }
+        }
+    }
+}
+
+async fn run(
+    spec: UserSpec,
+    common: Arc<Common>,
+    mut phase: watch::Receiver<Phase>,
+    ready: Arc<AtomicUsize>,
+) -> Result<UserReport, String> {
+    let t0 = Instant::now();
+    // Signalling messages are small; tungstenite's default 128 KiB read chunk would be zeroed
+    // on every read.
+    let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
+    let (ws, _) =
+        tokio_tungstenite::connect_async_with_config(common.ws_url.as_str(), Some(config), false)
+            .await
+            .map_err(|e| format!("WebSocket connect to {}: {e}", common.ws_url))?;
+    // The reader runs as a task of its own, so the media loop below wakes for signalling only
+    // when a message has arrived.
+    let (mut ws, mut ws_stream) = ws.split();
+    let (ws_tx, mut ws_rx) = tokio::sync::mpsc::unbounded_channel();
+    let reader = tokio::spawn(async move {
+        while let Some(m) = ws_stream.next().await {
+            let end = m.is_err();
+            if ws_tx.send(m).is_err() || end {
+                break;
+            }
+        }
+    });
+    let _reader = AbortOnDrop(reader);
+    let socket = UdpSocket::bind((common.bind_ip, 0))
+        .await
+        .map_err(|e| format!("UDP bind: {e}"))?;
+    let local = socket.local_addr().map_err(|e| e.to_string())?;
+    // Room for bursts while the process is busy with other users (capped by rmem_max).
+    let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(1 << 20);
+
+    let now = Instant::now();
+    let mut rtc = Rtc::builder().set_rtp_mode(true).build(now);
+    let cand = Candidate::host(local, "udp").map_err(|e| format!("candidate: {e}"))?;
+    rtc.add_local_candidate(cand);
+    rtc.handle_input(Input::Timeout(now))
+        .map_err(|e| e.to_string())?;
+
+    let sig = trtc_usersig::sign(
+        common.sdk_app_id,
+        &common.key,
+        &spec.user_id,
+        86_400,
+        now_unix(),
+    );
+    let join = ClientMsg::Join(Join {
+        version: trtc_proto::PROTOCOL_VERSION,
+        sdk_app_id: common.sdk_app_id,
+        user_id: spec.user_id.clone(),
+        user_sig: sig,
+        room: common.room.clone(),
+        scene: Default::default(),
+        role: Default::default(),
+        session: None,
+    });
+    ws.send(Message::Text(join.encode().into()))
+        .await
+        .map_err(|e| format!("send join: {e}"))?;
+
+    let video_src = VideoSource::new(common.video.clone());
+    let mut sim = Sim {
+        report: UserReport {
+            user_id: spec.user_id.clone(),
+            publisher: spec.publishes(),
+            ..Default::default()
+        },
+        spec,
+        common: common.clone(),
+        rtc,
+        local,
+        t0,
+        slots: vec![],
+        subscribed: BTreeSet::new(),
+        audio: None,
+        video: None,
+        video_src,
+        sent: SentReport::default(),
+        tracks: vec![],
+        keyframe_requests: 0,
+        late: 0,
+        connected: false,
+        out: vec![],
+        backlog: VecDeque::new(),
+        rtc_timeout: now,
+        ready_signalled: false,
+        measure_start: None,
+    };
+    let mut buf = vec![0u8; 2048];
+    let mut next_ping = Instant::now() + common.ping_interval;
+    let mut ping_seq = 0u64;
+    let sleep = tokio::time::sleep_until(sim.next_deadline(next_ping).into());
+    tokio::pin!(sleep);
+    let mut armed = sim.next_deadline(next_ping);
+
+    enum Wake {
+        Ws(Option<Result<Message, tokio_tungstenite::tungstenite::Error>>),
+        Udp(std::io::Result<(usize, SocketAddr)>),
+        Timer,
+        Phase(bool),
+    }
+
+    loop {
+        let wake = tokio::select! {
+            m = ws_rx.recv() => Wake::Ws(m),
+            r = socket.recv_from(&mut buf) => Wake::Udp(r),
+            () = &mut sleep => Wake::Timer,
+            c = phase.changed() => Wake::Phase(c.is_ok()),
+        };
+        match wake {
+            Wake::Ws(None) => return Err("the server closed the signalling connection".into()),
+            Wake::Ws(Some(Err(e))) => return Err(format!("signalling: {e}")),
+            // As the browser SDK does (it parses with the browser's JSON): no size limit on
+            // what the server sends. Offers for big rooms exceed trtc_proto::MAX_MESSAGE_BYTES.
+            Wake::Ws(Some(Ok(Message::Text(t)))) => {
+                match serde_json::from_str::<ServerMsg>(t.as_str()) {
+                    Ok(msg) => sim.on_server_msg(msg)?,
+                    Err(e) => warn!(user = %sim.spec.user_id, "undecodable server message: {e}"),
+                }
+            }
+            Wake::Ws(Some(Ok(Message::Close(_)))) => {
+                return Err("the server closed the signalling connection".into())
+            }
+            Wake::Ws(Some(Ok(_))) => {}
+            Wake::Udp(Ok((n, from))) => {
+                sim.on_datagram(from, &buf[..n])?;
+                sim.flush(&socket)?;
+                // Take what else is queued before going back to the runtime.
+                for _ in 0..32 {
+                    match socket.try_recv_from(&mut buf) {
+                        Ok((n, from)) => {
+                            sim.on_datagram(from, &buf[..n])?;
+                            sim.flush(&socket)?;
+                        }
+                        Err(_) => break,
+                    }
+                }
+            }
+            Wake::Udp(Err(e)) => debug!(user = %sim.spec.user_id, "UDP receive: {e}"),
+            Wake::Timer => {
+                let now = Instant::now();
+                if now >= next_ping {
+                    ping_seq += 1;
+                    sim.out.push(ClientMsg::Ping { seq: ping_seq });
+                    next_ping = now + common.ping_interval;
+                }
+                sim.on_timer(now)?;
+            }
+            Wake::Phase(alive) => {
+                let p = if alive {
+                    *phase.borrow_and_update()
+                } else {
+                    Phase::Stop
+                };
+                match p {
+                    Phase::Warmup => {}
+                    Phase::Measure => sim.mark(),
+                    Phase::Stop => {
+                        let report = sim.finish();
+                        let _ = ws
+                            .send(Message::Text(ClientMsg::Leave.encode().into()))
+                            .await;
+                        let _ = ws.send(Message::Close(None)).await;
+                        let _ = ws.close().await;
+                        return Ok(report);
+                    }
+                }
+            }
+        }
+        sim.flush(&socket)?;
+        while let Some((to, data)) = sim.backlog.pop_front() {
+            if let Err(e) = socket.send_to(&data, to).await {
+                debug!("UDP send: {e}");
+            }
+        }
+        for m in std::mem::take(&mut sim.out) {
+            ws.send(Message::Text(m.encode().into()))
+                .await
+                .map_err(|e| format!("signalling send: {e}"))?;
+        }
+        if !sim.ready_signalled && sim.is_ready() {
+            sim.ready_signalled = true;
+            ready.fetch_add(1, Ordering::Relaxed);
+        }
+        let deadline = sim.next_deadline(next_ping);
+        if deadline != armed {
+            armed = deadline;
+            sleep.as_mut().reset(deadline.into());
+        }
+    }
+}
+
+impl Sim {
+    fn since_t0(&self) -> f64 {
+        ms(self.t0.elapsed())
+    }
+
+    fn is_ready(&self) -> bool {
+        if !self.connected {
+            return false;
+        }
+        let wants = self
+            .slots
+            .iter()
+            .any(|s| s.user_id.is_some() && self.subscribes(s.kind));
+        !wants || !self.tracks.is_empty()
+    }
+
+    fn subscribes(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Audio => self.spec.subscribe_audio,
+            Kind::Video => self.spec.subscribe_video,
+        }
+    }
+
+    fn next_deadline(&self, next_ping: Instant) -> Instant {
+        let mut t = self.rtc_timeout.min(next_ping);
+        if self.connected {
+            for u in [&self.audio, &self.video].into_iter().flatten() {
+                t = t.min(u.next);
+            }
+        }
+        t
+    }
+
+    fn subscribe(&mut self, user_id: &str, kind: Kind, on: bool) {
+        if on && !self.subscribes(kind) {
+            return;
+        }
+        let key = (user_id.to_string(), kind == Kind::Video);
+        let changed = if on {
+            self.subscribed.insert(key)
+        } else {
+            self.subscribed.remove(&key)
+        };
+        if changed {
+            self.out.push(ClientMsg::Subscribe {
+                user_id: user_id.to_string(),
+                kind,
+                on,
+            });
+        }
+    }
+
+    fn on_server_msg(&mut self, msg: ServerMsg) -> Result<(), String> {
+        match msg {
+            ServerMsg::Joined { users, .. } => {
+                self.report.join_ms = Some(self.since_t0());
+                if self.spec.publishes() {
+                    self.out.push(ClientMsg::Publish {
+                        audio: self.spec.publish_audio,
+                        video: self.spec.publish_video,
+                    });
+                }
+                for u in users {
+                    if u.audio {
+                        self.subscribe(&u.user_id, Kind::Audio, true);
+                    }
+                    if u.video {
+                        self.subscribe(&u.user_id, Kind::Video, true);
+                    }
+                }
+            }
+            ServerMsg::JoinFailed { code, message } => {
+                return Err(format!("join failed ({code}): {message}"));
+            }
+            ServerMsg::MediaState {
+                user_id,
+                kind,
+                available,
+            } => self.subscribe(&user_id, kind, available),
+            ServerMsg::UserExit { user_id, .. } => {
+                self.subscribed.retain(|(u, _)| *u != user_id);
+            }
+            ServerMsg::Offer { sdp, slots } => self.on_offer(&sdp, slots)?,
+            ServerMsg::Kicked { reason } => return Err(format!("kicked: {reason}")),
+            ServerMsg::Error { code, message } => {
+                warn!(user = %self.spec.user_id, code, "server error: {message}");
+            }
+            ServerMsg::UserEnter { .. } | ServerMsg::Pong { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn on_offer(&mut self, sdp: &str, slots: Vec<TrackSlot>) -> Result<(), String> {
+        let offer = SdpOffer::from_sdp_string(sdp).map_err(|e| format!("offer: {e}"))?;
+        let answer = self
+            .rtc
+            .sdp_api()
+            .accept_offer(offer)
+            .map_err(|e| format!("offer refused: {e}"))?;
+        self.out.push(ClientMsg::Answer {
+            sdp: answer.to_sdp_string(),
+        });
+        // Upstream slots, with the payload type to send with.
+        let now = Instant::now();
+        let h = seed(&self.spec.user_id);
+        for (kind, codec) in [(Kind::Audio, Codec::Opus), (Kind::Video, Codec::Vp8)] {
+            let publishes = match kind {
+                Kind::Audio => self.spec.publish_audio,
+                Kind::Video => self.spec.publish_video,
+            };
+            let slot = slots
+                .iter()
+                .find(|s| s.user_id.is_none() && s.kind == kind)
+                .map(|s| Mid::from(s.mid.as_str()));
+            let entry = match kind {
+                Kind::Audio => &mut self.audio,
+                Kind::Video => &mut self.video,
+            };
+            match slot {
+                Some(mid) if publishes => {
+                    if entry.as_ref().is_some_and(|u| u.mid == mid) {
+                        continue;
+                    }
+                    let pt = self
+                        .rtc
+                        .codec_config()
+                        .find(|p| p.spec().codec == codec)
+                        .map(|p| p.pt())
+                        .ok_or_else(|| format!("no {codec:?} payload type"))?;
+                    *entry = Some(Upstream {
+                        mid,
+                        pt,
+                        seq: 1000 + (h % 20_000),
+                        ts_base: (h >> 16) as u32,
+                        next: now,
+                        n: 0,
+                    });
+                }
+                _ => *entry = None,
+            }
+        }
+        // Later packets on a reused mid belong to the new slot's source.
+        for t in &mut self.tracks {
+            if let Some(mid) = self.rtc.direct_api().stream_rx(&t.ssrc).map(|s| s.mid()) {
+                if let Some(s) = slots.iter().find(|s| Mid::from(s.mid.as_str()) == mid) {
+                    t.source = s.user_id.clone().unwrap_or_else(|| "?".into());
+                }
+            }
+        }
+        self.slots = slots;
+        Ok(())
+    }
+
+    fn on_datagram(&mut self, from: SocketAddr, data: &[u8]) -> Result<(), String> {
+        let Ok(contents) = data.try_into() else {
+            return Ok(());
+        };
+        let input = Input::Receive(
+            Instant::now(),
+            Receive {
+                proto: Protocol::Udp,
+                source: from,
+                destination: self.local,
+                contents,
+            },
+        );
+        if let Err(e) = self.rtc.handle_input(input) {
+            debug!(user = %self.spec.user_id, "input refused: {e}");
+        }
+        Ok(())
+    }
+
+    fn on_timer(&mut self, now: Instant) -> Result<(), String> {
+        if self.connected {
+            self.produce(now);
+        }
+        self.rtc
+            .handle_input(Input::Timeout(now))
+            .map_err(|e| format!("str0m: {e}"))
+    }
+
+    /// Writes the audio packets and video frames that are due.
+    fn produce(&mut self, now: Instant) {
+        let late_after = Duration::from_millis(100);
+        if let Some(u) = &mut self.audio {
+            while now >= u.next {
+                if now - u.next > late_after {
+                    self.late += 1;
+                    u.next = now;
+                }
+                let payload = media::opus_payload(u.n, self.common.audio_bytes);
+                let len = payload.len() as u64;
+                let ts = u
+                    .ts_base
+                    .wrapping_add((u.n as u32).wrapping_mul(AUDIO_TS_STEP));
+                if let Some(tx) = self.rtc.direct_api().stream_tx_by_mid(u.mid, None) {
+                    tx.write_rtp(RtpWrite::new(u.pt, SeqNo::from(u.seq), ts, now, payload));
+                    u.seq += 1;
+                    self.sent.audio_pkts += 1;
+                    self.sent.audio_bytes += len;
+                }
+                u.n += 1;
+                u.next += AUDIO_PTIME;
+            }
+        }
+        if let Some(u) = &mut self.video {
+            let interval = self.video_src.config().frame_interval();
+            while now >= u.next {
+                if now - u.next > late_after {
+                    self.late += 1;
+                    u.next = now;
+                }
+                let frame = self.video_src.next_frame();
+                let ts = u.ts_base.wrapping_add(frame.rtp_ts);
+                let mut api = self.rtc.direct_api();
+                let Some(tx) = api.stream_tx_by_mid(u.mid, None) else {
+                    u.next += interval;
+                    continue;
+                };
+                let last = frame.payloads.len() - 1;
+                for (i, p) in frame.payloads.into_iter().enumerate() {
+                    self.sent.video_pkts += 1;
+                    self.sent.video_bytes += p.len() as u64;
+                    let w = RtpWrite::new(u.pt, SeqNo::from(u.seq), ts, now, p)
+                        .marker(i == last)
+                        .nackable(true);
+                    tx.write_rtp(w);
+                    u.seq += 1;
+                }
+                self.sent.frames += 1;
+                if frame.key {
+                    self.sent.keyframes += 1;
+                }
+                if frame.requested {
+                    self.sent.requested_keyframes += 1;
+                }
+                u.n += 1;
+                u.next += interval;
+            }
+        }
+    }
+
+    /// Polls the `Rtc` until it waits for time, sending what it transmits.
+    fn flush(&mut self, socket: &UdpSocket) -> Result<(), String> {
+        loop {
+            let out = self.rtc.poll_output().map_err(|e| format!("str0m: {e}"))?;
+            match out {
+                Output::Timeout(t) => {
+                    self.rtc_timeout = t;
+                    return Ok(());
+                }
+                Output::Transmit(t) => {
+                    if self.backlog.is_empty() {
+                        match socket.try_send_to(&t.contents, t.destination) {
+                            Ok(_) => continue,
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                            Err(e) => {
+                                debug!("UDP send: {e}");
+                                continue;
+                            }
+                        }
+                    }
+                    self.backlog.push_back((t.destination, t.contents.to_vec()));
+                }
+                Output::Event(e) => self.on_event(e),
+            }
+        }
+    }
+
+    fn on_event(&mut self, e: Event) {
+        match e {
+            Event::Connected => {
+                self.connected = true;
+                self.report.connect_ms = Some(self.since_t0());
+                let now = Instant::now();
+                for u in [&mut self.audio, &mut self.video].into_iter().flatten() {
+                    u.next = now;
+                }
+            }
+            Event::RtpPacket(p) => self.on_rtp(p),
+            Event::KeyframeRequest(r) if self.video.as_ref().is_some_and(|u| u.mid == r.mid) => {
+                self.keyframe_requests += 1;
+                self.video_src.request_keyframe();
+            }
+            _ => {}
+        }
+    }
+
+    fn on_rtp(&mut self, p: RtpPacket) {
+        let ssrc = p.header.ssrc;
+        let idx = match self.tracks.iter().position(|t| t.ssrc == ssrc) {
+            Some(i) => i,
+            None => {
+                if self.report.first_rtp_ms.is_none() {
+                    self.report.first_rtp_ms = Some(self.since_t0());
+                }
+                let mid = self.rtc.direct_api().stream_rx(&ssrc).map(|s| s.mid());
+                let slot =
+                    mid.and_then(|m| self.slots.iter().find(|s| Mid::from(s.mid.as_str()) == m));
+                let kind = match slot {
+                    Some(s) => s.kind,
+                    None => match mid.and_then(|m| self.rtc.media(m)).map(|m| m.kind()) {
+                        Some(MediaKind::Video) => Kind::Video,
+                        _ => Kind::Audio,
+                    },
+                };
+                let source = slot
+                    .and_then(|s| s.user_id.clone())
+                    .unwrap_or_else(|| "?".into());
+                let clock = match kind {
+                    Kind::Audio => 48_000,
+                    Kind::Video => media::VIDEO_CLOCK,
+                };
+                self.tracks.push(Track {
+                    ssrc,
+                    source,
+                    kind,
+                    rx: RtpRx::new(clock),
+                    keyframes: 0,
+                    start: RxSnapshot::default(),
+                    start_keyframes: 0,
+                });
+                self.tracks.len() - 1
+            }
+        };
+        let arrival = p.timestamp.saturating_duration_since(self.t0);
+        let t = &mut self.tracks[idx];
+        t.rx.on_packet(
+            p.header.sequence_number,
+            p.header.timestamp,
+            arrival,
+            p.payload.len(),
+        );
+        if t.kind == Kind::Video
+            && media::vp8_payload_info(&p.payload).is_some_and(|(start, key)| start && key)
+        {
+            t.keyframes += 1;
+        }
+    }
+
+    /// The measurement window opens.
+    fn mark(&mut self) {
+        for t in &mut self.tracks {
+            t.start = t.rx.snapshot();
+            t.start_keyframes = t.keyframes;
+        }
+        self.measure_start = Some((Instant::now(), self.sent, self.keyframe_requests, self.late));
+    }
+
+    /// The window closes: the report.
+    fn finish(&mut self) -> UserReport {
+        let (start, sent0, kfr0, late0) = self.measure_start.unwrap_or((
+            Instant::now(),
+            self.sent,
+            self.keyframe_requests,
+            self.late,
+        ));
+        let window = start.elapsed();
+        let mut r = std::mem::take(&mut self.report);
+        r.window_s = window.as_secs_f64();
+        r.sent = self.sent.minus(sent0);
+        r.keyframe_requests = self.keyframe_requests - kfr0;
+        r.late = self.late - late0;
+        r.tracks = self
+            .tracks
+            .iter()
+            .map(|t| {
+                let end = t.rx.snapshot();
+                let bytes = end.bytes - t.start.bytes;
+                TrackReport {
+                    source: t.source.clone(),
+                    kind: match t.kind {
+                        Kind::Audio => "audio",
+                        Kind::Video => "video",
+                    },
+                    ssrc: *t.ssrc,
+                    pkts: end.received - t.start.received,
+                    bytes,
+                    kbps: stats::kbps(bytes, window),
+                    loss_pct: stats::loss_fraction(t.start, end) * 100.0,
+                    jitter_ms: ms(t.rx.jitter()),
+                    keyframes: t.keyframes - t.start_keyframes,
+                }
+            })
+            .collect();
+        r
+    }
+}
