@@ -20,6 +20,12 @@ pub const MAX_FAILED_ANSWERS: u32 = 3;
 /// produced to the others. Normally 2–3 rounds go quiet.
 const MAX_DRIVE_ROUNDS: usize = 16;
 
+/// How long a connected peer's ICE may stay `Disconnected` (no consent checks answered) before
+/// it is dropped. str0m reports `Disconnected` within seconds of a missed check and recovers when
+/// checks resume; a busy browser (many tabs, a loaded machine) misses some, and dropping it at
+/// once cost calls their media. Chrome itself gives up after ~30 s without consent.
+const ICE_RECOVERY: Duration = Duration::from_secs(15);
+
 /// Tunables. [`SfuConfig::default`] is what browsers need.
 #[derive(Debug, Clone)]
 pub struct SfuConfig {
@@ -106,8 +112,11 @@ struct Peer {
     failed_answers: u32,
     /// An answer was accepted at least once.
     answered: bool,
-    /// Set at the first offer; cleared on connect.
+    /// Set at the first offer, cleared on connect; set again while ICE is disconnected
+    /// ([`ICE_RECOVERY`]), cleared when it recovers.
     connect_deadline: Option<Instant>,
+    /// Connected, then ICE went `Disconnected` and has not recovered yet.
+    ice_lost: bool,
     /// str0m's next timeout for this `Rtc`.
     next_timeout: Option<Instant>,
     /// The `Rtc` was handed something (input, a change, a frame): poll it. Whoever sets it also
@@ -320,6 +329,7 @@ impl Sfu {
                 failed_answers: 0,
                 answered: false,
                 connect_deadline: None,
+                ice_lost: false,
                 next_timeout: None,
                 touched: true,
                 timer_queued: None,
@@ -664,7 +674,11 @@ impl Sfu {
                 continue;
             };
             if p.connect_deadline.is_some_and(|d| now >= d) && p.failed.is_none() {
-                p.failed = Some("not connected in time".into());
+                p.failed = Some(if p.ice_lost {
+                    format!("ICE disconnected for {} s", ICE_RECOVERY.as_secs())
+                } else {
+                    "not connected in time".into()
+                });
                 p.touched = true;
                 self.to_poll.push(id);
                 continue;
@@ -853,6 +867,15 @@ impl Sfu {
                     }
                     if std::mem::take(&mut p.became_connected) {
                         self.kf_dirty = true;
+                    }
+                    if p.connected {
+                        if p.ice_lost && p.connect_deadline.is_none() {
+                            let t = now + ICE_RECOVERY;
+                            p.connect_deadline = Some(t);
+                            self.timers.push(Reverse((t, id)));
+                        } else if !p.ice_lost && p.connect_deadline.is_some() {
+                            p.connect_deadline = None;
+                        }
                     }
                 }
                 if let Some(r) = p.failed.take() {
@@ -1303,7 +1326,16 @@ impl Peer {
             Event::IceConnectionStateChange(s) => {
                 debug!(peer = id, ?s, "ICE state");
                 if s == IceConnectionState::Disconnected {
-                    self.failed = Some("ICE disconnected".into());
+                    if self.connected {
+                        // Possibly transient: the SFU gives it ICE_RECOVERY to come back.
+                        warn!(peer = id, "ICE disconnected; waiting for it to recover");
+                        self.ice_lost = true;
+                    } else {
+                        self.failed = Some("ICE disconnected".into());
+                    }
+                } else if self.ice_lost {
+                    info!(peer = id, ?s, "ICE recovered");
+                    self.ice_lost = false;
                 }
             }
             Event::Closed => {
