@@ -35,7 +35,8 @@ scripts/prepare-smoke.sh
 
 step "end to end: the demo, rooms, media, resilience, the packed package"
 cargo build --release -p trtc-server
-scripts/in-netns.sh node --test --test-timeout=180000 tests/e2e/
+# Per file: the soak holds its room for 3 minutes.
+scripts/in-netns.sh node --test --test-timeout=600000 tests/e2e/
 
 echo
 echo "all tests passed"

@@ -175,9 +175,12 @@ async function run(fresh) {
   console.log(`  leftovers: ${JSON.stringify(left)}; still reachable after GC: ${JSON.stringify(reachable)}`);
   assert.deepEqual(left, { peerConnections: 0, audioContexts: left.audioContexts, mediaElements: 0, liveTracks: [] });
   assert.ok(left.audioContexts <= 1, `at most the SDK's one shared AudioContext, got ${left.audioContexts}`);
-  // Nothing of a past cycle is kept by the SDK: its peer connections and elements were collected.
-  assert.match(reachable.pcs, /^0\//, 'peer connections of past cycles are collected');
-  assert.match(reachable.elements, /^0\//, 'media elements of past cycles are collected');
+  // Nothing of past cycles is kept by the SDK: their peer connections and elements were
+  // collected (the last cycle's may still be on its way out: a GC right after a close can miss
+  // it, as seen once in 100; one kept per cycle would show as ~100).
+  const kept = (s) => Number(s.split('/')[0]);
+  assert.ok(kept(reachable.pcs) <= 2, `peer connections of past cycles are collected: ${reachable.pcs}`);
+  assert.ok(kept(reachable.elements) <= 6, `media elements of past cycles are collected: ${reachable.elements}`);
   if (CYCLES > BASELINE_CYCLE) {
     const base = curve.find((p) => p.cycle === BASELINE_CYCLE);
     const last = curve.at(-1);
