@@ -31,7 +31,6 @@
 pub mod admin;
 pub mod limits;
 pub mod room;
-pub mod sdp_guard;
 pub mod signal;
 
 use std::path::PathBuf;

@@ -513,7 +513,8 @@ impl Sfu {
 
     /// The browser's answer to the outstanding offer.
     ///
-    /// An answer that does not parse is refused and changes nothing (the offer stays
+    /// An answer that does not parse, or that gives one payload type two different codec
+    /// descriptions (which str0m cannot take), is refused and changes nothing (the offer stays
     /// outstanding). An answer str0m rejects drops the offer; a new one follows unless this
     /// happened [`MAX_FAILED_ANSWERS`] times in a row, which closes the peer.
     pub fn accept_answer(&mut self, peer: PeerId, sdp: &str, now: Instant) -> Result<(), String> {
@@ -524,6 +525,8 @@ impl Sfu {
         if p.pending.is_none() {
             return Err("no offer is outstanding".into());
         }
+        // Before str0m sees it: str0m panics on one payload type with two codecs.
+        crate::answer_check::check_answer(sdp)?;
         let answer =
             SdpAnswer::from_sdp_string(sdp).map_err(|e| format!("answer does not parse: {e}"))?;
         let pending = p.pending.take().expect("checked above");

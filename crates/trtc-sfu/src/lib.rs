@@ -112,6 +112,7 @@
 //! Simulcast (offers never ask for it), bandwidth estimation / layer selection, stats export,
 //! ICE restarts, TCP candidates, one socket serving several local addresses.
 
+mod answer_check;
 mod core;
 mod driver;
 

@@ -330,6 +330,67 @@ fn bad_answers_are_errors_not_panics() {
     assert!(w.sfu.accept_answer(99, "v=0", w.now).is_err());
 }
 
+/// `answer` with the codec of `pt` renamed in its last m-line that names it.
+fn recodec_last(answer: &str, pt: &str, from: &str, to: &str) -> String {
+    let needle = format!("a=rtpmap:{pt} {from}");
+    let at = answer
+        .rfind(&needle)
+        .expect("the payload type is in the answer");
+    let mut out = answer.to_string();
+    out.replace_range(at..at + needle.len(), &format!("a=rtpmap:{pt} {to}"));
+    out
+}
+
+/// str0m 0.25 panics ("Pt locked multiple times") on an answer that gives one payload type
+/// two codecs in two m-lines (found by `fuzz/`, target `sdp_answer`). The SFU refuses it
+/// before str0m sees it, like an answer that does not parse: nothing changes, and the real
+/// answer is taken afterwards.
+#[test]
+fn an_answer_with_one_payload_type_for_two_codecs_is_refused_not_a_panic() {
+    let mut w = World::new();
+    w.join(A);
+    w.join(B);
+    w.sfu.set_publish(A, true, true, w.now);
+    w.sfu.set_publish(B, true, true, w.now);
+    w.settle();
+    w.client(A).auto_answer = false;
+    w.add_sources(A, B);
+    assert!(w.sfu.has_pending_offer(A));
+    let (offer, slots) = w.client(A).unanswered.last().cloned().expect("an offer");
+    assert!(offer.matches("m=video").count() >= 2, "{offer}");
+    let good = w.client(A).answer(&offer);
+    let vp8 = good
+        .lines()
+        .find_map(|l| l.strip_prefix("a=rtpmap:")?.strip_suffix(" VP8/90000"))
+        .expect("VP8 in the answer")
+        .to_string();
+    let opus = good
+        .lines()
+        .find_map(|l| l.strip_prefix("a=rtpmap:")?.strip_suffix(" opus/48000/2"))
+        .expect("opus in the answer")
+        .to_string();
+    let offers_before = w.offers_for(A).len();
+    for bad in [
+        recodec_last(&good, &vp8, "VP8/90000", "VP9/90000"),
+        recodec_last(&good, &opus, "opus/48000/2", "PCMU/8000"),
+    ] {
+        let e = w.sfu.accept_answer(A, &bad, w.now).unwrap_err();
+        assert!(e.contains("payload type") && e.contains("RFC 8843"), "{e}");
+        assert!(w.sfu.has_pending_offer(A), "the offer stays outstanding");
+    }
+    w.settle();
+    assert_eq!(w.offers_for(A).len(), offers_before, "no new offer");
+    assert_eq!(w.disconnected(A), None);
+
+    w.client(A).unanswered.clear();
+    w.client(A).slots = slots;
+    w.sfu
+        .accept_answer(A, &good, w.now)
+        .expect("the real answer");
+    w.settle();
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+}
+
 #[test]
 fn repeated_rejected_answers_close_the_peer() {
     let mut w = World::new();

@@ -1,13 +1,12 @@
-//! Checks on a client's SDP answer before it reaches the SFU, for answers the SFU's WebRTC
-//! library cannot be trusted with. No IO.
+//! A check on a browser's SDP answer before str0m sees it. No IO.
 //!
-//! Why: str0m 0.25 panics in `accept_answer` ("Pt locked multiple times") when an answer gives
-//! one payload type different codec lines in two m-lines; the SFU runs it on its one task, so a
-//! single crafted answer from any joined client would stop all media (or, with `panic = abort`,
-//! the server). Found by `fuzz/` (`sdp_answer`); the inputs are in
-//! `tests/fuzz_regressions/`. RFC 8843 (BUNDLE) forbids such answers anyway, and browsers never
-//! send them: a payload type means one codec, with the same `a=rtpmap` and `a=fmtp` lines, in
-//! every m-line that names it. Remove this check when the SFU refuses them itself.
+//! str0m 0.25 panics in `accept_answer` ("Pt locked multiple times") when an answer gives one
+//! payload type different codec lines in two m-lines (found by `fuzz/`, target `sdp_answer`).
+//! The SFU core runs on one thread for every peer, and the server is built with
+//! `panic = "abort"`: one such answer from any joined client would end all media. RFC 8843
+//! (BUNDLE) forbids these answers and browsers never send them: a payload type means one codec,
+//! with the same `a=rtpmap` and `a=fmtp` lines, in every m-line that names it. So
+//! [`crate::Sfu::accept_answer`] refuses them like an answer that does not parse.
 
 use std::collections::HashMap;
 
@@ -16,7 +15,7 @@ type CodecLines<'a> = (Option<&'a str>, Option<&'a str>);
 
 /// `Err` with a message that says what is wrong, for an answer that gives one payload type two
 /// different codec descriptions (between m-lines, or twice in one).
-pub fn check_answer(sdp: &str) -> Result<(), String> {
+pub(crate) fn check_answer(sdp: &str) -> Result<(), String> {
     let mut sections: Vec<HashMap<&str, CodecLines>> = vec![HashMap::new()];
     for line in sdp.split(['\r', '\n']) {
         if line.starts_with("m=") {
