@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there:
-# the wasm32 target, wasm-bindgen-cli at the Cargo.lock version, Debian chromium + chromium-driver,
-# and the npm tools (binaryen's wasm-opt). Safe to run again.
+# the wasm32 target, rustfmt and clippy, wasm-bindgen-cli at the Cargo.lock version, Debian
+# chromium + chromium-driver, nodejs + npm and iproute2, and the npm tools (binaryen's wasm-opt). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,14 +19,30 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "=$want" --locked || cargo install wasm-bindgen-cli --version "=$want"
 fi
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+for c in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$c"; then
+    say "adding the rustup component $c"
+    rustup component add "$c"
+  fi
+done
+
+# Debian packages: the browser and its driver, node + npm (tests, tools), ip (the loopback-only
+# network namespace the browser tests run in).
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v unshare >/dev/null || missing+=(util-linux)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
-    echo "setup: chromium and chromium-driver are missing; install them as root: apt-get install chromium chromium-driver" >&2
+    echo "setup: missing Debian packages; install them as root: apt-get install ${missing[*]}" >&2
     exit 1
   fi
-  say "installing chromium and chromium-driver"
+  say "installing ${missing[*]}"
   apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 if [ ! -x tools/node_modules/.bin/wasm-opt ]; then

@@ -100,6 +100,36 @@ impl Drop for LevelMeter {
     }
 }
 
+/// Plays a remote track louder than its media element can (`setRemoteAudioVolume` above 100):
+/// source → gain → the speakers, through the SDK's one context.
+pub struct Amplifier {
+    source: MediaStreamAudioSourceNode,
+    gain: GainNode,
+}
+
+impl Amplifier {
+    pub fn new(track: &MediaStreamTrack, gain: f64) -> Result<Amplifier, JsValue> {
+        let ctx = context()?;
+        let source = ctx.create_media_stream_source(&stream_of(track)?)?;
+        let node = ctx.create_gain()?;
+        node.gain().set_value(gain as f32);
+        source.connect_with_audio_node(&node)?;
+        node.connect_with_audio_node(&ctx.destination())?;
+        Ok(Amplifier { source, gain: node })
+    }
+
+    pub fn set_gain(&self, gain: f64) {
+        self.gain.gain().set_value(gain as f32);
+    }
+}
+
+impl Drop for Amplifier {
+    fn drop(&mut self) {
+        let _ = self.source.disconnect();
+        let _ = self.gain.disconnect();
+    }
+}
+
 /// The local microphone's processing graph.
 pub struct MicGraph {
     ctx: AudioContext,

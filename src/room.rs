@@ -53,9 +53,56 @@ pub struct RemoteVideo {
 /// A remote user's audio playback.
 pub struct RemoteAudio {
     pub element: HtmlAudioElement,
+    track: MediaStreamTrack,
     /// For AUDIO_VOLUME (the element keeps Chrome pulling the remote audio).
     pub meter: Option<crate::audio::LevelMeter>,
+    /// Plays the track when its volume is above 100 (the element then stays muted).
+    amplifier: RefCell<Option<crate::audio::Amplifier>>,
+    muted: Cell<bool>,
     _listeners: Vec<Listener>,
+}
+
+impl RemoteAudio {
+    /// `muteRemoteAudio` as the app set it.
+    pub fn muted(&self) -> bool {
+        self.muted.get()
+    }
+
+    /// Applies `setRemoteAudioVolume` (0..; above 100 amplifies) and `muteRemoteAudio`. Up to
+    /// 100 the element plays at volume/100; above, the element is muted and Web Audio plays the
+    /// track with a gain of volume/100.
+    pub fn apply(&self, volume: f64, muted: bool) {
+        self.muted.set(muted);
+        let volume = if volume.is_finite() {
+            volume.max(0.0)
+        } else {
+            100.0
+        };
+        if volume <= 100.0 {
+            self.amplifier.borrow_mut().take();
+            self.element.set_volume(volume / 100.0);
+            self.element.set_muted(muted);
+            return;
+        }
+        let gain = if muted { 0.0 } else { volume / 100.0 };
+        let mut amp = self.amplifier.borrow_mut();
+        match amp.as_ref() {
+            Some(a) => a.set_gain(gain),
+            None => match crate::audio::Amplifier::new(&self.track, gain) {
+                Ok(a) => *amp = Some(a),
+                Err(e) => {
+                    crate::log::warn(&format!(
+                        "setRemoteAudioVolume: cannot amplify, playing at 100: {e:?}"
+                    ));
+                    self.element.set_volume(1.0);
+                    self.element.set_muted(muted);
+                    return;
+                }
+            },
+        }
+        self.element.set_volume(1.0);
+        self.element.set_muted(true);
+    }
 }
 
 impl Drop for RemoteAudio {
@@ -1118,7 +1165,6 @@ pub fn attach_audio(inner: &Rc<Inner>, conn: &Rc<RoomConn>, user_id: &str) {
     if let Ok(stream) = MediaStream::new_with_tracks(&js_sys::Array::of1(&track)) {
         element.set_src_object(Some(&stream));
     }
-    element.set_volume(inner.remote_audio_volume(user_id).min(100.0) / 100.0);
     if let Some(id) = inner.current_speaker() {
         if let Some(f) = get(&element, "setSinkId").dyn_ref::<js_sys::Function>() {
             let _ = f.call1(&element, &JsValue::from_str(&id));
@@ -1146,10 +1192,19 @@ pub fn attach_audio(inner: &Rc<Inner>, conn: &Rc<RoomConn>, user_id: &str) {
         user_id.to_string(),
         RemoteAudio {
             element: Clone::clone(&element),
+            track: Clone::clone(&track),
             meter,
+            amplifier: RefCell::new(None),
+            muted: Cell::new(false),
             _listeners: listeners,
         },
     );
+    if let Some(a) = conn.audios.borrow().get(user_id) {
+        a.apply(
+            inner.remote_audio_volume(user_id),
+            inner.remote_audio_muted(user_id),
+        );
+    }
     play_audio(inner, &element, user_id);
 }
 
@@ -1170,6 +1225,10 @@ fn play_audio(inner: &Rc<Inner>, element: &HtmlAudioElement, user_id: &str) {
 
 /// Replays every remote audio element (after a user gesture or `resume()`).
 pub fn resume_all(conn: &RoomConn) {
+    // Amplified users play through the SDK's context, which may wait for a gesture too.
+    if let Some(ctx) = crate::audio::existing_context() {
+        crate::audio::resume(&ctx);
+    }
     for a in conn.audios.borrow().values() {
         if let Ok(p) = a.element.play() {
             wasm_bindgen_futures::spawn_local(async move {
@@ -1191,7 +1250,7 @@ pub fn remote_levels(conn: &RoomConn) -> Vec<(String, f64)> {
         .map(|u| {
             let level = audios
                 .get(&u)
-                .filter(|a| !a.element.muted())
+                .filter(|a| !a.muted())
                 .and_then(|a| a.meter.as_ref())
                 .map(|m| m.level())
                 .unwrap_or(0.0);

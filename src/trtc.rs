@@ -755,7 +755,7 @@ impl Trtc {
                     .map(|s| s.audio)
                     .unwrap_or(false);
                 if let Some(a) = conn.audios.borrow().get(&u) {
-                    a.element.set_muted(mute);
+                    a.apply(inner.remote_audio_volume(&u), mute);
                 }
                 if available && conn.config.auto_receive_audio || !mute {
                     conn.send(&trtc_proto::ClientMsg::Subscribe {
@@ -772,7 +772,7 @@ impl Trtc {
         })
     }
 
-    /// `setRemoteAudioVolume(userId | '*', volume)`: 0..100 (higher values play at 100).
+    /// `setRemoteAudioVolume(userId | '*', volume)`: 0..100 attenuates, above 100 amplifies.
     #[wasm_bindgen(js_name = setRemoteAudioVolume)]
     pub fn set_remote_audio_volume(
         &self,
@@ -796,7 +796,7 @@ impl Trtc {
         if let Some(conn) = self.inner.room.borrow().as_ref() {
             for (u, a) in conn.audios.borrow().iter() {
                 if user_id == "*" || *u == user_id {
-                    a.element.set_volume(volume.min(100.0) / 100.0);
+                    a.apply(volume, self.inner.remote_audio_muted(u));
                 }
             }
         }

@@ -51,8 +51,15 @@ fn convert(v: &JsValue, depth: u32) -> Value {
             .collect();
         return Value::Object(props);
     }
+    // Subclasses count as their base: a canvas or an element capture gives a
+    // CanvasCaptureMediaStreamTrack, which is a MediaStreamTrack.
+    let class = if v.is_instance_of::<web_sys::MediaStreamTrack>() {
+        "MediaStreamTrack".to_string()
+    } else {
+        tag
+    };
     Value::Host {
-        class: tag,
+        class,
         element: v.is_instance_of::<web_sys::HtmlElement>(),
     }
 }

@@ -17,6 +17,10 @@ extern "C" {
     fn microphone_switch(trtc: &JsValue) -> js_sys::Promise;
     #[wasm_bindgen(js_name = earMonitorPlayState)]
     fn ear_monitor(trtc: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = audioProcessingOptions)]
+    fn audio_processing_options(trtc: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = customAudioTrack)]
+    fn custom_audio_track(trtc: &JsValue) -> js_sys::Promise;
 }
 
 #[wasm_bindgen_test]
@@ -37,4 +41,14 @@ async fn microphone_switch_and_failed_switch() {
 #[wasm_bindgen_test]
 async fn ear_monitor_reports_local_playback() {
     common::run(ear_monitor).await;
+}
+
+#[wasm_bindgen_test]
+async fn echo_cancellation_noise_suppression_and_gain_control_options() {
+    common::run(audio_processing_options).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_custom_audio_track_is_used_and_measured() {
+    common::run(custom_audio_track).await;
 }

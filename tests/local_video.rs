@@ -19,6 +19,8 @@ extern "C" {
     fn camera_switch(trtc: &JsValue) -> js_sys::Promise;
     #[wasm_bindgen(js_name = muteVideo)]
     fn mute_video(trtc: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = useFrontCamera)]
+    fn use_front_camera(trtc: &JsValue) -> js_sys::Promise;
 }
 
 #[wasm_bindgen_test]
@@ -44,4 +46,9 @@ async fn camera_switch_and_failed_switch_keeps_preview() {
 #[wasm_bindgen_test]
 async fn mute_and_unmute_video() {
     common::run(mute_video).await;
+}
+
+#[wasm_bindgen_test]
+async fn use_front_camera_asks_for_the_facing_mode() {
+    common::run(use_front_camera).await;
 }

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pageErrors, startServer, launchBrowser, openSdkPage, enter, waitEvent, root } from './harness.mjs';
+import { pageErrors, startServer, launchBrowser, openSdkPage, enter, waitEvent, root, TRACK_PCS } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const TLSSigAPIv2 = require(path.join(root, 'tools/node_modules/tls-sig-api-v2'));
@@ -82,7 +82,8 @@ async function closeAll(pages) {
 
 test('RemoveUser: the user is kicked out (banned), the others see it exit (reason 2), it can enter again', async () => {
   const [alice, bob, carol] = await fill(['alice', 'bob', 'carol'], { roomId: 3001 },
-    { alice: 'await window.trtc.startLocalVideo();' });
+    { alice: TRACK_PCS + 'await window.trtc.startLocalVideo();' });
+  for (const page of [bob, carol]) await waitEvent(page, 'remote-video-available', { userId: 'alice' });
   assert.deepEqual(await rooms(), [{ RoomId: 3001, UserIds: ['alice', 'bob', 'carol'] }]);
 
   const r = await admin('RemoveUser', { SdkAppId: APP, RoomId: 3001, UserIds: ['alice'] });
@@ -91,7 +92,14 @@ test('RemoveUser: the user is kicked out (banned), the others see it exit (reaso
   assert.equal(r.body.Error, undefined);
 
   await waitEvent(alice, 'kicked-out', { reason: 'banned' });
-  for (const page of [bob, carol]) await waitEvent(page, 'remote-user-exit', { userId: 'alice', reason: 2 });
+  for (const page of [bob, carol]) {
+    await waitEvent(page, 'remote-user-exit', { userId: 'alice', reason: 2 });
+    // Her published video is gone for everyone, before her exit.
+    const order = await page.evaluate(() => window.events.filter(([n, p]) => p && p.userId === 'alice' &&
+      ['remote-video-unavailable', 'remote-user-exit'].includes(n)).map(([n]) => n));
+    assert.deepEqual(order, ['remote-video-unavailable', 'remote-user-exit']);
+  }
+  await alice.waitForFunction(() => window.pcs.length > 0 && window.pcs.every((pc) => pc.signalingState === 'closed'), null, { timeout: 5000 });
   assert.equal(await count(bob, 'kicked-out'), 0);
   // Out of the room, but her camera keeps running.
   assert.equal(await alice.evaluate(() => window.trtc.getVideoTrack().readyState), 'live');

@@ -102,3 +102,21 @@ export async function waitEvent(page, name, match = {}, timeout = 10000) {
 export async function eventNames(page, filter) {
   return page.evaluate((filter) => window.events.filter(([n]) => filter.includes(n)).map(([n, p]) => [n, p && p.userId]), filter);
 }
+
+/**
+ * Script for `enter(…, before)`: keeps every RTCPeerConnection the page makes in
+ * `window.pcs`, so a test can check they were closed.
+ */
+export const TRACK_PCS = `
+  if (!window.pcs) {
+    window.pcs = [];
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = function (...args) { const pc = new Native(...args); window.pcs.push(pc); return pc; };
+    window.RTCPeerConnection.prototype = Native.prototype;
+  }
+`;
+
+/** The signaling states of the page's tracked peer connections (see TRACK_PCS). */
+export async function pcStates(page) {
+  return page.evaluate(() => (window.pcs || []).map((pc) => pc.signalingState));
+}

@@ -76,6 +76,8 @@ test('two pages: decoded video and audible audio both ways through the SFU', asy
   assert.ok(!ab.timeout && ab.width > 0, `alice decodes bob: ${JSON.stringify(ab)}`);
   assert.ok(!ba.timeout && ba.width > 0, `bob decodes alice: ${JSON.stringify(ba)}`);
   await waitEvent(b, 'first-video-frame', { userId: 'alice' });
+  await waitEvent(b, 'video-play-state-changed', { userId: 'alice', type: 'video', state: 'PLAYING' });
+  await waitEvent(b, 'audio-play-state-changed', { userId: 'alice', type: 'audio', state: 'PLAYING' });
   await waitEvent(a, 'publish-state-changed', { mediaType: 'video', state: 'started' });
   // The beep came through the SFU.
   const [va, vb] = await Promise.all([remoteVolume(a, 'bob'), remoteVolume(b, 'alice')]);

@@ -1,7 +1,7 @@
 // Rooms through the real server: presence, stream availability, mute, exit, separate rooms.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { pageErrors, startServer, launchBrowser, openSdkPage, devSig, enter, waitEvent, eventNames } from './harness.mjs';
+import { pageErrors, startServer, launchBrowser, openSdkPage, devSig, enter, waitEvent, eventNames, TRACK_PCS } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -43,6 +43,8 @@ test('two users see each other enter, publish, mute and exit', async () => {
   await b.waitForFunction(() => window.events.filter(([n, p]) => n === 'remote-video-available' && p.userId === 'alice').length === 2);
   await a.evaluate(() => window.trtc.updateLocalAudio({ mute: true }));
   await waitEvent(b, 'remote-audio-unavailable', { userId: 'alice' });
+  await a.evaluate(() => window.trtc.updateLocalAudio({ mute: false }));
+  await b.waitForFunction(() => window.events.filter(([n, p]) => n === 'remote-audio-available' && p.userId === 'alice').length === 2);
 
   // Bob stops his microphone: Alice sees it unavailable.
   await b.evaluate(() => window.trtc.stopLocalAudio());
@@ -93,10 +95,19 @@ test('a second entry of the same userId kicks the first (KICKED_OUT kick)', asyn
   const first = await openSdkPage(browser, server.url);
   const second = await openSdkPage(browser, server.url);
   const sig = await devSig(server.url, 'carol');
-  assert.deepEqual(await enter(first, sig, { roomId: 1004 }), { ok: true });
+  assert.deepEqual(await enter(first, sig, { roomId: 1004 }, TRACK_PCS + 'await window.trtc.startLocalAudio();'), { ok: true });
+  await first.waitForFunction(() => window.pcs.length > 0);
   assert.deepEqual(await enter(second, sig, { roomId: 1004 }), { ok: true });
   await waitEvent(first, 'kicked-out', { reason: 'kick' });
-  // The kicked client is cleanly out and can enter again.
+  // The kicked client is cleanly out: its peer connection closed, DISCONNECTED, its microphone
+  // still capturing (as after exitRoom).
+  await first.waitForFunction(() => window.pcs.every((pc) => pc.signalingState === 'closed'), null, { timeout: 5000 });
+  const after = await first.evaluate(() => ({
+    mic: window.trtc.getAudioTrack().readyState,
+    state: window.events.filter(([n]) => n === 'connection-state-changed').map(([, p]) => p.state).at(-1),
+  }));
+  assert.deepEqual(after, { mic: 'live', state: 'DISCONNECTED' });
+  // It can enter again.
   assert.deepEqual(await enter(first, await devSig(server.url, 'carol2'), { roomId: 1004 }), { ok: true });
   await waitEvent(second, 'remote-user-enter', { userId: 'carol2' });
   await first.close();

@@ -1,6 +1,38 @@
 import { assert, eq, rejects, makeView, framesAdvance, nextEvent } from './helpers.js';
 
+/** Records DOM listeners added from now on and not removed since; `stop()` restores the page. */
+function watchListeners() {
+  const live = [];
+  const add = EventTarget.prototype.addEventListener;
+  const remove = EventTarget.prototype.removeEventListener;
+  EventTarget.prototype.addEventListener = function (type, fn, opts) {
+    live.push([this, type, fn]);
+    return add.call(this, type, fn, opts);
+  };
+  EventTarget.prototype.removeEventListener = function (type, fn, opts) {
+    const i = live.findIndex(([t, k, f]) => t === this && k === type && f === fn);
+    if (i >= 0) live.splice(i, 1);
+    return remove.call(this, type, fn, opts);
+  };
+  return {
+    live: () => live.map(([t, k]) => `${t.constructor.name}:${k}`),
+    stop() {
+      EventTarget.prototype.addEventListener = add;
+      EventTarget.prototype.removeEventListener = remove;
+    },
+  };
+}
+
 export async function destroyCleansUp(TRTC) {
+  const watch = watchListeners();
+  try {
+    await destroyCleansUpWatched(TRTC, watch);
+  } finally {
+    watch.stop();
+  }
+}
+
+async function destroyCleansUpWatched(TRTC, watch) {
   const trtc = TRTC.create();
   const view = makeView();
   let calls = 0;
@@ -10,7 +42,14 @@ export async function destroyCleansUp(TRTC) {
   await trtc.startLocalAudio({ option: { earMonitorVolume: 10 } });
   await framesAdvance(view.querySelector('video'));
   const tracks = [trtc.getVideoTrack(), trtc.getAudioTrack()];
+  trtc.on(TRTC.EVENT.DEVICE_CHANGED, () => {});
+  trtc.on(TRTC.EVENT.ERROR, () => {});
+  assert(watch.live().length > 0, 'the SDK listens to the page while capturing (the watch works)');
   trtc.destroy();
+  eq(JSON.stringify(watch.live()), '[]', 'every DOM listener the SDK added is removed');
+  for (const name of Object.values(TRTC.EVENT)) {
+    eq(trtc.listeners(name).length, 0, `no ${name} listener left`);
+  }
   for (const t of tracks) eq(t.readyState, 'ended', `${t.kind} track ended`);
   eq(view.querySelector('video'), null, 'the preview element is removed');
   eq(document.querySelectorAll('[data-trtc-video]').length, 0, 'no SDK element left in the page');

@@ -96,3 +96,43 @@ export async function earMonitorPlayState(TRTC) {
     ['audio', '', 'PLAYING'], ['audio', '', 'STOPPED'], ['audio', '', 'PLAYING'], ['audio', '', 'STOPPED']], 'local playback states');
   trtc.destroy();
 }
+
+export async function audioProcessingOptions(TRTC) {
+  const trtc = TRTC.create();
+  // Defaults: the browser's echo cancellation, noise suppression and gain control are on.
+  await trtc.startLocalAudio();
+  const on = trtc.getAudioTrack().getSettings();
+  eq([on.echoCancellation, on.noiseSuppression, on.autoGainControl], [true, true, true], 'defaults on');
+  await trtc.stopLocalAudio();
+  await trtc.startLocalAudio({ option: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+  const off = trtc.getAudioTrack().getSettings();
+  eq([off.echoCancellation, off.noiseSuppression, off.autoGainControl], [false, false, false], 'all three off');
+  await trtc.stopLocalAudio();
+  await trtc.startLocalAudio({ option: { noiseSuppression: false } });
+  const one = trtc.getAudioTrack().getSettings();
+  eq([one.echoCancellation, one.noiseSuppression, one.autoGainControl], [true, false, true], 'only noiseSuppression off');
+  trtc.destroy();
+}
+
+export async function customAudioTrack(TRTC) {
+  const trtc = TRTC.create();
+  // The app's own audio: a 440 Hz tone from Web Audio.
+  const ctx = new AudioContext();
+  await ctx.resume();
+  const osc = ctx.createOscillator();
+  const dest = ctx.createMediaStreamDestination();
+  osc.connect(dest);
+  osc.start();
+  const mine = dest.stream.getAudioTracks()[0];
+  trtc.enableAudioVolumeEvaluation(100);
+  await trtc.startLocalAudio({ option: { audioTrack: mine } });
+  eq(trtc.getAudioTrack(), mine, 'the app track is used as is');
+  const loud = await maxLocalVolume(trtc, TRTC, 1000);
+  assert(loud.max > 0, `volume measured from the app's track (max ${loud.max})`);
+  await trtc.stopLocalAudio();
+  eq(mine.readyState, 'live', 'the app owns its track: the SDK does not stop it');
+  mine.stop();
+  osc.stop();
+  await ctx.close();
+  trtc.destroy();
+}

@@ -129,3 +129,32 @@ export async function muteVideo(TRTC) {
   eq((await resumed).reason, 'unmute', 'PLAYING reason unmute');
   trtc.destroy();
 }
+
+export async function useFrontCamera(TRTC) {
+  // Record what the SDK asks getUserMedia for.
+  const md = navigator.mediaDevices;
+  const real = md.getUserMedia;
+  const asked = [];
+  md.getUserMedia = (c) => { asked.push(JSON.parse(JSON.stringify(c))); return real.call(md, c); };
+  try {
+    const trtc = TRTC.create();
+    const rows = [[true, 'user'], [false, 'environment']];
+    for (const [front, facing] of rows) {
+      asked.length = 0;
+      const view = makeView();
+      await trtc.startLocalVideo({ view, option: { useFrontCamera: front } });
+      eq(asked[0] && asked[0].video && asked[0].video.facingMode, facing, `useFrontCamera ${front}`);
+      eq(asked[0].video.deviceId, undefined, 'no device named');
+      await framesAdvance(view.querySelector('video'));
+      await trtc.stopLocalVideo();
+    }
+    // A named camera wins over useFrontCamera.
+    const cams = await TRTC.getCameraList();
+    asked.length = 0;
+    await trtc.startLocalVideo({ view: null, option: { cameraId: cams[1].deviceId, useFrontCamera: true } });
+    eq(trtc.getVideoTrack().getSettings().deviceId, cams[1].deviceId, 'the named camera');
+    trtc.destroy();
+  } finally {
+    md.getUserMedia = real;
+  }
+}

@@ -9,6 +9,10 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use trtc_server::limits;
 
+/// See Cargo.toml: glibc's arenas grew the RSS of a long call while the heap stayed flat.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// trtc-wasm room server: signalling, rooms, the SFU, the admin API, the demo `www/` and the SDK
 /// `pkg/`.
 #[derive(Debug, Parser)]
