@@ -29,7 +29,8 @@ try {
   await enter(b, await devSig(server.url, 'bench-b'), { roomId: 7100 }, RENDER);
   await b.waitForFunction(() => document.querySelector('#remote-bench-a video')?.videoWidth > 0, null, { timeout: 15000 });
   for (let run = 0; run < RUNS; run++) {
-    // Watch in the pages, timed by the pages' clocks from the moment each sees the drop.
+    // Watch in the pages; each reports the wall-clock time (Date.now(), the machine's one clock)
+    // of what it waits for, and the figures count from just before the drop request.
     const bWatch = b.evaluate(() => new Promise((resolve) => {
       const t0 = performance.now();
       let el = document.querySelector('#remote-bench-a video'), base = el ? el.getVideoPlaybackQuality().totalVideoFrames : 0;
@@ -40,24 +41,24 @@ try {
         const f = el ? el.getVideoPlaybackQuality().totalVideoFrames : 0;
         const now = performance.now();
         if (f !== last) { last = f; if (now - lastChange > 300) stalled = true; lastChange = now; }
-        if (stalled && el && el.videoWidth > 0 && f > base + 2) return resolve(now - t0);
+        if (stalled && el && el.videoWidth > 0 && f > base + 2) return resolve(Date.now());
         if (now - t0 > 30000) return resolve(-1);
         setTimeout(tick, 20);
       };
       tick();
     }));
     const aWatch = a.evaluate(() => new Promise((resolve) => {
-      const t0 = performance.now();
-      const h = (e) => { if (e.state === 'CONNECTED') { window.trtc.off('connection-state-changed', h); resolve(performance.now() - t0); } };
+      const h = (e) => { if (e.state === 'CONNECTED') { window.trtc.off('connection-state-changed', h); resolve(Date.now()); } };
       window.trtc.on('connection-state-changed', h);
     }));
     await new Promise((r) => setTimeout(r, 50));
+    const dropAt = Date.now();
     const res = await fetch(new URL('/trtc/dev/drop?userId=bench-a', server.url));
     if (!res.ok) throw new Error(`drop: ${res.status}`);
-    const [tc, tf] = await Promise.all([aWatch, bWatch]);
-    if (tf < 0) throw new Error('frames did not come back within 30 s');
-    connected.push(tc);
-    frames.push(tf);
+    const [ac, bf] = await Promise.all([aWatch, bWatch]);
+    if (bf < 0) throw new Error('frames did not come back within 30 s');
+    connected.push(ac - dropAt);
+    frames.push(bf - dropAt);
     await new Promise((r) => setTimeout(r, 1000));
   }
   console.log(`socket drop → CONNECTED again: ${fmt(connected)}`);

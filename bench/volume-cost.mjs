@@ -35,21 +35,26 @@ async function window_(cdp) {
 }
 
 const server = await startServer(['--dev']);
+// The publishers run in a browser of their own: the measured page's renderer and audio then
+// share the machine with them but not a browser process (and its audio service).
 const browser = await launchBrowser();
+const talkers = await launchBrowser();
 const rows = [];
 try {
   for (const [i, n] of SIZES.entries()) {
     const roomId = 7300 + i;
     const publishers = [];
     for (let k = 0; k < n; k++) {
-      const p = await openSdkPage(browser, server.url);
+      const p = await openSdkPage(talkers, server.url);
       const r = await enter(p, await devSig(server.url, `speaker-${n}-${k}`), { roomId }, 'await window.trtc.startLocalAudio();');
       if (!r.ok) throw new Error(`publisher ${k}: ${JSON.stringify(r)}`);
       publishers.push(p);
     }
     const page = await openSdkPage(browser, server.url);
     const r = await enter(page, await devSig(server.url, `listener-${n}`), { roomId },
-      "window.volumes = 0; window.trtc.on('audio-volume', ({ result }) => { window.volumes += result.length; });");
+      "window.volumes = 0; window.trtc.on('audio-volume', ({ result }) => { window.volumes += result.length; });"
+      // Keep the page's AudioContexts, to say what state they are in if the levels stay at 0.
+      + "window.contexts = []; const AC = window.AudioContext; window.AudioContext = function (...a) { const c = new AC(...a); window.contexts.push(c); return c; }; window.AudioContext.prototype = AC.prototype;");
     if (!r.ok) throw new Error(`listener: ${JSON.stringify(r)}`);
     await page.waitForFunction((n) => window.events.filter(([name]) => name === 'remote-audio-available').length >= n, n, { timeout: 60000 })
       .catch(async (e) => {
@@ -66,7 +71,8 @@ try {
           const last = window.events.filter(([name]) => name === 'audio-volume').at(-1);
           return last ? last[1].result.map((u) => `${u.userId}:${u.volume}`) : [];
         });
-        throw new Error(`not every remote user was heard; the last AUDIO_VOLUME: ${heard.join(' ')}`, { cause: e });
+        const contexts = await page.evaluate(() => window.contexts.map((c) => `${c.state}@${c.sampleRate}Hz t=${c.currentTime.toFixed(1)}`));
+        throw new Error(`not every remote user was heard; the last AUDIO_VOLUME: ${heard.join(' ')}; AudioContexts: ${contexts.join(', ')}`, { cause: e });
       });
     await page.evaluate(() => window.trtc.enableAudioVolumeEvaluation(-1));
     // The recorder in `enter` copies every event's payload; drop it so it does not count.
@@ -98,5 +104,6 @@ try {
   console.log(`VOLUME_COST_JSON ${JSON.stringify({ date: new Date().toISOString().slice(0, 10), interval_ms: INTERVAL_MS, window_s: WINDOW_S, rounds: ROUNDS, rows })}`);
 } finally {
   await browser.close();
+  await talkers.close();
   await server.stop();
 }

@@ -127,8 +127,11 @@ pub struct RoomConn {
     pub state: Cell<ConnState>,
     /// Live scene: an audience has no uplink. Always anchor in the rtc scene.
     pub role: Cell<trtc_proto::Role>,
-    /// Sends a ping every `HEARTBEAT_INTERVAL_MS` while joined (the server drops silent clients).
+    /// Sends a ping every `HEARTBEAT_INTERVAL_MS` while joined (the server drops silent clients),
+    /// and gives up on a server that has been silent too long.
     heartbeat: RefCell<Option<gloo_timers::callback::Interval>>,
+    /// `performance.now()` when the server last sent anything.
+    last_heard: Cell<f64>,
     /// Names this enterRoom for the server, so a re-join after a dropped connection resumes it.
     session: String,
     /// After a reconnection: users not seen again yet, and the timer that reports them gone.
@@ -182,7 +185,10 @@ impl RoomConn {
         drop(stats);
         let beat = self.heartbeat.borrow_mut().take();
         drop(beat);
-        let _ = self.ws.close();
+        // Not a leave: the server keeps the session for the coming re-join.
+        let _ = self
+            .ws
+            .close_with_code_and_reason(trtc_proto::CLOSE_RECONNECTING, "reconnecting");
         self.pc.close();
         let views: Vec<VideoView> = self
             .videos
@@ -281,17 +287,31 @@ fn new_session_id() -> String {
         .collect()
 }
 
-/// Pings the server every `HEARTBEAT_INTERVAL_MS` while the connection lives.
-fn start_heartbeat(conn: &Rc<RoomConn>) {
+fn now_ms() -> f64 {
+    window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// Pings the server every `HEARTBEAT_INTERVAL_MS` while the connection lives; a server silent
+/// for longer than `SERVER_SILENCE_LIMIT_MS` (it answers every ping) means the connection is
+/// lost even if the socket looks open.
+fn start_heartbeat(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
     let weak = Rc::downgrade(conn);
+    let weak_inner = Rc::downgrade(inner);
     let mut seq = 0u64;
+    conn.last_heard.set(now_ms());
     let beat = gloo_timers::callback::Interval::new(
         trtc_core::reconnect::HEARTBEAT_INTERVAL_MS,
         move || {
-            if let Some(conn) = weak.upgrade() {
-                seq += 1;
-                conn.send(&ClientMsg::Ping { seq });
+            let (Some(conn), Some(inner)) = (weak.upgrade(), weak_inner.upgrade()) else {
+                return;
+            };
+            if trtc_core::reconnect::server_silent(now_ms(), conn.last_heard.get()) {
+                crate::log::warn("no word from the server for too long; reconnecting");
+                on_connection_lost(&inner, &conn);
+                return;
             }
+            seq += 1;
+            conn.send(&ClientMsg::Ping { seq });
         },
     );
     *conn.heartbeat.borrow_mut() = Some(beat);
@@ -337,6 +357,7 @@ fn open_conn(
         config: config.clone(),
         state: Cell::new(ConnState::Connecting),
         heartbeat: RefCell::new(None),
+        last_heard: Cell::new(0.0),
         session,
         role: Cell::new(role),
         ws,
@@ -391,7 +412,7 @@ async fn await_join(inner: &Rc<Inner>, conn: &Rc<RoomConn>) -> String {
 /// The joined connection goes live: heartbeat, statistics, publishing, queued room messages.
 fn finish_join(inner: &Rc<Inner>, conn: &Rc<RoomConn>, reconnected: bool) {
     conn.state.set(ConnState::Joined);
-    start_heartbeat(conn);
+    start_heartbeat(inner, conn);
     let stats = crate::stats::start(inner, conn);
     *conn.stats.borrow_mut() = Some(stats);
     inner.connection_state("CONNECTING", "CONNECTED");
@@ -538,6 +559,19 @@ fn on_connection_lost(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
 async fn reconnect(inner: Rc<Inner>, old: Rc<RoomConn>) {
     let now = || window().performance().map(|p| p.now()).unwrap_or(0.0);
     let mut policy = trtc_core::reconnect::Reconnect::new(now(), inner.reconnect_give_up_ms());
+    // NETWORK_QUALITY goes on every 2 s while the connection is down: 6 (disconnected) both
+    // ways. Dropped when this ends (back in the room, given up, or left).
+    let report_down = {
+        let weak = Rc::downgrade(&inner);
+        move || {
+            if let Some(inner) = weak.upgrade() {
+                let payload = trtc_core::quality::NetworkQuality::disconnected().to_json();
+                inner.emit(event::NETWORK_QUALITY, &crate::stats::to_js(&payload));
+            }
+        }
+    };
+    report_down();
+    let _down = gloo_timers::callback::Interval::new(trtc_core::quality::INTERVAL_MS, report_down);
     let ours = |inner: &Rc<Inner>| {
         !inner.destroyed.get()
             && inner
@@ -734,8 +768,14 @@ fn on_socket_closed(inner: &Rc<Inner>, conn: &Rc<RoomConn>) {
 }
 
 fn on_message(inner: &Rc<Inner>, conn: &Rc<RoomConn>, msg: ServerMsg) {
+    conn.last_heard.set(now_ms());
     let entering = conn.state.get() == ConnState::Connecting;
     match &msg {
+        ServerMsg::Error { code, message } if *code == trtc_proto::code::MEDIA_LOST => {
+            crate::log::warn(&format!("the server lost our media connection: {message}"));
+            on_connection_lost(inner, conn);
+            return;
+        }
         ServerMsg::Joined { .. } if entering => {
             if let Some(t) = conn.join_ticket.borrow_mut().take() {
                 let _ = t.call1(&JsValue::UNDEFINED, &JsValue::from_str("joined"));

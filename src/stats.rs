@@ -150,6 +150,6 @@ fn context(inner: &Inner, conn: &RoomConn) -> Context {
 }
 
 /// A payload (JSON text from trtc-core) as a plain JS object.
-fn to_js(json: &str) -> JsValue {
+pub fn to_js(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }

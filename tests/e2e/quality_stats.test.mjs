@@ -56,7 +56,7 @@ const sane = (q) => [1, 2].includes(q.uplinkNetworkQuality) && [1, 2].includes(q
 const flowing = (other, size) => (s) => {
   const lv = s.localStatistics.video[0];
   const rv = s.remoteStatistics.find((r) => r.userId === other)?.video[0];
-  return s.bytesSent > 0 && s.bytesReceived > 0 && lv && lv.bitrate > 0
+  return s.bytesSent > 0 && s.bytesReceived > 0 && lv && lv.bitrate > 0 && lv.frameRate > 0
     && lv.width === size.width && lv.height === size.height
     && rv && rv.bitrate > 0 && rv.frameRate > 0;
 };
@@ -97,6 +97,11 @@ test('two publishing pages: quality 1–2 with loopback RTT, statistics that fol
     ['bitrate', 'codec', 'frameRate', 'height', 'jitterBufferDelay', 'point2pointDelay', 'videoType', 'width']);
   assert.ok(bobSeen.video[0].width > 0 && bobSeen.video[0].codec !== '', JSON.stringify(bobSeen.video[0]));
 
+  // The beep is in the remote audio level (at some tick: it sounds once a second).
+  const level = await waitFor(a, 'statistics', (s) => s.remoteStatistics.find((r) => r.userId === 'bob')?.audio.audioLevel > 0,
+    { timeout: 15000, what: "alice's STATISTICS with bob's audioLevel > 0" });
+  console.log('bob audio seen by alice', JSON.stringify(level.remoteStatistics.find((r) => r.userId === 'bob').audio));
+
   // Events come every 2 s: over 4.5 s, two or three of each.
   const countNow = async () => (await recorded(b, 'network-quality')).length;
   const n0 = await countNow();
@@ -115,6 +120,17 @@ test('two publishing pages: quality 1–2 with loopback RTT, statistics that fol
   const aliceNow = await waitFor(a, 'statistics', (s) => s.localStatistics.video.length === 0,
     { from: await a.evaluate(() => window.events.length), what: "alice's STATISTICS without local video" });
   assert.ok(aliceNow.localStatistics.audio.bitrate > 0, 'alice still sends audio');
+
+  // Then her microphone: her audio figures go to 0 on both sides.
+  const from2 = await b.evaluate(() => window.events.length);
+  const fromA = await a.evaluate(() => window.events.length);
+  await a.evaluate(() => window.trtc.stopLocalAudio());
+  await waitFor(b, 'statistics', (s) => {
+    const r = s.remoteStatistics.find((x) => x.userId === 'alice');
+    return !r || r.audio.bitrate === 0;
+  }, { from: from2, timeout: 8000, what: "bob's STATISTICS without alice's audio" });
+  await waitFor(a, 'statistics', (s) => s.localStatistics.audio.bitrate === 0,
+    { from: fromA, timeout: 8000, what: "alice's STATISTICS without local audio" });
 
   // A page that publishes nothing: uplink quality 0; it still sees the others' downlink.
   const c = await openSdkPage(browser, server.url);

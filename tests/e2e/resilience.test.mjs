@@ -68,8 +68,7 @@ test('the server drops a client socket: it reconnects, the other side sees no ex
   await framesFlow(b, 'drop-a');
   await framesFlow(a, 'drop-b');
   assert.deepEqual(await eventNames(b, ['remote-user-exit']), [], 'no exit seen by the other side');
-  const states = await a.evaluate(() => window.events.filter(([n]) => n === 'connection-state-changed').map(([, p]) => p.state));
-  assert.deepEqual(states, ['CONNECTING', 'CONNECTED', 'CONNECTING', 'CONNECTED']);
+  await sameCallAfterReconnect(a, 'drop-b');
   await a.close(); await b.close();
 });
 
@@ -82,10 +81,42 @@ test('the server process restarts: both rejoin, nobody is lost, frames flow agai
   }
   await framesFlow(a, 'restart-b');
   await framesFlow(b, 'restart-a');
-  assert.deepEqual(await eventNames(a, ['remote-user-exit']), []);
-  assert.deepEqual(await eventNames(b, ['remote-user-exit']), []);
+  for (const [p, other] of [[a, 'restart-b'], [b, 'restart-a']]) {
+    assert.deepEqual(await eventNames(p, ['remote-user-exit']), []);
+    await sameCallAfterReconnect(p, other, false);
+  }
   await a.close(); await b.close();
 });
+
+/**
+ * After a reconnection: the state went CONNECTING (isReconnecting) → CONNECTED once more, and
+ * the other user entered once and never exited — the app sees the same call. With `streamsOnce`
+ * (the server kept the session) its streams were announced once; otherwise (a restarted server
+ * had to hear from both again) a stream may have gone and come back, in that order, and is
+ * available at the end.
+ */
+async function sameCallAfterReconnect(page, other, streamsOnce = true) {
+  const got = await page.evaluate((other) => ({
+    states: window.events.filter(([n]) => n === 'connection-state-changed').map(([, p]) => [p.prevState, p.state, !!p.isReconnecting]),
+    enters: window.events.filter(([n, p]) => n === 'remote-user-enter' && p.userId === other).length,
+    streams: ['audio', 'video'].map((kind) => window.events
+      .filter(([n, p]) => p && p.userId === other && (n === `remote-${kind}-available` || n === `remote-${kind}-unavailable`))
+      .map(([n]) => (n.endsWith('-unavailable') ? 0 : 1))),
+  }), other);
+  assert.deepEqual(got.states, [
+    ['DISCONNECTED', 'CONNECTING', false], ['CONNECTING', 'CONNECTED', false],
+    ['CONNECTED', 'CONNECTING', true], ['CONNECTING', 'CONNECTED', false],
+  ], JSON.stringify(got.states));
+  assert.equal(got.enters, 1, `${other} entered once`);
+  for (const seq of got.streams) {
+    if (streamsOnce) {
+      assert.deepEqual(seq, [1], `${other}'s streams announced once: ${JSON.stringify(got.streams)}`);
+    } else {
+      assert.ok(seq.length % 2 === 1 && seq.every((v, i) => v === (i % 2 === 0 ? 1 : 0)),
+        `${other}'s streams alternate available/unavailable and end available: ${JSON.stringify(got.streams)}`);
+    }
+  }
+}
 
 test("a client's network blocked for a few seconds: the call carries on, nobody leaves", async () => {
   const [a, b] = await pair(9006, 'block-a', 'block-b');
@@ -121,6 +152,63 @@ test('a client gone for good is removed after the timeout with reason 1', async 
   await waitEvent(a, 'remote-user-exit', { userId: 'vanish', reason: 1 }, (TIMEOUT + 6) * 1000);
   await a.close();
   await b.close();
+});
+
+test('media lost while signalling flows (UDP refused): the server says so, the SDK reconnects at once', async () => {
+  const [a, b] = await pair(9007, 'udp-a', 'udp-b');
+  const t0 = Date.now();
+  const res = await fetch(new URL('/trtc/dev/block?userId=udp-a&ms=60000&only=media', server.url));
+  assert.equal(res.status, 200);
+  // The SFU gives a silent peer 15 s to come back, then drops it and tells the client, which
+  // reconnects (a new session connection: the block does not follow it) long before the
+  // browser itself would call the connection failed.
+  await a.waitForFunction(() => window.events.filter(([n, p]) => n === 'connection-state-changed' && p.state === 'CONNECTED').length === 2,
+    null, { timeout: 40000 });
+  const took = Date.now() - t0;
+  console.log(`media blocked: reconnected after ${took} ms`);
+  assert.ok(took < 25000, `reconnected after ${took} ms`);
+  await framesFlow(b, 'udp-a', 10, 20000);
+  await framesFlow(a, 'udp-b', 10, 20000);
+  await sameCallAfterReconnect(a, 'udp-b');
+  assert.deepEqual(await eventNames(b, ['remote-user-exit']), []);
+  await a.close(); await b.close();
+});
+
+test('a network blocked for 10 s: the SDK notices the silent server, reconnects, nobody is lost', async () => {
+  // A server whose client timeout outlasts the block (the resilience server's is 6 s).
+  const patient = await startServer(['--dev', '--client-timeout', '30']);
+  try {
+    const pa = await openSdkPage(browser, patient.url);
+    const pb = await openSdkPage(browser, patient.url);
+    assert.deepEqual(await enter(pa, await devSig(patient.url, 'net-a'), { roomId: 9008 }, PUBLISH_AND_RENDER), { ok: true });
+    assert.deepEqual(await enter(pb, await devSig(patient.url, 'net-b'), { roomId: 9008 }, PUBLISH_AND_RENDER), { ok: true });
+    await framesFlow(pa, 'net-b');
+    await framesFlow(pb, 'net-a');
+    const t0 = Date.now();
+    const res = await fetch(new URL('/trtc/dev/block?userId=net-a&ms=10000', patient.url));
+    assert.equal(res.status, 200);
+    // Three unanswered heartbeats (~7 s): the SDK stops trusting the open socket.
+    await pa.waitForFunction(() => window.events.some(([n, p]) => n === 'connection-state-changed' && p.isReconnecting === true), null, { timeout: 12000 });
+    const noticed = Date.now() - t0;
+    console.log(`network blocked: reconnecting after ${noticed} ms`);
+    assert.ok(noticed >= 6000 && noticed < 10000, `noticed after ${noticed} ms`);
+    await pa.waitForFunction(() => window.events.filter(([n, p]) => n === 'connection-state-changed' && p.state === 'CONNECTED').length === 2,
+      null, { timeout: 30000 });
+    // While it was down, NETWORK_QUALITY said 6 (disconnected) both ways.
+    const down = await pa.evaluate(() => {
+      const at = window.events.findIndex(([n, p]) => n === 'connection-state-changed' && p.isReconnecting);
+      return window.events.slice(at).filter(([n]) => n === 'network-quality')
+        .map(([, q]) => [q.uplinkNetworkQuality, q.downlinkNetworkQuality]);
+    });
+    assert.ok(down.some(([u, d]) => u === 6 && d === 6), `quality 6 while reconnecting: ${JSON.stringify(down)}`);
+    await framesFlow(pb, 'net-a', 10, 20000);
+    await framesFlow(pa, 'net-b', 10, 20000);
+    await sameCallAfterReconnect(pa, 'net-b');
+    assert.deepEqual(await eventNames(pb, ['remote-user-exit']), [], 'no exit seen by the other side');
+    await pa.close(); await pb.close();
+  } finally {
+    await patient.stop();
+  }
 });
 
 test('when the server never comes back, the SDK gives up with ERROR 5502 and leaves', async () => {

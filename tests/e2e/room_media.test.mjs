@@ -133,3 +133,65 @@ test('four pages in one room: each renders the three others', async () => {
   for (const [viewer, u, r] of results) assert.ok(!r.timeout && r.width > 0, `${viewer} renders ${u}: ${JSON.stringify(r)}`);
   await Promise.all(pages.map((p) => p.close()));
 });
+
+test('two rooms side by side: media stays in its room (no cross-talk)', async () => {
+  // Room 3201 (ann, ben) and strRoomId "3201" (cid, dee): same number, separate rooms.
+  const rooms = [['ann', { roomId: 3201 }], ['ben', { roomId: 3201 }], ['cid', { strRoomId: '3201' }], ['dee', { strRoomId: '3201' }]];
+  const pages = [];
+  for (const [user, room] of rooms) {
+    const p = await openSdkPage(browser, server.url);
+    assert.deepEqual(await enter(p, await devSig(server.url, user), room, PUBLISH), { ok: true }, user);
+    pages.push(p);
+  }
+  const [ann, ben, cid, dee] = pages;
+  await waitEvent(ann, 'remote-video-available', { userId: 'ben' });
+  await waitEvent(cid, 'remote-video-available', { userId: 'dee' });
+  const w = await Promise.all([watch(ann, 'ben'), watch(cid, 'dee')]);
+  assert.ok(w.every((x) => !x.timeout && x.width > 0), JSON.stringify(w));
+  await new Promise((r) => setTimeout(r, 2000));
+  // What each page's peer connection receives: the streams of its room's other user only.
+  for (const [page, other] of [[ann, 'ben'], [ben, 'ann'], [cid, 'dee'], [dee, 'cid']]) {
+    const got = await page.evaluate(async () => {
+      const tracks = window.trtc && ['ann', 'ben', 'cid', 'dee'].filter((u) => window.trtc.getAudioTrack(u) || window.trtc.getVideoTrack({ userId: u }));
+      const users = window.events.filter(([n]) => n === 'remote-user-enter').map(([, p]) => p.userId);
+      return { tracks, users };
+    });
+    assert.deepEqual(got.users, [other], JSON.stringify(got));
+    assert.deepEqual(got.tracks, [other], JSON.stringify(got));
+  }
+  // The beep each page hears is its room-mate's: volumes name only that user.
+  const heard = await Promise.all(pages.map((p) => p.evaluate(() => [...new Set(window.events
+    .filter(([n]) => n === 'audio-volume').flatMap(([, p]) => p.result.map((r) => r.userId)).filter((u) => u !== ''))])));
+  assert.deepEqual(heard, [['ben'], ['ann'], ['dee'], ['cid']]);
+  await Promise.all(pages.map((p) => p.close()));
+});
+
+test('proxy: a page served by one server enters a room on another', async () => {
+  const other = await startServer(['--dev']);
+  try {
+    const host = await openSdkPage(browser, other.url);
+    assert.deepEqual(await enter(host, await devSig(other.url, 'host'), { roomId: 3301 }, PUBLISH), { ok: true });
+    const guest = await openSdkPage(browser, server.url); // served by `server`
+    const sig = await devSig(other.url, 'guest');
+    const r = await guest.evaluate(async ({ sig, url }) => {
+      window.trtc = window.TRTC.create();
+      window.events = [];
+      for (const name of Object.values(window.TRTC.EVENT)) window.trtc.on(name, (p) => window.events.push([name, JSON.parse(JSON.stringify(p ?? null))]));
+      await window.trtc.enterRoom({ ...sig, roomId: 3301, proxy: url });
+      return 'ok';
+    }, { sig: { sdkAppId: sig.sdkAppId, userId: 'guest', userSig: sig.userSig }, url: other.url });
+    assert.equal(r, 'ok');
+    await waitEvent(host, 'remote-user-enter', { userId: 'guest' });
+    await waitEvent(guest, 'remote-video-available', { userId: 'host' });
+    const w = await watch(guest, 'host');
+    assert.ok(!w.timeout && w.width > 0, JSON.stringify(w));
+    // The page's own server never saw the guest.
+    const own = await fetch(new URL('/trtc/dev/drop?userId=guest', server.url));
+    assert.equal(own.status, 404, 'not in a room on the page\'s server');
+    assert.match(await own.text(), /not in a room/);
+    await host.close();
+    await guest.close();
+  } finally {
+    await other.stop();
+  }
+});

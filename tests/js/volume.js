@@ -53,6 +53,12 @@ export async function oneAudioContext(TRTC) {
   const Real = window.AudioContext;
   let made = 0;
   window.AudioContext = class extends Real { constructor(...a) { super(...a); made++; } };
+  // Every media-stream source the SDK makes, and the context it is made in.
+  const contexts = new Set();
+  let sources = 0;
+  const createSource = BaseAudioContext.prototype.createMediaStreamSource || Real.prototype.createMediaStreamSource;
+  const owner = Object.prototype.hasOwnProperty.call(Real.prototype, 'createMediaStreamSource') ? Real.prototype : BaseAudioContext.prototype;
+  owner.createMediaStreamSource = function (...a) { contexts.add(this); sources++; return createSource.apply(this, a); };
   try {
     const a = TRTC.create(), b = TRTC.create();
     a.enableAudioVolumeEvaluation(100);
@@ -64,9 +70,12 @@ export async function oneAudioContext(TRTC) {
     assert((await maxLocalVolume(a, TRTC, 1500)).max > 0, 'a measures');
     assert((await maxLocalVolume(b, TRTC, 1500)).max > 0, 'b measures');
     assert(made <= 1, `one AudioContext for the whole SDK (made ${made})`);
+    assert(sources >= 3, `the SDK made its sources while watched (${sources})`);
+    eq(contexts.size, 1, 'two instances and three microphone graphs share one context');
     a.destroy();
     b.destroy();
   } finally {
     window.AudioContext = Real;
+    owner.createMediaStreamSource = createSource;
   }
 }

@@ -434,6 +434,15 @@ pub struct RemoteVideo {
 }
 
 impl NetworkQuality {
+    /// While the connection to the server is down (reconnecting): 6 both ways, no figures.
+    pub fn disconnected() -> NetworkQuality {
+        NetworkQuality {
+            uplink_network_quality: DISCONNECTED,
+            downlink_network_quality: DISCONNECTED,
+            ..NetworkQuality::default()
+        }
+    }
+
     /// The payload as JSON text (the SDK turns it into the event's object with `JSON.parse`).
     pub fn to_json(&self) -> String {
         ObjectWriter::new()
@@ -1249,6 +1258,14 @@ mod tests {
         assert!(r.statistics.local_statistics.video.is_empty());
         assert_eq!(r.statistics.local_statistics.audio.audio_level, 0.0);
         assert!(r.statistics.remote_statistics.is_empty());
+    }
+
+    #[test]
+    fn the_disconnected_payload() {
+        assert_eq!(
+            NetworkQuality::disconnected().to_json(),
+            r#"{"uplinkNetworkQuality":6,"downlinkNetworkQuality":6,"uplinkRTT":0,"uplinkLoss":0,"downlinkRTT":0,"downlinkLoss":0}"#
+        );
     }
 
     #[test]

@@ -12,6 +12,16 @@ pub const MAX_DELAY_MS: f64 = 8000.0;
 pub const DEFAULT_GIVE_UP_MS: f64 = 60_000.0;
 /// How often the client sends a heartbeat; the server's timeout is a multiple of it.
 pub const HEARTBEAT_INTERVAL_MS: u32 = 2000;
+/// The server answers every heartbeat: after this long without a word from it (three missed
+/// answers and some slack), the connection counts as lost even though the socket looks open —
+/// a network that stopped carrying packets, a server that hangs.
+pub const SERVER_SILENCE_LIMIT_MS: f64 = 3.0 * HEARTBEAT_INTERVAL_MS as f64 + 1000.0;
+
+/// Whether a joined client should give up on its connection at `now_ms`, having last heard
+/// from the server at `last_heard_ms`.
+pub fn server_silent(now_ms: f64, last_heard_ms: f64) -> bool {
+    now_ms - last_heard_ms > SERVER_SILENCE_LIMIT_MS
+}
 
 #[derive(Debug, Clone)]
 pub struct Reconnect {
@@ -59,6 +69,25 @@ impl Reconnect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_silent_server_counts_as_lost_after_three_missed_answers() {
+        let rows = [
+            (0.0, 0.0, false),
+            (2000.0, 0.0, false),
+            (6999.0, 0.0, false),
+            (7000.0, 0.0, false),
+            (7001.0, 0.0, true),
+            (30_000.0, 25_000.0, false),
+            (30_000.0, 20_000.0, true),
+            // A clock that went backwards is not silence.
+            (1000.0, 5000.0, false),
+        ];
+        for (now, last, silent) in rows {
+            assert_eq!(server_silent(now, last), silent, "{now} {last}");
+        }
+        assert!(SERVER_SILENCE_LIMIT_MS > 3.0 * HEARTBEAT_INTERVAL_MS as f64);
+    }
 
     #[test]
     fn backoff_table() {

@@ -201,6 +201,11 @@ pub mod kick_reason {
 }
 
 /// Server error codes carried by [`ServerMsg::Error`] and [`ServerMsg::JoinFailed`].
+/// The WebSocket close code a client sends when it closes its socket to reconnect (its media
+/// connection failed, or the server went silent): the server keeps its session for the client
+/// timeout, as for a connection that broke, instead of taking the close as leaving the room.
+pub const CLOSE_RECONNECTING: u16 = 4001;
+
 pub mod code {
     /// The userSig did not verify (TRTC's code for a userSig check failure).
     pub const USER_SIG_INVALID: i64 = -100018;
@@ -230,6 +235,9 @@ pub mod code {
     /// The client sends messages faster than the server allows; the message was dropped. A
     /// client that keeps it up is disconnected (the last message before the close says so).
     pub const RATE_LIMITED: i64 = -1012;
+    /// The server's side of this client's media connection is gone (ICE went silent past its
+    /// grace time, or DTLS failed). The client should connect again (it resumes its session).
+    pub const MEDIA_LOST: i64 = -1013;
 }
 
 /// Why a frame could not be decoded.

@@ -231,7 +231,18 @@ impl Hub {
             }
             SfuEvent::Connected { peer } => tracing::debug!(peer, "media connected"),
             SfuEvent::Disconnected { peer, reason } => {
-                tracing::warn!(peer, "media connection lost: {reason}")
+                tracing::warn!(peer, "media connection lost: {reason}");
+                // The client may not notice for a while (its browser waits ~30 s before it
+                // calls the connection failed): tell it, so it reconnects now.
+                self.send(
+                    peer,
+                    ServerMsg::Error {
+                        code: code::MEDIA_LOST,
+                        message: format!(
+                            "the media connection is gone ({reason}); connect again to resume"
+                        ),
+                    },
+                );
             }
             SfuEvent::Publishing { peer, kind, active } => {
                 tracing::debug!(peer, ?kind, active, "publishing")
@@ -472,6 +483,11 @@ async fn serve_client(hub: Arc<Hub>, socket: WebSocket) {
                 hub.handle_text(client, &text)
             }
             Ok(Message::Binary(_)) => hub.handle_binary(client),
+            // A client closing to reconnect keeps its session, as if the connection broke.
+            Ok(Message::Close(Some(frame))) if frame.code == trtc_proto::CLOSE_RECONNECTING => {
+                dropped = true;
+                break;
+            }
             // A closing handshake (exitRoom, a closed tab) leaves at once.
             Ok(Message::Close(_)) => {
                 dropped = false;
@@ -589,20 +605,36 @@ pub async fn dev_drop(State(hub): State<Arc<Hub>>, Query(q): Query<DevDropQuery>
 pub struct DevBlockQuery {
     user_id: String,
     ms: u64,
+    /// `media`: drop only the media datagrams; signalling flows.
+    only: Option<String>,
 }
 
 /// `GET /trtc/dev/block?userId=…&ms=…` (dev mode only): for `ms` milliseconds that user's
 /// media datagrams are dropped and its signalling is held, as when its network stops carrying
-/// packets for a while. For trying out (and testing) how calls ride out network trouble.
+/// packets for a while. With `&only=media`, only its media is dropped (what a firewall that
+/// starts refusing UDP does). For trying out (and testing) how calls ride out network trouble.
 pub async fn dev_block(State(hub): State<Arc<Hub>>, Query(q): Query<DevBlockQuery>) -> Response {
     let clients = match dev_clients(&hub, &q.user_id) {
         Ok(c) => c,
         Err(refused) => return refused.into_response(),
     };
+    let media_only = match q.only.as_deref() {
+        None => false,
+        Some("media") => true,
+        Some(other) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("only={other}: the one value known is `media`"),
+            )
+                .into_response()
+        }
+    };
     let duration = std::time::Duration::from_millis(q.ms.min(120_000));
     let until = tokio::time::Instant::now() + duration;
     for c in &clients {
-        hub.blocked.lock().expect("blocked").insert(*c, until);
+        if !media_only {
+            hub.blocked.lock().expect("blocked").insert(*c, until);
+        }
         if let Some(sfu) = &hub.media {
             sfu.block(*c, duration);
         }

@@ -180,3 +180,27 @@ fn a_peer_whose_ice_recovers_in_time_is_kept() {
         "media flows again"
     );
 }
+
+/// A lossy uplink: every 10th RTP packet of the publisher never reaches the SFU. The SFU asks
+/// for them again (NACK), the publisher resends them (RTX), and the subscriber gets every frame.
+#[test]
+fn lost_packets_are_asked_for_again_and_the_subscriber_misses_no_frame() {
+    let mut w = flowing();
+    w.client(A).drop_every_nth_rtp = Some(10);
+    let sent0 = w.c(A).sent_video;
+    let got0 = w.c(B).rx_from(A, Kind::Video).frames;
+    w.run_for(Duration::from_secs(4));
+    // Stop sending, let the retransmissions finish.
+    w.client(A).send_media = false;
+    w.run_for(Duration::from_millis(500));
+    let sent = w.c(A).sent_video - sent0;
+    let got = w.c(B).rx_from(A, Kind::Video).frames - got0;
+    let dropped = w.c(A).rtp_dropped;
+    println!("video frames sent {sent}, received {got}; RTP packets dropped {dropped}");
+    assert!(dropped >= 20, "the uplink lost packets ({dropped})");
+    assert!(sent >= 70, "{sent} frames sent");
+    assert!(
+        got + 1 >= sent,
+        "every frame arrives despite the loss: {got} of {sent}"
+    );
+}

@@ -55,6 +55,11 @@ pub struct Client {
     pub auto_answer: bool,
     /// Deliver datagrams to/from this client.
     pub online: bool,
+    /// Drop every n-th RTP datagram (not RTCP, not ICE/DTLS) this client sends: a lossy uplink.
+    pub drop_every_nth_rtp: Option<u64>,
+    /// RTP datagrams sent, and how many of them were dropped.
+    pub rtp_sent: u64,
+    pub rtp_dropped: u64,
     pub connected: bool,
     /// The server closed the connection (str0m `Event::Closed`).
     pub closed: bool,
@@ -92,6 +97,9 @@ impl Client {
             unanswered: vec![],
             auto_answer: true,
             online: true,
+            drop_every_nth_rtp: None,
+            rtp_sent: 0,
+            rtp_dropped: 0,
             connected: false,
             closed: false,
             rx: BTreeMap::new(),
@@ -388,8 +396,16 @@ impl World {
                             break;
                         }
                         Output::Transmit(t) => {
+                            let data = Vec::from(t.contents);
+                            if is_rtp(&data) {
+                                c.rtp_sent += 1;
+                                if c.drop_every_nth_rtp.is_some_and(|n| c.rtp_sent % n == 0) {
+                                    c.rtp_dropped += 1;
+                                    continue;
+                                }
+                            }
                             if c.online {
-                                to_sfu.push((t.source, t.destination, Vec::from(t.contents)));
+                                to_sfu.push((t.source, t.destination, data));
                             }
                         }
                         Output::Event(e) => on_client_event(c, e, now),
@@ -454,6 +470,11 @@ impl World {
             self.answer_results.push((peer, r));
         }
     }
+}
+
+/// An RTP (not RTCP) datagram: version 2, and a payload type outside RTCP's 200–206 (RFC 5761).
+fn is_rtp(d: &[u8]) -> bool {
+    d.len() >= 12 && d[0] >> 6 == 2 && !(200..=206).contains(&d[1])
 }
 
 fn on_client_event(c: &mut Client, e: Event, now: Instant) {
