@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
 /// Starts the binary on free ports; returns it, its URL and how long it took to print it.
@@ -76,6 +76,18 @@ async fn ready_in_under_a_second_and_a_clean_exit_on_sigint_and_sigterm() {
         let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
             .await
             .expect("a WebSocket to the signalling endpoint");
+        // A ping answered: the server has taken the connection on (the upgrade response can
+        // come before the connection is registered with the hub).
+        ws.send(Message::text(r#"{"type":"ping","seq":1}"#))
+            .await
+            .expect("ping sent");
+        loop {
+            match tokio::time::timeout(Duration::from_secs(3), ws.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) if t.contains("pong") => break,
+                Ok(Some(Ok(_))) => continue,
+                other => panic!("SIG{sig}: no pong: {other:?}"),
+            }
+        }
         signal(&child, sig);
         // The client sees a close frame (not a reset), then the end of the stream.
         let closed = tokio::time::timeout(Duration::from_secs(3), async {
