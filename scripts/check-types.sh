@@ -4,7 +4,7 @@
 #   tests/types/quickstart.ts  an app written like trtc-sdk-v5's quick start (must compile)
 #   tests/types/api.ts         literal constant types, payloads, a call of every other method
 #   tests/types/negative.ts    misuse that must fail (each line under @ts-expect-error)
-#   tests/types/generated/     written here from ../shared/reference/trtc-sdk-v5-surface.json: every
+#   tests/types/generated/     written here from reference/trtc-sdk-v5-surface.json: every
 #                              static/instance method, EVENT/TYPE/ERROR_CODE entry, profile key,
 #                              plugin and experimental API name of trtc-sdk-v5 is declared
 # No SDK build is needed: tsconfig `paths` maps 'trtc-wasm' to pkg-template/index.d.ts.
@@ -13,10 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dir=tests/types
-surface=../shared/reference/trtc-sdk-v5-surface.json
+surface=reference/trtc-sdk-v5-surface.json
 
 if [ ! -f "$surface" ]; then
-  echo "check-types: $surface not found (shared/ must sit beside the repo)" >&2
+  echo "check-types: $surface not found (reference/ is part of the repository)" >&2
   exit 1
 fi
 

@@ -7,7 +7,7 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SURFACE: &str = include_str!("../../shared/reference/trtc-sdk-v5-surface.json");
+const SURFACE: &str = include_str!("../reference/trtc-sdk-v5-surface.json");
 
 #[wasm_bindgen(module = "/tests/js/static_api.js")]
 extern "C" {

@@ -1,4 +1,4 @@
-// The built package against trtc-sdk-v5's public surface (shared/reference/trtc-sdk-v5-surface.json):
+// The built package against trtc-sdk-v5's public surface (reference/trtc-sdk-v5-surface.json):
 // every key present with the same value; every method exists; the ones not implemented yet
 // reject (or throw) with an RtcError naming them.
 import { test, before, after } from 'node:test';
@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pageErrors, startServer, launchBrowser, openSdkPage, root } from './harness.mjs';
 
-const surface = JSON.parse(readFileSync(path.join(root, '../shared/reference/trtc-sdk-v5-surface.json'), 'utf8'));
+const surface = JSON.parse(readFileSync(path.join(root, 'reference/trtc-sdk-v5-surface.json'), 'utf8'));
 // Methods that exist but are not implemented yet (README: "Not done yet").
 const NOT_YET = ['switchRoom', 'startScreenShare', 'updateScreenShare', 'startPlugin',
   'updatePlugin', 'stopPlugin', 'use', 'sendSEIMessage', 'sendCustomMessage', 'callExperimentalAPI'];

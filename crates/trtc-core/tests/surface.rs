@@ -1,14 +1,14 @@
-//! Our tables against the reference surface of trtc-sdk-v5 (`shared/reference/trtc-sdk-v5-surface.json`).
+//! Our tables against the reference surface of trtc-sdk-v5 (`reference/trtc-sdk-v5-surface.json`).
 
 use serde_json::Value as Json;
 use trtc_core::{error, profile, tables};
 
 fn surface() -> Json {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference/trtc-sdk-v5-surface.json");
+        .join("../../reference/trtc-sdk-v5-surface.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "read {}: {e} (shared/ must sit beside the repo)",
+            "read {}: {e} (the repository's reference/ directory)",
             path.display()
         )
     });
