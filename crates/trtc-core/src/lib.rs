@@ -22,6 +22,7 @@
 //! Every rejection that reaches JS is built from an [`error::RtcErrorInfo`].
 
 pub mod capture;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod profile;

@@ -1,0 +1,665 @@
+//! Entering, leaving, losing and regaining the room: the join outcome, heartbeats, the
+//! reconnect backoff and the reconcile window.
+
+use super::*;
+use crate::error::{extra, ErrorCode};
+use crate::reconnect::{server_silent, HEARTBEAT_INTERVAL_MS};
+use crate::room::{RoomRef, Scene};
+use trtc_proto::{code, RemoteUser};
+
+const ENTER: &str = "enterRoom";
+
+/// How an `enterRoom` or a reconnect attempt ended without joining.
+enum JoinFailure {
+    /// No answer within [`JOIN_TIMEOUT_MS`].
+    TimedOut,
+    /// The socket closed (or could not be made: the reason).
+    Closed(Option<String>),
+    /// The server refused the join.
+    Refused { code: i64, message: String },
+}
+
+impl RoomClient {
+    pub(super) fn enter(
+        &mut self,
+        op: OpId,
+        config: EnterRoomConfig,
+        url: String,
+        session: String,
+        give_up_ms: f64,
+        now: f64,
+    ) {
+        if self.room.is_some() {
+            self.push(Effect::Settle {
+                op,
+                result: Err(RtcErrorInfo::new(
+                    ErrorCode::InvalidOperation,
+                    Some(extra::REPEAT_CALL),
+                    ENTER,
+                    "enterRoom() was called again while in a room (or entering one); call exitRoom() first.",
+                )),
+            });
+            return;
+        }
+        let role = if config.scene == Scene::Live && config.role == crate::room::Role::Audience {
+            Role::Audience
+        } else {
+            Role::Anchor
+        };
+        let conn = self.new_conn();
+        self.room = Some(Room {
+            config,
+            url: url.clone(),
+            session,
+            give_up_ms,
+            role,
+            phase: Phase::Entering {
+                op,
+                link: Link::new(conn, now),
+                deadline: now + JOIN_TIMEOUT_MS,
+            },
+            users: RemoteUsers::new(),
+            render: VecMap::new(),
+            published: Vec::new(),
+            reconcile: None,
+        });
+        self.push(Effect::Connect { conn, url });
+        self.emit(Event::ConnectionState {
+            prev: ConnState::Disconnected,
+            state: ConnState::Connecting,
+            reconnecting: false,
+        });
+    }
+
+    /// The `join` message for the room (also on every reconnect attempt, with the same session).
+    fn join_msg(room: &Room) -> ClientMsg {
+        let c = &room.config;
+        ClientMsg::Join(trtc_proto::Join {
+            version: trtc_proto::PROTOCOL_VERSION,
+            sdk_app_id: if c.sdk_app_id.is_finite() && c.sdk_app_id > 0.0 {
+                c.sdk_app_id as u64
+            } else {
+                0
+            },
+            user_id: c.user_id.clone(),
+            user_sig: c.user_sig.clone(),
+            room: match &c.room {
+                RoomRef::Num(n) => trtc_proto::RoomId::Num(*n),
+                RoomRef::Str(s) => trtc_proto::RoomId::Str(s.clone()),
+            },
+            scene: match c.scene {
+                Scene::Rtc => trtc_proto::Scene::Rtc,
+                Scene::Live => trtc_proto::Scene::Live,
+            },
+            role: room.role,
+            session: Some(room.session.clone()),
+        })
+    }
+
+    /// The link `conn` names, whatever the phase (entering, joined, or a reconnect attempt).
+    pub(super) fn link_of(&mut self, conn: ConnId) -> Option<&mut Link> {
+        match &mut self.room.as_mut()?.phase {
+            Phase::Entering { link, .. } | Phase::Joined { link } if link.conn == conn => {
+                Some(link)
+            }
+            Phase::Reconnecting {
+                attempt: Some((link, _)),
+                ..
+            } if link.conn == conn => Some(link),
+            _ => None,
+        }
+    }
+
+    pub(super) fn socket_opened(&mut self, conn: ConnId) {
+        let Some(link) = self.link_of(conn) else {
+            return;
+        };
+        link.opened = true;
+        let room = self.room.as_ref().expect("a link has a room");
+        let msg = Self::join_msg(room);
+        let user = room.config.user_id.clone();
+        self.push(Effect::Send { conn, msg });
+        self.log_info(format!("signalling connected; joining as '{user}'"));
+    }
+
+    pub(super) fn socket_closed(&mut self, conn: ConnId, error: Option<String>, now: f64) {
+        let Some(room) = self.room.as_ref() else {
+            return;
+        };
+        match &room.phase {
+            Phase::Entering { link, .. } if link.conn == conn => {
+                self.join_failed(JoinFailure::Closed(error), now)
+            }
+            Phase::Joined { link } if link.conn == conn => {
+                self.log_warn("lost the connection to the server; reconnecting");
+                self.connection_lost(now);
+            }
+            Phase::Reconnecting {
+                attempt: Some((link, _)),
+                ..
+            } if link.conn == conn => self.join_failed(JoinFailure::Closed(error), now),
+            _ => {}
+        }
+    }
+
+    pub(super) fn message(&mut self, conn: ConnId, msg: ServerMsg, now: f64) {
+        let Some(link) = self.link_of(conn) else {
+            return;
+        };
+        link.last_heard = now;
+        match msg {
+            ServerMsg::Joined { users, .. } => self.joined(conn, users, now),
+            ServerMsg::JoinFailed { code, message } => {
+                if !self.is_joined() {
+                    self.join_failed(JoinFailure::Refused { code, message }, now);
+                }
+            }
+            ServerMsg::Error { code, message } if code == code::MEDIA_LOST => {
+                if self.joined_conn() == Some(conn) {
+                    self.log_warn(format!("the server lost our media connection: {message}"));
+                    self.connection_lost(now);
+                }
+            }
+            ServerMsg::Error { code, message } => {
+                self.log_warn(format!("the server refused a message ({code}): {message}"));
+            }
+            ServerMsg::Kicked { reason } => {
+                if self.joined_conn() == Some(conn) {
+                    self.leave(Leaving::Kicked(reason));
+                }
+            }
+            ServerMsg::Offer { sdp, slots } => {
+                if let Some(link) = self.link_of(conn) {
+                    link.offers.push_back((sdp, slots));
+                }
+                self.apply_next_offer(conn);
+            }
+            ServerMsg::Pong { .. } => {}
+            msg @ (ServerMsg::UserEnter { .. }
+            | ServerMsg::UserExit { .. }
+            | ServerMsg::MediaState { .. }) => {
+                if self.joined_conn() == Some(conn) {
+                    self.room_message(msg);
+                }
+            }
+        }
+    }
+
+    /// The server accepted the join on `conn` (the first, or a reconnect attempt).
+    fn joined(&mut self, conn: ConnId, users: Vec<RemoteUser>, now: f64) {
+        let room = self.room.as_mut().expect("a link has a room");
+        let placeholder = Phase::Reconnecting {
+            policy: Reconnect::new(now, 0.0),
+            attempt: None,
+            next_attempt: f64::INFINITY,
+            next_down_report: f64::INFINITY,
+        };
+        let (mut link, op, attempts) = match std::mem::replace(&mut room.phase, placeholder) {
+            Phase::Entering { op, link, .. } if link.conn == conn => (link, Some(op), 0),
+            Phase::Reconnecting {
+                attempt: Some((link, _)),
+                policy,
+                ..
+            } if link.conn == conn => (link, None, policy.attempts()),
+            other => {
+                // Already joined on this link: a repeated answer changes nothing.
+                room.phase = other;
+                return;
+            }
+        };
+        link.last_heard = now;
+        link.next_ping = now + f64::from(HEARTBEAT_INTERVAL_MS);
+        link.next_stats = now + f64::from(crate::quality::INTERVAL_MS);
+        room.phase = Phase::Joined { link };
+        match op {
+            Some(op) => self.push(Effect::Settle { op, result: Ok(()) }),
+            None => self.log_info(format!("reconnected after {attempts} attempt(s)")),
+        }
+        self.emit(Event::ConnectionState {
+            prev: ConnState::Connecting,
+            state: ConnState::Connected,
+            reconnecting: false,
+        });
+        // The first statistics snapshot is the baseline of the later ones.
+        self.push(Effect::CollectStats { conn });
+        self.sync_publish();
+        self.apply_joined(users, op.is_none(), now);
+    }
+
+    /// The users of a `joined` answer. After a reconnection, users and streams we knew that are
+    /// not in it (yet) get [`RECONCILE_WINDOW_MS`] to come back before they are reported gone,
+    /// so a server restart, where everyone re-joins and re-publishes, flickers nothing.
+    fn apply_joined(&mut self, users: Vec<RemoteUser>, reconnected: bool, now: f64) {
+        let room = self.room.as_mut().expect("joined");
+        let mut effective = users.clone();
+        if reconnected {
+            let mut rec = room.reconcile.take().unwrap_or_default();
+            rec.deadline = now + RECONCILE_WINDOW_MS;
+            for known in room.users.ids() {
+                let Some(was) = room.users.get(&known) else {
+                    continue;
+                };
+                match effective.iter_mut().find(|u| u.user_id == known) {
+                    None => {
+                        if !rec.users.contains(&known) {
+                            rec.users.push(known);
+                        }
+                    }
+                    Some(u) => {
+                        rec.users.retain(|x| x != &known);
+                        for kind in [MediaKind::Audio, MediaKind::Video] {
+                            let now_on = match kind {
+                                MediaKind::Audio => &mut u.audio,
+                                MediaKind::Video => &mut u.video,
+                            };
+                            let key = (known.clone(), kind);
+                            if was.get(kind) && !*now_on {
+                                *now_on = true;
+                                if !rec.streams.contains(&key) {
+                                    rec.streams.push(key);
+                                }
+                            } else {
+                                rec.streams.retain(|s| s != &key);
+                            }
+                        }
+                    }
+                }
+            }
+            if !rec.users.is_empty() || !rec.streams.is_empty() {
+                room.reconcile = Some(rec);
+            }
+        }
+        // Receive what is there now (again, after a reconnection).
+        for u in &users {
+            for (kind, on) in [(MediaKind::Audio, u.audio), (MediaKind::Video, u.video)] {
+                if on && self.wants(&u.user_id, kind) {
+                    self.subscribe(&u.user_id, kind, true);
+                }
+            }
+        }
+        let room = self.room.as_mut().expect("joined");
+        let events = room.users.apply(&ServerMsg::Joined {
+            user_id: String::new(),
+            users: effective,
+        });
+        for e in events {
+            self.room_event(e);
+        }
+    }
+
+    /// A user or stream message of the joined room.
+    fn room_message(&mut self, msg: ServerMsg) {
+        let room = self.room.as_mut().expect("joined");
+        if let Some(rec) = room.reconcile.as_mut() {
+            match &msg {
+                ServerMsg::UserEnter { user_id } => {
+                    rec.users.retain(|u| u != user_id);
+                    if let Some(was) = room.users.get(user_id) {
+                        // A user we knew, entering a restarted server afresh: its streams come
+                        // back when it publishes again; until then they stay as they were.
+                        for kind in [MediaKind::Audio, MediaKind::Video] {
+                            let key = (user_id.clone(), kind);
+                            if was.get(kind) && !rec.streams.contains(&key) {
+                                rec.streams.push(key);
+                            }
+                        }
+                        return;
+                    }
+                }
+                ServerMsg::MediaState { user_id, kind, .. } => {
+                    rec.users.retain(|u| u != user_id);
+                    rec.streams.retain(|s| !(&s.0 == user_id && s.1 == *kind));
+                }
+                ServerMsg::UserExit { user_id, .. } => {
+                    rec.users.retain(|u| u != user_id);
+                    rec.streams.retain(|s| &s.0 != user_id);
+                }
+                _ => {}
+            }
+        }
+        if let ServerMsg::MediaState {
+            user_id,
+            kind,
+            available: true,
+        } = &msg
+        {
+            if self.wants(user_id, *kind) {
+                self.subscribe(user_id, *kind, true);
+            }
+        }
+        let room = self.room.as_mut().expect("joined");
+        let events = room.users.apply(&msg);
+        for e in events {
+            self.room_event(e);
+        }
+    }
+
+    /// The connection of the joined room was lost: reconnect in the background.
+    pub(super) fn connection_lost(&mut self, now: f64) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        let Phase::Joined { link } = &room.phase else {
+            return;
+        };
+        let conn = link.conn;
+        let mut policy = Reconnect::new(now, room.give_up_ms);
+        let first = policy.next_delay(now);
+        room.phase = Phase::Reconnecting {
+            policy,
+            attempt: None,
+            next_attempt: first.map_or(f64::INFINITY, |d| now + d),
+            next_down_report: now + f64::from(crate::quality::INTERVAL_MS),
+        };
+        self.push(Effect::Disconnect {
+            conn,
+            reconnecting: true,
+        });
+        self.emit(Event::ConnectionState {
+            prev: ConnState::Connected,
+            state: ConnState::Connecting,
+            reconnecting: true,
+        });
+        self.report_down();
+        match first {
+            None => self.give_up("the server could not be reached again in time"),
+            // The first attempt goes at once, after the old connection is closed.
+            Some(d) if d <= 0.0 => self.start_attempt(now),
+            Some(_) => {}
+        }
+    }
+
+    /// NETWORK_QUALITY while the connection is down: 6 (disconnected) both ways.
+    fn report_down(&mut self) {
+        let payload = crate::quality::NetworkQuality::disconnected().to_json();
+        self.emit(Event::NetworkQuality(payload));
+    }
+
+    fn join_failed(&mut self, why: JoinFailure, now: f64) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        match &mut room.phase {
+            Phase::Entering { .. } => {
+                let url = room.url.clone();
+                let info = match why {
+                    JoinFailure::TimedOut => RtcErrorInfo::new(
+                        ErrorCode::OperationFailed,
+                        None,
+                        ENTER,
+                        &format!("enterRoom() failed: no answer from the signalling server at {url} within {} s. Check that trtc-server runs there and 'proxy' points to it.", JOIN_TIMEOUT_MS / 1000.0),
+                    ),
+                    JoinFailure::Closed(Some(_)) => RtcErrorInfo::invalid_parameter(
+                        extra::TYPE,
+                        ENTER,
+                        &format!("the signalling URL '{url}' is not a valid WebSocket URL; check 'proxy'"),
+                    ),
+                    JoinFailure::Closed(None) => RtcErrorInfo::new(
+                        ErrorCode::OperationFailed,
+                        None,
+                        ENTER,
+                        &format!("enterRoom() failed: cannot reach the signalling server at {url}. Check that trtc-server runs there and 'proxy' points to it."),
+                    ),
+                    JoinFailure::Refused { code, message } => RtcErrorInfo::new(
+                        ErrorCode::ServerError,
+                        Some(code as i32),
+                        ENTER,
+                        &format!("enterRoom() failed: {message}"),
+                    ),
+                };
+                self.leave(Leaving::EnterFailed(info));
+            }
+            Phase::Reconnecting {
+                attempt, policy, ..
+            } => {
+                let Some((link, _)) = attempt.take() else {
+                    return;
+                };
+                let next = policy.next_delay(now);
+                if let Phase::Reconnecting { next_attempt, .. } = &mut room.phase {
+                    *next_attempt = next.map_or(f64::INFINITY, |d| now + d);
+                }
+                self.push(Effect::Disconnect {
+                    conn: link.conn,
+                    reconnecting: true,
+                });
+                match why {
+                    JoinFailure::Refused { code, message } => {
+                        // The server refuses this user now (e.g. the userSig expired).
+                        self.give_up(&format!("the server refused to rejoin ({code}): {message}"))
+                    }
+                    _ if next.is_none() => {
+                        self.give_up("the server could not be reached again in time")
+                    }
+                    _ => {}
+                }
+            }
+            Phase::Joined { .. } => {}
+        }
+    }
+
+    /// Reconnection failed for good: an `ERROR` event, then the room is left.
+    fn give_up(&mut self, why: &str) {
+        let err = RtcErrorInfo::new(
+            ErrorCode::OperationFailed,
+            Some(REJOIN_FAILED),
+            "",
+            &format!("Lost the connection to the room and could not rejoin: {why}. Call enterRoom() again when the network is back."),
+        );
+        self.leave(Leaving::GaveUp(err));
+    }
+
+    pub(super) fn exit(&mut self, op: Option<OpId>, cause: ExitCause) {
+        if self.room.is_some() {
+            self.leave(Leaving::Exit(cause));
+        }
+        if let Some(op) = op {
+            self.push(Effect::Settle { op, result: Ok(()) });
+        }
+    }
+
+    /// Leaves the room: closes its connections, reports what stopped, settles a pending
+    /// `enterRoom`, and drops the room's effects not yet carried out.
+    fn leave(&mut self, how: Leaving) {
+        let Some(room) = self.room.take() else {
+            return;
+        };
+        // An app handler may leave while earlier effects of the room wait: they are moot now.
+        // If the room's first CONNECTING was not delivered yet, no state change is reported.
+        let connecting_undelivered = self.out.iter().any(|e| {
+            matches!(
+                e,
+                Effect::Emit(Event::ConnectionState {
+                    prev: ConnState::Disconnected,
+                    ..
+                })
+            )
+        });
+        self.out.retain(Effect::survives_leave);
+        let (prev, link, attempt, enter_op) = match room.phase {
+            Phase::Entering { op, link, .. } => (ConnState::Connecting, Some(link), None, Some(op)),
+            Phase::Joined { link } => (ConnState::Connected, Some(link), None, None),
+            Phase::Reconnecting { attempt, .. } => {
+                (ConnState::Connecting, None, attempt.map(|a| a.0), None)
+            }
+        };
+        if let (Some(l), Leaving::Exit(_)) = (&link, &how) {
+            if l.opened {
+                self.push(Effect::Send {
+                    conn: l.conn,
+                    msg: ClientMsg::Leave,
+                });
+            }
+        }
+        for l in link.iter().chain(attempt.iter()) {
+            self.push(Effect::Disconnect {
+                conn: l.conn,
+                reconnecting: false,
+            });
+        }
+        if let Some(op) = enter_op {
+            let err = match &how {
+                Leaving::EnterFailed(info) => info.clone(),
+                Leaving::Exit(ExitCause::Destroy) => RtcErrorInfo::destroyed(ENTER),
+                _ => RtcErrorInfo::abort(ENTER, "exitRoom was called"),
+            };
+            self.push(Effect::Settle {
+                op,
+                result: Err(err),
+            });
+        }
+        for kind in room.published {
+            self.emit(Event::PublishState {
+                kind,
+                state: PublishState::Stopped,
+                prev: PublishState::Started,
+                reason: Some("api-call"),
+            });
+        }
+        if !connecting_undelivered {
+            self.emit(Event::ConnectionState {
+                prev,
+                state: ConnState::Disconnected,
+                reconnecting: false,
+            });
+        }
+        match how {
+            Leaving::Kicked(reason) => self.emit(Event::Kicked(reason)),
+            Leaving::GaveUp(err) => self.emit(Event::Error(err)),
+            Leaving::Exit(_) | Leaving::EnterFailed(_) => {}
+        }
+    }
+
+    pub(super) fn switch_role(&mut self, role: Role) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        if room.config.scene != Scene::Live {
+            self.log_warn("switchRole() has no effect in the rtc scene");
+            return;
+        }
+        if std::mem::replace(&mut room.role, role) == role {
+            return;
+        }
+        let conn = match &room.phase {
+            Phase::Entering { link, .. } | Phase::Joined { link } => Some(link.conn),
+            Phase::Reconnecting { attempt, .. } => attempt.as_ref().map(|a| a.0.conn),
+        };
+        if let Some(conn) = conn {
+            self.push(Effect::Send {
+                conn,
+                msg: ClientMsg::SwitchRole { role },
+            });
+        }
+        self.sync_publish();
+    }
+
+    pub(super) fn timer(&mut self, now: f64) {
+        self.reconcile_due(now);
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        match &mut room.phase {
+            Phase::Entering { deadline, .. } => {
+                if now >= *deadline {
+                    self.join_failed(JoinFailure::TimedOut, now);
+                }
+            }
+            Phase::Joined { link } => {
+                let conn = link.conn;
+                if now >= link.next_stats {
+                    link.next_stats = now + f64::from(crate::quality::INTERVAL_MS);
+                    self.push(Effect::CollectStats { conn });
+                }
+                let Some(Phase::Joined { link }) = self.room.as_mut().map(|r| &mut r.phase) else {
+                    return;
+                };
+                if now >= link.next_ping {
+                    if server_silent(now, link.last_heard) {
+                        self.log_warn("no word from the server for too long; reconnecting");
+                        self.connection_lost(now);
+                        return;
+                    }
+                    link.next_ping = now + f64::from(HEARTBEAT_INTERVAL_MS);
+                    link.ping_seq += 1;
+                    let seq = link.ping_seq;
+                    self.push(Effect::Send {
+                        conn,
+                        msg: ClientMsg::Ping { seq },
+                    });
+                }
+            }
+            Phase::Reconnecting {
+                attempt,
+                next_attempt,
+                next_down_report,
+                ..
+            } => {
+                let report = now >= *next_down_report;
+                if report {
+                    *next_down_report = now + f64::from(crate::quality::INTERVAL_MS);
+                }
+                let timed_out = matches!(attempt, Some((_, deadline)) if now >= *deadline);
+                let start = attempt.is_none() && now >= *next_attempt;
+                if report {
+                    self.report_down();
+                }
+                if timed_out {
+                    self.log_warn("a reconnect attempt got no answer in time");
+                    self.join_failed(JoinFailure::TimedOut, now);
+                } else if start {
+                    self.start_attempt(now);
+                }
+            }
+        }
+    }
+
+    fn start_attempt(&mut self, now: f64) {
+        let conn = self.new_conn();
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        let Phase::Reconnecting { attempt, .. } = &mut room.phase else {
+            return;
+        };
+        *attempt = Some((Link::new(conn, now), now + JOIN_TIMEOUT_MS));
+        let url = room.url.clone();
+        self.push(Effect::Connect { conn, url });
+    }
+
+    /// The reconcile window ended: what did not come back is reported gone.
+    fn reconcile_due(&mut self, now: f64) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        if !room.reconcile.as_ref().is_some_and(|r| now >= r.deadline) {
+            return;
+        }
+        let rec = room.reconcile.take().expect("checked");
+        let mut events = Vec::new();
+        for (user_id, kind) in rec.streams {
+            events.extend(room.users.apply(&ServerMsg::MediaState {
+                user_id,
+                kind,
+                available: false,
+            }));
+        }
+        for user_id in rec.users {
+            events.extend(
+                room.users
+                    .apply(&ServerMsg::UserExit { user_id, reason: 1 }),
+            );
+        }
+        for e in events {
+            self.room_event(e);
+        }
+    }
+}
+
+/// How the room is being left.
+enum Leaving {
+    Exit(ExitCause),
+    Kicked(String),
+    GaveUp(RtcErrorInfo),
+    EnterFailed(RtcErrorInfo),
+}

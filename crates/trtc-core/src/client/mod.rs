@@ -1,0 +1,635 @@
+//! The room client, sans IO: everything the SDK decides about a room, with no socket, peer
+//! connection, timer or clock of its own.
+//!
+//! The glue (the browser SDK in `src/`, or the native load client `trtc-loadgen`) feeds
+//! [`Input`]s to [`RoomClient::handle`] with the time in milliseconds, then takes
+//! [`Effect`]s from [`RoomClient::poll`] until it returns `None`, carries each out, and calls
+//! `handle(Input::Timer, now)` at [`RoomClient::next_wake`]. Inputs are API calls (enter, exit,
+//! switch role, what is captured, which remote videos to render, remote audio mutes), socket
+//! and peer-connection happenings, server messages, the answer to an applied offer, statistics
+//! and the timer. Effects are: open/close a connection (socket + peer connection), send a
+//! message, apply an offer, put local tracks on the upstream slots, play/stop a remote track,
+//! collect statistics, emit an event, settle a pending API call.
+//!
+//! It owns: the join outcome, the pending `enterRoom` call, offer serialisation (one offer is
+//! applied at a time, the rest wait in order), heartbeats and the silent-server check, the
+//! reconnect backoff, the reconcile window after a reconnect (users and streams that are not
+//! confirmed again within it are reported gone; those that are, flicker nothing), publish state
+//! (`PUBLISH_STATE_CHANGED`), the subscription choice (autoReceive × mute × render intent),
+//! remote user and stream bookkeeping, and the statistics tracker.
+//!
+//! Invariants:
+//! - inputs about a connection that is no longer the room's (an old attempt, a closed socket)
+//!   change nothing;
+//! - every `enterRoom` gets exactly one [`Effect::Settle`];
+//! - leaving the room (exit, kick, give-up) drops the room's effects not yet taken, except
+//!   settlements, so an app handler that calls `exitRoom()` sees no event of the room after it;
+//! - a remote user is entered before any of its streams is available, and its streams become
+//!   unavailable before it exits (see [`crate::room_client`]); no event repeats a state;
+//! - time only comes in through `handle`; nothing here reads a clock.
+
+mod lifecycle;
+mod media;
+
+use std::collections::VecDeque;
+
+use crate::error::RtcErrorInfo;
+use crate::quality::{LinkState, Stat, Tracker};
+use crate::reconnect::Reconnect;
+use crate::room::EnterRoomConfig;
+use crate::room_client::{RemoteStreams, RemoteUsers};
+use crate::vec_map::VecMap;
+use trtc_proto::{ClientMsg, MediaKind, Role, ServerMsg, TrackSlot};
+
+/// Names one connection attempt (a socket and its peer connection).
+pub type ConnId = u64;
+/// Names one pending API call, settled by [`Effect::Settle`].
+pub type OpId = u64;
+
+/// How long `enterRoom` (and each reconnect attempt) waits for the server's answer.
+pub const JOIN_TIMEOUT_MS: f64 = 10_000.0;
+/// After a reconnection, how long users and streams missing from the room may take to come back
+/// before they are reported gone.
+pub const RECONCILE_WINDOW_MS: f64 = 15_000.0;
+/// extraCode of the `ERROR` event when reconnection gives up.
+pub const REJOIN_FAILED: i32 = 5502;
+
+/// What the local user captures, as the room should see it (before the role is applied).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LocalMedia {
+    /// The microphone runs and `publish` is on.
+    pub audio: bool,
+    /// The camera runs and `publish` is on.
+    pub video: bool,
+    /// `updateLocalAudio({mute: true})`.
+    pub audio_muted: bool,
+    /// `updateLocalVideo({mute: true})`.
+    pub video_muted: bool,
+}
+
+/// Why the room is being left from this side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCause {
+    /// `exitRoom()`.
+    Api,
+    /// The page is closing (`pagehide`).
+    PageHide,
+    /// `destroy()`: a pending `enterRoom` rejects as destroyed.
+    Destroy,
+}
+
+/// `muteRemoteAudio` and friends: one user or everyone (`'*'`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One remote user.
+    User(String),
+    /// Every remote user (`'*'`).
+    All,
+}
+
+/// Something that happened, for [`RoomClient::handle`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// `enterRoom(config)` (already validated). `url` is the signalling WebSocket URL,
+    /// `session` a random name for this entry, `give_up_ms` how long to try reconnecting.
+    Enter {
+        /// Settled when the join succeeds or fails.
+        op: OpId,
+        /// The parsed parameters.
+        config: EnterRoomConfig,
+        /// The signalling URL.
+        url: String,
+        /// Names this entry so that a re-join after a drop resumes it.
+        session: String,
+        /// `TRTC.create({reconnectTimeout})`.
+        give_up_ms: f64,
+    },
+    /// Leave the room (no-op when not in one). `op`, when given, is settled once left.
+    Exit {
+        /// The `exitRoom()` call to settle.
+        op: Option<OpId>,
+        /// Why.
+        cause: ExitCause,
+    },
+    /// `switchRole(role)`.
+    SwitchRole(Role),
+    /// Local capture or its publish/mute flags changed (or a track was replaced).
+    Local(LocalMedia),
+    /// `startRemoteVideo` (`true`) or `stopRemoteVideo` (`false`) for a user.
+    RemoteVideo {
+        /// The remote user.
+        user_id: String,
+        /// Render (and receive) it, or stop.
+        on: bool,
+    },
+    /// `muteRemoteAudio(target, mute)`.
+    MuteRemoteAudio {
+        /// Who.
+        target: Target,
+        /// Mute or unmute.
+        mute: bool,
+    },
+    /// The socket of `conn` opened.
+    SocketOpened(ConnId),
+    /// The socket of `conn` closed (or could not be made; `error` then says why).
+    SocketClosed {
+        /// Which connection.
+        conn: ConnId,
+        /// Set when the socket could not be created at all (a bad URL).
+        error: Option<String>,
+    },
+    /// A message from the server on `conn`.
+    Message(ConnId, ServerMsg),
+    /// The peer connection of `conn` failed (ICE or DTLS).
+    MediaFailed(ConnId),
+    /// An [`Effect::ApplyOffer`] finished: the local answer, or why it failed.
+    OfferApplied {
+        /// Which connection.
+        conn: ConnId,
+        /// The answer's SDP, or the error.
+        answer: Result<String, String>,
+    },
+    /// An [`Effect::CollectStats`] finished.
+    Stats {
+        /// Which connection.
+        conn: ConnId,
+        /// The report's entries.
+        stats: Vec<Stat>,
+        /// The peer connection's state.
+        link: LinkState,
+        /// `(mid, track id)` of the receiving transceivers.
+        track_ids: Vec<(String, String)>,
+    },
+    /// The time asked for by [`RoomClient::next_wake`] (or any time: nothing is due early).
+    Timer,
+}
+
+/// `CONNECTION_STATE_CHANGED` states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnState {
+    /// Not in a room.
+    Disconnected,
+    /// Entering, or reconnecting.
+    Connecting,
+    /// In the room.
+    Connected,
+}
+
+impl ConnState {
+    /// The name trtc-sdk-v5 uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConnState::Disconnected => "DISCONNECTED",
+            ConnState::Connecting => "CONNECTING",
+            ConnState::Connected => "CONNECTED",
+        }
+    }
+}
+
+/// `PUBLISH_STATE_CHANGED` states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishState {
+    /// Not published.
+    Stopped,
+    /// Asked for; the server has not negotiated it yet.
+    Starting,
+    /// Negotiated: the server receives it.
+    Started,
+}
+
+impl PublishState {
+    /// The name trtc-sdk-v5 uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            PublishState::Stopped => "stopped",
+            PublishState::Starting => "starting",
+            PublishState::Started => "started",
+        }
+    }
+}
+
+/// An event for the app, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// `CONNECTION_STATE_CHANGED`.
+    ConnectionState {
+        /// Before.
+        prev: ConnState,
+        /// Now.
+        state: ConnState,
+        /// Set while reconnecting (`isReconnecting: true`).
+        reconnecting: bool,
+    },
+    /// `REMOTE_USER_ENTER`.
+    UserEnter(String),
+    /// `REMOTE_USER_EXIT` (`reason` 0 normal, 1 timeout, 2 kicked, 3 role change).
+    UserExit {
+        /// Who.
+        user_id: String,
+        /// Why.
+        reason: u8,
+    },
+    /// `REMOTE_{AUDIO,VIDEO}_{AVAILABLE,UNAVAILABLE}` (video: streamType `main`).
+    Available {
+        /// Whose.
+        user_id: String,
+        /// Which.
+        kind: MediaKind,
+        /// Available or not.
+        available: bool,
+    },
+    /// `PUBLISH_STATE_CHANGED`.
+    PublishState {
+        /// Which local stream.
+        kind: MediaKind,
+        /// Now.
+        state: PublishState,
+        /// Before.
+        prev: PublishState,
+        /// `api-call` when the app stopped it.
+        reason: Option<&'static str>,
+    },
+    /// `KICKED_OUT` with `kick`, `banned` or `room_disband`.
+    Kicked(String),
+    /// `ERROR` (reconnection gave up: 5502).
+    Error(RtcErrorInfo),
+    /// `NETWORK_QUALITY`, as JSON text.
+    NetworkQuality(String),
+    /// `STATISTICS`, as JSON text.
+    Statistics(String),
+}
+
+/// How loud a log line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Worth knowing.
+    Info,
+    /// Something went wrong and was handled.
+    Warn,
+}
+
+/// Something for the glue to do, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Open the signalling socket to `url` and create the peer connection for `conn`. Report
+    /// [`Input::SocketOpened`] / [`Input::SocketClosed`] / [`Input::Message`] /
+    /// [`Input::MediaFailed`] for it.
+    Connect {
+        /// The new connection's name.
+        conn: ConnId,
+        /// The signalling URL.
+        url: String,
+    },
+    /// Close `conn`'s socket and peer connection and drop what it received (remote tracks,
+    /// audio elements, video views). `reconnecting`: close the socket with
+    /// [`trtc_proto::CLOSE_RECONNECTING`] so that the server keeps the session.
+    Disconnect {
+        /// Which connection.
+        conn: ConnId,
+        /// A close in order to reconnect.
+        reconnecting: bool,
+    },
+    /// Send a message on `conn` (dropped if its socket is not open).
+    Send {
+        /// Which connection.
+        conn: ConnId,
+        /// The message.
+        msg: ClientMsg,
+    },
+    /// Apply the server's offer to `conn`'s peer connection: upstream slots send the local
+    /// tracks, the others receive; then report [`Input::OfferApplied`] with the answer.
+    ApplyOffer {
+        /// Which connection.
+        conn: ConnId,
+        /// The offer's SDP.
+        sdp: String,
+        /// What each mid carries.
+        slots: Vec<TrackSlot>,
+    },
+    /// Put the current local tracks on `conn`'s upstream slots.
+    RefreshSenders {
+        /// Which connection.
+        conn: ConnId,
+    },
+    /// Play `user_id`'s received audio track.
+    PlayAudio {
+        /// Which connection received it.
+        conn: ConnId,
+        /// Whose.
+        user_id: String,
+    },
+    /// Stop playing `user_id`'s audio (its track went away).
+    StopAudio {
+        /// Whose.
+        user_id: String,
+    },
+    /// Render `user_id`'s received video into the views the app gave.
+    ShowVideo {
+        /// Which connection received it.
+        conn: ConnId,
+        /// Whose.
+        user_id: String,
+    },
+    /// Remove `user_id`'s video views (the views the app gave are kept for a new track).
+    HideVideo {
+        /// Whose.
+        user_id: String,
+    },
+    /// `user_id` left: drop everything of theirs, the app's views included.
+    ForgetUser {
+        /// Who.
+        user_id: String,
+    },
+    /// Run `getStats()` on `conn`'s peer connection and report [`Input::Stats`] (skip it if
+    /// one is still running).
+    CollectStats {
+        /// Which connection.
+        conn: ConnId,
+    },
+    /// Emit an event to the app.
+    Emit(Event),
+    /// Settle a pending API call.
+    Settle {
+        /// Which call.
+        op: OpId,
+        /// Resolve, or reject with this error.
+        result: Result<(), RtcErrorInfo>,
+    },
+    /// A line for the log.
+    Log(LogLevel, String),
+}
+
+impl Effect {
+    /// Whether the effect survives leaving the room (settlements and closing connections).
+    fn survives_leave(&self) -> bool {
+        matches!(self, Effect::Settle { .. } | Effect::Disconnect { .. })
+    }
+}
+
+/// One connection (socket + peer connection) and what was negotiated on it.
+#[derive(Debug)]
+struct Link {
+    conn: ConnId,
+    /// The socket opened and `join` was sent.
+    opened: bool,
+    /// When the server last sent anything.
+    last_heard: f64,
+    next_ping: f64,
+    ping_seq: u64,
+    next_stats: f64,
+    stats_taken: u32,
+    /// What the server was last told.
+    sent_publish: (bool, bool),
+    sent_mute: (bool, bool),
+    /// Offers waiting to be applied, in order; `applying` holds the slots of the one being
+    /// applied now.
+    offers: VecDeque<(String, Vec<TrackSlot>)>,
+    applying: Option<Vec<TrackSlot>>,
+    /// Upstream kinds negotiated by the last applied offer.
+    upstream: Vec<MediaKind>,
+    /// Received tracks: (user, kind) → mid.
+    tracks: VecMap<(String, MediaKind), String>,
+    playing_audio: Vec<String>,
+    shown_video: Vec<String>,
+    /// NETWORK_QUALITY / STATISTICS: the previous snapshot of this connection.
+    tracker: Tracker,
+}
+
+impl Link {
+    fn new(conn: ConnId, now: f64) -> Link {
+        Link {
+            conn,
+            opened: false,
+            last_heard: now,
+            next_ping: f64::INFINITY,
+            ping_seq: 0,
+            next_stats: f64::INFINITY,
+            stats_taken: 0,
+            sent_publish: (false, false),
+            sent_mute: (false, false),
+            offers: VecDeque::new(),
+            applying: None,
+            upstream: Vec::new(),
+            tracks: VecMap::new(),
+            playing_audio: Vec::new(),
+            shown_video: Vec::new(),
+            tracker: Tracker::default(),
+        }
+    }
+}
+
+/// Where the room is.
+#[derive(Debug)]
+enum Phase {
+    /// `enterRoom` waits for the server's answer until `deadline`.
+    Entering { op: OpId, link: Link, deadline: f64 },
+    /// In the room.
+    Joined { link: Link },
+    /// The connection was lost: an attempt is in flight (until its deadline) or the next one
+    /// starts at `next_attempt`.
+    Reconnecting {
+        policy: Reconnect,
+        attempt: Option<(Link, f64)>,
+        next_attempt: f64,
+        next_down_report: f64,
+    },
+}
+
+/// What a reconnection has not seen again yet.
+#[derive(Debug, Default)]
+struct Reconcile {
+    deadline: f64,
+    users: Vec<String>,
+    streams: Vec<(String, MediaKind)>,
+}
+
+/// One entered (or entering) room.
+#[derive(Debug)]
+struct Room {
+    config: EnterRoomConfig,
+    url: String,
+    session: String,
+    give_up_ms: f64,
+    role: Role,
+    phase: Phase,
+    users: RemoteUsers,
+    /// `startRemoteVideo` (true) / `stopRemoteVideo` (false) per user; absent: autoReceiveVideo.
+    render: VecMap<String, bool>,
+    /// Local kinds whose publishing has started (PUBLISH_STATE_CHANGED `started`).
+    published: Vec<MediaKind>,
+    reconcile: Option<Reconcile>,
+}
+
+/// The room client of one SDK instance. See the module docs.
+#[derive(Debug, Default)]
+pub struct RoomClient {
+    next_conn: ConnId,
+    out: VecDeque<Effect>,
+    local: LocalMedia,
+    /// `muteRemoteAudio` intents: for `'*'`, and per user.
+    mute_all: Option<bool>,
+    mute: VecMap<String, bool>,
+    room: Option<Room>,
+}
+
+impl RoomClient {
+    /// A client in no room.
+    pub fn new() -> RoomClient {
+        RoomClient::default()
+    }
+
+    /// The next effect to carry out, in order.
+    pub fn poll(&mut self) -> Option<Effect> {
+        self.out.pop_front()
+    }
+
+    /// When the client next needs `handle(Input::Timer, …)`; `None` when nothing is timed.
+    pub fn next_wake(&self) -> Option<f64> {
+        let room = self.room.as_ref()?;
+        let mut t = room
+            .reconcile
+            .as_ref()
+            .map_or(f64::INFINITY, |r| r.deadline);
+        match &room.phase {
+            Phase::Entering { deadline, .. } => t = t.min(*deadline),
+            Phase::Joined { link } => t = t.min(link.next_ping).min(link.next_stats),
+            Phase::Reconnecting {
+                attempt,
+                next_attempt,
+                next_down_report,
+                ..
+            } => {
+                t = t.min(*next_down_report);
+                t = match attempt {
+                    Some((_, deadline)) => t.min(*deadline),
+                    None => t.min(*next_attempt),
+                };
+            }
+        }
+        t.is_finite().then_some(t)
+    }
+
+    /// Takes an input at `now` (milliseconds on any monotonic clock).
+    pub fn handle(&mut self, input: Input, now: f64) {
+        match input {
+            Input::Enter {
+                op,
+                config,
+                url,
+                session,
+                give_up_ms,
+            } => self.enter(op, config, url, session, give_up_ms, now),
+            Input::Exit { op, cause } => self.exit(op, cause),
+            Input::SwitchRole(role) => self.switch_role(role),
+            Input::Local(local) => {
+                self.local = local;
+                self.sync_publish();
+            }
+            Input::RemoteVideo { user_id, on } => self.remote_video(user_id, on),
+            Input::MuteRemoteAudio { target, mute } => self.mute_remote_audio(target, mute),
+            Input::SocketOpened(conn) => self.socket_opened(conn),
+            Input::SocketClosed { conn, error } => self.socket_closed(conn, error, now),
+            Input::Message(conn, msg) => self.message(conn, msg, now),
+            Input::MediaFailed(conn) => {
+                if self.joined_conn() == Some(conn) {
+                    self.log_warn("the media connection failed; reconnecting");
+                    self.connection_lost(now);
+                }
+            }
+            Input::OfferApplied { conn, answer } => self.offer_applied(conn, answer),
+            Input::Stats {
+                conn,
+                stats,
+                link,
+                track_ids,
+            } => self.stats(conn, &stats, link, &track_ids),
+            Input::Timer => self.timer(now),
+        }
+    }
+
+    // ---- queries for the glue ----
+
+    /// Whether a room is entered or being entered (`enterRoom` again is a repeat call).
+    pub fn in_room(&self) -> bool {
+        self.room.is_some()
+    }
+
+    /// Whether the room is joined (not entering, not reconnecting).
+    pub fn is_joined(&self) -> bool {
+        self.joined_conn().is_some()
+    }
+
+    /// The room's configuration, while in one.
+    pub fn config(&self) -> Option<&EnterRoomConfig> {
+        self.room.as_ref().map(|r| &r.config)
+    }
+
+    /// The role in the room, while in one.
+    pub fn role(&self) -> Option<Role> {
+        self.room.as_ref().map(|r| r.role)
+    }
+
+    /// What a remote user publishes, if it is in the room.
+    pub fn remote(&self, user_id: &str) -> Option<RemoteStreams> {
+        self.room.as_ref().and_then(|r| r.users.get(user_id))
+    }
+
+    /// Remote users in the room, in the order they entered.
+    pub fn remote_users(&self) -> Vec<String> {
+        self.room
+            .as_ref()
+            .map(|r| r.users.ids())
+            .unwrap_or_default()
+    }
+
+    /// Whether the app muted `user_id`'s audio (`muteRemoteAudio`).
+    pub fn audio_muted(&self, user_id: &str) -> bool {
+        self.mute
+            .get(user_id)
+            .copied()
+            .or(self.mute_all)
+            .unwrap_or(false)
+    }
+
+    /// The connection whose media is current (joined), if any.
+    pub fn joined_conn(&self) -> Option<ConnId> {
+        match self.room.as_ref().map(|r| &r.phase) {
+            Some(Phase::Joined { link }) => Some(link.conn),
+            _ => None,
+        }
+    }
+
+    // ---- helpers shared by the submodules ----
+
+    fn push(&mut self, e: Effect) {
+        self.out.push_back(e);
+    }
+
+    fn emit(&mut self, e: Event) {
+        self.push(Effect::Emit(e));
+    }
+
+    fn log_info(&mut self, s: impl Into<String>) {
+        self.push(Effect::Log(LogLevel::Info, s.into()));
+    }
+
+    fn log_warn(&mut self, s: impl Into<String>) {
+        self.push(Effect::Log(LogLevel::Warn, s.into()));
+    }
+
+    fn new_conn(&mut self) -> ConnId {
+        self.next_conn += 1;
+        self.next_conn
+    }
+
+    /// The joined link, mutably.
+    fn link_mut(phase: &mut Phase) -> Option<&mut Link> {
+        match phase {
+            Phase::Joined { link } => Some(link),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

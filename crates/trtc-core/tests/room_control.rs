@@ -1,0 +1,221 @@
+//! Being removed (kick, banned, room_disband), live roles and switchRole, and publish state.
+
+mod common;
+
+use common::*;
+use trtc_core::client::{Input, LocalMedia};
+use trtc_core::room::Role as ConfigRole;
+use trtc_proto::{ClientMsg, MediaKind, Role};
+
+#[test]
+fn banned_by_the_admin_api() {
+    let mut w = World::new();
+    let alice = w.add("alice");
+    let bob = w.add("bob");
+    for s in [alice, bob] {
+        w.join(s, 8);
+        w.publish(s, PUBLISHING);
+    }
+    let (ma, mb) = (w.sims[alice].events.len(), w.sims[bob].events.len());
+    let fx = w
+        .registry
+        .remove_users(APP, &room_id(8), &["alice".to_string()])
+        .unwrap();
+    w.admin(fx);
+    assert_eq!(
+        brief_room(w.sims[alice].events_since(ma)),
+        [
+            "publish audio started->stopped (api-call)",
+            "publish video started->stopped (api-call)",
+            "state CONNECTED->DISCONNECTED",
+            "kicked banned",
+        ]
+    );
+    assert_eq!(
+        brief_room(w.sims[bob].events_since(mb)),
+        ["video off alice", "audio off alice", "exit alice 2"]
+    );
+    assert!(!w.sims[alice].client.in_room());
+    assert_eq!(w.sims[alice].client.next_wake(), None, "no reconnection");
+    w.advance(30_000.0);
+    assert!(!w.sims[alice].client.in_room());
+    // She may enter again.
+    w.join(alice, 8);
+}
+
+#[test]
+fn a_dismissed_room_kicks_everyone() {
+    let mut w = World::new();
+    let alice = w.add("alice");
+    let bob = w.add("bob");
+    w.join(alice, 8);
+    w.join(bob, 8);
+    let fx = w.registry.dismiss(APP, &room_id(8)).unwrap();
+    w.admin(fx);
+    for s in [alice, bob] {
+        assert_eq!(
+            brief_room(&w.sims[s].events)
+                .iter()
+                .rev()
+                .take(2)
+                .cloned()
+                .collect::<Vec<_>>(),
+            ["kicked room_disband", "state CONNECTED->DISCONNECTED"]
+        );
+        assert!(!w.sims[s].client.in_room());
+    }
+}
+
+#[test]
+fn an_audience_is_invisible_publishes_nothing_and_becomes_an_anchor() {
+    let mut w = World::new();
+    let anchor = w.add("anchor");
+    let viewer = w.add("viewer");
+    let op = w.enter(anchor, live_config("anchor", 9, ConfigRole::Anchor));
+    assert_eq!(w.sims[anchor].result(op), Some(&Ok(())));
+    w.publish(anchor, PUBLISHING);
+    let op = w.enter(viewer, live_config("viewer", 9, ConfigRole::Audience));
+    assert_eq!(w.sims[viewer].result(op), Some(&Ok(())));
+    let ma = w.sims[anchor].events.len();
+    // The audience captures: previewed, not published.
+    w.publish(viewer, PUBLISHING);
+    assert!(!w.sims[viewer]
+        .sent
+        .iter()
+        .any(|m| matches!(m, ClientMsg::Publish { audio: true, .. })));
+    assert_eq!(
+        brief_room(&w.sims[viewer].events),
+        [
+            "state DISCONNECTED->CONNECTING",
+            "state CONNECTING->CONNECTED",
+            "enter anchor",
+            "audio on anchor",
+            "video on anchor",
+        ]
+    );
+    assert!(w.forwards(viewer, "anchor", MediaKind::Audio));
+    w.advance(10_000.0);
+    assert!(
+        brief_room(w.sims[anchor].events_since(ma)).is_empty(),
+        "the audience is not seen"
+    );
+
+    let mv = w.sims[viewer].events.len();
+    w.input(viewer, Input::SwitchRole(Role::Anchor));
+    assert_eq!(
+        brief_room(w.sims[viewer].events_since(mv)),
+        [
+            "publish audio stopped->starting",
+            "publish video stopped->starting",
+            "publish audio starting->started",
+            "publish video starting->started",
+        ]
+    );
+    assert_eq!(
+        brief_room(w.sims[anchor].events_since(ma)),
+        ["enter viewer", "audio on viewer", "video on viewer"]
+    );
+
+    let (ma, mv) = (w.sims[anchor].events.len(), w.sims[viewer].events.len());
+    w.input(viewer, Input::SwitchRole(Role::Audience));
+    assert_eq!(
+        brief_room(w.sims[viewer].events_since(mv)),
+        [
+            "publish audio started->stopped (api-call)",
+            "publish video started->stopped (api-call)",
+        ]
+    );
+    assert_eq!(
+        brief_room(w.sims[anchor].events_since(ma)),
+        ["audio off viewer", "video off viewer", "exit viewer 3"]
+    );
+    // The same role again, or switchRole in the rtc scene, sends nothing.
+    let sent = w.sims[viewer].sent.len();
+    w.input(viewer, Input::SwitchRole(Role::Audience));
+    assert_eq!(w.sims[viewer].sent.len(), sent);
+    let rtc = w.add("rtc");
+    w.join(rtc, 10);
+    let sent = w.sims[rtc].sent.len();
+    w.input(rtc, Input::SwitchRole(Role::Audience));
+    assert_eq!(w.sims[rtc].sent.len(), sent);
+}
+
+#[test]
+fn an_audience_keeps_its_role_across_a_reconnection() {
+    let mut w = World::new();
+    let anchor = w.add("anchor");
+    let viewer = w.add("viewer");
+    w.enter(anchor, live_config("anchor", 9, ConfigRole::Anchor));
+    w.publish(anchor, PUBLISHING);
+    w.enter(viewer, live_config("viewer", 9, ConfigRole::Audience));
+    w.publish(viewer, PUBLISHING);
+    let ma = w.sims[anchor].events.len();
+    w.drop_socket(viewer);
+    assert!(w.sims[viewer].client.is_joined());
+    let joins: Vec<Role> = w.sims[viewer]
+        .sent
+        .iter()
+        .filter_map(|m| match m {
+            ClientMsg::Join(j) => Some(j.role),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(joins, [Role::Audience, Role::Audience]);
+    w.advance(5_000.0);
+    assert!(brief_room(w.sims[anchor].events_since(ma)).is_empty());
+}
+
+#[test]
+fn publish_state_follows_capture_and_mutes_reach_the_others() {
+    let mut w = World::new();
+    let alice = w.add("alice");
+    let bob = w.add("bob");
+    w.join(alice, 8);
+    w.join(bob, 8);
+    let mb = w.sims[bob].events.len();
+    let audio_only = LocalMedia {
+        audio: true,
+        ..LocalMedia::default()
+    };
+    w.publish(alice, audio_only);
+    w.publish(
+        alice,
+        LocalMedia {
+            audio_muted: true,
+            ..audio_only
+        },
+    );
+    w.publish(alice, audio_only);
+    w.publish(alice, LocalMedia::default());
+    assert_eq!(
+        brief_room(&w.sims[alice].events)[3..],
+        [
+            "publish audio stopped->starting",
+            "publish audio starting->started",
+            "publish audio started->stopped (api-call)",
+        ]
+    );
+    assert_eq!(
+        brief_room(w.sims[bob].events_since(mb)),
+        [
+            "audio on alice",
+            "audio off alice",
+            "audio on alice",
+            "audio off alice"
+        ]
+    );
+    // Capture before entering is published on entry.
+    let carol = w.add("carol");
+    w.publish(carol, PUBLISHING);
+    w.join(carol, 8);
+    assert_eq!(
+        brief_room(&w.sims[carol].events)[..4],
+        [
+            "state DISCONNECTED->CONNECTING",
+            "state CONNECTING->CONNECTED",
+            "publish audio stopped->starting",
+            "publish video stopped->starting",
+        ]
+    );
+    assert!(w.forwards(bob, "carol", MediaKind::Audio));
+}
