@@ -12,7 +12,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
-use crate::core::{Sfu, SfuConfig};
+use crate::sfu::{Sfu, SfuConfig};
 use crate::{Kind, PeerId, SfuEvent};
 
 /// Events waiting for the caller before the driver waits for it (backpressure).

@@ -52,11 +52,27 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Layout
+//!
+//! | file | owns |
+//! |---|---|
+//! | `sfu.rs` | [`Sfu`] (its state), [`SfuConfig`], the queries and the room layer's control calls (`add_peer`, `set_publish`, `add_source`, `subscribe`, `remove_peer`, `block`), `poll_event` |
+//! | `media.rs` | the media path, top to bottom: [`Sfu::handle_datagram`] → route (`RouteIndex`) → str0m input → poll (`Sfu::drive`) → forward (`Fanout`, `Peer::write`) → [`Sfu::poll_transmit`] |
+//! | `stun.rs` | the STUN USERNAME parse routing needs (RFC 5389), bounded, panic-free |
+//! | `negotiate.rs` | offers (slots reconciled with what is wanted), [`Sfu::accept_answer`], [`MAX_FAILED_ANSWERS`] |
+//! | `answer_check.rs` | the answer check str0m needs before it sees an answer |
+//! | `timers.rs` | every deadline: str0m timeouts, connect and ICE-recovery deadlines, keyframe retries and coalescing; [`Sfu::handle_timeout`], [`Sfu::next_timeout`] |
+//! | `peer.rs` | one peer's state, grouped: connection life (`Conn`), negotiation, tracks and slots, wake-up state |
+//! | `driver.rs` | [`spawn`]: the tokio UDP driver and [`SfuHandle`] |
+//!
 //! # The model
 //!
-//! * One `Rtc` (ICE-lite, DTLS, SRTP, NACK/RTX as str0m does by default) per [`PeerId`]. Every
-//!   datagram arriving on the socket is routed to the `Rtc` that `accepts` it; a datagram nobody
-//!   accepts, or that is not STUN/DTLS/RTP/RTCP, is dropped.
+//! * One `Rtc` (ICE-lite, DTLS, SRTP, NACK/RTX as str0m does by default) per [`PeerId`]. A
+//!   datagram is routed in O(1) to one peer: STUN by our ICE ufrag, the local part of its
+//!   USERNAME (`local:remote`: the browser's checks name our ufrag first); anything else by its
+//!   source address, learned from the STUN checks that peer accepted. That peer's `Rtc` then
+//!   `accepts` it (STUN integrity, a known address) or not. A datagram that names no peer, or
+//!   that its peer does not accept, is dropped.
 //! * The server advertises the host candidates given to [`Sfu::new`]; the first one is the
 //!   address of the local socket and is used as the `to` address of the driver's datagrams.
 //! * **The server makes every offer** (no glare). At most one offer per peer is outstanding;
@@ -97,11 +113,17 @@
 //!   `Disconnected` the id is forgotten everywhere (other peers' sources and subscriptions to it
 //!   are dropped too); `add_peer` with the same id starts afresh.
 //! * [`Sfu::remove_peer`] emits no event; it closes the `Rtc` politely (DTLS close_notify).
+//! * Routing asks at most one peer per datagram ([`Sfu::route_probes`]): the ufrag index holds
+//!   each live `Rtc`'s ufrag exactly once, the address index only addresses whose STUN check a
+//!   live peer accepted.
+//! * The indexes (routes, fanout, the timer heap, the poll list) are derived from the peers'
+//!   state: they may be stale in the "maybe" direction (a dead timer entry, a peer polled for
+//!   nothing) but never miss a peer.
 //!
 //! # Cost
 //!
 //! The work per datagram is proportional to the peers it concerns, not to every peer: datagrams
-//! are routed by source address (STUN and unknown addresses by asking each peer), media of a
+//! are routed by a hash lookup (ufrag or source address; one peer asked at most), media of a
 //! track goes only to the peers subscribed to it, only peers that were handed something or whose
 //! timeout is due are polled, and the keyframe and negotiation bookkeeping runs only when
 //! something changed. What remains per forwarded packet is str0m's (packetising, SRTP, RTCP)
@@ -112,12 +134,20 @@
 //! Simulcast (offers never ask for it), bandwidth estimation / layer selection, stats export,
 //! ICE restarts, TCP candidates, one socket serving several local addresses.
 
-mod answer_check;
-mod core;
-mod driver;
+#![warn(missing_docs)]
 
-pub use crate::core::{Sfu, SfuConfig, MAX_FAILED_ANSWERS};
+mod answer_check;
+mod driver;
+mod media;
+mod negotiate;
+mod peer;
+mod sfu;
+mod stun;
+mod timers;
+
 pub use crate::driver::{spawn, spawn_with_config, SfuHandle};
+pub use crate::negotiate::MAX_FAILED_ANSWERS;
+pub use crate::sfu::{Sfu, SfuConfig};
 
 /// Identifies a peer (one browser connection). Chosen by the caller, e.g. the signalling layer.
 pub type PeerId = u64;
@@ -128,10 +158,12 @@ pub use trtc_proto::MediaKind as Kind;
 /// What one `mid` of an offer carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slot {
+    /// The m-line's `a=mid`.
     pub mid: String,
     /// The remote peer whose media this slot sends to the peer; `None` for the peer's own
     /// upstream (a slot the browser sends on).
     pub source: Option<PeerId>,
+    /// Audio or video.
     pub kind: Kind,
 }
 
@@ -141,20 +173,34 @@ pub enum SfuEvent {
     /// Send this offer to the browser; pass its answer to [`Sfu::accept_answer`]. `slots` lists
     /// every live slot of the peer once this offer is answered.
     Offer {
+        /// The peer the offer is for.
         peer: PeerId,
+        /// The offer SDP.
         sdp: String,
+        /// Every slot the peer has once this offer is answered.
         slots: Vec<Slot>,
     },
     /// ICE and DTLS are up; media can flow.
-    Connected { peer: PeerId },
+    Connected {
+        /// The peer now connected.
+        peer: PeerId,
+    },
     /// The peer failed (ICE/DTLS failure or timeout, remote close, repeated bad answers) and has
     /// been removed from the SFU.
-    Disconnected { peer: PeerId, reason: String },
+    Disconnected {
+        /// The peer removed.
+        peer: PeerId,
+        /// Why, for logs.
+        reason: String,
+    },
     /// First media of that kind arrived from the peer (`active: true`), or it stopped arriving
     /// (str0m's pause detection, or the upstream slot was removed).
     Publishing {
+        /// The publisher.
         peer: PeerId,
+        /// The kind of its media.
         kind: Kind,
+        /// Media arrives (`true`) or stopped arriving.
         active: bool,
     },
 }

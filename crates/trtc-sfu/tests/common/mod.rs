@@ -251,6 +251,8 @@ pub struct World {
     pub events: Vec<(Instant, SfuEvent)>,
     /// Results of automatic answers.
     pub answer_results: Vec<(PeerId, Result<(), String>)>,
+    /// Datagrams handed to the SFU by the clients.
+    pub datagrams_to_sfu: u64,
 }
 
 impl Default for World {
@@ -272,6 +274,7 @@ impl World {
             start: now,
             events: vec![],
             answer_results: vec![],
+            datagrams_to_sfu: 0,
         }
     }
 
@@ -414,6 +417,7 @@ impl World {
             }
             for (from, to, data) in to_sfu {
                 moved = true;
+                self.datagrams_to_sfu += 1;
                 self.sfu.handle_datagram(from, to, &data, now);
             }
             // SFU → clients.

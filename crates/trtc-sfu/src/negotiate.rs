@@ -1,0 +1,273 @@
+//! Offers and answers: the server makes every offer, at most one per peer is outstanding, and
+//! what changed meanwhile goes in the next one.
+//!
+//! A peer's slots follow what is wanted: a receive slot per kind it publishes, a send slot per
+//! `(source, kind)` it added while the source publishes that kind. [`Sfu::negotiate`] (run
+//! lazily from [`Sfu::poll_event`]) reconciles the slots of every peer marked `neg.dirty` and
+//! emits [`SfuEvent::Offer`]; [`Sfu::accept_answer`] completes it.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use str0m::change::SdpAnswer;
+use str0m::media::Direction;
+use tracing::{debug, warn};
+
+use crate::peer::{kind_name, to_str0m, Conn, Key, Kinds, Peer, RecvSlot, SendSlot, Sub};
+use crate::{Kind, PeerId, Sfu, SfuEvent};
+
+/// After this many answers in a row that str0m rejects, the peer is closed.
+pub const MAX_FAILED_ANSWERS: u32 = 3;
+
+impl Sfu {
+    /// Makes an offer for every peer that needs one and has none outstanding.
+    pub(crate) fn negotiate(&mut self, now: Instant) {
+        // Every path that marks a peer dirty sets `negotiate_pending`; a peer that stays dirty
+        // (offer outstanding, failing) is flagged again by `accept_answer` / `drop_peer`.
+        if !std::mem::take(&mut self.negotiate_pending) {
+            return;
+        }
+        let publishing: BTreeMap<PeerId, Kinds<bool>> = self
+            .peers
+            .iter()
+            .map(|(&id, p)| (id, p.tracks.publish))
+            .collect();
+        for (&id, p) in self.peers.iter_mut() {
+            if !p.neg.dirty || p.neg.pending.is_some() || !p.rtc.is_alive() || p.conn.is_failed() {
+                continue;
+            }
+            p.neg.dirty = false;
+            // make_offer touches the peer (and may make subscriptions wait for a keyframe).
+            self.to_poll.push(id);
+            self.timers.kf_dirty = true;
+            let Some(sdp) = p.make_offer(id, &publishing) else {
+                continue;
+            };
+            if p.conn == Conn::New {
+                p.conn = Conn::Connecting {
+                    deadline: now + self.config.connect_timeout,
+                };
+                self.timers.sync_deadline(id, p);
+            }
+            let slots = p.tracks.slots();
+            debug!(peer = id, ?slots, "offer");
+            self.events.push_back(SfuEvent::Offer {
+                peer: id,
+                sdp,
+                slots,
+            });
+        }
+        if self.timers.kf_dirty {
+            // Left set: the next drive runs the keyframe service too.
+            self.refresh_keyframe_wake();
+        }
+    }
+
+    /// The browser's answer to the outstanding offer.
+    ///
+    /// An answer that does not parse, or that gives one payload type two different codec
+    /// descriptions (which str0m cannot take), is refused and changes nothing (the offer stays
+    /// outstanding). An answer str0m rejects drops the offer; a new one follows unless this
+    /// happened [`MAX_FAILED_ANSWERS`] times in a row, which closes the peer.
+    pub fn accept_answer(&mut self, peer: PeerId, sdp: &str, now: Instant) -> Result<(), String> {
+        let now = self.tick(now);
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return Err(format!("unknown peer {peer}"));
+        };
+        if p.neg.pending.is_none() {
+            return Err("no offer is outstanding".into());
+        }
+        // Before str0m sees it: str0m panics on one payload type with two codecs.
+        crate::answer_check::check_answer(sdp)?;
+        let answer =
+            SdpAnswer::from_sdp_string(sdp).map_err(|e| format!("answer does not parse: {e}"))?;
+        let Some(pending) = p.neg.pending.take() else {
+            return Err("no offer is outstanding".into());
+        };
+        let result = p.rtc.sdp_api().accept_answer(pending, answer);
+        p.wake.touched = true;
+        self.to_poll.push(peer);
+        self.negotiate_pending = true;
+        self.timers.kf_dirty = true;
+        // Queued changes, if any, go in the next offer (or the rejected one is made again).
+        p.neg.dirty = true;
+        let out = match result {
+            Ok(()) => {
+                p.neg.failed_answers = 0;
+                p.neg.answered = true;
+                for s in &mut p.tracks.recv {
+                    s.open = true;
+                }
+                for s in &mut p.tracks.send {
+                    s.open = true;
+                }
+                debug!(peer, "answer accepted");
+                Ok(())
+            }
+            Err(e) => {
+                p.neg.failed_answers += 1;
+                let n = p.neg.failed_answers;
+                warn!(peer, "answer rejected ({n} in a row): {e}");
+                if n >= MAX_FAILED_ANSWERS {
+                    p.conn
+                        .fail(format!("{n} answers rejected in a row; last: {e}"));
+                } else if !p.neg.answered {
+                    // str0m may have taken parts of the rejected answer (ICE credentials, DTLS
+                    // role and fingerprint) before refusing it: start over with a fresh Rtc.
+                    self.replace_rtc(peer, now);
+                } else if !p.rtc.is_alive() {
+                    p.conn.fail(format!("answer rejected: {e}"));
+                } else {
+                    // Slots of the rejected offer never existed; stopped ones stay stopped.
+                    p.tracks.recv.retain(|s| s.open);
+                    p.tracks.send.retain(|s| s.open);
+                }
+                Err(format!("answer rejected: {e}"))
+            }
+        };
+        self.drive(now);
+        out
+    }
+
+    /// Gives a peer that never had an answer accepted a fresh `Rtc` (new ICE credentials, new
+    /// DTLS identity) and no slots; its connection deadline stays.
+    fn replace_rtc(&mut self, peer: PeerId, now: Instant) {
+        let Some(old) = self.peers.get(&peer).map(|p| p.ufrag.clone()) else {
+            return;
+        };
+        self.index.remove_ufrag(&old, peer);
+        let (rtc, ufrag) = self.fresh_rtc(peer, now);
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.rtc = rtc;
+            p.ufrag = ufrag;
+            p.tracks.recv.clear();
+            p.tracks.send.clear();
+            p.wake.next_timeout = None;
+            p.wake.timer_queued = None;
+        }
+    }
+}
+
+impl Peer {
+    /// Reconciles the slots with what is wanted; returns the offer SDP if anything changed.
+    /// Only called with no offer outstanding, so every slot is open here.
+    fn make_offer(
+        &mut self,
+        id: PeerId,
+        publishing: &BTreeMap<PeerId, Kinds<bool>>,
+    ) -> Option<String> {
+        self.wake.touched = true;
+        let tracks = &mut self.tracks;
+        let mut api = self.rtc.sdp_api();
+
+        // First m-line of the first offer: a data channel that lives as long as the peer (the
+        // BUNDLE tag). Only when there is media to negotiate, so no offer is made for nothing.
+        if !self.neg.anchored {
+            let wants_media = tracks.publish.get(Kind::Audio)
+                || tracks.publish.get(Kind::Video)
+                || tracks.subs.iter().any(|(k, sub)| {
+                    sub.added && publishing.get(&k.source).is_some_and(|p| p.get(k.kind()))
+                });
+            if wants_media {
+                api.add_channel("trtc".into());
+                self.neg.anchored = true;
+            }
+        }
+
+        // Upstream.
+        let publish = tracks.publish;
+        let publishing_off = &mut tracks.publishing_off;
+        tracks.recv.retain(|r| {
+            if publish.get(r.kind) {
+                return true;
+            }
+            api.stop_media(r.mid);
+            if r.active {
+                publishing_off.push(r.kind);
+            }
+            false
+        });
+        for kind in [Kind::Audio, Kind::Video] {
+            if publish.get(kind) && !tracks.recv.iter().any(|r| r.kind == kind) {
+                let mid = api.add_media(to_str0m(kind), Direction::RecvOnly, None, None, None);
+                tracks.recv.push(RecvSlot {
+                    mid,
+                    kind,
+                    open: false,
+                    active: false,
+                    kf_wanted: false,
+                    kf_last: None,
+                });
+            }
+        }
+
+        // Downstream.
+        let wanted = |source: PeerId, kind: Kind, subs: &BTreeMap<Key, Sub>| {
+            subs.get(&Key::new(source, kind)).is_some_and(|s| s.added)
+                && publishing.get(&source).is_some_and(|k| k.get(kind))
+        };
+        let subs = &mut tracks.subs;
+        tracks.send.retain(|s| {
+            if wanted(s.source, s.kind, subs) {
+                return true;
+            }
+            api.stop_media(s.mid);
+            false
+        });
+        let new: Vec<Key> = subs
+            .keys()
+            .filter(|k| {
+                wanted(k.source, k.kind(), subs)
+                    && !tracks
+                        .send
+                        .iter()
+                        .any(|s| s.source == k.source && s.kind == k.kind())
+            })
+            .copied()
+            .collect();
+        for k in new {
+            let (source, kind) = (k.source, k.kind());
+            let stream = format!("trtc-{source}");
+            let track = format!("trtc-{source}-{}", kind_name(kind));
+            let mid = api.add_media(
+                to_str0m(kind),
+                Direction::SendOnly,
+                Some(stream),
+                Some(track),
+                None,
+            );
+            tracks.send.push(SendSlot {
+                mid,
+                source,
+                kind,
+                open: false,
+            });
+            // A new transceiver: its decoder needs a keyframe to start.
+            if let Some(sub) = subs.get_mut(&k) {
+                sub.waiting_kf = sub.forward && kind == Kind::Video;
+                sub.kf_asked = false;
+            }
+        }
+
+        if !api.has_changes() {
+            return None;
+        }
+        match api.apply() {
+            Some((offer, pending)) => {
+                self.neg.pending = Some(pending);
+                Some(offer.to_sdp_string())
+            }
+            None => {
+                // Only direct changes (none of ours are); nothing to send.
+                debug!(peer = id, "changes applied without negotiation");
+                for s in &mut tracks.recv {
+                    s.open = true;
+                }
+                for s in &mut tracks.send {
+                    s.open = true;
+                }
+                None
+            }
+        }
+    }
+}

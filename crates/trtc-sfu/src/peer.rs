@@ -1,0 +1,325 @@
+//! One browser connection: its str0m `Rtc` and its state, grouped by concern.
+//!
+//! | group | what | changed by |
+//! |---|---|---|
+//! | [`Conn`] | the connection's life: new → connecting → connected (↔ ICE lost) → failed | `media` (str0m events), `timers` (deadlines), `negotiate` (first offer, bad answers) |
+//! | [`Negotiation`] | the outstanding offer and what the next one must carry | `negotiate` |
+//! | [`Tracks`] | what the peer publishes and its slots and subscriptions | the control calls, `negotiate` |
+//! | [`Wake`] | when the `Rtc` must be polled again | `media`, `timers` |
+//!
+//! Nothing here knows other peers: cross-peer work (forwarding, keyframe requests) is done by
+//! the [`Sfu`](crate::Sfu) on top of these.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use str0m::change::SdpPendingOffer;
+use str0m::media::{MediaKind, Mid};
+use str0m::{Candidate, Input, Rtc};
+use tracing::warn;
+
+use crate::{Kind, PeerId, Slot};
+
+/// One browser connection.
+pub(crate) struct Peer {
+    /// The str0m connection (ICE-lite, DTLS, SRTP).
+    pub(crate) rtc: Rtc,
+    /// Our ICE username fragment in `rtc`: STUN checks from the browser name it first, and the
+    /// SFU routes them by it ([`crate::media::RouteIndex`]).
+    pub(crate) ufrag: String,
+    /// Where the connection is in its life.
+    pub(crate) conn: Conn,
+    /// Offer/answer state.
+    pub(crate) neg: Negotiation,
+    /// What it publishes, its slots and its subscriptions.
+    pub(crate) tracks: Tracks,
+    /// When to poll the `Rtc`.
+    pub(crate) wake: Wake,
+    /// Fault injection ([`crate::Sfu::block`]): datagrams to and from the peer are dropped until
+    /// then.
+    pub(crate) blocked_until: Option<Instant>,
+    /// Write errors so far (logged at warn only the first few times).
+    pub(crate) write_errors: u64,
+}
+
+/// The connection's life. Only `Connected` and `IceLost` count as connected (media is
+/// forwarded to the peer, keyframes are asked for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Conn {
+    /// No offer made yet: nothing to wait for.
+    New,
+    /// Offered: ICE and DTLS must be up by `deadline` ([`crate::SfuConfig::connect_timeout`]).
+    Connecting {
+        /// When the peer is dropped ("not connected in time").
+        deadline: Instant,
+    },
+    /// ICE and DTLS are up.
+    Connected,
+    /// Was connected, then ICE went `Disconnected` (missed consent checks). Dropped at
+    /// `deadline` ([`crate::timers::ICE_RECOVERY`] later) unless ICE recovers first.
+    IceLost {
+        /// When the peer is dropped ("ICE disconnected for 15 s").
+        deadline: Instant,
+    },
+    /// Must be dropped, for this reason. Set while polling, answering or at a deadline; the
+    /// drive loop drops the peer in the same round ([`crate::Sfu::remove_peer`] +
+    /// [`crate::SfuEvent::Disconnected`]).
+    Failed(String),
+}
+
+impl Conn {
+    /// ICE and DTLS came up at least once and the peer has not failed.
+    pub(crate) fn is_connected(&self) -> bool {
+        matches!(self, Conn::Connected | Conn::IceLost { .. })
+    }
+
+    /// The peer must be dropped.
+    pub(crate) fn is_failed(&self) -> bool {
+        matches!(self, Conn::Failed(_))
+    }
+
+    /// When the peer is dropped unless something happens first.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match self {
+            Conn::Connecting { deadline } | Conn::IceLost { deadline } => Some(*deadline),
+            _ => None,
+        }
+    }
+
+    /// Marks the peer failed, unless it already is (the first reason stays).
+    pub(crate) fn fail(&mut self, reason: impl Into<String>) {
+        if !self.is_failed() {
+            *self = Conn::Failed(reason.into());
+        }
+    }
+}
+
+/// Offer/answer state. The server makes every offer; at most one is outstanding.
+#[derive(Default)]
+pub(crate) struct Negotiation {
+    /// The outstanding offer, if any.
+    pub(crate) pending: Option<SdpPendingOffer>,
+    /// Something changed that may need an offer (folded into the next one).
+    pub(crate) dirty: bool,
+    /// Answers str0m rejected in a row.
+    pub(crate) failed_answers: u32,
+    /// An answer was accepted at least once.
+    pub(crate) answered: bool,
+    /// Whether the first offer put the data-channel m-line first. It is never stopped, so it
+    /// stays the BUNDLE tag: stopping a media m-line that was the tag resets the browser's
+    /// transport (the connection goes back to "new" and closes).
+    pub(crate) anchored: bool,
+}
+
+/// What the peer publishes, its slots (m-lines) and its subscriptions.
+#[derive(Default)]
+pub(crate) struct Tracks {
+    /// What the peer publishes (audio, video), as set by the caller.
+    pub(crate) publish: Kinds<bool>,
+    /// Upstream slots (the peer sends, we receive). `open` once the answer was accepted.
+    pub(crate) recv: Vec<RecvSlot>,
+    /// Downstream slots (we send media of `source` to the peer).
+    pub(crate) send: Vec<SendSlot>,
+    /// Remote tracks the caller wants a slot for / forwarded, by (source, kind).
+    pub(crate) subs: BTreeMap<Key, Sub>,
+    /// Upstream kinds whose slot was removed while media was arriving (for `Publishing`).
+    pub(crate) publishing_off: Vec<Kind>,
+}
+
+impl Tracks {
+    /// The open send slot carrying `source`'s `kind`.
+    pub(crate) fn send_mid(&self, source: PeerId, kind: Kind) -> Option<Mid> {
+        self.send
+            .iter()
+            .find(|s| s.open && s.source == source && s.kind == kind)
+            .map(|s| s.mid)
+    }
+
+    /// Whether an open send slot carries `source`'s `kind`.
+    pub(crate) fn send_open(&self, source: PeerId, kind: Kind) -> bool {
+        self.send_mid(source, kind).is_some()
+    }
+
+    /// The open upstream slot of `kind`.
+    pub(crate) fn recv_open_mut(&mut self, kind: Kind) -> Option<&mut RecvSlot> {
+        self.recv.iter_mut().find(|r| r.open && r.kind == kind)
+    }
+
+    /// Every slot, upstream first, as the caller sees them.
+    pub(crate) fn slots(&self) -> Vec<Slot> {
+        let recv = self.recv.iter().map(|r| Slot {
+            mid: r.mid.to_string(),
+            source: None,
+            kind: r.kind,
+        });
+        let send = self.send.iter().map(|s| Slot {
+            mid: s.mid.to_string(),
+            source: Some(s.source),
+            kind: s.kind,
+        });
+        recv.chain(send).collect()
+    }
+}
+
+/// When the peer's `Rtc` must be polled.
+#[derive(Default)]
+pub(crate) struct Wake {
+    /// The `Rtc` was handed something (input, a change, a frame): poll it. Whoever sets it also
+    /// pushes the id to `Sfu::to_poll`.
+    pub(crate) touched: bool,
+    /// Frames were written since the last poll: str0m sends them only after it has seen the
+    /// time again, so the poll starts with a timeout input instead of finding one due.
+    pub(crate) wrote: bool,
+    /// str0m's next timeout for this `Rtc`.
+    pub(crate) next_timeout: Option<Instant>,
+    /// `next_timeout` as last pushed to the timer heap.
+    pub(crate) timer_queued: Option<Instant>,
+    /// [`Conn::deadline`] as last pushed to the timer heap.
+    pub(crate) deadline_queued: Option<Instant>,
+}
+
+/// A value per kind.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Kinds<T> {
+    pub(crate) audio: T,
+    pub(crate) video: T,
+}
+
+impl<T: Copy> Kinds<T> {
+    pub(crate) fn get(&self, k: Kind) -> T {
+        match k {
+            Kind::Audio => self.audio,
+            Kind::Video => self.video,
+        }
+    }
+}
+
+/// An upstream slot: the peer sends this kind on `mid`.
+pub(crate) struct RecvSlot {
+    pub(crate) mid: Mid,
+    pub(crate) kind: Kind,
+    /// Negotiated (the answer was accepted).
+    pub(crate) open: bool,
+    /// Media is arriving (for `Publishing` events).
+    pub(crate) active: bool,
+    /// A keyframe request is owed to this track.
+    pub(crate) kf_wanted: bool,
+    /// When the last keyframe request was sent.
+    pub(crate) kf_last: Option<Instant>,
+}
+
+/// A downstream slot: we send `source`'s `kind` to the peer on `mid`.
+pub(crate) struct SendSlot {
+    pub(crate) mid: Mid,
+    pub(crate) source: PeerId,
+    pub(crate) kind: Kind,
+    /// Negotiated (the answer was accepted).
+    pub(crate) open: bool,
+}
+
+/// A remote track: (source, kind). `Kind` is not `Ord`, hence this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Key {
+    pub(crate) source: PeerId,
+    pub(crate) video: bool,
+}
+
+impl Key {
+    pub(crate) fn new(source: PeerId, kind: Kind) -> Key {
+        Key {
+            source,
+            video: kind == Kind::Video,
+        }
+    }
+
+    pub(crate) fn kind(self) -> Kind {
+        if self.video {
+            Kind::Video
+        } else {
+            Kind::Audio
+        }
+    }
+}
+
+/// A peer's interest in one remote track.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Sub {
+    /// The caller added this source: a send slot exists while the source publishes this kind.
+    pub(crate) added: bool,
+    /// Forward media (`subscribe(on)`).
+    pub(crate) forward: bool,
+    /// Video: no keyframe written to this subscriber since forwarding started.
+    pub(crate) waiting_kf: bool,
+    /// Video: a keyframe was already requested for the current wait.
+    pub(crate) kf_asked: bool,
+}
+
+impl Peer {
+    /// A new peer around `rtc` (see [`new_rtc`]): nothing offered yet, to be polled.
+    pub(crate) fn new(rtc: Rtc, ufrag: String) -> Peer {
+        Peer {
+            rtc,
+            ufrag,
+            conn: Conn::New,
+            neg: Negotiation {
+                dirty: true,
+                ..Negotiation::default()
+            },
+            tracks: Tracks::default(),
+            wake: Wake {
+                touched: true,
+                ..Wake::default()
+            },
+            blocked_until: None,
+            write_errors: 0,
+        }
+    }
+
+    /// Datagrams to and from the peer are dropped at `now` (fault injection).
+    pub(crate) fn blocked(&self, now: Instant) -> bool {
+        self.blocked_until.is_some_and(|u| now < u)
+    }
+}
+
+/// A server-side `Rtc`: ICE-lite, advertising `candidates`; and its local ICE ufrag.
+pub(crate) fn new_rtc(peer: PeerId, candidates: &[SocketAddr], now: Instant) -> (Rtc, String) {
+    let mut rtc = Rtc::builder().set_ice_lite(true).build(now);
+    for addr in candidates {
+        match Candidate::host(*addr, "udp") {
+            Ok(c) => {
+                if rtc.add_local_candidate(c).is_none() {
+                    warn!(peer, "host candidate {addr} refused by str0m");
+                }
+            }
+            Err(e) => warn!(peer, "bad host candidate {addr}: {e}"),
+        }
+    }
+    // str0m's ICE agent schedules nothing until it has seen the time once.
+    if let Err(e) = rtc.handle_input(Input::Timeout(now)) {
+        warn!(peer, "new Rtc refused the time: {e}");
+    }
+    let ufrag = rtc.direct_api().local_ice_credentials().ufrag;
+    (rtc, ufrag)
+}
+
+pub(crate) fn to_str0m(k: Kind) -> MediaKind {
+    match k {
+        Kind::Audio => MediaKind::Audio,
+        Kind::Video => MediaKind::Video,
+    }
+}
+
+pub(crate) fn from_str0m(k: MediaKind) -> Kind {
+    match k {
+        MediaKind::Audio => Kind::Audio,
+        MediaKind::Video => Kind::Video,
+    }
+}
+
+pub(crate) fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Audio => "audio",
+        Kind::Video => "video",
+    }
+}
