@@ -1,62 +1,112 @@
 //! Autoplay recovery: after a remote stream was refused playback, the next user gesture (click,
-//! touch, key) — or the SDK's own small prompt, or `resume()` — plays everything again.
+//! touch, key) — or the SDK's own small prompt, or the `resume()` of the `AUTOPLAY_FAILED`
+//! payload — plays everything again.
+//!
+//! The `resume()` function is made once per instance and lives as long as it: an app may keep
+//! it and call it any number of times. The gesture listeners and the prompt are armed at a
+//! refusal and removed once playback resumed.
 
-use std::rc::Weak;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
 
 use crate::listener::Listener;
-use crate::trtc::Inner;
 
-pub struct Autoplay {
+/// What resuming does (replay remote media, resume the audio context).
+pub type ResumeAction = Rc<dyn Fn()>;
+
+/// Listeners and prompt while playback waits for a gesture.
+struct Armed {
     _gestures: Vec<Listener>,
     prompt: Option<HtmlElement>,
     _prompt_click: Option<Listener>,
-    resume: Closure<dyn FnMut() -> js_sys::Promise>,
+}
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        if let Some(p) = &self.prompt {
+            p.remove();
+        }
+    }
+}
+
+pub struct Autoplay {
+    action: ResumeAction,
+    armed: RefCell<Option<Armed>>,
+    resume: RefCell<Option<Closure<dyn FnMut() -> js_sys::Promise>>>,
 }
 
 impl Autoplay {
-    pub fn new(inner: Weak<Inner>, dialog: bool) -> Autoplay {
-        let doc = crate::devices::window().document().expect("document");
-        let mut gestures = Vec::new();
-        for kind in ["click", "touchstart", "keydown"] {
-            let w = inner.clone();
-            gestures.push(Listener::new(&doc, kind, move |_| {
-                if let Some(i) = w.upgrade() {
-                    i.resume_playback();
-                }
-            }));
-        }
-        let (prompt, prompt_click) = if dialog {
-            make_prompt(&doc, inner.clone())
-        } else {
-            (None, None)
-        };
-        let w = inner;
-        let resume = Closure::<dyn FnMut() -> js_sys::Promise>::new(move || {
-            if let Some(i) = w.upgrade() {
-                i.resume_playback();
-            }
-            js_sys::Promise::resolve(&JsValue::UNDEFINED)
-        });
+    pub fn new(action: ResumeAction) -> Autoplay {
         Autoplay {
-            _gestures: gestures,
-            prompt,
-            _prompt_click: prompt_click,
-            resume,
+            action,
+            armed: RefCell::new(None),
+            resume: RefCell::new(None),
         }
     }
 
-    /// The `resume()` of an `AUTOPLAY_FAILED` payload.
-    pub fn resume_function(&self) -> JsValue {
-        self.resume.as_ref().clone()
+    /// Playback was refused: wait for a gesture (and show the prompt when `dialog`). Returns
+    /// the `resume()` function for the event payload.
+    pub fn failed(self: &Rc<Self>, dialog: bool) -> JsValue {
+        if self.armed.borrow().is_none() {
+            let armed = self.arm(dialog);
+            *self.armed.borrow_mut() = Some(armed);
+        }
+        let mut slot = self.resume.borrow_mut();
+        let f = slot.get_or_insert_with(|| {
+            let action = self.action.clone();
+            Closure::<dyn FnMut() -> js_sys::Promise>::new(move || {
+                action();
+                js_sys::Promise::resolve(&JsValue::UNDEFINED)
+            })
+        });
+        f.as_ref().clone()
+    }
+
+    fn arm(&self, dialog: bool) -> Armed {
+        let doc = crate::devices::window().document().expect("document");
+        let gestures = ["click", "touchstart", "keydown"]
+            .into_iter()
+            .map(|kind| {
+                let action = self.action.clone();
+                Listener::new(&doc, kind, move |_| action())
+            })
+            .collect();
+        let (prompt, prompt_click) = if dialog {
+            make_prompt(&doc, self.action.clone())
+        } else {
+            (None, None)
+        };
+        Armed {
+            _gestures: gestures,
+            prompt,
+            _prompt_click: prompt_click,
+        }
+    }
+
+    /// Playback resumed: the gesture listeners and the prompt go (after the listener that may
+    /// be running now has returned). `resume()` stays valid.
+    pub fn disarm(&self) {
+        let armed = self.armed.borrow_mut().take();
+        if let Some(a) = armed {
+            wasm_bindgen_futures::spawn_local(async move { drop(a) });
+        }
+    }
+
+    /// `destroy()`: everything goes, `resume()` included.
+    pub fn release(&self) {
+        let armed = self.armed.borrow_mut().take();
+        drop(armed);
+        let resume = self.resume.borrow_mut().take();
+        drop(resume);
     }
 }
 
 fn make_prompt(
     doc: &web_sys::Document,
-    inner: Weak<Inner>,
+    action: ResumeAction,
 ) -> (Option<HtmlElement>, Option<Listener>) {
     let Ok(el) = doc.create_element("button") else {
         return (None, None);
@@ -86,18 +136,6 @@ fn make_prompt(
     if let Some(body) = doc.body() {
         let _ = body.append_child(&el);
     }
-    let click = Listener::new(&el, "click", move |_| {
-        if let Some(i) = inner.upgrade() {
-            i.resume_playback();
-        }
-    });
+    let click = Listener::new(&el, "click", move |_| action());
     (Some(el), Some(click))
-}
-
-impl Drop for Autoplay {
-    fn drop(&mut self) {
-        if let Some(p) = &self.prompt {
-            p.remove();
-        }
-    }
 }

@@ -398,3 +398,17 @@ pub fn speaker_not_found(id: &str) -> Failure {
     )
     .into()
 }
+
+thread_local! {
+    /// `TRTC.setCurrentSpeaker`: the output every instance plays to.
+    static SPEAKER: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The speaker chosen with `TRTC.setCurrentSpeaker`, if any.
+pub fn current_speaker() -> Option<String> {
+    SPEAKER.with(|s| s.borrow().clone())
+}
+
+pub fn set_current_speaker(id: &str) {
+    SPEAKER.with(|s| *s.borrow_mut() = Some(id.to_string()));
+}

@@ -9,31 +9,35 @@
 //! - no `RefCell` borrow is held across an `.await` or a call into app code;
 //! - `MediaStreamTrack::clone()` is the JS `clone()` (a new track): use `Clone::clone(&t)`.
 
+mod api;
+mod api_static;
 mod audio;
 mod autoplay;
 mod devices;
 mod emitter;
 pub mod error;
+mod events;
 mod js;
 mod listener;
+mod local;
 mod local_audio;
 mod local_video;
 mod log;
+mod oneshot;
 mod queue;
 mod room;
+mod sdk;
 mod statics;
-mod stats;
-mod trtc;
 mod value;
 mod view;
 
-pub use trtc::Trtc;
+pub use api::Trtc;
 
 /// The exported `TRTC` class object, with its static members installed (used by tests).
 #[doc(hidden)]
 pub fn class_object() -> wasm_bindgen::JsValue {
     install();
-    trtc::class_object()
+    api::class_object()
 }
 
 use wasm_bindgen::prelude::*;

@@ -14,8 +14,8 @@ use web_sys::MediaStreamTrack;
 use crate::audio::MicGraph;
 use crate::devices;
 use crate::error::{Failure, Result};
+use crate::local::Local;
 use crate::queue::Turn;
-use crate::trtc::Inner;
 use crate::value::{get, object, to_value};
 
 /// The running microphone.
@@ -67,8 +67,8 @@ fn custom_track(raw: &JsValue) -> Option<MediaStreamTrack> {
     get(&get(raw, "option"), "audioTrack").dyn_into().ok()
 }
 
-fn play_state(inner: &Inner, playing: bool) {
-    inner.emit(
+fn play_state(local: &Local, playing: bool) {
+    local.emit(
         event::AUDIO_PLAY_STATE_CHANGED,
         &object(&[
             ("type", "audio".into()),
@@ -79,9 +79,9 @@ fn play_state(inner: &Inner, playing: bool) {
     );
 }
 
-async fn emit_device_active(inner: &Rc<Inner>, track: &MediaStreamTrack) {
+async fn emit_device_active(local: &Rc<Local>, track: &MediaStreamTrack) {
     let device = devices::device_of(track, "audioinput").await;
-    inner.emit(
+    local.emit(
         event::DEVICE_CHANGED,
         &object(&[
             ("type", "microphone".into()),
@@ -91,9 +91,9 @@ async fn emit_device_active(inner: &Rc<Inner>, track: &MediaStreamTrack) {
     );
 }
 
-pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
+pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
     const F: &str = "startLocalAudio";
-    inner.check_alive(F)?;
+    local.check_alive(F)?;
     let v = to_value(&raw);
     validate(&rules::START_LOCAL_AUDIO, &v, F)?;
     let cfg = LocalAudioConfig::parse(&v);
@@ -101,7 +101,7 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     if !trtc_core::support::capture_allowed(devices::is_secure_context(), custom.is_some()) {
         return Err(insecure_context(F).into());
     }
-    let id = match inner.audio_queue.admit(OpKind::Start, F).await? {
+    let id = match local.audio_queue.admit(OpKind::Start, F).await? {
         Turn::Skip => return Ok(()),
         Turn::Run(id) => id,
     };
@@ -120,7 +120,7 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     let track = match captured {
         Ok(t) => t,
         Err(e) => {
-            inner.audio_queue.finish(id, false);
+            local.audio_queue.finish(id, false);
             return Err(e);
         }
     };
@@ -129,20 +129,20 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
             track.stop();
         }
     };
-    if inner.destroyed.get() || inner.audio_queue.is_aborted(id) {
+    if local.is_destroyed() || local.audio_queue.is_aborted(id) {
         release(&track);
-        inner.audio_queue.finish(id, false);
-        return Err(if inner.destroyed.get() {
+        local.audio_queue.finish(id, false);
+        return Err(if local.is_destroyed() {
             RtcErrorInfo::destroyed(F).into()
         } else {
             RtcErrorInfo::abort(F, KEEP_STOP).into()
         });
     }
-    let graph = match MicGraph::new(&track, inner.volume_window()) {
+    let graph = match MicGraph::new(&track, local.volume_window()) {
         Ok(g) => g,
         Err(e) => {
             release(&track);
-            inner.audio_queue.finish(id, false);
+            local.audio_queue.finish(id, false);
             return Err(Failure::unknown(F, e));
         }
     };
@@ -170,52 +170,52 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
         };
     }
     la.apply_mute();
-    *inner.audio.borrow_mut() = Some(la);
-    inner.audio_queue.finish(id, true);
-    crate::room::sync_publish(&inner);
+    *local.audio.borrow_mut() = Some(la);
+    local.audio_queue.finish(id, true);
+    local.changed();
     if custom.is_none() {
-        emit_device_active(&inner, &track).await;
+        emit_device_active(&local, &track).await;
     }
     if ear_on {
-        play_state(&inner, true);
+        play_state(&local, true);
     }
     Ok(())
 }
 
-pub async fn update(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
+pub async fn update(local: Rc<Local>, raw: JsValue) -> Result<()> {
     const F: &str = "updateLocalAudio";
-    inner.check_alive(F)?;
+    local.check_alive(F)?;
     let v = to_value(&raw);
     validate(&rules::UPDATE_LOCAL_AUDIO, &v, F)?;
     let cfg = LocalAudioConfig::parse(&v);
     let custom = custom_track(&raw);
-    let id = match inner.audio_queue.admit(OpKind::Update, F).await? {
+    let id = match local.audio_queue.admit(OpKind::Update, F).await? {
         Turn::Skip => return Ok(()),
         Turn::Run(id) => id,
     };
-    let result = update_run(&inner, &cfg, custom).await;
-    let started = inner.audio.borrow().is_some();
-    inner.audio_queue.finish(id, started);
-    crate::room::sync_publish(&inner);
+    let result = update_run(&local, &cfg, custom).await;
+    let started = local.audio.borrow().is_some();
+    local.audio_queue.finish(id, started);
+    local.changed();
     let (device_track, ear_change) = result?;
     if let Some(t) = device_track {
-        emit_device_active(&inner, &t).await;
+        emit_device_active(&local, &t).await;
     }
     if let Some(on) = ear_change {
-        play_state(&inner, on);
+        play_state(&local, on);
     }
     Ok(())
 }
 
 /// Returns (the new track when the device changed, the new ear-monitor state when it changed).
 async fn update_run(
-    inner: &Rc<Inner>,
+    local: &Rc<Local>,
     cfg: &LocalAudioConfig,
     custom: Option<MediaStreamTrack>,
 ) -> Result<(Option<MediaStreamTrack>, Option<bool>)> {
     const F: &str = "updateLocalAudio";
     let (request, mute, has_track) = {
-        let audio = inner.audio.borrow();
+        let audio = local.audio.borrow();
         let Some(la) = audio.as_ref() else {
             return Err(RtcErrorInfo::abort(F, trtc_core::queue::NOT_STARTED).into());
         };
@@ -237,13 +237,13 @@ async fn update_run(
     } else {
         None
     };
-    if inner.destroyed.get() {
+    if local.is_destroyed() {
         if let (Some(t), None) = (&new_track, &custom) {
             t.stop();
         }
         return Err(RtcErrorInfo::destroyed(F).into());
     }
-    let mut audio = inner.audio.borrow_mut();
+    let mut audio = local.audio.borrow_mut();
     let la = audio.as_mut().expect("started");
     let device_changed = new_track.is_some() && (cfg.microphone_id.is_some() || custom.is_some());
     if let Some(t) = &new_track {
@@ -292,23 +292,23 @@ async fn update_run(
     Ok((device_track.filter(|_| custom.is_none()), ear_change))
 }
 
-pub async fn stop(inner: Rc<Inner>) -> Result<()> {
+pub async fn stop(local: Rc<Local>) -> Result<()> {
     const F: &str = "stopLocalAudio";
-    inner.check_alive(F)?;
-    let id = match inner.audio_queue.admit(OpKind::Stop, F).await? {
+    local.check_alive(F)?;
+    let id = match local.audio_queue.admit(OpKind::Stop, F).await? {
         Turn::Skip => return Ok(()),
         Turn::Run(id) => id,
     };
-    let old = inner.audio.borrow_mut().take();
+    let old = local.audio.borrow_mut().take();
     let ear_was_on = old.as_ref().map(|la| la.graph.ear_on()).unwrap_or(false);
     if let Some(la) = &old {
         la.release();
     }
     drop(old);
-    inner.audio_queue.finish(id, false);
-    crate::room::sync_publish(&inner);
+    local.audio_queue.finish(id, false);
+    local.changed();
     if ear_was_on {
-        play_state(&inner, false);
+        play_state(&local, false);
     }
     Ok(())
 }

@@ -16,8 +16,8 @@ use web_sys::{HtmlElement, MediaStreamTrack};
 
 use crate::devices;
 use crate::error::{Failure, Result};
+use crate::local::Local;
 use crate::queue::Turn;
-use crate::trtc::Inner;
 use crate::value::{get, object, to_value};
 use crate::view::{VideoView, ViewEvents};
 
@@ -112,7 +112,7 @@ fn profile_of(arg: &ProfileArg, current: VideoProfile) -> VideoProfile {
 }
 
 fn make_views(
-    inner: &Rc<Inner>,
+    local: &Rc<Local>,
     containers: &[HtmlElement],
     track: &MediaStreamTrack,
     fill: FillMode,
@@ -121,7 +121,7 @@ fn make_views(
     let mut views = Vec::new();
     for (i, c) in containers.iter().enumerate() {
         let events = (i == 0).then(|| ViewEvents {
-            emit: inner.emit_fn(),
+            emit: local.emit_fn(),
             user_id: String::new(),
             stream_type: "main",
         });
@@ -132,9 +132,9 @@ fn make_views(
     Ok(views)
 }
 
-async fn emit_device_active(inner: &Rc<Inner>, track: &MediaStreamTrack) {
+async fn emit_device_active(local: &Rc<Local>, track: &MediaStreamTrack) {
     let device = devices::device_of(track, "videoinput").await;
-    inner.emit(
+    local.emit(
         event::DEVICE_CHANGED,
         &object(&[
             ("type", "camera".into()),
@@ -144,9 +144,9 @@ async fn emit_device_active(inner: &Rc<Inner>, track: &MediaStreamTrack) {
     );
 }
 
-pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
+pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
     const F: &str = "startLocalVideo";
-    inner.check_alive(F)?;
+    local.check_alive(F)?;
     let v = to_value(&raw);
     validate(&rules::START_LOCAL_VIDEO, &v, F)?;
     let cfg = LocalVideoConfig::parse(&v, F)?;
@@ -155,7 +155,7 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     if !trtc_core::support::capture_allowed(devices::is_secure_context(), custom.is_some()) {
         return Err(insecure_context(F).into());
     }
-    let id = match inner.video_queue.admit(OpKind::Start, F).await? {
+    let id = match local.video_queue.admit(OpKind::Start, F).await? {
         Turn::Skip => return Ok(()),
         Turn::Run(id) => id,
     };
@@ -174,16 +174,16 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     let track = match captured {
         Ok(t) => t,
         Err(e) => {
-            inner.video_queue.finish(id, false);
+            local.video_queue.finish(id, false);
             return Err(e);
         }
     };
-    if inner.destroyed.get() || inner.video_queue.is_aborted(id) {
+    if local.is_destroyed() || local.video_queue.is_aborted(id) {
         if custom.is_none() {
             track.stop();
         }
-        inner.video_queue.finish(id, false);
-        return Err(if inner.destroyed.get() {
+        local.video_queue.finish(id, false);
+        return Err(if local.is_destroyed() {
             RtcErrorInfo::destroyed(F).into()
         } else {
             RtcErrorInfo::abort(F, KEEP_STOP).into()
@@ -193,17 +193,17 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
     let mirror = cfg.mirror.unwrap_or(Mirror::DEFAULT);
     let muted = matches!(cfg.mute, Some(VideoMute::Mute) | Some(VideoMute::Image(_)));
     track.set_enabled(!muted);
-    let views = match make_views(&inner, &containers, &track, fill, mirror) {
+    let views = match make_views(&local, &containers, &track, fill, mirror) {
         Ok(v) => v,
         Err(e) => {
             if custom.is_none() {
                 track.stop();
             }
-            inner.video_queue.finish(id, false);
+            local.video_queue.finish(id, false);
             return Err(e);
         }
     };
-    *inner.video.borrow_mut() = Some(LocalVideo {
+    *local.video.borrow_mut() = Some(LocalVideo {
         track: Clone::clone(&track),
         custom: custom.is_some(),
         camera_id: cfg.camera_id.clone(),
@@ -215,10 +215,10 @@ pub async fn start(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
         muted,
         views,
     });
-    inner.video_queue.finish(id, true);
-    crate::room::sync_publish(&inner);
+    local.video_queue.finish(id, true);
+    local.changed();
     if custom.is_none() {
-        emit_device_active(&inner, &track).await;
+        emit_device_active(&local, &track).await;
     }
     Ok(())
 }
@@ -250,39 +250,39 @@ async fn apply_profile(
     }
 }
 
-pub async fn update(inner: Rc<Inner>, raw: JsValue) -> Result<()> {
+pub async fn update(local: Rc<Local>, raw: JsValue) -> Result<()> {
     const F: &str = "updateLocalVideo";
-    inner.check_alive(F)?;
+    local.check_alive(F)?;
     let v = to_value(&raw);
     validate(&rules::UPDATE_LOCAL_VIDEO, &v, F)?;
     let cfg = LocalVideoConfig::parse(&v, F)?;
     let containers = resolve_views(&cfg.view, &raw, F)?;
     let custom = custom_track(&raw);
-    let id = match inner.video_queue.admit(OpKind::Update, F).await? {
+    let id = match local.video_queue.admit(OpKind::Update, F).await? {
         Turn::Skip => return Ok(()),
         Turn::Run(id) => id,
     };
-    let result = update_run(&inner, &cfg, containers, custom).await;
-    let started = inner.video.borrow().is_some();
-    inner.video_queue.finish(id, started);
-    crate::room::sync_publish(&inner);
+    let result = update_run(&local, &cfg, containers, custom).await;
+    let started = local.video.borrow().is_some();
+    local.video_queue.finish(id, started);
+    local.changed();
     let new_track = result?;
     if let Some(t) = new_track {
-        emit_device_active(&inner, &t).await;
+        emit_device_active(&local, &t).await;
     }
     Ok(())
 }
 
 /// The body of an update; returns the new camera track when the device changed.
 async fn update_run(
-    inner: &Rc<Inner>,
+    local: &Rc<Local>,
     cfg: &LocalVideoConfig,
     containers: Option<Vec<HtmlElement>>,
     custom: Option<MediaStreamTrack>,
 ) -> Result<Option<MediaStreamTrack>> {
     const F: &str = "updateLocalVideo";
     let (old_track, old_id, old_facing, old_profile) = {
-        let video = inner.video.borrow();
+        let video = local.video.borrow();
         let Some(lv) = video.as_ref() else {
             return Err(RtcErrorInfo::abort(F, trtc_core::queue::NOT_STARTED).into());
         };
@@ -310,7 +310,7 @@ async fn update_run(
     } else if profile != old_profile {
         apply_profile(&old_track, profile, F).await?;
     }
-    if inner.destroyed.get() {
+    if local.is_destroyed() {
         if let (Some(t), false) = (&new_track, cfg.custom_track) {
             t.stop();
         }
@@ -320,7 +320,7 @@ async fn update_run(
     let new_views = match &containers {
         Some(list) => {
             let (track, fill, mirror) = {
-                let video = inner.video.borrow();
+                let video = local.video.borrow();
                 let lv = video.as_ref().expect("started");
                 (
                     new_track.clone().unwrap_or_else(|| Clone::clone(&lv.track)),
@@ -328,7 +328,7 @@ async fn update_run(
                     cfg.mirror.unwrap_or(lv.mirror),
                 )
             };
-            Some(make_views(inner, list, &track, fill, mirror)?)
+            Some(make_views(local, list, &track, fill, mirror)?)
         }
         None => None,
     };
@@ -336,7 +336,7 @@ async fn update_run(
     let mut report: Option<(&str, &str)> = None;
     let mut stop_old = false;
     {
-        let mut video = inner.video.borrow_mut();
+        let mut video = local.video.borrow_mut();
         let lv = video.as_mut().expect("started");
         if let Some(t) = &new_track {
             for view in &lv.views {
@@ -392,7 +392,7 @@ async fn update_run(
     }
     drop(dropped_views);
     if let Some((state, reason)) = report {
-        inner.emit(
+        local.emit(
             event::VIDEO_PLAY_STATE_CHANGED,
             &object(&[
                 ("type", "video".into()),
@@ -406,19 +406,19 @@ async fn update_run(
     Ok(new_track.filter(|_| !cfg.custom_track))
 }
 
-pub async fn stop(inner: Rc<Inner>) -> Result<()> {
+pub async fn stop(local: Rc<Local>) -> Result<()> {
     const F: &str = "stopLocalVideo";
-    inner.check_alive(F)?;
-    let id = match inner.video_queue.admit(OpKind::Stop, F).await? {
+    local.check_alive(F)?;
+    let id = match local.video_queue.admit(OpKind::Stop, F).await? {
         Turn::Skip => return Ok(()),
         Turn::Run(id) => id,
     };
-    let old = inner.video.borrow_mut().take();
+    let old = local.video.borrow_mut().take();
     if let Some(lv) = &old {
         lv.release();
     }
     drop(old);
-    inner.video_queue.finish(id, false);
-    crate::room::sync_publish(&inner);
+    local.video_queue.finish(id, false);
+    local.changed();
     Ok(())
 }

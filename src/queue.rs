@@ -1,19 +1,18 @@
-//! The async side of `trtc_core::queue::OpQueue`: calls that must wait get a promise that a
-//! later `finish` settles.
+//! The async side of `trtc_core::queue::OpQueue`: calls that must wait get a
+//! [`crate::oneshot`] receiver that a later `finish` completes with the queue's decision.
 
 use std::cell::RefCell;
 use trtc_core::error::RtcErrorInfo;
 use trtc_core::queue::{Admission, OpId, OpKind, OpQueue};
 use trtc_core::vec_map::VecMap;
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Failure, Result};
+use crate::oneshot;
 
 #[derive(Default)]
 pub struct AsyncQueue {
     queue: RefCell<OpQueue>,
-    tickets: RefCell<VecMap<OpId, js_sys::Function>>,
+    waiting: RefCell<VecMap<OpId, oneshot::Sender<Admission>>>,
 }
 
 /// What an admitted call does.
@@ -24,8 +23,8 @@ pub enum Turn {
     Skip,
 }
 
-const RUN: &str = "run";
-const SKIP: &str = "skip";
+/// Why a waiting call was let go without a decision of the queue.
+const DESTROYED: &str = "client was destroyed";
 
 impl AsyncQueue {
     pub fn is_aborted(&self, id: OpId) -> bool {
@@ -38,27 +37,23 @@ impl AsyncQueue {
         self.dispatch(side);
         let decision = match admission {
             Admission::Wait => {
-                let mut resolve_fn = None;
-                let promise =
-                    js_sys::Promise::new(&mut |resolve, _reject| resolve_fn = Some(resolve));
-                if let Some(f) = resolve_fn {
-                    self.tickets.borrow_mut().insert(id, f);
-                }
-                JsFuture::from(promise)
-                    .await
-                    .ok()
-                    .and_then(|v| v.as_string())
-                    .unwrap_or_default()
+                let (tx, rx) = oneshot::channel();
+                self.waiting.borrow_mut().insert(id, tx);
+                rx.await.unwrap_or(Admission::Abort(DESTROYED))
             }
-            other => encode(other),
+            other => other,
         };
-        match decision.as_str() {
-            RUN => Ok(Turn::Run(id)),
-            SKIP => Ok(Turn::Skip),
-            reason => Err(Failure::from(RtcErrorInfo::abort(
-                function_name,
-                reason.strip_prefix("abort:").unwrap_or(reason),
-            ))),
+        match decision {
+            Admission::Run | Admission::Wait => Ok(Turn::Run(id)),
+            Admission::Resolve(reason) => {
+                crate::log::info(&format!(
+                    "{function_name}() resolved without action: {reason}"
+                ));
+                Ok(Turn::Skip)
+            }
+            Admission::Abort(reason) => {
+                Err(Failure::from(RtcErrorInfo::abort(function_name, reason)))
+            }
         }
     }
 
@@ -69,34 +64,19 @@ impl AsyncQueue {
     }
 
     /// Aborts every waiting call (on destroy).
-    pub fn abort_all(&self, reason: &str) {
-        let tickets: Vec<_> = self.tickets.borrow_mut().drain().collect();
-        for (_, f) in tickets {
-            let _ = f.call1(
-                &JsValue::UNDEFINED,
-                &JsValue::from_str(&format!("abort:{reason}")),
-            );
+    pub fn abort_all(&self) {
+        let waiting: Vec<_> = self.waiting.borrow_mut().drain().collect();
+        for (_, tx) in waiting {
+            tx.send(Admission::Abort(DESTROYED));
         }
     }
 
     fn dispatch(&self, decisions: Vec<(OpId, Admission)>) {
         for (id, admission) in decisions {
-            let ticket = self.tickets.borrow_mut().remove(&id);
-            if let Some(f) = ticket {
-                let _ = f.call1(&JsValue::UNDEFINED, &JsValue::from_str(&encode(admission)));
+            let tx = self.waiting.borrow_mut().remove(&id);
+            if let Some(tx) = tx {
+                tx.send(admission);
             }
         }
-    }
-}
-
-fn encode(a: Admission) -> String {
-    match a {
-        Admission::Run => RUN.into(),
-        Admission::Resolve(reason) => {
-            crate::log::info(&format!("call resolved without action: {reason}"));
-            SKIP.into()
-        }
-        Admission::Abort(reason) => format!("abort:{reason}"),
-        Admission::Wait => RUN.into(),
     }
 }

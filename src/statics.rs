@@ -39,7 +39,7 @@ pub fn install() {
         ("VERSION", JsValue::from_str(tables::API_VERSION)),
         ("frameWorkType", JsValue::from(tables::FRAMEWORK_TYPE)),
     ]);
-    let ctor = crate::trtc::class_object();
+    let ctor = crate::api::class_object();
     let chained: js_sys::Array = [
         "on",
         "off",

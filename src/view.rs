@@ -11,8 +11,7 @@ use web_sys::{HtmlElement, HtmlVideoElement, MediaStream, MediaStreamTrack};
 use crate::listener::Listener;
 use crate::value::object;
 
-/// Emits an event on the owning instance (holds only a weak reference to it).
-pub type EmitFn = Rc<dyn Fn(&str, &JsValue)>;
+use crate::events::EmitFn;
 
 /// Who the video belongs to, for event payloads.
 #[derive(Clone)]

@@ -387,7 +387,7 @@ impl RoomClient {
                         ErrorCode::OperationFailed,
                         None,
                         ENTER,
-                        &format!("enterRoom() failed: no answer from the signalling server at {url} within {} s. Check that trtc-server runs there and 'proxy' points to it.", JOIN_TIMEOUT_MS / 1000.0),
+                        &format!("enterRoom() failed: no answer from the signalling server at {url} within {} s. Check that trtc-server runs there and 'proxy' points to it.", JOIN_TIMEOUT_MS as u32 / 1000),
                     ),
                     JoinFailure::Closed(Some(_)) => RtcErrorInfo::invalid_parameter(
                         extra::TYPE,

@@ -1,0 +1,642 @@
+//! The exported `TRTC` class: its instance methods. Each checks its arguments with
+//! `trtc_core`'s validator and hands the call to the part of the instance ([`crate::sdk`]) that
+//! carries it out; the static methods are in [`crate::api_static`].
+
+use std::future::Future;
+use std::rc::Rc;
+use trtc_core::client::{ExitCause, Input};
+use trtc_core::config::{FillMode, ViewArg};
+use trtc_core::error::{extra, ErrorCode, RtcErrorInfo};
+use trtc_core::validate::{rules, validate};
+use trtc_core::value::Value;
+use trtc_core::volume;
+use trtc_proto::MediaKind;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::error::{Failure, Result};
+use crate::local_audio;
+use crate::local_video;
+use crate::sdk::Sdk;
+use crate::value::{get, to_value};
+
+type BoxedCall = std::pin::Pin<Box<dyn Future<Output = Result<JsValue>>>>;
+
+/// The promise of an async API call. Boxing first keeps one copy of the promise machinery in
+/// the wasm instead of one per method.
+pub(crate) fn promise<F>(fut: F) -> js_sys::Promise
+where
+    F: Future<Output = Result<JsValue>> + 'static,
+{
+    settle(Box::pin(fut))
+}
+
+fn settle(fut: BoxedCall) -> js_sys::Promise {
+    future_to_promise(async move { fut.await.map_err(|f| f.to_js()) })
+}
+
+pub(crate) fn promise_unit<F>(fut: F) -> js_sys::Promise
+where
+    F: Future<Output = Result<()>> + 'static,
+{
+    settle(Box::pin(
+        async move { fut.await.map(|_| JsValue::UNDEFINED) },
+    ))
+}
+
+fn throw(f: Failure) -> JsValue {
+    f.to_js()
+}
+
+/// The `TRTC` class. Create instances with `TRTC.create()`.
+#[wasm_bindgen(js_name = TRTC)]
+pub struct Trtc {
+    pub(crate) sdk: Rc<Sdk>,
+}
+
+/// The exported class object itself (reached through a throwaway instance).
+pub fn class_object() -> JsValue {
+    let probe: JsValue = Trtc {
+        sdk: Sdk::new(JsValue::UNDEFINED),
+    }
+    .into();
+    let ctor = crate::js::constructor_of(&probe);
+    if let Ok(free) = js_sys::Reflect::get(&probe, &"free".into()) {
+        if let Some(f) = free.dyn_ref::<js_sys::Function>() {
+            let _ = f.call0(&probe);
+        }
+    }
+    ctor
+}
+
+#[wasm_bindgen(js_class = TRTC)]
+impl Trtc {
+    /// `on(event, handler, context?)`; returns `this`.
+    pub fn on(
+        &self,
+        event: JsValue,
+        handler: JsValue,
+        context: JsValue,
+    ) -> std::result::Result<(), JsValue> {
+        self.add_listener_impl("on", event, handler, context, false)
+    }
+
+    /// `once(event, handler, context?)`: called at most once; returns `this`.
+    pub fn once(
+        &self,
+        event: JsValue,
+        handler: JsValue,
+        context: JsValue,
+    ) -> std::result::Result<(), JsValue> {
+        self.add_listener_impl("once", event, handler, context, true)
+    }
+
+    /// `addListener`: the same as `on`.
+    #[wasm_bindgen(js_name = addListener)]
+    pub fn add_listener(
+        &self,
+        event: JsValue,
+        handler: JsValue,
+        context: JsValue,
+    ) -> std::result::Result<(), JsValue> {
+        self.add_listener_impl("addListener", event, handler, context, false)
+    }
+
+    fn add_listener_impl(
+        &self,
+        function_name: &str,
+        event: JsValue,
+        handler: JsValue,
+        context: JsValue,
+        once: bool,
+    ) -> std::result::Result<(), JsValue> {
+        validate(&rules::EVENT_NAME, &to_value(&event), function_name)
+            .map_err(|e| throw(e.into()))?;
+        validate(&rules::HANDLER, &to_value(&handler), function_name)
+            .map_err(|e| throw(e.into()))?;
+        if self.sdk.events.is_destroyed() {
+            crate::log::warn(&format!("{function_name}() after destroy() is ignored"));
+            return Ok(());
+        }
+        let name = event.as_string().unwrap_or_default();
+        self.sdk
+            .events
+            .emitter()
+            .on(&name, handler.unchecked_into(), context, once);
+        Ok(())
+    }
+
+    /// `off(event | '*', handler?, context?)`; returns `this`.
+    pub fn off(&self, event: JsValue, handler: JsValue, context: JsValue) {
+        let Some(name) = event.as_string() else {
+            return;
+        };
+        self.sdk
+            .events
+            .emitter()
+            .off(&name, handler.dyn_ref::<js_sys::Function>(), &context);
+    }
+
+    /// `removeListener`: the same as `off`.
+    #[wasm_bindgen(js_name = removeListener)]
+    pub fn remove_listener(&self, event: JsValue, handler: JsValue, context: JsValue) {
+        self.off(event, handler, context)
+    }
+
+    /// `removeAllListeners(event?)`: every handler of `event`, or all.
+    #[wasm_bindgen(js_name = removeAllListeners)]
+    pub fn remove_all_listeners(&self, event: JsValue) {
+        match event.as_string() {
+            Some(name) => self
+                .sdk
+                .events
+                .emitter()
+                .off(&name, None, &JsValue::UNDEFINED),
+            None => self.sdk.events.emitter().clear(),
+        }
+    }
+
+    /// `listeners(event)`: the handlers of `event`.
+    pub fn listeners(&self, event: JsValue) -> js_sys::Array {
+        let name = event.as_string().unwrap_or_default();
+        self.sdk
+            .events
+            .emitter()
+            .listeners(&name)
+            .into_iter()
+            .collect()
+    }
+
+    /// `listenerCount(event)`.
+    #[wasm_bindgen(js_name = listenerCount)]
+    pub fn listener_count(&self, event: JsValue) -> u32 {
+        let name = event.as_string().unwrap_or_default();
+        self.sdk.events.emitter().listeners(&name).len() as u32
+    }
+
+    /// `eventNames()`: the events that have handlers.
+    #[wasm_bindgen(js_name = eventNames)]
+    pub fn event_names(&self) -> js_sys::Array {
+        self.sdk
+            .events
+            .emitter()
+            .event_names()
+            .into_iter()
+            .map(JsValue::from)
+            .collect()
+    }
+
+    /// `emit(event, payload)`: calls the handlers of `event` (as eventemitter3 does).
+    pub fn emit(&self, event: JsValue, payload: JsValue) -> bool {
+        let Some(name) = event.as_string() else {
+            return false;
+        };
+        let had = !self.sdk.events.emitter().listeners(&name).is_empty();
+        self.sdk.events.emit(&name, &payload);
+        had
+    }
+
+    /// Stops capture, removes every element and listener; later calls fail with 5100.
+    pub fn destroy(&self) {
+        self.sdk.destroy();
+    }
+
+    #[wasm_bindgen(js_name = startLocalVideo)]
+    pub fn start_local_video(&self, config: JsValue) -> js_sys::Promise {
+        promise_unit(local_video::start(self.sdk.local.clone(), config))
+    }
+
+    #[wasm_bindgen(js_name = updateLocalVideo)]
+    pub fn update_local_video(&self, config: JsValue) -> js_sys::Promise {
+        promise_unit(local_video::update(self.sdk.local.clone(), config))
+    }
+
+    #[wasm_bindgen(js_name = stopLocalVideo)]
+    pub fn stop_local_video(&self) -> js_sys::Promise {
+        promise_unit(local_video::stop(self.sdk.local.clone()))
+    }
+
+    #[wasm_bindgen(js_name = startLocalAudio)]
+    pub fn start_local_audio(&self, config: JsValue) -> js_sys::Promise {
+        promise_unit(local_audio::start(self.sdk.local.clone(), config))
+    }
+
+    #[wasm_bindgen(js_name = updateLocalAudio)]
+    pub fn update_local_audio(&self, config: JsValue) -> js_sys::Promise {
+        promise_unit(local_audio::update(self.sdk.local.clone(), config))
+    }
+
+    #[wasm_bindgen(js_name = stopLocalAudio)]
+    pub fn stop_local_audio(&self) -> js_sys::Promise {
+        promise_unit(local_audio::stop(self.sdk.local.clone()))
+    }
+
+    /// `enterRoom(params)`: joins a room on the server; resolves once joined.
+    #[wasm_bindgen(js_name = enterRoom)]
+    pub fn enter_room(&self, params: JsValue) -> js_sys::Promise {
+        const F: &str = "enterRoom";
+        let checked = (|| -> Result<trtc_core::room::EnterRoomConfig> {
+            self.sdk.events.check_alive(F)?;
+            let v = to_value(&params);
+            trtc_core::room::validate_params(&v)?;
+            if self.sdk.room.in_room() {
+                return Err(RtcErrorInfo::new(
+                    ErrorCode::InvalidOperation,
+                    Some(extra::REPEAT_CALL),
+                    F,
+                    "enterRoom() was called again while in a room (or entering one); call exitRoom() first.",
+                )
+                .into());
+            }
+            let mut config = trtc_core::room::parse(&v)?;
+            if config.websocket_proxy.is_none() {
+                config.websocket_proxy = self.sdk.default_proxy();
+            }
+            Ok(config)
+        })();
+        match checked {
+            Ok(config) => self.sdk.room.enter(config, self.sdk.reconnect_give_up_ms()),
+            Err(f) => js_sys::Promise::reject(&f.to_js()),
+        }
+    }
+
+    /// `exitRoom()`: leaves the room; local capture keeps running. Resolves when not in a room.
+    #[wasm_bindgen(js_name = exitRoom)]
+    pub fn exit_room(&self) -> js_sys::Promise {
+        if let Err(f) = self.sdk.events.check_alive("exitRoom") {
+            return js_sys::Promise::reject(&f.to_js());
+        }
+        self.sdk.room.input(Input::Exit {
+            op: None,
+            cause: ExitCause::Api,
+        });
+        js_sys::Promise::resolve(&JsValue::UNDEFINED)
+    }
+
+    /// `startRemoteVideo({userId, streamType, view, option: {fillMode, mirror}})`.
+    #[wasm_bindgen(js_name = startRemoteVideo)]
+    pub fn start_remote_video(&self, config: JsValue) -> js_sys::Promise {
+        promise_unit(remote_video(self.sdk.clone(), config, "startRemoteVideo"))
+    }
+
+    /// `updateRemoteVideo(config)`: new views, fill mode or mirror for a playing remote video.
+    #[wasm_bindgen(js_name = updateRemoteVideo)]
+    pub fn update_remote_video(&self, config: JsValue) -> js_sys::Promise {
+        promise_unit(remote_video(self.sdk.clone(), config, "updateRemoteVideo"))
+    }
+
+    /// `stopRemoteVideo({userId | '*', streamType})`.
+    #[wasm_bindgen(js_name = stopRemoteVideo)]
+    pub fn stop_remote_video(&self, config: JsValue) -> js_sys::Promise {
+        let sdk = self.sdk.clone();
+        promise_unit(async move {
+            const F: &str = "stopRemoteVideo";
+            sdk.events.check_alive(F)?;
+            validate(&rules::STOP_REMOTE_VIDEO, &to_value(&config), F)?;
+            let user_id = get(&config, "userId").as_string().unwrap_or_default();
+            if user_id != "*" && get(&config, "streamType").is_undefined() {
+                return Err(RtcErrorInfo::invalid_parameter(
+                    trtc_core::error::extra::INVALID_STREAM_TYPE,
+                    F,
+                    "'streamType' is required when 'userId' is not '*' when calling stopRemoteVideo().",
+                )
+                .into());
+            }
+            sdk.room.stop_video(&user_id);
+            Ok(())
+        })
+    }
+
+    /// `muteRemoteAudio(userId | '*', mute)`: works before entering; resets on exit.
+    #[wasm_bindgen(js_name = muteRemoteAudio)]
+    pub fn mute_remote_audio(&self, user_id: JsValue, mute: JsValue) -> js_sys::Promise {
+        let sdk = self.sdk.clone();
+        promise_unit(async move {
+            const F: &str = "muteRemoteAudio";
+            sdk.events.check_alive(F)?;
+            validate(&rules::REMOTE_USER_ID, &to_value(&user_id), F)?;
+            validate(&rules::MUTE, &to_value(&mute), F)?;
+            let user_id = user_id.as_string().unwrap_or_default();
+            let mute = mute.as_bool().unwrap_or(false);
+            sdk.room.mute_audio(&user_id, mute);
+            Ok(())
+        })
+    }
+
+    /// `setRemoteAudioVolume(userId | '*', volume)`: 0..100 attenuates, above 100 amplifies.
+    #[wasm_bindgen(js_name = setRemoteAudioVolume)]
+    pub fn set_remote_audio_volume(
+        &self,
+        user_id: JsValue,
+        volume: JsValue,
+    ) -> std::result::Result<(), JsValue> {
+        const F: &str = "setRemoteAudioVolume";
+        validate(&rules::REMOTE_USER_ID, &to_value(&user_id), F).map_err(|e| throw(e.into()))?;
+        validate(&rules::REMOTE_VOLUME, &to_value(&volume), F).map_err(|e| throw(e.into()))?;
+        let user_id = user_id.as_string().unwrap_or_default();
+        let volume = volume.as_f64().unwrap_or(100.0);
+        self.sdk.room.set_volume(&user_id, volume);
+        Ok(())
+    }
+
+    /// `getVideoSnapshot({userId?, streamType?})`: a PNG data URL of the video as shown now;
+    /// `''` when it is not playing.
+    #[wasm_bindgen(js_name = getVideoSnapshot)]
+    pub fn get_video_snapshot(&self, config: JsValue) -> String {
+        let user_id = get(&config, "userId").as_string().unwrap_or_default();
+        if get(&config, "streamType")
+            .as_string()
+            .is_some_and(|s| s != "main")
+        {
+            return String::new();
+        }
+        if user_id.is_empty() {
+            return self
+                .sdk
+                .local
+                .video
+                .borrow()
+                .as_ref()
+                .and_then(|v| v.views.first().map(|view| view.snapshot()))
+                .unwrap_or_default();
+        }
+        self.sdk.room.snapshot(&user_id)
+    }
+
+    /// `switchRole(role, option?)`: live scene; in the rtc scene it changes nothing.
+    #[wasm_bindgen(js_name = switchRole)]
+    pub fn switch_role(&self, role: JsValue, _option: JsValue) -> js_sys::Promise {
+        let sdk = self.sdk.clone();
+        promise_unit(async move {
+            const F: &str = "switchRole";
+            sdk.events.check_alive(F)?;
+            validate(&rules::ROLE, &to_value(&role), F)?;
+            if !sdk.room.in_room() {
+                return Err(RtcErrorInfo::new(
+                    trtc_core::error::ErrorCode::InvalidOperation,
+                    Some(trtc_core::error::extra::NOT_JOINED),
+                    F,
+                    "switchRole() needs a room: call it after enterRoom().",
+                )
+                .into());
+            }
+            let role = if role.as_string().as_deref() == Some("audience") {
+                trtc_proto::Role::Audience
+            } else {
+                trtc_proto::Role::Anchor
+            };
+            sdk.room.switch_role(role);
+            Ok(())
+        })
+    }
+
+    /// `switchRoom(params)`: not available yet.
+    #[wasm_bindgen(js_name = switchRoom)]
+    pub fn switch_room(&self, _params: JsValue) -> js_sys::Promise {
+        not_yet(
+            "switchRoom",
+            "switching rooms (call exitRoom() then enterRoom())",
+        )
+    }
+
+    /// `startScreenShare(config?)`: not available yet.
+    #[wasm_bindgen(js_name = startScreenShare)]
+    pub fn start_screen_share(&self, _config: JsValue) -> js_sys::Promise {
+        not_yet("startScreenShare", "screen sharing")
+    }
+
+    /// `updateScreenShare(config)`: not available yet.
+    #[wasm_bindgen(js_name = updateScreenShare)]
+    pub fn update_screen_share(&self, _config: JsValue) -> js_sys::Promise {
+        not_yet("updateScreenShare", "screen sharing")
+    }
+
+    /// `stopScreenShare()`: resolves (nothing can be shared yet).
+    #[wasm_bindgen(js_name = stopScreenShare)]
+    pub fn stop_screen_share(&self) -> js_sys::Promise {
+        js_sys::Promise::resolve(&JsValue::UNDEFINED)
+    }
+
+    /// `startPlugin(name, options?)`: no plugins yet.
+    #[wasm_bindgen(js_name = startPlugin)]
+    pub fn start_plugin(&self, name: JsValue, _options: JsValue) -> js_sys::Promise {
+        plugin_not_yet("startPlugin", &name)
+    }
+
+    /// `updatePlugin(name, options?)`: no plugins yet.
+    #[wasm_bindgen(js_name = updatePlugin)]
+    pub fn update_plugin(&self, name: JsValue, _options: JsValue) -> js_sys::Promise {
+        plugin_not_yet("updatePlugin", &name)
+    }
+
+    /// `stopPlugin(name, options?)`: no plugins yet.
+    #[wasm_bindgen(js_name = stopPlugin)]
+    pub fn stop_plugin(&self, name: JsValue, _options: JsValue) -> js_sys::Promise {
+        plugin_not_yet("stopPlugin", &name)
+    }
+
+    /// `use(plugin)`: no plugins yet; throws.
+    #[wasm_bindgen(js_name = use)]
+    pub fn use_plugin(&self, plugin: JsValue) -> std::result::Result<(), JsValue> {
+        let name = get(&plugin, "Name")
+            .as_string()
+            .or_else(|| get(&get(&plugin, "plugin"), "Name").as_string());
+        Err(plugin_error("use", name.as_deref().unwrap_or("?")).to_js())
+    }
+
+    /// `sendSEIMessage(buffer, options?)`: not available yet; returns a rejected promise as
+    /// trtc-sdk-v5 does for its validation errors.
+    #[wasm_bindgen(js_name = sendSEIMessage)]
+    pub fn send_sei_message(&self, _buffer: JsValue, _options: JsValue) -> js_sys::Promise {
+        not_yet("sendSEIMessage", "SEI messages")
+    }
+
+    /// `sendCustomMessage({cmdId, data})`: not available yet (rejected promise, as above).
+    #[wasm_bindgen(js_name = sendCustomMessage)]
+    pub fn send_custom_message(&self, _message: JsValue) -> js_sys::Promise {
+        not_yet("sendCustomMessage", "custom messages")
+    }
+
+    /// `callExperimentalAPI(name, options?)`: an unknown name rejects with 5000 as in
+    /// trtc-sdk-v5; the known ones are not available yet.
+    #[wasm_bindgen(js_name = callExperimentalAPI)]
+    pub fn call_experimental_api(&self, name: JsValue, _options: JsValue) -> js_sys::Promise {
+        const KNOWN: &[&str] = &[
+            "enableAudioFrameEvent",
+            "resumeRemotePlayer",
+            "pauseRemotePlayer",
+            "requestPictureInPicture",
+            "requestFullScreen",
+            "switchPlaybackQuality",
+            "preconnect",
+        ];
+        let n = name.as_string().unwrap_or_default();
+        if !KNOWN.contains(&n.as_str()) {
+            let e = RtcErrorInfo::invalid_parameter(
+                trtc_core::error::extra::RANGE,
+                "callExperimentalAPI",
+                &format!("experimental api {n} does not exist."),
+            );
+            return js_sys::Promise::reject(&Failure::from(e).to_js());
+        }
+        not_yet(
+            "callExperimentalAPI",
+            &format!("the experimental API '{n}'"),
+        )
+    }
+
+    /// `enableAudioVolumeEvaluation(interval = 2000, enableInBackground = false)`; throws on a
+    /// non-number interval.
+    #[wasm_bindgen(js_name = enableAudioVolumeEvaluation)]
+    pub fn enable_audio_volume_evaluation(
+        &self,
+        interval: JsValue,
+        enable_in_background: JsValue,
+    ) -> std::result::Result<(), JsValue> {
+        const F: &str = "enableAudioVolumeEvaluation";
+        validate(&rules::VOLUME_INTERVAL, &to_value(&interval), F).map_err(|e| throw(e.into()))?;
+        validate(
+            &rules::VOLUME_IN_BACKGROUND,
+            &to_value(&enable_in_background),
+            F,
+        )
+        .map_err(|e| throw(e.into()))?;
+        self.sdk.events.check_alive(F).map_err(throw)?;
+        let requested = interval.as_f64().unwrap_or(volume::DEFAULT_INTERVAL_MS);
+        let in_background = enable_in_background.as_bool().unwrap_or(false);
+        self.sdk
+            .set_volume_evaluation(volume::effective_interval(requested), in_background);
+        Ok(())
+    }
+
+    /// `getAudioTrack(userId | {userId, streamType})`: the local microphone for `''`/none.
+    #[wasm_bindgen(js_name = getAudioTrack)]
+    pub fn get_audio_track(&self, config: JsValue) -> JsValue {
+        let (user_id, stream_type) = if let Some(s) = config.as_string() {
+            (s, "main".to_string())
+        } else {
+            (
+                get(&config, "userId").as_string().unwrap_or_default(),
+                get(&config, "streamType")
+                    .as_string()
+                    .unwrap_or_else(|| "main".into()),
+            )
+        };
+        if stream_type != "main" {
+            return JsValue::NULL;
+        }
+        if !user_id.is_empty() {
+            return self.sdk.room.remote_track(&user_id, MediaKind::Audio);
+        }
+        self.sdk
+            .local
+            .audio
+            .borrow()
+            .as_ref()
+            .and_then(|a| a.track.clone())
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// `getVideoTrack({userId, streamType})`: the local camera for `''`/none.
+    #[wasm_bindgen(js_name = getVideoTrack)]
+    pub fn get_video_track(&self, config: JsValue) -> JsValue {
+        let user_id = get(&config, "userId").as_string().unwrap_or_default();
+        let stream_type = get(&config, "streamType")
+            .as_string()
+            .unwrap_or_else(|| "main".into());
+        if stream_type != "main" {
+            return JsValue::NULL;
+        }
+        if !user_id.is_empty() {
+            return self.sdk.room.remote_track(&user_id, MediaKind::Video);
+        }
+        self.sdk
+            .local
+            .video
+            .borrow()
+            .as_ref()
+            .map(|v| JsValue::from(Clone::clone(&v.track)))
+            .unwrap_or(JsValue::NULL)
+    }
+}
+
+async fn remote_video(sdk: Rc<Sdk>, config: JsValue, function_name: &'static str) -> Result<()> {
+    sdk.events.check_alive(function_name)?;
+    let v = to_value(&config);
+    validate(&rules::REMOTE_VIDEO, &v, function_name)?;
+    if !sdk.room.is_joined() {
+        return Err(RtcErrorInfo::new(
+            ErrorCode::InvalidOperation,
+            Some(extra::NOT_JOINED),
+            function_name,
+            &format!("{function_name}() needs a joined room: call it after enterRoom() resolves."),
+        )
+        .into());
+    }
+    let user_id = v.get("userId").as_str().unwrap_or_default().to_string();
+    if !sdk.room.remote(&user_id).is_some_and(|s| s.video) {
+        return Err(RtcErrorInfo::new(
+            ErrorCode::InvalidOperation,
+            Some(extra::REMOTE_USER_NOT_EXIST),
+            function_name,
+            &format!("{function_name}() failed: user '{user_id}' does not publish video now. Call it after REMOTE_VIDEO_AVAILABLE."),
+        )
+        .into());
+    }
+    if v.get("streamType").as_str() != Some("main") {
+        return Err(RtcErrorInfo::new(
+            ErrorCode::InvalidOperation,
+            Some(extra::STREAM_TYPE_NOT_EXIST),
+            function_name,
+            &format!("{function_name}() failed: user '{user_id}' has no 'sub' stream (screen sharing is not supported yet)."),
+        )
+        .into());
+    }
+    let view_arg = match v.get("view") {
+        Value::Undefined => ViewArg::Unset,
+        Value::Null => ViewArg::Null,
+        Value::String(s) => ViewArg::Id(s.clone()),
+        _ => ViewArg::Elements,
+    };
+    let containers = local_video::resolve_views(&view_arg, &config, function_name)?;
+    let fill = FillMode::parse_str(v.get("option").get("fillMode").as_str());
+    let mirror = v.get("option").get("mirror").as_bool();
+    let is_update = function_name == "updateRemoteVideo";
+    if !sdk
+        .room
+        .start_video(&user_id, containers, fill, mirror, is_update)
+    {
+        return Err(RtcErrorInfo::abort(function_name, "not started").into());
+    }
+    Ok(())
+}
+
+/// A rejection for a trtc-sdk-v5 method this SDK does not provide yet.
+fn not_yet(function_name: &str, what: &str) -> js_sys::Promise {
+    let e = RtcErrorInfo::new(
+        trtc_core::error::ErrorCode::EnvNotSupported,
+        None,
+        function_name,
+        &format!(
+            "{function_name}() is not available in trtc-wasm yet: {what} is not implemented (see the README's 'Not done yet')."
+        ),
+    );
+    js_sys::Promise::reject(&Failure::from(e).to_js())
+}
+
+fn plugin_error(function_name: &str, plugin: &str) -> Failure {
+    RtcErrorInfo::new(
+        trtc_core::error::ErrorCode::EnvNotSupported,
+        Some(trtc_core::error::extra::NOT_SUPPORTED_PLUGIN),
+        function_name,
+        &format!("{function_name}() failed: plugin '{plugin}' is not available in trtc-wasm (no plugins are supported yet)."),
+    )
+    .into()
+}
+
+fn plugin_not_yet(function_name: &str, name: &JsValue) -> js_sys::Promise {
+    let plugin = name.as_string().unwrap_or_else(|| "?".into());
+    js_sys::Promise::reject(&plugin_error(function_name, &plugin).to_js())
+}

@@ -1,0 +1,171 @@
+//! The instance's events: its handlers (`on`/`off`, [`crate::emitter`]), whether it was
+//! destroyed, and the JS payloads of the room client's events.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use trtc_core::client::Event;
+use trtc_core::error::RtcErrorInfo;
+use trtc_core::tables::event;
+use trtc_proto::MediaKind;
+use wasm_bindgen::JsValue;
+
+use crate::emitter::Emitter;
+use crate::error::{Failure, Result};
+use crate::value::object;
+
+/// Emits an event on the owning instance (holds only a weak reference to it).
+pub type EmitFn = Rc<dyn Fn(&str, &JsValue)>;
+
+struct Inner {
+    emitter: Emitter,
+    destroyed: Cell<bool>,
+}
+
+/// A handle on one instance's events; clones share them.
+#[derive(Clone)]
+pub struct Events(Rc<Inner>);
+
+impl Events {
+    pub fn new() -> Events {
+        Events(Rc::new(Inner {
+            emitter: Emitter::default(),
+            destroyed: Cell::new(false),
+        }))
+    }
+
+    pub fn emitter(&self) -> &Emitter {
+        &self.0.emitter
+    }
+
+    /// Calls the handlers of `name` (nothing after `destroy()`).
+    pub fn emit(&self, name: &str, payload: &JsValue) {
+        if !self.0.destroyed.get() {
+            self.0.emitter.emit(name, payload);
+        }
+    }
+
+    /// An emitter that does not keep the instance's events alive.
+    pub fn emit_fn(&self) -> EmitFn {
+        let weak = Rc::downgrade(&self.0);
+        Rc::new(move |name: &str, payload: &JsValue| {
+            if let Some(inner) = weak.upgrade() {
+                Events(inner).emit(name, payload);
+            }
+        })
+    }
+
+    pub fn is_destroyed(&self) -> bool {
+        self.0.destroyed.get()
+    }
+
+    /// Rejects a call on a destroyed instance (5100-series `INVALID_OPERATION`).
+    pub fn check_alive(&self, function_name: &str) -> Result<()> {
+        if self.is_destroyed() {
+            Err(RtcErrorInfo::destroyed(function_name).into())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `destroy()`: no handler is called again. Returns whether it was alive.
+    pub fn destroy(&self) -> bool {
+        if self.0.destroyed.replace(true) {
+            return false;
+        }
+        self.0.emitter.clear();
+        true
+    }
+
+    /// Emits one of the room client's events with trtc-sdk-v5's name and payload.
+    pub fn emit_room(&self, e: Event) {
+        let (name, payload) = room_event(e);
+        self.emit(name, &payload);
+    }
+}
+
+fn user(user_id: &str) -> (&'static str, JsValue) {
+    ("userId", JsValue::from_str(user_id))
+}
+
+/// A room event as (trtc-sdk-v5 event name, payload).
+fn room_event(e: Event) -> (&'static str, JsValue) {
+    match e {
+        Event::ConnectionState {
+            prev,
+            state,
+            reconnecting,
+        } => {
+            let mut pairs = vec![
+                ("prevState", JsValue::from_str(prev.name())),
+                ("state", state.name().into()),
+            ];
+            if reconnecting {
+                pairs.push(("isReconnecting", JsValue::TRUE));
+            }
+            (event::CONNECTION_STATE_CHANGED, object(&pairs))
+        }
+        Event::UserEnter(u) => (event::REMOTE_USER_ENTER, object(&[user(&u)])),
+        Event::UserExit { user_id, reason } => (
+            event::REMOTE_USER_EXIT,
+            object(&[user(&user_id), ("reason", reason.into())]),
+        ),
+        Event::Available {
+            user_id,
+            kind,
+            available,
+        } => match kind {
+            MediaKind::Audio => (
+                if available {
+                    event::REMOTE_AUDIO_AVAILABLE
+                } else {
+                    event::REMOTE_AUDIO_UNAVAILABLE
+                },
+                object(&[user(&user_id)]),
+            ),
+            MediaKind::Video => (
+                if available {
+                    event::REMOTE_VIDEO_AVAILABLE
+                } else {
+                    event::REMOTE_VIDEO_UNAVAILABLE
+                },
+                object(&[user(&user_id), ("streamType", "main".into())]),
+            ),
+        },
+        Event::PublishState {
+            kind,
+            state,
+            prev,
+            reason,
+        } => {
+            let mut pairs = vec![
+                ("mediaType", JsValue::from_str(kind_name(kind))),
+                ("state", state.name().into()),
+                ("prevState", prev.name().into()),
+            ];
+            if let Some(r) = reason {
+                pairs.push(("reason", r.into()));
+            }
+            (event::PUBLISH_STATE_CHANGED, object(&pairs))
+        }
+        Event::Kicked(reason) => (
+            event::KICKED_OUT,
+            object(&[("reason", JsValue::from_str(&reason))]),
+        ),
+        Event::Error(info) => (event::ERROR, Failure::from(info).to_js()),
+        Event::NetworkQuality(json) => (event::NETWORK_QUALITY, parse_json(&json)),
+        Event::Statistics(json) => (event::STATISTICS, parse_json(&json)),
+    }
+}
+
+pub fn kind_name(kind: MediaKind) -> &'static str {
+    match kind {
+        MediaKind::Audio => "audio",
+        MediaKind::Video => "video",
+    }
+}
+
+/// A payload written as JSON text by trtc-core, as a plain JS object.
+pub fn parse_json(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
+}

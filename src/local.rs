@@ -1,0 +1,142 @@
+//! The local camera and microphone of one instance ([`crate::local_video`],
+//! [`crate::local_audio`]): what runs, their operation queues, and what the room publishes from
+//! them. It knows nothing of rooms: a change is announced through [`Local::on_change`].
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use trtc_core::client::LocalMedia;
+use trtc_proto::MediaKind;
+use web_sys::MediaStreamTrack;
+
+use crate::events::{EmitFn, Events};
+use crate::local_audio::LocalAudio;
+use crate::local_video::LocalVideo;
+use crate::queue::AsyncQueue;
+
+pub struct Local {
+    pub events: Events,
+    pub video: RefCell<Option<LocalVideo>>,
+    pub audio: RefCell<Option<LocalAudio>>,
+    pub video_queue: AsyncQueue,
+    pub audio_queue: AsyncQueue,
+    /// The analysis window of the microphone's level meter (set with the volume interval).
+    meter_window: Cell<u32>,
+    on_change: RefCell<Option<Rc<dyn Fn()>>>,
+}
+
+impl Local {
+    pub fn new(events: Events, meter_window: u32) -> Local {
+        Local {
+            events,
+            video: RefCell::new(None),
+            audio: RefCell::new(None),
+            video_queue: AsyncQueue::default(),
+            audio_queue: AsyncQueue::default(),
+            meter_window: Cell::new(meter_window),
+            on_change: RefCell::new(None),
+        }
+    }
+
+    /// Who hears about changes of what is published (the room).
+    pub fn on_change(&self, f: Rc<dyn Fn()>) {
+        *self.on_change.borrow_mut() = Some(f);
+    }
+
+    /// Tells the room that what is published, muted or captured changed.
+    pub fn changed(&self) {
+        let f = self.on_change.borrow().clone();
+        if let Some(f) = f {
+            f();
+        }
+    }
+
+    pub fn check_alive(&self, function_name: &str) -> crate::error::Result<()> {
+        self.events.check_alive(function_name)
+    }
+
+    pub fn is_destroyed(&self) -> bool {
+        self.events.is_destroyed()
+    }
+
+    pub fn emit(&self, name: &str, payload: &wasm_bindgen::JsValue) {
+        self.events.emit(name, payload)
+    }
+
+    pub fn emit_fn(&self) -> EmitFn {
+        self.events.emit_fn()
+    }
+
+    pub fn volume_window(&self) -> u32 {
+        self.meter_window.get()
+    }
+
+    /// A new analysis window for the microphone's meter.
+    pub fn set_volume_window(&self, window: u32) {
+        self.meter_window.set(window);
+        if let Some(la) = self.audio.borrow().as_ref() {
+            la.graph.set_window(window);
+        }
+    }
+
+    /// What the room should publish, as the app set it.
+    pub fn publish_state(&self) -> LocalMedia {
+        let (audio, audio_muted) = self
+            .audio
+            .borrow()
+            .as_ref()
+            .map(|a| (a.publish, a.muted()))
+            .unwrap_or((false, false));
+        let (video, video_muted) = self
+            .video
+            .borrow()
+            .as_ref()
+            .map(|v| (v.publish, v.muted))
+            .unwrap_or((false, false));
+        LocalMedia {
+            audio,
+            video,
+            audio_muted,
+            video_muted,
+        }
+    }
+
+    /// The track to send for `kind`, if it is published.
+    pub fn publish_track(&self, kind: MediaKind) -> Option<MediaStreamTrack> {
+        match kind {
+            MediaKind::Audio => self
+                .audio
+                .borrow()
+                .as_ref()
+                .filter(|a| a.publish)
+                .map(|a| a.graph.publish_track()),
+            MediaKind::Video => self
+                .video
+                .borrow()
+                .as_ref()
+                .filter(|v| v.publish)
+                .map(|v| Clone::clone(&v.track)),
+        }
+    }
+
+    /// The local level for AUDIO_VOLUME, when the microphone runs.
+    pub fn audio_level(&self) -> Option<f64> {
+        self.audio.borrow().as_ref().map(|a| a.level())
+    }
+
+    /// Stops capture and aborts waiting calls (`destroy()`).
+    pub fn release(&self) {
+        let video = self.video.borrow_mut().take();
+        if let Some(v) = &video {
+            v.release();
+        }
+        drop(video);
+        let audio = self.audio.borrow_mut().take();
+        if let Some(a) = &audio {
+            a.release();
+        }
+        drop(audio);
+        self.video_queue.abort_all();
+        self.audio_queue.abort_all();
+    }
+}

@@ -1,0 +1,333 @@
+//! One connection of the room client: the signalling WebSocket and the peer connection to the
+//! server's SFU. It translates their events into room-client inputs (through the `sink` it is
+//! given) and carries out what the client asks of a connection: send, apply an offer, put the
+//! local tracks on the upstream slots, collect statistics, close.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use trtc_core::client::{ConnId, Input};
+use trtc_core::quality::{self, LinkState, Stat};
+use trtc_core::vec_map::VecMap;
+use trtc_proto::{ClientMsg, MediaKind, ServerMsg, TrackSlot};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    MediaStreamTrack, RtcPeerConnection, RtcPeerConnectionState, RtcRtpTransceiver,
+    RtcRtpTransceiverDirection, WebSocket,
+};
+
+use crate::listener::Listener;
+use crate::local::Local;
+use crate::oneshot::Cancel;
+use crate::value::{get, object};
+
+/// Where a connection's happenings go (the room driver, weakly held).
+pub type Sink = Rc<dyn Fn(Input)>;
+
+pub struct Conn {
+    pub id: ConnId,
+    ws: WebSocket,
+    pc: RtcPeerConnection,
+    listeners: RefCell<Vec<Listener>>,
+    /// What each mid of the last applied offer carries.
+    slots: RefCell<VecMap<String, TrackSlot>>,
+    /// Received tracks by (user, kind), with the transceiver that receives each.
+    tracks: RefCell<VecMap<(String, MediaKind), (MediaStreamTrack, RtcRtpTransceiver)>>,
+    /// A `getStats()` is in flight: a slow one is not stacked up.
+    stats_busy: Cell<bool>,
+    /// Ends the waits on the peer connection's promises when it closes (a closed connection
+    /// leaves some of them unsettled for ever).
+    closed: Cancel,
+}
+
+impl Conn {
+    /// Opens the socket to `url` and creates the peer connection.
+    pub fn open(id: ConnId, url: &str, sink: Sink) -> Result<Rc<Conn>, JsValue> {
+        let ws = WebSocket::new(url)?;
+        let pc = RtcPeerConnection::new_with_configuration(
+            object(&[
+                ("bundlePolicy", "max-bundle".into()),
+                ("rtcpMuxPolicy", "require".into()),
+            ])
+            .unchecked_ref(),
+        )
+        .inspect_err(|_| {
+            let _ = ws.close();
+        })?;
+        let conn = Rc::new(Conn {
+            id,
+            ws,
+            pc,
+            listeners: RefCell::new(Vec::new()),
+            slots: RefCell::new(VecMap::new()),
+            tracks: RefCell::new(VecMap::new()),
+            stats_busy: Cell::new(false),
+            closed: Cancel::default(),
+        });
+        let mut listeners = Vec::new();
+        let s = sink.clone();
+        listeners.push(Listener::new(&conn.ws, "open", move |_| {
+            s(Input::SocketOpened(id))
+        }));
+        let s = sink.clone();
+        listeners.push(Listener::new(&conn.ws, "message", move |ev| {
+            let Some(text) = get(&ev, "data").as_string() else {
+                return;
+            };
+            match decode(&text) {
+                Ok(msg) => s(Input::Message(id, msg)),
+                Err(e) => crate::log::warn(&format!("ignored a server message: {e}")),
+            }
+        }));
+        let s = sink.clone();
+        listeners.push(Listener::new(&conn.ws, "close", move |_| {
+            s(Input::SocketClosed {
+                conn: id,
+                error: None,
+            })
+        }));
+        let pc = conn.pc.clone();
+        listeners.push(Listener::new(
+            &conn.pc,
+            "connectionstatechange",
+            move |_| {
+                let state = pc.connection_state();
+                crate::log::info(&format!("media connection: {state:?}"));
+                if state == RtcPeerConnectionState::Failed {
+                    sink(Input::MediaFailed(id));
+                }
+            },
+        ));
+        *conn.listeners.borrow_mut() = listeners;
+        Ok(conn)
+    }
+
+    pub fn send(&self, msg: &ClientMsg) {
+        if self.ws.ready_state() == WebSocket::OPEN {
+            let _ = self.ws.send_with_str(&msg.to_json());
+        }
+    }
+
+    /// Closes the socket and the peer connection; nothing of them reaches the sink again.
+    /// `reconnecting` closes with [`trtc_proto::CLOSE_RECONNECTING`]: not a leave.
+    pub fn close(&self, reconnecting: bool) {
+        let listeners = std::mem::take(&mut *self.listeners.borrow_mut());
+        drop(listeners);
+        let _ = if reconnecting {
+            self.ws
+                .close_with_code_and_reason(trtc_proto::CLOSE_RECONNECTING, "reconnecting")
+        } else {
+            self.ws.close()
+        };
+        self.pc.close();
+        self.closed.cancel();
+        self.tracks.borrow_mut().clear();
+        self.slots.borrow_mut().clear();
+    }
+
+    /// The received track of `user_id`'s `kind`, if any.
+    pub fn track(&self, user_id: &str, kind: MediaKind) -> Option<MediaStreamTrack> {
+        self.tracks
+            .borrow()
+            .get(&(user_id.to_string(), kind))
+            .map(|(t, _)| Clone::clone(t))
+    }
+
+    /// Applies an offer: upstream slots send the local tracks, the others receive; returns the
+    /// answer's SDP (which the room client sends).
+    pub async fn apply_offer(
+        &self,
+        sdp: &str,
+        slots: &[TrackSlot],
+        local: &Local,
+    ) -> Result<String, String> {
+        let desc = object(&[("type", "offer".into()), ("sdp", JsValue::from_str(sdp))]);
+        self.wait(self.pc.set_remote_description(desc.unchecked_ref()))
+            .await?;
+        let by_mid: VecMap<String, TrackSlot> =
+            slots.iter().map(|s| (s.mid.clone(), s.clone())).collect();
+        let mut received = VecMap::new();
+        for t in self.pc.get_transceivers().iter() {
+            let t: RtcRtpTransceiver = t.unchecked_into();
+            let Some(mid) = t.mid() else { continue };
+            // m-lines the server stopped stay stopped; their direction cannot change.
+            if is_stopped(&t) {
+                continue;
+            }
+            match by_mid.get(&mid) {
+                Some(TrackSlot {
+                    user_id: None,
+                    kind,
+                    ..
+                }) => {
+                    set_direction(&t, RtcRtpTransceiverDirection::Sendonly);
+                    let _ = t
+                        .sender()
+                        .replace_track(local.publish_track(*kind).as_ref());
+                }
+                Some(TrackSlot {
+                    user_id: Some(user),
+                    kind,
+                    ..
+                }) => {
+                    set_direction(&t, RtcRtpTransceiverDirection::Recvonly);
+                    received.insert((user.clone(), *kind), (t.receiver().track(), t));
+                }
+                None => set_direction(&t, RtcRtpTransceiverDirection::Inactive),
+            }
+        }
+        let answer = self.wait(self.pc.create_answer()).await?;
+        self.wait(self.pc.set_local_description(answer.unchecked_ref()))
+            .await?;
+        *self.slots.borrow_mut() = by_mid;
+        *self.tracks.borrow_mut() = received;
+        Ok(self
+            .pc
+            .local_description()
+            .map(|d| d.sdp())
+            .unwrap_or_default())
+    }
+
+    /// Waits for one of the peer connection's promises, or until the connection closes.
+    async fn wait(&self, p: js_sys::Promise) -> Result<JsValue, String> {
+        match self.closed.guard(JsFuture::from(p)).await {
+            Some(r) => r.map_err(describe),
+            None => Err("the connection closed".into()),
+        }
+    }
+
+    /// Puts the current local tracks on the upstream slots.
+    pub fn refresh_senders(&self, local: &Local) {
+        let slots = self.slots.borrow().clone();
+        for t in self.pc.get_transceivers().iter() {
+            let t: RtcRtpTransceiver = t.unchecked_into();
+            let Some(mid) = t.mid() else { continue };
+            if let Some(TrackSlot {
+                user_id: None,
+                kind,
+                ..
+            }) = slots.get(&mid)
+            {
+                let _ = t
+                    .sender()
+                    .replace_track(local.publish_track(*kind).as_ref());
+            }
+        }
+    }
+
+    /// `getStats()` turned into the room client's [`Input::Stats`] (skipped while one runs).
+    pub fn collect_stats(self: &Rc<Self>, sink: Sink) {
+        if self.stats_busy.replace(true) {
+            return;
+        }
+        let conn = Rc::clone(self);
+        let pending = conn.pc.get_stats();
+        wasm_bindgen_futures::spawn_local(async move {
+            let report = conn.closed.guard(JsFuture::from(pending)).await;
+            conn.stats_busy.set(false);
+            let Some(Ok(report)) = report else { return };
+            let state = get(&conn.pc, "connectionState").as_string();
+            let link = LinkState::from_connection_state(state.as_deref().unwrap_or("new"));
+            let track_ids = conn
+                .tracks
+                .borrow()
+                .values()
+                .filter_map(|(track, t)| Some((t.mid()?, track.id())))
+                .collect();
+            sink(Input::Stats {
+                conn: conn.id,
+                stats: parse_stats(&report),
+                link,
+                track_ids,
+            });
+        });
+    }
+}
+
+fn describe(e: JsValue) -> String {
+    let name = get(&e, "name").as_string().unwrap_or_default();
+    let message = get(&e, "message").as_string().unwrap_or_default();
+    format!("{name}: {message}")
+}
+
+fn is_stopped(t: &RtcRtpTransceiver) -> bool {
+    ["currentDirection", "direction"]
+        .iter()
+        .any(|k| get(t, k).as_string().as_deref() == Some("stopped"))
+}
+
+/// Sets a transceiver's direction; a stopped one throws, which is logged, not raised.
+fn set_direction(t: &RtcRtpTransceiver, d: RtcRtpTransceiverDirection) {
+    if let Err(e) = js_sys::Reflect::set(t, &JsValue::from_str("direction"), &JsValue::from(d)) {
+        crate::log::debug(&format!("transceiver direction not set: {e:?}"));
+    }
+}
+
+/// A parsed JSON value from the browser's `JSON.parse`, read by the shared decoder.
+struct JsTree(JsValue);
+
+impl trtc_proto::JsonTree for JsTree {
+    fn member(&self, key: &str) -> Option<Self> {
+        if !self.0.is_object() {
+            return None;
+        }
+        let v = get(&self.0, key);
+        (!v.is_undefined()).then_some(JsTree(v))
+    }
+    fn string(&self) -> Option<String> {
+        self.0.as_string()
+    }
+    fn number(&self) -> Option<f64> {
+        self.0.as_f64()
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+    fn is_null(&self) -> bool {
+        self.0.is_null()
+    }
+    fn elements(&self) -> Option<Vec<Self>> {
+        if !js_sys::Array::is_array(&self.0) {
+            return None;
+        }
+        let arr: &js_sys::Array = self.0.unchecked_ref();
+        Some(arr.iter().map(JsTree).collect())
+    }
+}
+
+/// A server message from JSON text; refuses oversized or malformed frames.
+fn decode(text: &str) -> Result<ServerMsg, String> {
+    ServerMsg::check_size(text.len()).map_err(|e| e.to_string())?;
+    let value = js_sys::JSON::parse(text).map_err(|_| "not JSON".to_string())?;
+    ServerMsg::from_tree(&JsTree(value)).map_err(|e| e.to_string())
+}
+
+/// An `RTCStatsReport` as [`Stat`]s, with the fields the tracker reads.
+fn parse_stats(report: &JsValue) -> Vec<Stat> {
+    // The report is maplike: `Array.from` gives its `[id, stats]` entries.
+    js_sys::Array::from(report)
+        .iter()
+        .map(|entry| {
+            let value = entry
+                .dyn_ref::<js_sys::Array>()
+                .map(|e| e.get(1))
+                .unwrap_or(JsValue::UNDEFINED);
+            let mut stat = Stat::default();
+            for name in quality::NUMBER_FIELDS {
+                if let Some(n) = get(&value, name).as_f64() {
+                    stat.set_number(name, n);
+                }
+            }
+            for name in quality::TEXT_FIELDS {
+                let v = get(&value, name);
+                if let Some(s) = v.as_string() {
+                    stat.set_text(name, &s);
+                } else if let Some(b) = v.as_bool() {
+                    stat.set_text(name, if b { "true" } else { "false" });
+                }
+            }
+            stat
+        })
+        .collect()
+}

@@ -1,0 +1,436 @@
+//! The room in the browser: [`RoomDriver`] owns the room client of `trtc_core::client` and is
+//! its only caller. Browser adapters translate what happens into the client's inputs
+//! ([`conn`]: the signalling socket and the peer connection) and carry its effects out
+//! ([`remote`]: remote audio and video; [`crate::local`]: the local tracks to send).
+//!
+//! Invariants:
+//! - the client is borrowed only inside [`RoomDriver::input`] and the queries, never while an
+//!   effect is carried out: effects that call app code (events, view teardown, settling a
+//!   promise) run with no borrow held, and an app handler may call back into the SDK;
+//! - an input that arrives while effects are being carried out (from a handler) is handled at
+//!   once, and its effects join the queue that is being carried out, in order;
+//! - one timer: the client's next wake-up.
+
+mod conn;
+mod remote;
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use trtc_core::client::{ConnId, Effect, Input, LogLevel, OpId, RoomClient};
+use trtc_core::config::FillMode;
+use trtc_core::room::EnterRoomConfig;
+use trtc_core::room_client::RemoteStreams;
+use trtc_core::vec_map::VecMap;
+use trtc_proto::{MediaKind, Role};
+use wasm_bindgen::JsValue;
+use web_sys::{HtmlElement, MediaStreamTrack};
+
+use crate::error::Failure;
+use crate::events::Events;
+use crate::listener::Listener;
+use crate::local::Local;
+use conn::Conn;
+pub use remote::AutoplayFailed;
+
+/// A pending API call: its promise's resolve and reject.
+struct Pending {
+    resolve: js_sys::Function,
+    reject: js_sys::Function,
+}
+
+pub struct RoomDriver {
+    me: Weak<RoomDriver>,
+    client: RefCell<RoomClient>,
+    /// Effects are being carried out (an input from a handler only queues more).
+    draining: Cell<bool>,
+    conns: RefCell<VecMap<ConnId, Rc<Conn>>>,
+    remote: remote::Remote,
+    local: Rc<Local>,
+    events: Events,
+    /// The client's wake-up: when, and the timer that fires then.
+    timer: RefCell<Option<(f64, gloo_timers::callback::Timeout)>>,
+    pending: RefCell<VecMap<OpId, Pending>>,
+    next_op: Cell<OpId>,
+    /// While in a room: a closing tab leaves it, as exitRoom() does (otherwise the server
+    /// could only tell a closed tab from a broken network by its client timeout).
+    pagehide: RefCell<Option<Listener>>,
+}
+
+fn now_ms() -> f64 {
+    crate::devices::window()
+        .performance()
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// A random id for one enterRoom (not a secret: the userSig authenticates).
+fn new_session_id() -> String {
+    (0..4)
+        .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32))
+        .collect()
+}
+
+impl RoomDriver {
+    pub fn new(
+        local: Rc<Local>,
+        events: Events,
+        autoplay_failed: AutoplayFailed,
+        meter_window: u32,
+    ) -> Rc<RoomDriver> {
+        Rc::new_cyclic(|me| RoomDriver {
+            me: me.clone(),
+            client: RefCell::new(RoomClient::new()),
+            draining: Cell::new(false),
+            conns: RefCell::new(VecMap::new()),
+            remote: remote::Remote::new(events.emit_fn(), autoplay_failed, meter_window),
+            local,
+            events,
+            timer: RefCell::new(None),
+            pending: RefCell::new(VecMap::new()),
+            next_op: Cell::new(0),
+            pagehide: RefCell::new(None),
+        })
+    }
+
+    /// Feeds one input to the room client and carries out its effects.
+    pub fn input(&self, input: Input) {
+        self.client.borrow_mut().handle(input, now_ms());
+        self.drain();
+    }
+
+    /// `enterRoom(config)`: a promise the room client settles.
+    pub fn enter(&self, config: EnterRoomConfig, give_up_ms: f64) -> js_sys::Promise {
+        let origin = crate::devices::window()
+            .location()
+            .origin()
+            .unwrap_or_default();
+        let url = trtc_core::room::websocket_url(
+            config.websocket_proxy.as_deref(),
+            &origin,
+            trtc_proto::WS_PATH,
+        );
+        let op = self.next_op.get() + 1;
+        self.next_op.set(op);
+        let promise = js_sys::Promise::new(&mut |resolve, reject| {
+            self.pending
+                .borrow_mut()
+                .insert(op, Pending { resolve, reject });
+        });
+        self.input(Input::Enter {
+            op,
+            config,
+            url,
+            session: new_session_id(),
+            give_up_ms,
+        });
+        promise
+    }
+
+    fn sink(&self) -> conn::Sink {
+        let me = self.me.clone();
+        Rc::new(move |input| {
+            if let Some(d) = me.upgrade() {
+                d.input(input);
+            }
+        })
+    }
+
+    fn drain(&self) {
+        if self.draining.replace(true) {
+            return;
+        }
+        loop {
+            let next = self.client.borrow_mut().poll();
+            let Some(effect) = next else { break };
+            self.carry_out(effect);
+        }
+        self.draining.set(false);
+        self.reschedule();
+        self.watch_pagehide();
+    }
+
+    fn conn(&self, id: ConnId) -> Option<Rc<Conn>> {
+        self.conns.borrow().get(&id).cloned()
+    }
+
+    fn carry_out(&self, effect: Effect) {
+        match effect {
+            Effect::Connect { conn, url } => match Conn::open(conn, &url, self.sink()) {
+                Ok(c) => {
+                    self.conns.borrow_mut().insert(conn, c);
+                }
+                Err(e) => {
+                    crate::log::warn(&format!("cannot open the signalling socket: {e:?}"));
+                    self.client.borrow_mut().handle(
+                        Input::SocketClosed {
+                            conn,
+                            error: Some(format!("{e:?}")),
+                        },
+                        now_ms(),
+                    );
+                }
+            },
+            Effect::Disconnect { conn, reconnecting } => {
+                let c = self.conns.borrow_mut().remove(&conn);
+                if let Some(c) = c {
+                    c.close(reconnecting);
+                }
+                // Its elements and views go; a leave also drops the app's containers.
+                self.remote.drop_media(!reconnecting);
+            }
+            Effect::Send { conn, msg } => {
+                if let Some(c) = self.conn(conn) {
+                    c.send(&msg);
+                }
+            }
+            Effect::ApplyOffer { conn, sdp, slots } => {
+                let (Some(c), Some(me)) = (self.conn(conn), self.me.upgrade()) else {
+                    return;
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    let answer = c.apply_offer(&sdp, &slots, &me.local).await;
+                    me.input(Input::OfferApplied { conn, answer });
+                });
+            }
+            Effect::RefreshSenders { conn } => {
+                if let Some(c) = self.conn(conn) {
+                    c.refresh_senders(&self.local);
+                }
+            }
+            Effect::PlayAudio { conn, user_id } => {
+                if let Some(track) = self
+                    .conn(conn)
+                    .and_then(|c| c.track(&user_id, MediaKind::Audio))
+                {
+                    let muted = self.client.borrow().audio_muted(&user_id);
+                    self.remote.play_audio(&user_id, &track, muted);
+                }
+            }
+            Effect::StopAudio { user_id } => self.remote.stop_audio(&user_id),
+            Effect::ShowVideo { conn, user_id } => {
+                if let Some(track) = self
+                    .conn(conn)
+                    .and_then(|c| c.track(&user_id, MediaKind::Video))
+                {
+                    self.remote.show_video(&user_id, &track);
+                }
+            }
+            Effect::HideVideo { user_id } => self.remote.hide_video(&user_id),
+            Effect::ForgetUser { user_id } => self.remote.forget(&user_id),
+            Effect::CollectStats { conn } => {
+                if let Some(c) = self.conn(conn) {
+                    c.collect_stats(self.sink());
+                }
+            }
+            Effect::Emit(e) => self.events.emit_room(e),
+            Effect::Settle { op, result } => {
+                let p = self.pending.borrow_mut().remove(&op);
+                if let Some(p) = p {
+                    let _ = match result {
+                        Ok(()) => p.resolve.call0(&JsValue::UNDEFINED),
+                        Err(info) => p
+                            .reject
+                            .call1(&JsValue::UNDEFINED, &Failure::from(info).to_js()),
+                    };
+                }
+            }
+            Effect::Log(LogLevel::Info, s) => crate::log::info(&s),
+            Effect::Log(LogLevel::Warn, s) => crate::log::warn(&s),
+        }
+    }
+
+    /// One timer for the client's next wake-up.
+    fn reschedule(&self) {
+        let wake = self.client.borrow().next_wake();
+        let current = self.timer.borrow().as_ref().map(|(t, _)| *t);
+        if wake == current {
+            return;
+        }
+        let timer = wake.map(|t| {
+            let me = self.me.clone();
+            let delay = (t - now_ms()).clamp(0.0, 2_147_483_647.0) as u32;
+            let timeout = gloo_timers::callback::Timeout::new(delay, move || {
+                if let Some(d) = me.upgrade() {
+                    d.timer.borrow_mut().take();
+                    d.input(Input::Timer);
+                }
+            });
+            (t, timeout)
+        });
+        let old = std::mem::replace(&mut *self.timer.borrow_mut(), timer);
+        drop(old);
+    }
+
+    fn watch_pagehide(&self) {
+        let in_room = self.client.borrow().in_room();
+        let watching = self.pagehide.borrow().is_some();
+        if in_room && !watching {
+            let me = self.me.clone();
+            let l = Listener::new(&crate::devices::window(), "pagehide", move |_| {
+                if let Some(d) = me.upgrade() {
+                    crate::log::info("the page is closing: leaving the room");
+                    d.input(Input::Exit {
+                        op: None,
+                        cause: trtc_core::client::ExitCause::PageHide,
+                    });
+                }
+            });
+            *self.pagehide.borrow_mut() = Some(l);
+        } else if !in_room && watching {
+            // Dropped after this listener's own call returns, if it is the one running.
+            let l = self.pagehide.borrow_mut().take();
+            wasm_bindgen_futures::spawn_local(async move { drop(l) });
+        }
+    }
+
+    // ---- queries and app calls ----
+
+    pub fn in_room(&self) -> bool {
+        self.client.borrow().in_room()
+    }
+
+    pub fn is_joined(&self) -> bool {
+        self.client.borrow().is_joined()
+    }
+
+    pub fn remote(&self, user_id: &str) -> Option<RemoteStreams> {
+        self.client.borrow().remote(user_id)
+    }
+
+    pub fn enable_autoplay_dialog(&self) -> Option<bool> {
+        self.client
+            .borrow()
+            .config()
+            .map(|c| c.enable_autoplay_dialog)
+    }
+
+    /// A remote user's received track (`null` when there is none).
+    pub fn remote_track(&self, user_id: &str, kind: MediaKind) -> JsValue {
+        let conn = self.client.borrow().joined_conn();
+        conn.and_then(|c| self.conn(c))
+            .and_then(|c| c.track(user_id, kind))
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL)
+    }
+
+    pub fn snapshot(&self, user_id: &str) -> String {
+        self.remote.snapshot(user_id)
+    }
+
+    /// Remote users' audio levels (0..1) for users whose audio is available.
+    pub fn remote_levels(&self) -> Vec<(String, f64)> {
+        let users: Vec<String> = {
+            let c = self.client.borrow();
+            c.remote_users()
+                .into_iter()
+                .filter(|u| c.remote(u).is_some_and(|s| s.audio))
+                .collect()
+        };
+        users
+            .into_iter()
+            .map(|u| {
+                let level = self.remote.level(&u);
+                (u, level)
+            })
+            .collect()
+    }
+
+    pub fn set_meter_window(&self, window: u32) {
+        self.remote.set_meter_window(window);
+    }
+
+    pub fn resume_all(&self) {
+        self.remote.resume_all();
+    }
+
+    /// `startRemoteVideo` / `updateRemoteVideo` after validation: the views, then (start only)
+    /// the room client receives and shows it.
+    pub fn start_video(
+        &self,
+        user_id: &str,
+        containers: Option<Vec<HtmlElement>>,
+        fill: Option<FillMode>,
+        mirror: Option<bool>,
+        is_update: bool,
+    ) -> bool {
+        if !self
+            .remote
+            .set_video(user_id, containers, fill, mirror, is_update)
+        {
+            return false;
+        }
+        if is_update {
+            // New containers render the track that is there now.
+            if let Some(track) = self
+                .remote_track(user_id, MediaKind::Video)
+                .dyn_into_track()
+            {
+                self.remote.show_video(user_id, &track);
+            }
+        } else {
+            self.input(Input::RemoteVideo {
+                user_id: user_id.to_string(),
+                on: true,
+            });
+        }
+        true
+    }
+
+    /// `stopRemoteVideo` for one user, or `'*'`.
+    pub fn stop_video(&self, user_id: &str) {
+        let users = if user_id == "*" {
+            self.remote.video_users()
+        } else {
+            vec![user_id.to_string()]
+        };
+        for u in users {
+            if self.remote.stop_video(&u) {
+                self.input(Input::RemoteVideo {
+                    user_id: u,
+                    on: false,
+                });
+            }
+        }
+    }
+
+    /// `muteRemoteAudio(user | '*', mute)`.
+    pub fn mute_audio(&self, user_id: &str, mute: bool) {
+        let target = if user_id == "*" {
+            trtc_core::client::Target::All
+        } else {
+            trtc_core::client::Target::User(user_id.to_string())
+        };
+        self.input(Input::MuteRemoteAudio { target, mute });
+        let muted = |u: &str| self.client.borrow().audio_muted(u);
+        self.remote.apply_mutes(&muted);
+    }
+
+    /// `setRemoteAudioVolume(user | '*', volume)`.
+    pub fn set_volume(&self, user_id: &str, volume: f64) {
+        let muted = |u: &str| self.client.borrow().audio_muted(u);
+        self.remote.set_volume(user_id, volume, &muted);
+    }
+
+    /// `switchRole(role)`.
+    pub fn switch_role(&self, role: Role) {
+        self.input(Input::SwitchRole(role));
+    }
+
+    /// What is captured or published changed.
+    pub fn local_changed(&self) {
+        let state = self.local.publish_state();
+        self.input(Input::Local(state));
+    }
+}
+
+/// A JS value as a `MediaStreamTrack`, if it is one.
+trait DynIntoTrack {
+    fn dyn_into_track(self) -> Option<MediaStreamTrack>;
+}
+
+impl DynIntoTrack for JsValue {
+    fn dyn_into_track(self) -> Option<MediaStreamTrack> {
+        wasm_bindgen::JsCast::dyn_into(self).ok()
+    }
+}
