@@ -141,7 +141,6 @@ fn main() -> ExitCode {
             max_payload: args.max_payload.max(64),
         },
         audio_bytes: args.audio_bytes,
-        ping_interval: Duration::from_secs(2),
     };
     let users = scenario(
         &args.prefix,

@@ -2,17 +2,20 @@
 //! `Rtc` in RTP mode (the loadgen packetises its own media and counts received packets without
 //! depacketising or decoding them).
 //!
-//! It behaves like the browser SDK: `join`, then `publish` (publishers), answers every offer,
-//! subscribes to each remote user's audio and video as it becomes available, heartbeats, and
-//! `leave`s at the end. The RTP receive path only counts: per SSRC, RFC 3550 loss and jitter,
-//! bytes and keyframes.
+//! The room protocol is the browser SDK's own: a `trtc_core::client::RoomClient` decides what
+//! to send (join, publish, subscriptions as streams become available, answers, heartbeats,
+//! leave) and this module carries its effects out over tokio — the WebSocket, and the offers
+//! applied to the `Rtc`. A lost connection or a kick ends the user with an error (the load
+//! client does not reconnect). The RTP receive path only counts: per SSRC, RFC 3550 loss and
+//! jitter, bytes and keyframes.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
 use str0m::change::SdpOffer;
@@ -26,7 +29,12 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, warn};
-use trtc_proto::{ClientMsg, Join, MediaKind as Kind, RoomId, ServerMsg, TrackSlot};
+use trtc_core::client::{
+    ConnId, ConnState, Effect, Event as RoomEvent, ExitCause, Input as RoomInput, LocalMedia,
+    LogLevel, RoomClient,
+};
+use trtc_core::room::{EnterRoomConfig, RoomRef, Scene};
+use trtc_proto::{MediaKind as Kind, RoomId, ServerMsg, TrackSlot};
 
 use crate::media::{self, VideoConfig, VideoSource, AUDIO_PTIME, AUDIO_TS_STEP};
 use crate::stats::{self, RtpRx, RxSnapshot};
@@ -54,7 +62,6 @@ pub struct Common {
     pub bind_ip: IpAddr,
     pub video: VideoConfig,
     pub audio_bytes: usize,
-    pub ping_interval: Duration,
 }
 
 /// One user's part.
@@ -167,7 +174,6 @@ struct Sim {
     local: SocketAddr,
     t0: Instant,
     slots: Vec<TrackSlot>,
-    subscribed: BTreeSet<(String, bool)>,
     audio: Option<Upstream>,
     video: Option<Upstream>,
     video_src: VideoSource,
@@ -177,7 +183,10 @@ struct Sim {
     late: u64,
     connected: bool,
     report: UserReport,
-    out: Vec<ClientMsg>,
+    /// The room protocol, as the browser SDK runs it.
+    client: RoomClient,
+    /// Why the signalling connection ended, for the error when the client reports it lost.
+    lost: Option<String>,
     /// Datagrams the socket could not take at once.
     backlog: VecDeque<(SocketAddr, Vec<u8>)>,
     rtc_timeout: Instant,
@@ -236,6 +245,53 @@ pub async fn run_user(
     }
 }
 
+/// The signalling WebSocket of one user: the writer, and what the reader task received.
+struct Signalling {
+    conn: ConnId,
+    sink: SplitSink<WsStream, Message>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Result<Message, WsError>>,
+    _reader: AbortOnDrop,
+}
+
+type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type WsError = tokio_tungstenite::tungstenite::Error;
+
+/// Opens the signalling WebSocket; the reader runs as a task of its own, so the media loop
+/// wakes for signalling only when a message has arrived.
+async fn connect(conn: ConnId, url: &str) -> Result<Signalling, String> {
+    // Signalling messages are small; tungstenite's default 128 KiB read chunk would be zeroed
+    // on every read.
+    let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), false)
+        .await
+        .map_err(|e| format!("WebSocket connect to {url}: {e}"))?;
+    let (sink, mut stream) = ws.split();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let reader = tokio::spawn(async move {
+        while let Some(m) = stream.next().await {
+            let end = m.is_err();
+            if tx.send(m).is_err() || end {
+                break;
+            }
+        }
+    });
+    Ok(Signalling {
+        conn,
+        sink,
+        rx,
+        _reader: AbortOnDrop(reader),
+    })
+}
+
+/// The next signalling message, or never when there is no socket.
+async fn next_message(sig: &mut Option<Signalling>) -> Option<Result<Message, WsError>> {
+    match sig {
+        Some(s) => s.rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn run(
     spec: UserSpec,
     common: Arc<Common>,
@@ -243,26 +299,6 @@ async fn run(
     ready: Arc<AtomicUsize>,
 ) -> Result<UserReport, String> {
     let t0 = Instant::now();
-    // Signalling messages are small; tungstenite's default 128 KiB read chunk would be zeroed
-    // on every read.
-    let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
-    let (ws, _) =
-        tokio_tungstenite::connect_async_with_config(common.ws_url.as_str(), Some(config), false)
-            .await
-            .map_err(|e| format!("WebSocket connect to {}: {e}", common.ws_url))?;
-    // The reader runs as a task of its own, so the media loop below wakes for signalling only
-    // when a message has arrived.
-    let (mut ws, mut ws_stream) = ws.split();
-    let (ws_tx, mut ws_rx) = tokio::sync::mpsc::unbounded_channel();
-    let reader = tokio::spawn(async move {
-        while let Some(m) = ws_stream.next().await {
-            let end = m.is_err();
-            if ws_tx.send(m).is_err() || end {
-                break;
-            }
-        }
-    });
-    let _reader = AbortOnDrop(reader);
     let socket = UdpSocket::bind((common.bind_ip, 0))
         .await
         .map_err(|e| format!("UDP bind: {e}"))?;
@@ -277,27 +313,27 @@ async fn run(
     rtc.handle_input(Input::Timeout(now))
         .map_err(|e| e.to_string())?;
 
-    let sig = trtc_usersig::sign(
-        common.sdk_app_id,
-        &common.key,
-        &spec.user_id,
-        86_400,
-        now_unix(),
-    );
-    let join = ClientMsg::Join(Join {
-        version: trtc_proto::PROTOCOL_VERSION,
-        sdk_app_id: common.sdk_app_id,
+    let config = EnterRoomConfig {
+        sdk_app_id: common.sdk_app_id as f64,
         user_id: spec.user_id.clone(),
-        user_sig: sig,
-        room: common.room.clone(),
-        scene: Default::default(),
-        role: Default::default(),
-        session: None,
-    });
-    ws.send(Message::Text(join.encode().into()))
-        .await
-        .map_err(|e| format!("send join: {e}"))?;
-
+        user_sig: trtc_usersig::sign(
+            common.sdk_app_id,
+            &common.key,
+            &spec.user_id,
+            86_400,
+            now_unix(),
+        ),
+        room: match &common.room {
+            RoomId::Num(n) => RoomRef::Num(*n),
+            RoomId::Str(s) => RoomRef::Str(s.clone()),
+        },
+        scene: Scene::Rtc,
+        role: trtc_core::room::Role::Anchor,
+        auto_receive_audio: spec.subscribe_audio,
+        auto_receive_video: spec.subscribe_video,
+        enable_autoplay_dialog: false,
+        websocket_proxy: None,
+    };
     let video_src = VideoSource::new(common.video.clone());
     let mut sim = Sim {
         report: UserReport {
@@ -305,13 +341,14 @@ async fn run(
             publisher: spec.publishes(),
             ..Default::default()
         },
+        client: RoomClient::new(),
+        lost: None,
         spec,
         common: common.clone(),
         rtc,
         local,
         t0,
         slots: vec![],
-        subscribed: BTreeSet::new(),
         audio: None,
         video: None,
         video_src,
@@ -320,21 +357,39 @@ async fn run(
         keyframe_requests: 0,
         late: 0,
         connected: false,
-        out: vec![],
         backlog: VecDeque::new(),
         rtc_timeout: now,
         ready_signalled: false,
         measure_start: None,
     };
+    let publish = LocalMedia {
+        audio: sim.spec.publish_audio,
+        video: sim.spec.publish_video,
+        ..LocalMedia::default()
+    };
+    let t = sim.since_t0();
+    sim.client.handle(RoomInput::Local(publish), t);
+    sim.client.handle(
+        RoomInput::Enter {
+            op: 1,
+            config,
+            url: common.ws_url.clone(),
+            session: format!("loadgen-{}-{}", sim.spec.user_id, seed(&sim.spec.user_id)),
+            // The load client does not reconnect: a lost connection ends the user.
+            give_up_ms: 0.0,
+        },
+        t,
+    );
+    let mut sig: Option<Signalling> = None;
+    sim.carry_out(&mut sig).await?;
+
     let mut buf = vec![0u8; 2048];
-    let mut next_ping = Instant::now() + common.ping_interval;
-    let mut ping_seq = 0u64;
-    let sleep = tokio::time::sleep_until(sim.next_deadline(next_ping).into());
+    let sleep = tokio::time::sleep_until(sim.next_deadline().into());
     tokio::pin!(sleep);
-    let mut armed = sim.next_deadline(next_ping);
+    let mut armed = sim.next_deadline();
 
     enum Wake {
-        Ws(Option<Result<Message, tokio_tungstenite::tungstenite::Error>>),
+        Ws(Option<Result<Message, WsError>>),
         Udp(std::io::Result<(usize, SocketAddr)>),
         Timer,
         Phase(bool),
@@ -342,24 +397,35 @@ async fn run(
 
     loop {
         let wake = tokio::select! {
-            m = ws_rx.recv() => Wake::Ws(m),
+            m = next_message(&mut sig) => Wake::Ws(m),
             r = socket.recv_from(&mut buf) => Wake::Udp(r),
             () = &mut sleep => Wake::Timer,
             c = phase.changed() => Wake::Phase(c.is_ok()),
         };
+        let conn = sig.as_ref().map(|s| s.conn).unwrap_or(0);
         match wake {
-            Wake::Ws(None) => return Err("the server closed the signalling connection".into()),
-            Wake::Ws(Some(Err(e))) => return Err(format!("signalling: {e}")),
+            Wake::Ws(None) | Wake::Ws(Some(Ok(Message::Close(_)))) => {
+                sim.lost = Some("the server closed the signalling connection".into());
+                let t = sim.since_t0();
+                sim.client
+                    .handle(RoomInput::SocketClosed { conn, error: None }, t);
+            }
+            Wake::Ws(Some(Err(e))) => {
+                sim.lost = Some(format!("signalling: {e}"));
+                let t = sim.since_t0();
+                sim.client
+                    .handle(RoomInput::SocketClosed { conn, error: None }, t);
+            }
             // As the browser SDK does (it parses with the browser's JSON): no size limit on
             // what the server sends. Offers for big rooms exceed trtc_proto::MAX_MESSAGE_BYTES.
             Wake::Ws(Some(Ok(Message::Text(t)))) => {
                 match serde_json::from_str::<ServerMsg>(t.as_str()) {
-                    Ok(msg) => sim.on_server_msg(msg)?,
+                    Ok(msg) => {
+                        let t = sim.since_t0();
+                        sim.client.handle(RoomInput::Message(conn, msg), t);
+                    }
                     Err(e) => warn!(user = %sim.spec.user_id, "undecodable server message: {e}"),
                 }
-            }
-            Wake::Ws(Some(Ok(Message::Close(_)))) => {
-                return Err("the server closed the signalling connection".into())
             }
             Wake::Ws(Some(Ok(_))) => {}
             Wake::Udp(Ok((n, from))) => {
@@ -379,10 +445,9 @@ async fn run(
             Wake::Udp(Err(e)) => debug!(user = %sim.spec.user_id, "UDP receive: {e}"),
             Wake::Timer => {
                 let now = Instant::now();
-                if now >= next_ping {
-                    ping_seq += 1;
-                    sim.out.push(ClientMsg::Ping { seq: ping_seq });
-                    next_ping = now + common.ping_interval;
+                let t = sim.since_t0();
+                if sim.client.next_wake().is_some_and(|w| w <= t) {
+                    sim.client.handle(RoomInput::Timer, t);
                 }
                 sim.on_timer(now)?;
             }
@@ -397,32 +462,32 @@ async fn run(
                     Phase::Measure => sim.mark(),
                     Phase::Stop => {
                         let report = sim.finish();
-                        let _ = ws
-                            .send(Message::Text(ClientMsg::Leave.encode().into()))
-                            .await;
-                        let _ = ws.send(Message::Close(None)).await;
-                        let _ = ws.close().await;
+                        let t = sim.since_t0();
+                        sim.client.handle(
+                            RoomInput::Exit {
+                                op: None,
+                                cause: ExitCause::Api,
+                            },
+                            t,
+                        );
+                        let _ = sim.carry_out(&mut sig).await;
                         return Ok(report);
                     }
                 }
             }
         }
+        sim.carry_out(&mut sig).await?;
         sim.flush(&socket)?;
         while let Some((to, data)) = sim.backlog.pop_front() {
             if let Err(e) = socket.send_to(&data, to).await {
                 debug!("UDP send: {e}");
             }
         }
-        for m in std::mem::take(&mut sim.out) {
-            ws.send(Message::Text(m.encode().into()))
-                .await
-                .map_err(|e| format!("signalling send: {e}"))?;
-        }
         if !sim.ready_signalled && sim.is_ready() {
             sim.ready_signalled = true;
             ready.fetch_add(1, Ordering::Relaxed);
         }
-        let deadline = sim.next_deadline(next_ping);
+        let deadline = sim.next_deadline();
         if deadline != armed {
             armed = deadline;
             sleep.as_mut().reset(deadline.into());
@@ -453,8 +518,11 @@ impl Sim {
         }
     }
 
-    fn next_deadline(&self, next_ping: Instant) -> Instant {
-        let mut t = self.rtc_timeout.min(next_ping);
+    fn next_deadline(&self) -> Instant {
+        let mut t = self.rtc_timeout;
+        if let Some(ms) = self.client.next_wake() {
+            t = t.min(self.t0 + Duration::from_secs_f64(ms.max(0.0) / 1000.0));
+        }
         if self.connected {
             for u in [&self.audio, &self.video].into_iter().flatten() {
                 t = t.min(u.next);
@@ -463,75 +531,94 @@ impl Sim {
         t
     }
 
-    fn subscribe(&mut self, user_id: &str, kind: Kind, on: bool) {
-        if on && !self.subscribes(kind) {
-            return;
-        }
-        let key = (user_id.to_string(), kind == Kind::Video);
-        let changed = if on {
-            self.subscribed.insert(key)
-        } else {
-            self.subscribed.remove(&key)
-        };
-        if changed {
-            self.out.push(ClientMsg::Subscribe {
-                user_id: user_id.to_string(),
-                kind,
-                on,
-            });
-        }
-    }
-
-    fn on_server_msg(&mut self, msg: ServerMsg) -> Result<(), String> {
-        match msg {
-            ServerMsg::Joined { users, .. } => {
-                self.report.join_ms = Some(self.since_t0());
-                if self.spec.publishes() {
-                    self.out.push(ClientMsg::Publish {
-                        audio: self.spec.publish_audio,
-                        video: self.spec.publish_video,
-                    });
-                }
-                for u in users {
-                    if u.audio {
-                        self.subscribe(&u.user_id, Kind::Audio, true);
-                    }
-                    if u.video {
-                        self.subscribe(&u.user_id, Kind::Video, true);
+    /// Carries out the room client's effects: the WebSocket, offers applied to the `Rtc`.
+    /// Ends the user (an error) when the room is lost, refused or kicked it.
+    async fn carry_out(&mut self, sig: &mut Option<Signalling>) -> Result<(), String> {
+        while let Some(effect) = self.client.poll() {
+            match effect {
+                Effect::Connect { conn, url } => {
+                    let t = self.since_t0();
+                    match connect(conn, &url).await {
+                        Ok(s) => {
+                            *sig = Some(s);
+                            self.client.handle(RoomInput::SocketOpened(conn), t);
+                        }
+                        Err(e) => {
+                            self.lost = Some(e.clone());
+                            self.client.handle(
+                                RoomInput::SocketClosed {
+                                    conn,
+                                    error: Some(e),
+                                },
+                                t,
+                            );
+                        }
                     }
                 }
+                Effect::Send { msg, .. } => {
+                    if let Some(s) = sig.as_mut() {
+                        s.sink
+                            .send(Message::Text(msg.encode().into()))
+                            .await
+                            .map_err(|e| format!("signalling send: {e}"))?;
+                    }
+                }
+                Effect::ApplyOffer { conn, sdp, slots } => {
+                    let answer = self.on_offer(&sdp, slots);
+                    let t = self.since_t0();
+                    self.client
+                        .handle(RoomInput::OfferApplied { conn, answer }, t);
+                }
+                Effect::Disconnect { reconnecting, .. } => {
+                    if let Some(mut s) = sig.take() {
+                        let _ = s.sink.send(Message::Close(None)).await;
+                        let _ = s.sink.close().await;
+                    }
+                    if reconnecting {
+                        return Err(self
+                            .lost
+                            .take()
+                            .unwrap_or_else(|| "lost the connection to the server".into()));
+                    }
+                }
+                Effect::Emit(RoomEvent::ConnectionState {
+                    state: ConnState::Connected,
+                    ..
+                }) => self.report.join_ms = Some(self.since_t0()),
+                Effect::Emit(RoomEvent::Kicked(reason)) => return Err(format!("kicked: {reason}")),
+                Effect::Emit(RoomEvent::Error(e)) => return Err(e.message),
+                Effect::Settle { result: Err(e), .. } => {
+                    return Err(match e.extra_code {
+                        Some(code) => format!("join failed ({code}): {}", e.message),
+                        None => format!("join failed: {}", e.message),
+                    })
+                }
+                Effect::Log(LogLevel::Warn, m) => warn!(user = %self.spec.user_id, "{m}"),
+                Effect::Log(LogLevel::Info, m) => debug!(user = %self.spec.user_id, "{m}"),
+                // Media is counted, not played; statistics are the load client's own.
+                Effect::Emit(_)
+                | Effect::Settle { .. }
+                | Effect::RefreshSenders { .. }
+                | Effect::PlayAudio { .. }
+                | Effect::StopAudio { .. }
+                | Effect::ShowVideo { .. }
+                | Effect::HideVideo { .. }
+                | Effect::ForgetUser { .. }
+                | Effect::CollectStats { .. } => {}
             }
-            ServerMsg::JoinFailed { code, message } => {
-                return Err(format!("join failed ({code}): {message}"));
-            }
-            ServerMsg::MediaState {
-                user_id,
-                kind,
-                available,
-            } => self.subscribe(&user_id, kind, available),
-            ServerMsg::UserExit { user_id, .. } => {
-                self.subscribed.retain(|(u, _)| *u != user_id);
-            }
-            ServerMsg::Offer { sdp, slots } => self.on_offer(&sdp, slots)?,
-            ServerMsg::Kicked { reason } => return Err(format!("kicked: {reason}")),
-            ServerMsg::Error { code, message } => {
-                warn!(user = %self.spec.user_id, code, "server error: {message}");
-            }
-            ServerMsg::UserEnter { .. } | ServerMsg::Pong { .. } => {}
         }
         Ok(())
     }
 
-    fn on_offer(&mut self, sdp: &str, slots: Vec<TrackSlot>) -> Result<(), String> {
+    /// Applies an offer to the `Rtc`; the answer's SDP.
+    fn on_offer(&mut self, sdp: &str, slots: Vec<TrackSlot>) -> Result<String, String> {
         let offer = SdpOffer::from_sdp_string(sdp).map_err(|e| format!("offer: {e}"))?;
         let answer = self
             .rtc
             .sdp_api()
             .accept_offer(offer)
-            .map_err(|e| format!("offer refused: {e}"))?;
-        self.out.push(ClientMsg::Answer {
-            sdp: answer.to_sdp_string(),
-        });
+            .map_err(|e| format!("offer refused: {e}"))?
+            .to_sdp_string();
         // Upstream slots, with the payload type to send with.
         let now = Instant::now();
         let h = seed(&self.spec.user_id);
@@ -580,7 +667,7 @@ impl Sim {
             }
         }
         self.slots = slots;
-        Ok(())
+        Ok(answer)
     }
 
     fn on_datagram(&mut self, from: SocketAddr, data: &[u8]) -> Result<(), String> {
