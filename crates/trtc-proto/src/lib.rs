@@ -20,6 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 mod light;
+pub mod room_id;
 pub use light::{format_f64, json_array, json_f64, push_json_str, JsonTree, ObjectWriter};
 
 /// Bumped on any incompatible change.

@@ -40,7 +40,7 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use trtc_proto::RoomId;
+use trtc_proto::{room_id, RoomId};
 use trtc_usersig::VerifyError;
 
 use crate::room::AdminError;
@@ -296,13 +296,13 @@ impl HasApp for StrRoomReq {
 impl NumRoomReq {
     fn room(&self) -> Result<RoomId, ApiError> {
         match u32::try_from(self.room_id) {
-            Ok(n) if n >= 1 && f64::from(n) <= trtc_core::room::ROOM_ID_MAX => Ok(RoomId::Num(n)),
+            Ok(n) if room_id::valid_num_room_id(n) => Ok(RoomId::Num(n)),
             _ => Err(ApiError::bad_request(
                 "InvalidParameter.RoomId",
                 format!(
                     "RoomId {} is not a room id (1 to {}); string room ids go to the …ByStrRoomId actions",
                     self.room_id,
-                    trtc_core::room::ROOM_ID_MAX as u64
+                    room_id::NUM_ROOM_ID_MAX
                 ),
             )),
         }
@@ -311,7 +311,7 @@ impl NumRoomReq {
 
 impl StrRoomReq {
     fn room(&self) -> Result<RoomId, ApiError> {
-        if trtc_core::room::valid_str_room_id(&self.room_id) {
+        if room_id::valid_str_room_id(&self.room_id) {
             Ok(RoomId::Str(self.room_id.clone()))
         } else {
             Err(ApiError::bad_request(
@@ -319,7 +319,7 @@ impl StrRoomReq {
                 format!(
                     "{:?} is not a strRoomId (1 to {} characters: letters, digits, space and !#$%&()+-:;<=.>?@[]^_{{}}|~,)",
                     self.room_id,
-                    trtc_core::room::STR_ROOM_ID_MAX_LEN
+                    room_id::STR_ROOM_ID_MAX_LEN
                 ),
             ))
         }

@@ -567,11 +567,7 @@ impl<A: Auth> Registry<A> {
                 format!("the SDK speaks protocol {}, this server {PROTOCOL_VERSION}: use matching versions", join.version),
             );
         }
-        let room_ok = match &join.room {
-            RoomId::Num(n) => *n >= 1 && *n <= trtc_core::room::ROOM_ID_MAX as u32,
-            RoomId::Str(s) => trtc_core::room::valid_str_room_id(s),
-        };
-        if !room_ok {
+        if !join.room.is_valid() {
             return fail(code::BAD_ROOM, format!("invalid room id {:?}", join.room));
         }
         if join.user_id.trim().is_empty() {
