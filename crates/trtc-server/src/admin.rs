@@ -10,7 +10,7 @@
 //! `?sdkappid=<app>&identifier=<admin>&usersig=<sig>&random=<any number>`.
 //!
 //! * `usersig` is a TLS-sig v2 userSig for the admin identifier (the server's
-//!   `--admin-identifier`, default [`DEFAULT_ADMIN_IDENTIFIER`]), signed with the app's secret
+//!   `--admin-identifier`, default [`crate::hub::DEFAULT_ADMIN_IDENTIFIER`]), signed with the app's secret
 //!   key — made exactly like a user's userSig. `identifier` may be left out (it defaults to the
 //!   admin identifier); `random` is accepted and ignored.
 //! * `401 Unauthorized`: `sdkappid` or `usersig` missing, or `sdkappid` not a number.
@@ -28,7 +28,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -43,14 +42,12 @@ use serde_json::{json, Value};
 use trtc_proto::{room_id, RoomId};
 use trtc_usersig::VerifyError;
 
+use crate::clock::{now_unix, now_unix_nanos};
+use crate::hub::Hub;
 use crate::room::AdminError;
-use crate::signal::{now_unix, Hub};
 
 /// Where the admin API lives.
 pub const PREFIX: &str = "/trtc/admin/v1";
-
-/// The admin userId when the server is not told another (`--admin-identifier`).
-pub const DEFAULT_ADMIN_IDENTIFIER: &str = "administrator";
 
 /// The admin routes, to be nested at [`PREFIX`].
 pub fn router(hub: Arc<Hub>) -> Router {
@@ -121,10 +118,7 @@ static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 
 /// A request id unique within this server's run, shaped like Tencent's (a UUID).
 fn request_id() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = now_unix_nanos();
     let n = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
     format!(
         "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",

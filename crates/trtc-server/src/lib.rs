@@ -29,9 +29,12 @@
 //! * [`app`] does no IO when built; tests drive it with `tower::ServiceExt::oneshot`, no socket.
 
 pub mod admin;
+pub mod clock;
+mod dev;
+pub mod hub;
 pub mod limits;
 pub mod room;
-pub mod signal;
+mod signal;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -74,16 +77,16 @@ pub fn content_type_for(path: &str) -> Option<&'static str> {
 
 /// The whole HTTP application. Building it touches no files; the roots are read per request.
 pub fn app(config: &Config) -> Router {
-    app_with_hub(config, signal::Hub::new(room::Apps::default(), None, None))
+    app_with_hub(config, hub::Hub::new(room::Apps::default(), None, None))
 }
 
 /// The application with its signalling hub (apps, dev mode, media plane).
-pub fn app_with_hub(config: &Config, hub: Arc<signal::Hub>) -> Router {
+pub fn app_with_hub(config: &Config, hub: Arc<hub::Hub>) -> Router {
     let trtc = Router::new()
         .route(trtc_proto::WS_PATH, get(signal::ws_handler))
-        .route("/trtc/dev/usersig", get(signal::dev_usersig))
-        .route("/trtc/dev/drop", get(signal::dev_drop))
-        .route("/trtc/dev/block", get(signal::dev_block))
+        .route("/trtc/dev/usersig", get(dev::usersig))
+        .route("/trtc/dev/drop", get(dev::drop_connection))
+        .route("/trtc/dev/block", get(dev::block))
         .with_state(hub.clone());
     Router::new()
         .merge(trtc)

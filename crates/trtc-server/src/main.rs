@@ -55,7 +55,7 @@ struct Args {
     #[arg(
         long = "admin-identifier",
         env = "TRTC_ADMIN_IDENTIFIER",
-        default_value = trtc_server::admin::DEFAULT_ADMIN_IDENTIFIER
+        default_value = trtc_server::hub::DEFAULT_ADMIN_IDENTIFIER
     )]
     admin_identifier: String,
     /// Most rooms one sdkAppId may have open at once; a join that would open one more fails
@@ -175,7 +175,7 @@ async fn main() -> ExitCode {
     let (sfu, mut sfu_events) = trtc_sfu::spawn(udp, args.ice_ips.clone());
     tracing::info!(udp = %sfu.local_addr(), candidates = ?sfu.candidates(), "media (SFU)");
     tracing::info!(identifier = %args.admin_identifier, "admin API at {}", trtc_server::admin::PREFIX);
-    let hub = trtc_server::signal::Hub::with_admin(
+    let hub = trtc_server::hub::Hub::with_admin(
         trtc_server::room::Apps::new(apps),
         dev_app,
         Some(sfu),

@@ -195,9 +195,42 @@ impl<A: Auth> Registry<A> {
     /// Sets the most rooms one app may hold and the most members one room may hold (0:
     /// unlimited). Joins beyond them fail with [`code::TOO_MANY_ROOMS`] / [`code::ROOM_FULL`].
     pub fn with_room_limits(mut self, max_rooms_per_app: usize, max_users_per_room: usize) -> Self {
+        self.set_room_limits(max_rooms_per_app, max_users_per_room);
+        self
+    }
+
+    /// [`Registry::with_room_limits`] on a registry in use: members already in rooms stay.
+    pub fn set_room_limits(&mut self, max_rooms_per_app: usize, max_users_per_room: usize) {
         self.max_rooms_per_app = max_rooms_per_app;
         self.max_users_per_room = max_users_per_room;
+    }
+
+    /// Sets how long a silent or dropped client stays before it is removed (0: a dropped
+    /// connection is a leave, and silence never removes anyone).
+    pub fn with_client_timeout(mut self, secs: u64) -> Self {
+        self.set_client_timeout(secs);
         self
+    }
+
+    /// [`Registry::with_client_timeout`] on a registry in use.
+    pub fn set_client_timeout(&mut self, secs: u64) {
+        self.client_timeout_secs = secs;
+    }
+
+    /// Sets how long an emptied live room lingers (its last leaver was an audience).
+    pub fn with_live_linger(mut self, secs: u64) -> Self {
+        self.set_live_linger(secs);
+        self
+    }
+
+    /// [`Registry::with_live_linger`] on a registry in use.
+    pub fn set_live_linger(&mut self, secs: u64) {
+        self.live_linger_secs = secs;
+    }
+
+    /// Replaces the userSig check of later joins; members already in rooms stay.
+    pub fn set_auth(&mut self, auth: A) {
+        self.auth = auth;
     }
 
     /// How many rooms `sdk_app_id` holds (lingering empty live rooms included).
@@ -206,18 +239,6 @@ impl<A: Auth> Registry<A> {
             .range((sdk_app_id, RoomId::Num(0))..)
             .take_while(|((app, _), _)| *app == sdk_app_id)
             .count()
-    }
-
-    /// Sets how long a silent or dropped client stays before it is removed.
-    pub fn with_client_timeout(mut self, secs: u64) -> Self {
-        self.client_timeout_secs = secs;
-        self
-    }
-
-    /// Sets how long an emptied live room lingers (its last leaver was an audience).
-    pub fn with_live_linger(mut self, secs: u64) -> Self {
-        self.live_linger_secs = secs;
-        self
     }
 
     /// The rooms and their users (for diagnostics and the admin API).
