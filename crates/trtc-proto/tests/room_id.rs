@@ -63,3 +63,15 @@ fn length_counts_characters_not_bytes() {
     assert!(valid_str_room_id(&s));
     assert!(!valid_str_room_id(&format!("{s}é")));
 }
+
+#[test]
+fn the_character_set_is_exactly_the_documented_one() {
+    const PUNCTUATION: &str = "!#$%&()+-:;<=.>?@[]^_{}|~,";
+    for b in 0u8..=255 {
+        let c = char::from(b);
+        let want = c.is_ascii_alphanumeric()
+            || matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+            || PUNCTUATION.contains(c);
+        assert_eq!(valid_str_room_id(&c.to_string()), want, "{c:?}");
+    }
+}
