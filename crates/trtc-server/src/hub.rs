@@ -14,6 +14,7 @@
 //!   task's ([`crate::signal`]): the hub only fills queues.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::mpsc;
@@ -105,9 +106,18 @@ impl Hub {
         })
     }
 
-    /// The state, locked.
+    /// The state, locked. A panic while the lock was held (a bug, in the handling of one
+    /// client's message) does not take every later call down with it: the state is taken as the
+    /// panic left it, and the panicking client's connection is closed by its task
+    /// ([`Hub::failed_at`]).
     fn lock(&self) -> MutexGuard<'_, HubState> {
-        self.state.lock().expect("hub state")
+        self.state.lock().unwrap_or_else(|poisoned| {
+            tracing::error!(
+                "a panic interrupted a change to the hub's state; carrying on with it as it was left"
+            );
+            self.state.clear_poison();
+            poisoned.into_inner()
+        })
     }
 
     /// The configured applications.
@@ -149,6 +159,12 @@ impl Hub {
         self.lock().registry.set_client_timeout(secs);
     }
 
+    /// Replaces the userSig check of joins (by default TLS-sig v2 against the keys of the
+    /// configured [`Apps`]). The admin API and the dev endpoints keep using the apps' keys.
+    pub fn set_auth(&self, auth: impl Auth + Send + 'static) {
+        self.lock().registry.set_auth(Box::new(auth));
+    }
+
     /// Registers a new client; what it is sent arrives on the receiver.
     pub fn connect(&self) -> (ClientId, mpsc::UnboundedReceiver<Out>) {
         let (tx, rx) = mpsc::unbounded_channel::<Out>();
@@ -163,6 +179,16 @@ impl Hub {
     /// How many clients are connected (registered with [`Hub::connect`] and not yet gone).
     pub fn connections(&self) -> usize {
         self.lock().clients.len()
+    }
+
+    /// How many connected clients' queues are still being read (their WebSocket task still
+    /// sends). After [`Hub::close_all`] it falls to 0 as the close frames go out.
+    pub fn queues_open(&self) -> usize {
+        self.lock()
+            .clients
+            .values()
+            .filter(|c| !c.tx.is_closed())
+            .count()
     }
 
     /// Handles one text frame from a client at the wall-clock time: [`Hub::handle_text_at`].
@@ -243,6 +269,37 @@ impl Hub {
         st.clients.remove(&client);
         st.blocked.remove(&client);
         self.carry_out(&st, effects);
+    }
+
+    /// Handling a message of `client` panicked, at the wall-clock time: [`Hub::failed_at`].
+    pub fn failed(&self, client: ClientId) {
+        self.failed_at(client, now_unix_ms());
+    }
+
+    /// Handling a message of `client` panicked (a bug): its socket is closed and the connection
+    /// forgotten, then it leaves its room as after a closing handshake. Should leaving panic
+    /// too (the registry's record of this client is what broke), the client is still closed
+    /// and forgotten; the other clients carry on either way.
+    pub fn failed_at(&self, client: ClientId, now_ms: u64) {
+        let conn = {
+            let mut st = self.lock();
+            st.blocked.remove(&client);
+            st.clients.remove(&client)
+        };
+        if let Some(conn) = conn {
+            let _ = conn.tx.send(Out::Close);
+        }
+        let left = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let mut st = self.lock();
+            let effects = st.registry.disconnected(client, now_ms / 1000);
+            self.carry_out(&st, effects);
+        }));
+        if left.is_err() {
+            tracing::error!(
+                client,
+                "taking the failed client out of its room panicked too"
+            );
+        }
     }
 
     /// Cuts a client's connection as a broken network would (dev fault injection): the member
