@@ -66,8 +66,11 @@ pub fn router(hub: Arc<Hub>) -> Router {
 /// what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// The Tencent-style error code (`Error.Code`).
     pub code: &'static str,
+    /// What was wrong and what to do (`Error.Message`).
     pub message: String,
 }
 
@@ -150,7 +153,9 @@ fn ok(mut data: Value) -> Response {
 /// Who an admin request proved to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admin {
+    /// The app the request's userSig is signed for.
     pub sdk_app_id: u64,
+    /// The admin identifier it is signed as.
     pub identifier: String,
 }
 

@@ -3,15 +3,15 @@
 //! action, an SFU event — feeds the [`Registry`], and carries out the [`Effect`]s it returns:
 //! messages onto the clients' outbound queues ([`Out`]), closes, and commands to the SFU.
 //!
-//! * **One lock.** [`HubState`] — the registry, the client table (each client's outbound queue
+//! * **One lock.** The state — the registry, the client table (each client's outbound queue
 //!   and message gate), the caps and the dev blocks — sits behind one [`Mutex`]. A call takes it
 //!   once, decides, and carries out the effects before it lets go, so the messages of two calls
 //!   reach every client in the order the registry decided them. Nothing under the lock waits:
 //!   the outbound queues are unbounded channels and the SFU takes commands on a channel, so the
 //!   lock is never held across an `.await` (clippy's `await_holding_lock` checks).
-//! * **No IO, no clock.** Every method that depends on the time has an `…_at` form that takes it
+//! * **No IO; the time passed in.** Every method that depends on the time has an `…_at` form that takes it
 //!   (unix milliseconds); the forms without read [`crate::clock`]. Sockets are the WebSocket
-//!   task's ([`crate::signal`]): the hub only fills queues.
+//!   task's (the private `signal` module): the hub only fills queues.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;

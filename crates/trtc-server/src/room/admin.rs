@@ -9,9 +9,19 @@ use super::{describe, Auth, ClientId, Effect, ExitReason, MediaCmd, Registry, Ro
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminError {
     /// The app has no such room (no one is in it).
-    NoSuchRoom { sdk_app_id: u64, room: RoomId },
+    NoSuchRoom {
+        /// The app asked about.
+        sdk_app_id: u64,
+        /// The room asked for.
+        room: RoomId,
+    },
     /// These users are not in the room (in the order asked).
-    NoSuchUsers { room: RoomId, user_ids: Vec<String> },
+    NoSuchUsers {
+        /// The room asked about.
+        room: RoomId,
+        /// The userIds not in it.
+        user_ids: Vec<String>,
+    },
     /// The request names no user.
     NoUsers,
 }

@@ -7,6 +7,8 @@ use trtc_proto::code;
 
 /// Checks a join's userSig; returns the TRTC code and a message when it fails.
 pub trait Auth {
+    /// `Ok` when `user_sig` proves `user_id` of `sdk_app_id` at `now_unix`; otherwise the code
+    /// for [`trtc_proto::ServerMsg::JoinFailed`] and a message saying what was wrong.
     fn check(
         &self,
         sdk_app_id: u64,
@@ -36,14 +38,17 @@ pub struct Apps {
 }
 
 impl Apps {
+    /// The apps as `(sdkAppId, secret key)`.
     pub fn new(apps: impl IntoIterator<Item = (u64, String)>) -> Self {
         Apps {
             keys: apps.into_iter().collect(),
         }
     }
+    /// The secret key of an app, if it is configured.
     pub fn key(&self, sdk_app_id: u64) -> Option<&str> {
         self.keys.get(&sdk_app_id).map(String::as_str)
     }
+    /// The configured sdkAppIds, in order.
     pub fn ids(&self) -> Vec<u64> {
         let mut ids: Vec<_> = self.keys.keys().copied().collect();
         ids.sort_unstable();

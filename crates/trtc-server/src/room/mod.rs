@@ -1,6 +1,6 @@
 //! The room registry: who is in which room and what they publish. No IO: each call takes a
 //! client's message (and the time) and returns [`Effect`]s — messages to send, sockets to
-//! close, and commands for the media plane — which the signalling layer carries out.
+//! close, and commands for the media plane — which the hub ([`crate::hub`]) carries out.
 //!
 //! Invariants:
 //! - a client is in at most one room, as the user its userSig proved;
@@ -33,6 +33,7 @@ mod timeouts;
 pub use admin::AdminError;
 pub use auth::{Apps, Auth};
 
+/// One WebSocket connection, numbered by the hub from 1 (never reused); also the SFU's peer id.
 pub type ClientId = u64;
 
 /// `(sdkAppId, room)`.
@@ -41,54 +42,84 @@ pub type RoomKey = (u64, RoomId);
 /// Commands for the media plane (the SFU).
 #[derive(Debug, Clone, PartialEq)]
 pub enum MediaCmd {
+    /// A client joined: give it a peer connection (the SFU makes the first offer).
     AddPeer {
+        /// The client.
         peer: ClientId,
     },
+    /// A client left or its connection dropped: its peer connection goes.
     RemovePeer {
+        /// The client.
         peer: ClientId,
     },
+    /// What a client publishes from now on (the SFU renegotiates to receive it).
     SetPublish {
+        /// The client.
         peer: ClientId,
+        /// Whether it sends audio.
         audio: bool,
+        /// Whether it sends video.
         video: bool,
     },
     /// Give `subscriber` a send slot for `source`'s `kind` (no forwarding until subscribed).
     AddSource {
+        /// Who receives.
         subscriber: ClientId,
+        /// Whose stream.
         source: ClientId,
+        /// Which stream.
         kind: MediaKind,
     },
+    /// Take away the slot of [`MediaCmd::AddSource`] (the source stopped publishing or left).
     RemoveSource {
+        /// Who received.
         subscriber: ClientId,
+        /// Whose stream.
         source: ClientId,
+        /// Which stream.
         kind: MediaKind,
     },
+    /// Start or stop forwarding `source`'s `kind` to `subscriber` (its slot exists).
     Subscribe {
+        /// Who receives.
         subscriber: ClientId,
+        /// Whose stream.
         source: ClientId,
+        /// Which stream.
         kind: MediaKind,
+        /// Forward (`true`) or stop.
         on: bool,
     },
+    /// A client's SDP answer to the SFU's outstanding offer.
     Answer {
+        /// The client.
         peer: ClientId,
+        /// The answer.
         sdp: String,
     },
 }
 
+/// What the registry decided, for the hub to carry out in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Send this message to this client.
     Send(ClientId, ServerMsg),
     /// Close the client's connection after the messages sent before.
     Close(ClientId),
+    /// A command for the SFU.
     Media(MediaCmd),
 }
 
 /// Why a member left, as `REMOTE_USER_EXIT.reason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitReason {
+    /// It left (`exitRoom`, a closed connection).
     Normal = 0,
+    /// It was silent, or its connection dropped, for longer than the client timeout.
     Timeout = 1,
+    /// It was removed: the admin API, or the same userId entering again.
     Kicked = 2,
+    /// It switched to audience (live scene).
     RoleChange = 3,
 }
 
@@ -151,6 +182,8 @@ fn describe(room: &RoomId) -> String {
     }
 }
 
+/// The rooms: who is in which, as whom, publishing what (module docs). `A` checks the userSig
+/// of a join.
 pub struct Registry<A: Auth> {
     auth: A,
     members: HashMap<ClientId, Member>,
@@ -179,6 +212,7 @@ fn error(client: ClientId, code: i64, message: impl Into<String>) -> Vec<Effect>
 }
 
 impl<A: Auth> Registry<A> {
+    /// No rooms; joins checked with `auth`; the default timeouts and caps.
     pub fn new(auth: A) -> Self {
         Registry {
             auth,
@@ -270,6 +304,7 @@ impl<A: Auth> Registry<A> {
         self.members.get(&client).map(|m| m.user_id.clone())
     }
 
+    /// Whether `client` is in a room (a detached member too).
     pub fn is_joined(&self, client: ClientId) -> bool {
         self.members.contains_key(&client)
     }
