@@ -42,7 +42,8 @@ pub type RoomKey = (u64, RoomId);
 /// Commands for the media plane (the SFU).
 #[derive(Debug, Clone, PartialEq)]
 pub enum MediaCmd {
-    /// A client joined: give it a peer connection (the SFU makes the first offer).
+    /// A client joined: give it a peer connection (the SFU offers once it has a slot: a stream
+    /// it publishes or one it may receive).
     AddPeer {
         /// The client.
         peer: ClientId,
