@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the SDK into pkg/: release wasm → wasm-bindgen (ES module) → wasm-opt → package files.
+# Builds the SDK into pkg/: release wasm (the `sdk` profile: release with panic = "abort", see
+# Cargo.toml) → wasm-bindgen (ES module) → wasm-opt → package files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --lib --target wasm32-unknown-unknown -p trtc-wasm
+cargo build --profile sdk --lib --target wasm32-unknown-unknown -p trtc-wasm
 rm -rf pkg
 wasm-bindgen --target web --out-dir pkg --out-name trtc_wasm \
-  target/wasm32-unknown-unknown/release/trtc_wasm.wasm
+  target/wasm32-unknown-unknown/sdk/trtc_wasm.wasm
 # Debian's wasm-opt breaks wasm-bindgen output; binaryen from npm works.
 tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \

@@ -19,7 +19,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use trtc_proto::{ClientMsg, Join, MediaKind, Role, RoomId, Scene, PROTOCOL_VERSION};
 use trtc_server::limits::Limits;
 use trtc_server::room::Apps;
-use trtc_server::signal::{Hub, Out};
+use trtc_server::hub::{Hub, Out};
 
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "fuzz-key";

@@ -5,8 +5,8 @@ use crate::error::{extra, RtcErrorInfo};
 use crate::validate::{validate, Lit, Rule, Ty};
 use crate::value::Value;
 
-pub const ROOM_ID_MAX: f64 = 4_294_967_294.0;
-pub const STR_ROOM_ID_MAX_LEN: usize = 64;
+// The room-id rules are shared with the server: defined once, in trtc-proto.
+pub use trtc_proto::room_id::{valid_str_room_id, ROOM_ID_MAX, STR_ROOM_ID_MAX_LEN};
 
 const ENTER_ROOM_PROPS: &[Rule] = &[
     Rule {
@@ -146,18 +146,6 @@ pub struct EnterRoomConfig {
     pub enable_autoplay_dialog: bool,
     /// `proxy` as a string or `proxy.websocketProxy`.
     pub websocket_proxy: Option<String>,
-}
-
-fn is_str_room_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
-        || "!#$%&()+-:;<=.>?@[]^_{}|~,".contains(c)
-}
-
-/// Whether a `strRoomId` is valid: 1..=64 characters of the allowed set.
-pub fn valid_str_room_id(s: &str) -> bool {
-    let n = s.chars().count();
-    (1..=STR_ROOM_ID_MAX_LEN).contains(&n) && s.chars().all(is_str_room_char)
 }
 
 fn truthy(v: &Value) -> bool {

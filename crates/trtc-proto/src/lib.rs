@@ -16,10 +16,22 @@
 //!    everyone about users and streams ([`ServerMsg::UserEnter`], [`ServerMsg::UserExit`],
 //!    [`ServerMsg::MediaState`]).
 //! 4. A malformed, unknown or oversized message gets [`ServerMsg::Error`] and changes nothing.
+//!
+//! Also here, because both sides must agree on them: the room-id rules ([`room_id`]), the
+//! error codes ([`code`]) and kick reasons ([`kick_reason`]), and — for the SDK, which has no
+//! serde_json in the browser — a JSON encoding of its own ([`ClientMsg::to_json`],
+//! [`ServerMsg::from_tree`]) that `tests/light.rs` holds to the serde encoding's text.
+//!
+//! Invariants: the wire format is stable within a [`PROTOCOL_VERSION`] (`tests/` pins it);
+//! decoding never panics on any input and refuses a frame over [`MAX_MESSAGE_BYTES`] before
+//! parsing it; this crate does no IO.
+
+#![warn(missing_docs)]
 
 use serde::{Deserialize, Serialize};
 
 mod light;
+pub mod room_id;
 pub use light::{format_f64, json_array, json_f64, push_json_str, JsonTree, ObjectWriter};
 
 /// Bumped on any incompatible change.
@@ -32,48 +44,67 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// The WebSocket path, relative to the server's origin.
 pub const WS_PATH: &str = "/trtc/ws";
 
+/// A kind of media stream: `"audio"` or `"video"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MediaKind {
+    /// The microphone's stream.
     Audio,
+    /// The camera's stream.
     Video,
 }
 
+/// TRTC's application scene, chosen at `enterRoom`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scene {
+    /// A call: everyone is an anchor (may publish and is seen by the others).
     #[default]
     Rtc,
+    /// Live streaming: anchors publish, audiences only watch and are not seen.
     Live,
 }
 
+/// A user's role in the live scene ([`Scene::Live`]); in an rtc room everyone is an anchor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// May publish; the others see it enter and exit.
     #[default]
     Anchor,
+    /// Receives only; invisible to the others.
     Audience,
 }
 
-/// Which room: numeric `roomId` and string `strRoomId` are separate namespaces.
+/// Which room: numeric `roomId` and string `strRoomId` are separate namespaces. Which ids
+/// exist: [`room_id`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RoomId {
+    /// `roomId`: 1 to 4294967294 (`{"num": 8}` on the wire).
     Num(u32),
+    /// `strRoomId`: 1 to 64 characters of a fixed set (`{"str": "abc"}` on the wire).
     Str(String),
 }
 
+/// The first message of a connection: enter a room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Join {
     /// [`PROTOCOL_VERSION`] of the client.
     pub version: u32,
+    /// The application; the server checks the userSig with this app's secret key.
     pub sdk_app_id: u64,
+    /// Who enters; the userSig must be signed for this userId.
     pub user_id: String,
+    /// The TLS-sig v2 userSig proving the userId (`trtc-usersig`).
     pub user_sig: String,
+    /// The room to enter.
     pub room: RoomId,
+    /// The scene (default rtc).
     #[serde(default)]
     pub scene: Scene,
+    /// The role in the live scene (default anchor).
     #[serde(default)]
     pub role: Role,
     /// Names one `enterRoom` of one SDK instance. A join with the session of a member still in
@@ -90,33 +121,46 @@ pub struct Join {
     rename_all_fields = "camelCase"
 )]
 pub enum ClientMsg {
+    /// Enter a room (the first message; a second is refused).
     Join(Join),
     /// What the client sends from now on; the server renegotiates to receive it.
     Publish {
+        /// Whether it sends audio.
         audio: bool,
+        /// Whether it sends video.
         video: bool,
     },
     /// A published stream muted or unmuted (others see it unavailable/available).
     Mute {
+        /// Which stream.
         kind: MediaKind,
+        /// Muted (`true`) or unmuted.
         muted: bool,
     },
     /// Forward (or stop forwarding) a remote user's stream to this client.
     Subscribe {
+        /// Whose stream.
         user_id: String,
+        /// Which of its streams.
         kind: MediaKind,
+        /// Forward (`true`) or stop.
         on: bool,
     },
     /// The answer to the outstanding [`ServerMsg::Offer`].
     Answer {
+        /// The SDP answer.
         sdp: String,
     },
+    /// Leave the room (`exitRoom`); the server closes the connection.
     Leave,
     /// Live scene: become an anchor (may publish, seen by others) or an audience.
     SwitchRole {
+        /// The new role.
         role: Role,
     },
+    /// A heartbeat; answered with [`ServerMsg::Pong`] of the same `seq`.
     Ping {
+        /// Echoed in the answer.
         seq: u64,
     },
 }
@@ -125,8 +169,11 @@ pub enum ClientMsg {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteUser {
+    /// Its userId.
     pub user_id: String,
+    /// Whether its audio is available (published and not muted).
     pub audio: bool,
+    /// Whether its video is available (published and not muted).
     pub video: bool,
 }
 
@@ -134,10 +181,12 @@ pub struct RemoteUser {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TrackSlot {
+    /// The `mid` of the m-line in the offer's SDP.
     pub mid: String,
     /// The remote user whose media this sends to the client; `None` for the client's own
     /// upstream (a slot the client sends on).
     pub user_id: Option<String>,
+    /// Audio or video.
     pub kind: MediaKind,
 }
 
@@ -149,43 +198,65 @@ pub struct TrackSlot {
     rename_all_fields = "camelCase"
 )]
 pub enum ServerMsg {
+    /// The join succeeded.
     Joined {
+        /// The userId this connection is (the userSig's).
         user_id: String,
+        /// The users already in the room whom this client sees (anchors), in joining order.
         users: Vec<RemoteUser>,
     },
-    /// `code` is TRTC's server code (e.g. -100018 for a userSig check failure).
+    /// The join was refused; nothing changed.
     JoinFailed {
+        /// TRTC's server code (e.g. -100018 for a userSig check failure) or one of [`code`].
         code: i64,
+        /// What was wrong and what to do.
         message: String,
     },
+    /// A user became visible in the room (entered, or switched to anchor).
     UserEnter {
+        /// Who.
         user_id: String,
     },
-    /// `reason`: 0 normal, 1 timeout, 2 kicked, 3 role change.
+    /// A user left the room (or switched to audience).
     UserExit {
+        /// Who.
         user_id: String,
+        /// 0 normal, 1 timeout, 2 kicked, 3 role change.
         reason: u8,
     },
+    /// A remote stream became available or unavailable (published, unpublished, muted).
     MediaState {
+        /// Whose stream.
         user_id: String,
+        /// Which stream.
         kind: MediaKind,
+        /// Whether it can be subscribed to now.
         available: bool,
     },
+    /// The server's SDP offer for this client's one peer connection; answer with
+    /// [`ClientMsg::Answer`].
     Offer {
+        /// The SDP offer.
         sdp: String,
+        /// What each `mid` carries.
         slots: Vec<TrackSlot>,
     },
-    /// This client was removed from the room: `reason` is `kick` (the same userId entered
-    /// elsewhere), `banned` (removed by the admin API) or `room_disband` (the room was dismissed).
+    /// This client was removed from the room; the server closes the connection.
     Kicked {
+        /// `kick` (the same userId entered elsewhere), `banned` (removed by the admin API) or
+        /// `room_disband` (the room was dismissed): [`kick_reason`].
         reason: String,
     },
     /// A message was refused; nothing changed.
     Error {
+        /// One of [`code`].
         code: i64,
+        /// What was wrong and what to do.
         message: String,
     },
+    /// The answer to [`ClientMsg::Ping`].
     Pong {
+        /// The ping's `seq`.
         seq: u64,
     },
 }
@@ -200,12 +271,12 @@ pub mod kick_reason {
     pub const ROOM_DISBAND: &str = "room_disband";
 }
 
-/// Server error codes carried by [`ServerMsg::Error`] and [`ServerMsg::JoinFailed`].
 /// The WebSocket close code a client sends when it closes its socket to reconnect (its media
 /// connection failed, or the server went silent): the server keeps its session for the client
 /// timeout, as for a connection that broke, instead of taking the close as leaving the room.
 pub const CLOSE_RECONNECTING: u16 = 4001;
 
+/// Server error codes carried by [`ServerMsg::Error`] and [`ServerMsg::JoinFailed`].
 pub mod code {
     /// The userSig did not verify (TRTC's code for a userSig check failure).
     pub const USER_SIG_INVALID: i64 = -100018;
@@ -243,11 +314,14 @@ pub mod code {
 /// Why a frame could not be decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DecodeError {
+    /// The frame is this many bytes, over [`MAX_MESSAGE_BYTES`]; it was not parsed.
     TooLarge(usize),
+    /// Not a message of this protocol: why.
     Malformed(String),
 }
 
 impl DecodeError {
+    /// The error code to answer with: [`code::TOO_LARGE`] or [`code::BAD_MESSAGE`].
     pub fn code(&self) -> i64 {
         match self {
             DecodeError::TooLarge(_) => code::TOO_LARGE,
@@ -280,9 +354,11 @@ fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, DecodeError> {
 
 #[cfg(feature = "json")]
 impl ClientMsg {
+    /// Reads a client message from a text frame; never panics.
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
         decode(text)
     }
+    /// The message as a text frame.
     pub fn encode(&self) -> String {
         serde_json::to_string(self).expect("messages always serialise")
     }
@@ -290,9 +366,11 @@ impl ClientMsg {
 
 #[cfg(feature = "json")]
 impl ServerMsg {
+    /// Reads a server message from a text frame; never panics.
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
         decode(text)
     }
+    /// The message as a text frame.
     pub fn encode(&self) -> String {
         serde_json::to_string(self).expect("messages always serialise")
     }

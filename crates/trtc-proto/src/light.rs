@@ -14,9 +14,13 @@ use crate::{TrackSlot, MAX_MESSAGE_BYTES};
 pub trait JsonTree: Sized {
     /// The member `key` of an object; `None` when absent (or when `self` is not an object).
     fn member(&self, key: &str) -> Option<Self>;
+    /// The value as a string; `None` when it is not one.
     fn string(&self) -> Option<String>;
+    /// The value as a number; `None` when it is not one.
     fn number(&self) -> Option<f64>;
+    /// The value as a boolean; `None` when it is not one.
     fn boolean(&self) -> Option<bool>;
+    /// Whether the value is `null`.
     fn is_null(&self) -> bool;
     /// The elements of an array; `None` when `self` is not an array.
     fn elements(&self) -> Option<Vec<Self>>;
@@ -260,6 +264,7 @@ impl Default for ObjectWriter {
 }
 
 impl ObjectWriter {
+    /// An empty object.
     pub fn new() -> Self {
         ObjectWriter {
             out: String::from("{"),
@@ -277,11 +282,13 @@ impl ObjectWriter {
         &mut self.out
     }
 
+    /// Adds a string member.
     pub fn str(&mut self, key: &str, value: &str) -> &mut Self {
         push_json_str(self.key(key), value);
         self
     }
 
+    /// Adds a string member, or `null` for `None`.
     pub fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Self {
         match value {
             Some(v) => self.str(key, v),
@@ -289,15 +296,18 @@ impl ObjectWriter {
         }
     }
 
+    /// Adds a boolean member.
     pub fn bool(&mut self, key: &str, value: bool) -> &mut Self {
         self.raw(key, if value { "true" } else { "false" })
     }
 
+    /// Adds an integer member.
     pub fn uint(&mut self, key: &str, value: u64) -> &mut Self {
         let s = value.to_string();
         self.raw(key, &s)
     }
 
+    /// Adds a number member ([`json_f64`]).
     pub fn num(&mut self, key: &str, value: f64) -> &mut Self {
         let s = json_f64(value);
         self.raw(key, &s)
@@ -309,6 +319,7 @@ impl ObjectWriter {
         self
     }
 
+    /// The object's text. It takes the writer's buffer: use a new writer for another object.
     pub fn finish(&mut self) -> String {
         let mut out = std::mem::take(&mut self.out);
         out.push('}');

@@ -10,7 +10,7 @@
 //! `?sdkappid=<app>&identifier=<admin>&usersig=<sig>&random=<any number>`.
 //!
 //! * `usersig` is a TLS-sig v2 userSig for the admin identifier (the server's
-//!   `--admin-identifier`, default [`DEFAULT_ADMIN_IDENTIFIER`]), signed with the app's secret
+//!   `--admin-identifier`, default [`crate::hub::DEFAULT_ADMIN_IDENTIFIER`]), signed with the app's secret
 //!   key — made exactly like a user's userSig. `identifier` may be left out (it defaults to the
 //!   admin identifier); `random` is accepted and ignored.
 //! * `401 Unauthorized`: `sdkappid` or `usersig` missing, or `sdkappid` not a number.
@@ -28,7 +28,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -40,17 +39,15 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use trtc_proto::RoomId;
+use trtc_proto::{room_id, RoomId};
 use trtc_usersig::VerifyError;
 
+use crate::clock::{now_unix, now_unix_nanos};
+use crate::hub::Hub;
 use crate::room::AdminError;
-use crate::signal::{now_unix, Hub};
 
 /// Where the admin API lives.
 pub const PREFIX: &str = "/trtc/admin/v1";
-
-/// The admin userId when the server is not told another (`--admin-identifier`).
-pub const DEFAULT_ADMIN_IDENTIFIER: &str = "administrator";
 
 /// The admin routes, to be nested at [`PREFIX`].
 pub fn router(hub: Arc<Hub>) -> Router {
@@ -69,8 +66,11 @@ pub fn router(hub: Arc<Hub>) -> Router {
 /// what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// The Tencent-style error code (`Error.Code`).
     pub code: &'static str,
+    /// What was wrong and what to do (`Error.Message`).
     pub message: String,
 }
 
@@ -121,10 +121,7 @@ static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 
 /// A request id unique within this server's run, shaped like Tencent's (a UUID).
 fn request_id() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = now_unix_nanos();
     let n = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
     format!(
         "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
@@ -156,7 +153,9 @@ fn ok(mut data: Value) -> Response {
 /// Who an admin request proved to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admin {
+    /// The app the request's userSig is signed for.
     pub sdk_app_id: u64,
+    /// The admin identifier it is signed as.
     pub identifier: String,
 }
 
@@ -296,13 +295,13 @@ impl HasApp for StrRoomReq {
 impl NumRoomReq {
     fn room(&self) -> Result<RoomId, ApiError> {
         match u32::try_from(self.room_id) {
-            Ok(n) if n >= 1 && f64::from(n) <= trtc_core::room::ROOM_ID_MAX => Ok(RoomId::Num(n)),
+            Ok(n) if room_id::valid_num_room_id(n) => Ok(RoomId::Num(n)),
             _ => Err(ApiError::bad_request(
                 "InvalidParameter.RoomId",
                 format!(
                     "RoomId {} is not a room id (1 to {}); string room ids go to the …ByStrRoomId actions",
                     self.room_id,
-                    trtc_core::room::ROOM_ID_MAX as u64
+                    room_id::NUM_ROOM_ID_MAX
                 ),
             )),
         }
@@ -311,7 +310,7 @@ impl NumRoomReq {
 
 impl StrRoomReq {
     fn room(&self) -> Result<RoomId, ApiError> {
-        if trtc_core::room::valid_str_room_id(&self.room_id) {
+        if room_id::valid_str_room_id(&self.room_id) {
             Ok(RoomId::Str(self.room_id.clone()))
         } else {
             Err(ApiError::bad_request(
@@ -319,7 +318,7 @@ impl StrRoomReq {
                 format!(
                     "{:?} is not a strRoomId (1 to {} characters: letters, digits, space and !#$%&()+-:;<=.>?@[]^_{{}}|~,)",
                     self.room_id,
-                    trtc_core::room::STR_ROOM_ID_MAX_LEN
+                    room_id::STR_ROOM_ID_MAX_LEN
                 ),
             ))
         }

@@ -4,21 +4,46 @@
 //!
 //! * `GET /…` serves the `www` directory (the demo; `index.html` for directories).
 //! * `GET /pkg/…` serves the `pkg` directory (the built npm package: `index.js`, the `.wasm`, …).
-//! * `GET /trtc/ws`: WebSocket signalling ([`signal`]) in front of the room registry ([`room`],
-//!   no IO), with userSig checks (TLS-sig v2, `trtc-usersig`).
-//! * `GET /trtc/dev/usersig?userId=…`: test userSigs, only in dev mode (never for the admin
-//!   identifier).
+//! * `GET /trtc/ws`: WebSocket signalling — one task per connection (`signal`) in front of the
+//!   [`hub`], which holds the room registry ([`room`], no IO) — with userSig checks (TLS-sig v2,
+//!   `trtc-usersig`).
 //! * `/trtc/admin/v1/…`: the admin REST API ([`admin`]): list rooms, remove users, dismiss rooms;
 //!   requests carry an admin userSig signed with the app's secret key.
-//!
+//! * `/trtc/dev/…`, only in dev mode (`dev`): test userSigs (never for the admin identifier),
+//!   and fault injection (drop a user's connection, block its network for a while).
 //! * Caps ([`limits`]): rooms per app and users per room (a join beyond them fails), messages per
 //!   second per connection (a token bucket; a client that keeps flooding is disconnected).
-//!
 //! * Media: the SFU (`trtc-sfu`, str0m) on one UDP socket; the registry's media commands go to
 //!   it and its offers go to the clients.
 //!
+//! The message types and room-id rules it shares with the SDK are `trtc-proto`'s; it needs
+//! nothing of `trtc-core`.
+//!
+//! ## Modules
+//!
+//! Dependencies point one way (`a → b`: `a` uses `b`); no cycle:
+//!
+//! ```text
+//! lib (the router) → signal, dev, admin, hub, room
+//! signal → hub, room          the WebSocket task: frames in, the client's queue out
+//! dev    → hub, room, clock   /trtc/dev/… handlers
+//! admin  → hub, room, clock   /trtc/admin/v1/… handlers
+//! hub    → room, limits, clock   shared state behind one lock; carries out effects
+//! room   → limits             the registry: messages in, effects out (no IO, no clock)
+//! limits, clock               leaves
+//! ```
+//!
 //! ## Invariants
 //!
+//! * The hub's state is behind one lock, taken once per event and never held across an
+//!   `.await`; the effects of one event are queued before the next event is handled, so every
+//!   client sees the registry's decisions in the order they were made.
+//! * The registry does no IO and reads no clock: time is passed in ([`clock`] is read only at
+//!   the edges), so rooms, timeouts and caps are tested, and fuzzed, without sockets.
+//! * A panic while handling one client's message closes that client's connection only: the
+//!   WebSocket task catches it and the hub takes its lock back from poison (the release build
+//!   unwinds; see the workspace's `Cargo.toml`).
+//! * A refused message, join or admin action changes nothing and says why.
 //! * Nothing outside the two configured roots is ever served: `..` segments, in plain or
 //!   percent-encoded form (`%2e%2e`, `..%2f`), are rejected with `404 Not Found`
 //!   ([`tower_http::services::ServeDir`] refuses any path component that is not a normal name).
@@ -28,10 +53,15 @@
 //!   `<script type="module">`).
 //! * [`app`] does no IO when built; tests drive it with `tower::ServiceExt::oneshot`, no socket.
 
+#![warn(missing_docs)]
+
 pub mod admin;
+pub mod clock;
+mod dev;
+pub mod hub;
 pub mod limits;
 pub mod room;
-pub mod signal;
+mod signal;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -74,16 +104,16 @@ pub fn content_type_for(path: &str) -> Option<&'static str> {
 
 /// The whole HTTP application. Building it touches no files; the roots are read per request.
 pub fn app(config: &Config) -> Router {
-    app_with_hub(config, signal::Hub::new(room::Apps::default(), None, None))
+    app_with_hub(config, hub::Hub::new(room::Apps::default(), None, None))
 }
 
 /// The application with its signalling hub (apps, dev mode, media plane).
-pub fn app_with_hub(config: &Config, hub: Arc<signal::Hub>) -> Router {
+pub fn app_with_hub(config: &Config, hub: Arc<hub::Hub>) -> Router {
     let trtc = Router::new()
         .route(trtc_proto::WS_PATH, get(signal::ws_handler))
-        .route("/trtc/dev/usersig", get(signal::dev_usersig))
-        .route("/trtc/dev/drop", get(signal::dev_drop))
-        .route("/trtc/dev/block", get(signal::dev_block))
+        .route("/trtc/dev/usersig", get(dev::usersig))
+        .route("/trtc/dev/drop", get(dev::drop_connection))
+        .route("/trtc/dev/block", get(dev::block))
         .with_state(hub.clone());
     Router::new()
         .merge(trtc)

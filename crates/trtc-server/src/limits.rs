@@ -146,7 +146,10 @@ pub enum Admit {
     Yes,
     /// Drop it; `notify`: answer with [`trtc_proto::code::RATE_LIMITED`] (the first dropped
     /// frame of a flood).
-    Dropped { notify: bool },
+    Dropped {
+        /// Whether to answer (the first dropped frame of a flood).
+        notify: bool,
+    },
     /// Drop it, tell the client why and close its connection (returned once; every later
     /// frame is `Dropped { notify: false }`).
     Disconnect,
@@ -168,6 +171,7 @@ pub struct MessageGate {
 }
 
 impl MessageGate {
+    /// The rule of a new connection under `limits` (its bucket fills at the first frame).
     pub fn new(limits: &Limits) -> Self {
         MessageGate {
             per_sec: limits.msgs_per_sec,

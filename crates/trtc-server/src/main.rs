@@ -1,8 +1,10 @@
 //! `trtc-server` binary: parses options, binds, serves [`trtc_server::app`] until SIGINT/SIGTERM.
 
 use std::io::IsTerminal;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use tokio::net::TcpListener;
@@ -55,7 +57,7 @@ struct Args {
     #[arg(
         long = "admin-identifier",
         env = "TRTC_ADMIN_IDENTIFIER",
-        default_value = trtc_server::admin::DEFAULT_ADMIN_IDENTIFIER
+        default_value = trtc_server::hub::DEFAULT_ADMIN_IDENTIFIER
     )]
     admin_identifier: String,
     /// Most rooms one sdkAppId may have open at once; a join that would open one more fails
@@ -113,6 +115,11 @@ async fn main() -> ExitCode {
         .init();
 
     let args = Args::parse();
+    if cfg!(panic = "abort") {
+        tracing::warn!(
+            "built with panic = \"abort\": a panic in one connection ends the whole server (build with --release, which unwinds)"
+        );
+    }
     if args.admin_identifier.trim().is_empty() {
         tracing::error!("--admin-identifier is empty");
         return ExitCode::FAILURE;
@@ -175,7 +182,7 @@ async fn main() -> ExitCode {
     let (sfu, mut sfu_events) = trtc_sfu::spawn(udp, args.ice_ips.clone());
     tracing::info!(udp = %sfu.local_addr(), candidates = ?sfu.candidates(), "media (SFU)");
     tracing::info!(identifier = %args.admin_identifier, "admin API at {}", trtc_server::admin::PREFIX);
-    let hub = trtc_server::signal::Hub::with_admin(
+    let hub = trtc_server::hub::Hub::with_admin(
         trtc_server::room::Apps::new(apps),
         dev_app,
         Some(sfu),
@@ -194,34 +201,71 @@ async fn main() -> ExitCode {
     hub.set_limits(caps);
     let ticking = hub.clone();
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut every = tokio::time::interval(Duration::from_secs(1));
         loop {
             every.tick().await;
-            ticking.tick();
+            contained("the housekeeping tick", || ticking.tick());
         }
     });
+    // The SFU's events, for as long as it runs. Should its thread end (a panic there), the
+    // server has no media plane left: it stops, with a failure status, for its supervisor to
+    // start it again (what `panic = "abort"` used to do).
+    let (sfu_gone_tx, sfu_gone) = tokio::sync::oneshot::channel::<()>();
     let events_hub = hub.clone();
     tokio::spawn(async move {
         while let Some(ev) = sfu_events.recv().await {
-            events_hub.on_sfu_event(ev);
+            contained("handling an SFU event", || events_hub.on_sfu_event(ev));
         }
+        let _ = sfu_gone_tx.send(());
     });
     let closer = hub.clone();
-    let served = axum::serve(listener, trtc_server::app_with_hub(&config, hub))
+    let (why_tx, why) = tokio::sync::oneshot::channel::<Stop>();
+    let served = axum::serve(listener, trtc_server::app_with_hub(&config, hub.clone()))
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            let stop = tokio::select! {
+                () = shutdown_signal() => Stop::Signal,
+                _ = sfu_gone => {
+                    tracing::error!("the SFU has stopped: shutting down");
+                    Stop::SfuGone
+                }
+            };
             closer.close_all();
+            let _ = why_tx.send(stop);
         })
         .await;
-    match served {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
+    // The WebSocket connections are not the HTTP server's to wait for (they were upgraded):
+    // give their tasks a moment to send the close frames `close_all` queued, or a client may
+    // see a reset instead.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while hub.queues_open() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    match (served, why.await) {
+        (Err(err), _) => {
             tracing::error!("server error: {err}");
             ExitCode::FAILURE
         }
+        (Ok(()), Ok(Stop::SfuGone)) => ExitCode::FAILURE,
+        (Ok(()), _) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Why the server stopped.
+enum Stop {
+    /// SIGINT or SIGTERM.
+    Signal,
+    /// The SFU's thread ended.
+    SfuGone,
+}
+
+/// Runs `f`; a panic in it is logged instead of ending the task that calls it (the housekeeping
+/// tick and the SFU's events run for the server's lifetime).
+fn contained(what: &str, f: impl FnOnce()) {
+    if std::panic::catch_unwind(AssertUnwindSafe(f)).is_err() {
+        tracing::error!("{what} panicked; carrying on");
     }
 }
 

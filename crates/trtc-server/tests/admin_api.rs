@@ -9,8 +9,9 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tower::ServiceExt;
 use trtc_proto::ServerMsg;
+use trtc_server::clock::now_unix;
+use trtc_server::hub::{Hub, Out};
 use trtc_server::room::Apps;
-use trtc_server::signal::{now_unix, Hub, Out};
 use trtc_server::{app_with_hub, Config};
 
 const APP: u64 = 1_400_000_001;

@@ -6,8 +6,9 @@
 use std::time::Duration;
 
 use trtc_proto::{code, ClientMsg, ServerMsg};
+use trtc_server::clock::now_unix;
+use trtc_server::hub::{Hub, Out};
 use trtc_server::room::Apps;
-use trtc_server::signal::{now_unix, Hub, Out};
 
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "guard-test-key";

@@ -3,8 +3,9 @@
 //! goes; an rtc room goes at once.
 
 use trtc_proto::{ClientMsg, ServerMsg};
+use trtc_server::clock::{now_unix, now_unix_ms};
+use trtc_server::hub::{Hub, Out};
 use trtc_server::room::Apps;
-use trtc_server::signal::{now_unix, now_unix_ms, Hub, Out};
 
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "linger-test-key";

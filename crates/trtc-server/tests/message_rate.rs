@@ -9,9 +9,10 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_tungstenite::tungstenite::Message;
 use trtc_proto::{code, ClientMsg, ServerMsg};
+use trtc_server::clock::now_unix;
+use trtc_server::hub::{Hub, Out};
 use trtc_server::limits::Limits;
 use trtc_server::room::Apps;
-use trtc_server::signal::{now_unix, Hub, Out};
 
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "rate-test-key";

@@ -2,8 +2,9 @@
 //! reply and change nothing; the room and the other clients carry on.
 
 use trtc_proto::{code, ServerMsg, MAX_MESSAGE_BYTES};
+use trtc_server::clock::now_unix;
+use trtc_server::hub::{Hub, Out};
 use trtc_server::room::Apps;
-use trtc_server::signal::{now_unix, Hub, Out};
 
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "hub-test-key";

@@ -2,8 +2,9 @@
 //!
 //! This crate owns the `userSig` format only: building one from `sdkAppId` + secret key +
 //! `userId`, and checking one a client presents. It knows nothing about rooms, config files or
-//! HTTP; the room server looks up the secret key for an `sdkAppId` and calls [`verify`], the dev
-//! mode and tests call [`sign`].
+//! HTTP; the room server looks up the secret key for an `sdkAppId` and calls [`verify`] (for a
+//! join, and for an admin API request signed as the admin identifier); its dev mode, the tests
+//! and the load generator call [`sign`].
 //!
 //! # Format
 //!

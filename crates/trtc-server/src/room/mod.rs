@@ -1,0 +1,650 @@
+//! The room registry: who is in which room and what they publish. No IO: each call takes a
+//! client's message (and the time) and returns [`Effect`]s — messages to send, sockets to
+//! close, and commands for the media plane — which the hub ([`crate::hub`]) carries out.
+//!
+//! Invariants:
+//! - a client is in at most one room, as the user its userSig proved;
+//! - a room exists while it has members; a live room whose last leaver was an audience lingers
+//!   for the configured time first ([`Registry::tick`] removes it); numeric and string room ids of one app are
+//!   separate namespaces, and apps never share rooms;
+//! - a userId is in a room at most once: a second entry kicks the first (`reason: "kick"`);
+//! - a refused message changes nothing and is answered with [`ServerMsg::Error`] or
+//!   [`ServerMsg::JoinFailed`];
+//! - admin actions ([`Registry::remove_users`], [`Registry::dismiss`]) are all or nothing: an
+//!   unknown room or any unknown user refuses the whole request with an [`AdminError`] and
+//!   changes nothing. A removed client gets [`ServerMsg::Kicked`] (`banned` / `room_disband`),
+//!   its media peer is removed and its connection closed; those who stay see it exit with
+//!   [`ExitReason::Kicked`].
+//! - a join never makes an app hold more rooms, or a room more members, than the caps set with
+//!   [`Registry::with_room_limits`] (see [`crate::limits`]); a refused join changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use trtc_proto::{
+    code, kick_reason, ClientMsg, Join, MediaKind, RemoteUser, Role, RoomId, Scene, ServerMsg,
+    PROTOCOL_VERSION,
+};
+
+mod admin;
+mod auth;
+mod live;
+mod timeouts;
+
+pub use admin::AdminError;
+pub use auth::{Apps, Auth};
+
+/// One WebSocket connection, numbered by the hub from 1 (never reused); also the SFU's peer id.
+pub type ClientId = u64;
+
+/// `(sdkAppId, room)`.
+pub type RoomKey = (u64, RoomId);
+
+/// Commands for the media plane (the SFU).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaCmd {
+    /// A client joined: give it a peer connection (the SFU offers once it has a slot: a stream
+    /// it publishes or one it may receive).
+    AddPeer {
+        /// The client.
+        peer: ClientId,
+    },
+    /// A client left or its connection dropped: its peer connection goes.
+    RemovePeer {
+        /// The client.
+        peer: ClientId,
+    },
+    /// What a client publishes from now on (the SFU renegotiates to receive it).
+    SetPublish {
+        /// The client.
+        peer: ClientId,
+        /// Whether it sends audio.
+        audio: bool,
+        /// Whether it sends video.
+        video: bool,
+    },
+    /// Give `subscriber` a send slot for `source`'s `kind` (no forwarding until subscribed).
+    AddSource {
+        /// Who receives.
+        subscriber: ClientId,
+        /// Whose stream.
+        source: ClientId,
+        /// Which stream.
+        kind: MediaKind,
+    },
+    /// Take away the slot of [`MediaCmd::AddSource`] (the source stopped publishing or left).
+    RemoveSource {
+        /// Who received.
+        subscriber: ClientId,
+        /// Whose stream.
+        source: ClientId,
+        /// Which stream.
+        kind: MediaKind,
+    },
+    /// Start or stop forwarding `source`'s `kind` to `subscriber` (its slot exists).
+    Subscribe {
+        /// Who receives.
+        subscriber: ClientId,
+        /// Whose stream.
+        source: ClientId,
+        /// Which stream.
+        kind: MediaKind,
+        /// Forward (`true`) or stop.
+        on: bool,
+    },
+    /// A client's SDP answer to the SFU's outstanding offer.
+    Answer {
+        /// The client.
+        peer: ClientId,
+        /// The answer.
+        sdp: String,
+    },
+}
+
+/// What the registry decided, for the hub to carry out in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send this message to this client.
+    Send(ClientId, ServerMsg),
+    /// Close the client's connection after the messages sent before.
+    Close(ClientId),
+    /// A command for the SFU.
+    Media(MediaCmd),
+}
+
+/// Why a member left, as `REMOTE_USER_EXIT.reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitReason {
+    /// It left (`exitRoom`, a closed connection).
+    Normal = 0,
+    /// It was silent, or its connection dropped, for longer than the client timeout.
+    Timeout = 1,
+    /// It was removed: the admin API, or the same userId entering again.
+    Kicked = 2,
+    /// It switched to audience (live scene).
+    RoleChange = 3,
+}
+
+#[derive(Debug, Clone)]
+struct Member {
+    room: RoomKey,
+    user_id: String,
+    /// The SDK session that joined (see `Join::session`).
+    session: Option<String>,
+    /// Unix seconds of the last message; a member silent for the timeout is removed.
+    last_seen: u64,
+    /// Set when the connection dropped without a leave: the member stays for the timeout,
+    /// waiting for its session to come back.
+    detached: bool,
+    /// Live scene (else rtc).
+    live: bool,
+    /// Has uplink and is seen by others: always in rtc, the anchors in live.
+    anchor: bool,
+    audio: bool,
+    video: bool,
+    audio_muted: bool,
+    video_muted: bool,
+}
+
+impl Member {
+    fn publishes(&self, kind: MediaKind) -> bool {
+        match kind {
+            MediaKind::Audio => self.audio,
+            MediaKind::Video => self.video,
+        }
+    }
+    fn available(&self, kind: MediaKind) -> bool {
+        match kind {
+            MediaKind::Audio => self.audio && !self.audio_muted,
+            MediaKind::Video => self.video && !self.video_muted,
+        }
+    }
+    fn as_remote(&self) -> RemoteUser {
+        RemoteUser {
+            user_id: self.user_id.clone(),
+            audio: self.available(MediaKind::Audio),
+            video: self.available(MediaKind::Video),
+        }
+    }
+}
+
+const KINDS: [MediaKind; 2] = [MediaKind::Audio, MediaKind::Video];
+
+/// How long a silent or dropped client stays by default (TRTC's heartbeat timeout).
+pub const DEFAULT_CLIENT_TIMEOUT_SECS: u64 = 90;
+
+/// How long an emptied live room lingers by default (seconds).
+pub const DEFAULT_LIVE_LINGER_SECS: u64 = 30;
+
+/// `roomId 8` or `strRoomId "abc"`, as a user writes it.
+fn describe(room: &RoomId) -> String {
+    match room {
+        RoomId::Num(n) => format!("roomId {n}"),
+        RoomId::Str(s) => format!("strRoomId {s:?}"),
+    }
+}
+
+/// The rooms: who is in which, as whom, publishing what (module docs). `A` checks the userSig
+/// of a join.
+pub struct Registry<A: Auth> {
+    auth: A,
+    members: HashMap<ClientId, Member>,
+    /// Members of each room in joining order.
+    rooms: BTreeMap<RoomKey, Vec<ClientId>>,
+    /// How long an emptied live room lingers when its last leaver was an audience.
+    live_linger_secs: u64,
+    /// Empty live rooms and when they go (unix seconds).
+    lingering: HashMap<RoomKey, u64>,
+    /// A member silent (or detached) this long is removed, others see it exit with reason 1.
+    client_timeout_secs: u64,
+    /// Rooms one app may hold; 0: unlimited.
+    max_rooms_per_app: usize,
+    /// Members one room may hold; 0: unlimited.
+    max_users_per_room: usize,
+}
+
+fn error(client: ClientId, code: i64, message: impl Into<String>) -> Vec<Effect> {
+    vec![Effect::Send(
+        client,
+        ServerMsg::Error {
+            code,
+            message: message.into(),
+        },
+    )]
+}
+
+impl<A: Auth> Registry<A> {
+    /// No rooms; joins checked with `auth`; the default timeouts and caps.
+    pub fn new(auth: A) -> Self {
+        Registry {
+            auth,
+            members: HashMap::new(),
+            rooms: BTreeMap::new(),
+            live_linger_secs: DEFAULT_LIVE_LINGER_SECS,
+            lingering: HashMap::new(),
+            client_timeout_secs: DEFAULT_CLIENT_TIMEOUT_SECS,
+            max_rooms_per_app: crate::limits::DEFAULT_MAX_ROOMS_PER_APP,
+            max_users_per_room: crate::limits::DEFAULT_MAX_USERS_PER_ROOM,
+        }
+    }
+
+    /// Sets the most rooms one app may hold and the most members one room may hold (0:
+    /// unlimited). Joins beyond them fail with [`code::TOO_MANY_ROOMS`] / [`code::ROOM_FULL`].
+    pub fn with_room_limits(mut self, max_rooms_per_app: usize, max_users_per_room: usize) -> Self {
+        self.set_room_limits(max_rooms_per_app, max_users_per_room);
+        self
+    }
+
+    /// [`Registry::with_room_limits`] on a registry in use: members already in rooms stay.
+    pub fn set_room_limits(&mut self, max_rooms_per_app: usize, max_users_per_room: usize) {
+        self.max_rooms_per_app = max_rooms_per_app;
+        self.max_users_per_room = max_users_per_room;
+    }
+
+    /// Sets how long a silent or dropped client stays before it is removed (0: a dropped
+    /// connection is a leave, and silence never removes anyone).
+    pub fn with_client_timeout(mut self, secs: u64) -> Self {
+        self.set_client_timeout(secs);
+        self
+    }
+
+    /// [`Registry::with_client_timeout`] on a registry in use.
+    pub fn set_client_timeout(&mut self, secs: u64) {
+        self.client_timeout_secs = secs;
+    }
+
+    /// Sets how long an emptied live room lingers (its last leaver was an audience).
+    pub fn with_live_linger(mut self, secs: u64) -> Self {
+        self.set_live_linger(secs);
+        self
+    }
+
+    /// [`Registry::with_live_linger`] on a registry in use.
+    pub fn set_live_linger(&mut self, secs: u64) {
+        self.live_linger_secs = secs;
+    }
+
+    /// Replaces the userSig check of later joins; members already in rooms stay.
+    pub fn set_auth(&mut self, auth: A) {
+        self.auth = auth;
+    }
+
+    /// How many rooms `sdk_app_id` holds (lingering empty live rooms included).
+    fn room_count(&self, sdk_app_id: u64) -> usize {
+        self.rooms
+            .range((sdk_app_id, RoomId::Num(0))..)
+            .take_while(|((app, _), _)| *app == sdk_app_id)
+            .count()
+    }
+
+    /// The rooms and their users (for diagnostics and the admin API).
+    pub fn rooms(&self) -> Vec<(RoomKey, Vec<String>)> {
+        self.rooms
+            .iter()
+            .map(|(k, ids)| {
+                (
+                    k.clone(),
+                    ids.iter()
+                        .map(|c| self.members[c].user_id.clone())
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// The rooms of one app and their users (joining order), rooms in [`RoomId`] order.
+    pub fn rooms_of(&self, sdk_app_id: u64) -> Vec<(RoomId, Vec<String>)> {
+        self.rooms()
+            .into_iter()
+            .filter(|((app, _), _)| *app == sdk_app_id)
+            .map(|((_, room), users)| (room, users))
+            .collect()
+    }
+
+    /// The userId a joined client authenticated as.
+    pub fn user_id_of(&self, client: ClientId) -> Option<String> {
+        self.members.get(&client).map(|m| m.user_id.clone())
+    }
+
+    /// Whether `client` is in a room (a detached member too).
+    pub fn is_joined(&self, client: ClientId) -> bool {
+        self.members.contains_key(&client)
+    }
+
+    fn others(&self, client: ClientId) -> Vec<ClientId> {
+        match self.members.get(&client) {
+            Some(m) => self.rooms[&m.room]
+                .iter()
+                .copied()
+                .filter(|c| *c != client)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Handles one message from `client`.
+    pub fn handle(&mut self, client: ClientId, msg: ClientMsg, now_unix: u64) -> Vec<Effect> {
+        self.touch(client, now_unix);
+        match msg {
+            ClientMsg::Join(join) => self.join(client, join, now_unix),
+            ClientMsg::Ping { seq } => vec![Effect::Send(client, ServerMsg::Pong { seq })],
+            _ if !self.is_joined(client) => error(client, code::NOT_JOINED, "join a room first"),
+            ClientMsg::Publish { audio, video } => self.publish(client, audio, video),
+            ClientMsg::SwitchRole { role } => self.switch_role(client, role),
+            ClientMsg::Mute { kind, muted } => self.mute(client, kind, muted),
+            ClientMsg::Subscribe { user_id, kind, on } => {
+                self.subscribe(client, &user_id, kind, on)
+            }
+            ClientMsg::Answer { sdp } => {
+                vec![Effect::Media(MediaCmd::Answer { peer: client, sdp })]
+            }
+            ClientMsg::Leave => {
+                let mut fx = self.leave(client, ExitReason::Normal, now_unix);
+                fx.push(Effect::Close(client));
+                fx
+            }
+        }
+    }
+
+    /// The clients currently in rooms as `user_id` (for diagnostics and dev tools).
+    pub fn clients_of(&self, user_id: &str) -> Vec<ClientId> {
+        let mut v: Vec<ClientId> = self
+            .members
+            .iter()
+            .filter(|(_, m)| m.user_id == user_id && !m.detached)
+            .map(|(c, _)| *c)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn join(&mut self, client: ClientId, join: Join, now_unix: u64) -> Vec<Effect> {
+        let fail = |code: i64, message: String| {
+            vec![Effect::Send(
+                client,
+                ServerMsg::JoinFailed { code, message },
+            )]
+        };
+        if self.is_joined(client) {
+            return error(
+                client,
+                code::ALREADY_JOINED,
+                "this connection has joined a room already; exit it first",
+            );
+        }
+        if join.version != PROTOCOL_VERSION {
+            return fail(
+                code::VERSION_MISMATCH,
+                format!("the SDK speaks protocol {}, this server {PROTOCOL_VERSION}: use matching versions", join.version),
+            );
+        }
+        if !join.room.is_valid() {
+            return fail(code::BAD_ROOM, format!("invalid room id {:?}", join.room));
+        }
+        if join.user_id.trim().is_empty() {
+            return fail(code::BAD_MESSAGE, "userId is empty".into());
+        }
+        if let Err((code, message)) =
+            self.auth
+                .check(join.sdk_app_id, &join.user_id, &join.user_sig, now_unix)
+        {
+            return fail(code, message);
+        }
+        let key: RoomKey = (join.sdk_app_id, join.room.clone());
+        let mut fx = Vec::new();
+        // The same userId entering again: the earlier client is kicked out.
+        let earlier: Vec<ClientId> = self
+            .rooms
+            .get(&key)
+            .map(|ids| {
+                ids.iter()
+                    .copied()
+                    .filter(|c| self.members[c].user_id == join.user_id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Caps, before anything changes. The same userId's earlier clients (kicked or resumed
+        // below) give their places to this one.
+        let members_after = self.rooms.get(&key).map_or(0, Vec::len) - earlier.len() + 1;
+        if self.max_users_per_room > 0 && members_after > self.max_users_per_room {
+            return fail(
+                code::ROOM_FULL,
+                format!(
+                    "{} is full: it holds {} users, the most this server allows in one room; enter another room (or raise the server's --max-users-per-room)",
+                    describe(&join.room),
+                    self.max_users_per_room
+                ),
+            );
+        }
+        if self.max_rooms_per_app > 0
+            && !self.rooms.contains_key(&key)
+            && self.room_count(join.sdk_app_id) >= self.max_rooms_per_app
+        {
+            return fail(
+                code::TOO_MANY_ROOMS,
+                format!(
+                    "sdkAppId {} has {} rooms, the most this server allows per app, so {} cannot be opened; enter an existing room or try again when one has closed (or raise the server's --max-rooms-per-app)",
+                    join.sdk_app_id,
+                    self.max_rooms_per_app,
+                    describe(&join.room)
+                ),
+            );
+        }
+        // The same SDK session coming back (its connection dropped): resume silently.
+        let resumed: Vec<ClientId> = earlier
+            .iter()
+            .copied()
+            .filter(|c| join.session.is_some() && self.members[c].session == join.session)
+            .collect();
+        for old in &resumed {
+            let was_attached = !self.members[old].detached;
+            self.drop_silently(*old);
+            fx.push(Effect::Media(MediaCmd::RemovePeer { peer: *old }));
+            if was_attached {
+                fx.push(Effect::Close(*old));
+            }
+        }
+        let resuming = !resumed.is_empty();
+        let earlier: Vec<ClientId> = earlier
+            .into_iter()
+            .filter(|c| !resumed.contains(c))
+            .collect();
+        fx.extend(self.kick(&earlier, kick_reason::KICK));
+        let live = join.scene == Scene::Live;
+        let anchor = !live || join.role == Role::Anchor;
+        self.lingering.remove(&key);
+        let existing = self.rooms.get(&key).cloned().unwrap_or_default();
+        // Only users with uplink are seen (audiences are invisible, as in TRTC's live scene).
+        let users = existing
+            .iter()
+            .filter(|c| self.members[c].anchor)
+            .map(|c| self.members[c].as_remote())
+            .collect();
+        fx.push(Effect::Send(
+            client,
+            ServerMsg::Joined {
+                user_id: join.user_id.clone(),
+                users,
+            },
+        ));
+        fx.push(Effect::Media(MediaCmd::AddPeer { peer: client }));
+        for other in &existing {
+            if anchor && !resuming {
+                fx.push(Effect::Send(
+                    *other,
+                    ServerMsg::UserEnter {
+                        user_id: join.user_id.clone(),
+                    },
+                ));
+            }
+            let m = &self.members[other];
+            for kind in KINDS {
+                if m.publishes(kind) {
+                    fx.push(Effect::Media(MediaCmd::AddSource {
+                        subscriber: client,
+                        source: *other,
+                        kind,
+                    }));
+                }
+            }
+        }
+        self.members.insert(
+            client,
+            Member {
+                room: key.clone(),
+                user_id: join.user_id,
+                session: join.session,
+                last_seen: now_unix,
+                detached: false,
+                live,
+                anchor,
+                audio: false,
+                video: false,
+                audio_muted: false,
+                video_muted: false,
+            },
+        );
+        self.rooms.entry(key).or_default().push(client);
+        fx
+    }
+
+    /// Forgets a member without telling anyone (its session resumed on a new connection).
+    fn drop_silently(&mut self, client: ClientId) {
+        if let Some(m) = self.members.remove(&client) {
+            if let Some(ids) = self.rooms.get_mut(&m.room) {
+                ids.retain(|c| *c != client);
+            }
+        }
+    }
+
+    fn leave(&mut self, client: ClientId, reason: ExitReason, now_unix: u64) -> Vec<Effect> {
+        let Some(m) = self.members.remove(&client) else {
+            return Vec::new();
+        };
+        let mut fx = vec![Effect::Media(MediaCmd::RemovePeer { peer: client })];
+        if let Some(ids) = self.rooms.get_mut(&m.room) {
+            ids.retain(|c| *c != client);
+            for other in ids.iter().filter(|_| m.anchor) {
+                fx.push(Effect::Send(
+                    *other,
+                    ServerMsg::UserExit {
+                        user_id: m.user_id.clone(),
+                        reason: reason as u8,
+                    },
+                ));
+            }
+            if ids.is_empty() {
+                if m.live && !m.anchor && self.live_linger_secs > 0 {
+                    self.lingering
+                        .insert(m.room.clone(), now_unix + self.live_linger_secs);
+                } else {
+                    self.rooms.remove(&m.room);
+                }
+            }
+        }
+        fx
+    }
+
+    fn publish(&mut self, client: ClientId, audio: bool, video: bool) -> Vec<Effect> {
+        if !self.members[&client].anchor && (audio || video) {
+            return error(
+                client,
+                code::ROLE_AUDIENCE,
+                "an audience cannot publish: switchRole('anchor') first",
+            );
+        }
+        let others = self.others(client);
+        let m = self.members.get_mut(&client).expect("joined");
+        let before = m.clone();
+        m.audio = audio;
+        m.video = video;
+        let after = m.clone();
+        let mut fx = vec![Effect::Media(MediaCmd::SetPublish {
+            peer: client,
+            audio,
+            video,
+        })];
+        for kind in KINDS {
+            let (was, now) = (before.publishes(kind), after.publishes(kind));
+            for other in &others {
+                if !was && now {
+                    fx.push(Effect::Media(MediaCmd::AddSource {
+                        subscriber: *other,
+                        source: client,
+                        kind,
+                    }));
+                } else if was && !now {
+                    fx.push(Effect::Media(MediaCmd::RemoveSource {
+                        subscriber: *other,
+                        source: client,
+                        kind,
+                    }));
+                }
+            }
+            fx.extend(Self::availability(&before, &after, kind, &others));
+        }
+        fx
+    }
+
+    fn mute(&mut self, client: ClientId, kind: MediaKind, muted: bool) -> Vec<Effect> {
+        let others = self.others(client);
+        let m = self.members.get_mut(&client).expect("joined");
+        let before = m.clone();
+        match kind {
+            MediaKind::Audio => m.audio_muted = muted,
+            MediaKind::Video => m.video_muted = muted,
+        }
+        let after = m.clone();
+        Self::availability(&before, &after, kind, &others)
+    }
+
+    fn availability(
+        before: &Member,
+        after: &Member,
+        kind: MediaKind,
+        others: &[ClientId],
+    ) -> Vec<Effect> {
+        let (was, now) = (before.available(kind), after.available(kind));
+        if was == now {
+            return Vec::new();
+        }
+        others
+            .iter()
+            .map(|o| {
+                Effect::Send(
+                    *o,
+                    ServerMsg::MediaState {
+                        user_id: after.user_id.clone(),
+                        kind,
+                        available: now,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn subscribe(
+        &mut self,
+        client: ClientId,
+        user_id: &str,
+        kind: MediaKind,
+        on: bool,
+    ) -> Vec<Effect> {
+        let source = self
+            .others(client)
+            .into_iter()
+            .find(|c| self.members[c].user_id == user_id);
+        match source {
+            Some(source) => vec![Effect::Media(MediaCmd::Subscribe {
+                subscriber: client,
+                source,
+                kind,
+                on,
+            })],
+            None => error(
+                client,
+                code::NO_SUCH_USER,
+                format!("user '{user_id}' is not in this room"),
+            ),
+        }
+    }
+}

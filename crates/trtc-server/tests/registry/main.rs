@@ -1,0 +1,9 @@
+//! The room registry ([`trtc_server::room::Registry`]) on its own: messages in, effects out, no
+//! IO and no clock (time is passed in). One file per behaviour.
+
+mod admin;
+mod caps;
+mod lifecycle;
+mod live;
+mod sessions;
+mod support;
