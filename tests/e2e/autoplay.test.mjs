@@ -108,7 +108,7 @@ test("a click on the SDK's prompt resumes playback and removes the prompt", asyn
   await b.close();
 });
 
-test('enableAutoPlayDialog:false shows no prompt, and the resume() of AUTOPLAY_FAILED plays the audio', async () => {
+test('enableAutoPlayDialog:false shows no prompt, and the resume() of AUTOPLAY_FAILED plays the audio, every time it is called', async () => {
   const ts = await talkers(5003, ['talker']);
   const { b, failed, playing, state } = await openListener(5003, ['talker'], '&dialog=0');
   const [f] = await Promise.all(failed);
@@ -121,10 +121,19 @@ test('enableAutoPlayDialog:false shows no prompt, and the resume() of AUTOPLAY_F
   const h = heard(b, 'talker');
   const box = await b.locator('#app-resume').boundingBox();
   await b.mouse.move(box.x + 5, box.y + 5);
+  const resumes = [];
+  b.on('console', (m) => { if (/^RESUME/.test(m.text())) resumes.push(m.text()); });
   await b.mouse.down();
   await Promise.all(playing);
   await h;
   await b.mouse.up();
+  // The same resume() works again, every time (it lives as long as the instance).
+  for (let i = 0; i < 2; i++) {
+    await b.mouse.down();
+    await b.mouse.up();
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(resumes, ['RESUMED', 'RESUMED', 'RESUMED']);
   for (const a of ts) await a.close();
   await b.close();
 });
