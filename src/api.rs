@@ -241,13 +241,7 @@ impl Trtc {
             let v = to_value(&params);
             trtc_core::room::validate_params(&v)?;
             if self.sdk.room.in_room() {
-                return Err(RtcErrorInfo::new(
-                    ErrorCode::InvalidOperation,
-                    Some(extra::REPEAT_CALL),
-                    F,
-                    "enterRoom() was called again while in a room (or entering one); call exitRoom() first.",
-                )
-                .into());
+                return Err(trtc_core::client::repeat_enter().into());
             }
             let mut config = trtc_core::room::parse(&v)?;
             if config.websocket_proxy.is_none() {

@@ -31,7 +31,7 @@ impl Trtc {
         match level.as_f64().and_then(LogLevel::from_number) {
             Some(l) => crate::log::set_level(l),
             None => crate::log::warn(&format!(
-                "setLogLevel: level must be 0 (TRACE) to 5 (NONE), received {level:?}; the level is unchanged"
+                "setLogLevel: level must be 0 (TRACE) to 5 (NONE), received {}; the level is unchanged", crate::value::describe(&level)
             )),
         }
     }

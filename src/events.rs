@@ -153,8 +153,8 @@ fn room_event(e: Event) -> (&'static str, JsValue) {
             object(&[("reason", JsValue::from_str(&reason))]),
         ),
         Event::Error(info) => (event::ERROR, Failure::from(info).to_js()),
-        Event::NetworkQuality(json) => (event::NETWORK_QUALITY, parse_json(&json)),
-        Event::Statistics(json) => (event::STATISTICS, parse_json(&json)),
+        Event::NetworkQuality(q) => (event::NETWORK_QUALITY, to_js(&q)),
+        Event::Statistics(s) => (event::STATISTICS, to_js(&*s)),
     }
 }
 
@@ -165,7 +165,9 @@ pub fn kind_name(kind: MediaKind) -> &'static str {
     }
 }
 
-/// A payload written as JSON text by trtc-core, as a plain JS object.
-pub fn parse_json(json: &str) -> JsValue {
-    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
+/// A payload as a plain JS object (serde-wasm-bindgen: structs become objects).
+pub fn to_js<T: serde::Serialize + ?Sized>(payload: &T) -> JsValue {
+    payload
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
 }

@@ -81,3 +81,19 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     }
     o.into()
 }
+
+/// A short description of a JS value for log lines and messages: `name: message` for errors,
+/// the text of strings and numbers, otherwise its type. (Rust's `{:?}` of a `JsValue` would
+/// pull the wasm-bindgen JS glue's whole `debugString` into the bundle.)
+pub fn describe(v: &JsValue) -> String {
+    let name = get(v, "name").as_string();
+    let message = get(v, "message").as_string();
+    match (name, message) {
+        (Some(n), Some(m)) => format!("{n}: {m}"),
+        (None, Some(m)) => m,
+        _ => v
+            .as_string()
+            .or_else(|| v.as_f64().map(trtc_proto::format_f64))
+            .unwrap_or_else(|| v.js_typeof().as_string().unwrap_or_default()),
+    }
+}

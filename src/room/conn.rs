@@ -260,7 +260,10 @@ fn is_stopped(t: &RtcRtpTransceiver) -> bool {
 /// Sets a transceiver's direction; a stopped one throws, which is logged, not raised.
 fn set_direction(t: &RtcRtpTransceiver, d: RtcRtpTransceiverDirection) {
     if let Err(e) = js_sys::Reflect::set(t, &JsValue::from_str("direction"), &JsValue::from(d)) {
-        crate::log::debug(&format!("transceiver direction not set: {e:?}"));
+        crate::log::debug(&format!(
+            "transceiver direction not set: {}",
+            crate::value::describe(&e)
+        ));
     }
 }
 

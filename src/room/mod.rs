@@ -161,11 +161,14 @@ impl RoomDriver {
                     self.conns.borrow_mut().insert(conn, c);
                 }
                 Err(e) => {
-                    crate::log::warn(&format!("cannot open the signalling socket: {e:?}"));
+                    crate::log::warn(&format!(
+                        "cannot open the signalling socket: {}",
+                        crate::value::describe(&e)
+                    ));
                     self.client.borrow_mut().handle(
                         Input::SocketClosed {
                             conn,
-                            error: Some(format!("{e:?}")),
+                            error: Some(crate::value::describe(&e)),
                         },
                         now_ms(),
                     );

@@ -68,7 +68,8 @@ impl RemoteAudio {
                 Ok(a) => *amp = Some(a),
                 Err(e) => {
                     crate::log::warn(&format!(
-                        "setRemoteAudioVolume: cannot amplify, playing at 100: {e:?}"
+                        "setRemoteAudioVolume: cannot amplify, playing at 100: {}",
+                        crate::value::describe(&e)
                     ));
                     self.element.set_volume(1.0);
                     self.element.set_muted(muted);
@@ -206,7 +207,12 @@ impl Remote {
             );
         });
         let meter = crate::audio::LevelMeter::new(track, self.meter_window.get())
-            .map_err(|e| crate::log::warn(&format!("no volume meter for {user_id}: {e:?}")))
+            .map_err(|e| {
+                crate::log::warn(&format!(
+                    "no volume meter for {user_id}: {}",
+                    crate::value::describe(&e)
+                ))
+            })
             .ok();
         let audio = RemoteAudio {
             element: Clone::clone(&element),
@@ -318,7 +324,10 @@ impl Remote {
             });
             match VideoView::new(c, track, fill, mirror, events) {
                 Ok(view) => views.push(view),
-                Err(e) => crate::log::error(&format!("cannot render {user_id}'s video: {e:?}")),
+                Err(e) => crate::log::error(&format!(
+                    "cannot render {user_id}'s video: {}",
+                    crate::value::describe(&e)
+                )),
             }
         }
         if let Some(v) = self.videos.borrow_mut().get_mut(user_id) {

@@ -9,6 +9,16 @@ use trtc_proto::{code, RemoteUser};
 
 const ENTER: &str = "enterRoom";
 
+/// `enterRoom` while in a room, or entering one (5104, `REPEAT_CALL`).
+pub fn repeat_enter() -> RtcErrorInfo {
+    RtcErrorInfo::new(
+        ErrorCode::InvalidOperation,
+        Some(extra::REPEAT_CALL),
+        ENTER,
+        "enterRoom() was called again while in a room (or entering one); call exitRoom() first.",
+    )
+}
+
 /// How an `enterRoom` or a reconnect attempt ended without joining.
 enum JoinFailure {
     /// No answer within [`JOIN_TIMEOUT_MS`].
@@ -32,12 +42,7 @@ impl RoomClient {
         if self.room.is_some() {
             self.push(Effect::Settle {
                 op,
-                result: Err(RtcErrorInfo::new(
-                    ErrorCode::InvalidOperation,
-                    Some(extra::REPEAT_CALL),
-                    ENTER,
-                    "enterRoom() was called again while in a room (or entering one); call exitRoom() first.",
-                )),
+                result: Err(repeat_enter()),
             });
             return;
         }
@@ -371,8 +376,9 @@ impl RoomClient {
 
     /// NETWORK_QUALITY while the connection is down: 6 (disconnected) both ways.
     fn report_down(&mut self) {
-        let payload = crate::quality::NetworkQuality::disconnected().to_json();
-        self.emit(Event::NetworkQuality(payload));
+        self.emit(Event::NetworkQuality(
+            crate::quality::NetworkQuality::disconnected(),
+        ));
     }
 
     fn join_failed(&mut self, why: JoinFailure, now: f64) {

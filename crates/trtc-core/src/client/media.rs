@@ -391,8 +391,8 @@ impl RoomClient {
         let report = link.tracker.update(stats, &ctx);
         link.stats_taken += 1;
         if link.stats_taken > 1 {
-            self.emit(Event::NetworkQuality(report.network.to_json()));
-            self.emit(Event::Statistics(report.statistics.to_json()));
+            self.emit(Event::NetworkQuality(report.network));
+            self.emit(Event::Statistics(Box::new(report.statistics)));
         }
     }
 }

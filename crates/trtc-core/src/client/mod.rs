@@ -31,6 +31,8 @@
 mod lifecycle;
 mod media;
 
+pub use lifecycle::repeat_enter;
+
 use std::collections::VecDeque;
 
 use crate::error::RtcErrorInfo;
@@ -253,10 +255,10 @@ pub enum Event {
     Kicked(String),
     /// `ERROR` (reconnection gave up: 5502).
     Error(RtcErrorInfo),
-    /// `NETWORK_QUALITY`, as JSON text.
-    NetworkQuality(String),
-    /// `STATISTICS`, as JSON text.
-    Statistics(String),
+    /// `NETWORK_QUALITY`.
+    NetworkQuality(crate::quality::NetworkQuality),
+    /// `STATISTICS`.
+    Statistics(Box<crate::quality::Statistics>),
 }
 
 /// How loud a log line is.
