@@ -39,7 +39,8 @@ test('audience renders the anchor, stays invisible, and switchRole works both wa
   assert.deepEqual(await enter(fan, await devSig(server.url, 'fan'), { roomId: 8001, scene: 'live', role: 'audience' },
     `await window.trtc.startLocalVideo(); ${RENDER}`), { ok: true });
   await frames(fan, 'anchor');
-  await new Promise((r) => setTimeout(r, 1000)); // a window in which nothing about the audience may arrive
+  // That nothing about the audience ever reaches the anchor is shown on the host, over 10 s of
+  // virtual time (crates/trtc-core/tests/room_control.rs); here: nothing by now.
   assert.deepEqual(await eventNames(anchor, ['remote-user-enter', 'remote-video-available']), [], 'the audience is invisible');
   assert.deepEqual(await fan.evaluate(() => window.events.filter(([n]) => n === 'publish-state-changed')), [], 'the audience publishes nothing');
 

@@ -94,7 +94,8 @@ test('handlers on every event call back into the SDK; a leave from a handler end
   await alice.evaluate(() => { window.events.length = 0; window.reentry.exitOn = 'bob'; });
   assert.deepEqual(await enter(alice, sa, { roomId: 7001 }), { ok: true });
   await waitEvent(alice, 'connection-state-changed', { state: 'DISCONNECTED' });
-  await new Promise((r) => setTimeout(r, 500));
+  // The events that waited behind bob's entry never come: shown on the host
+  // (crates/trtc-core/tests/room_enter_leave.rs, leaving from a handler).
   const seen = await alice.evaluate(() => window.events.map(([n, p]) => `${n}${p && p.state ? ' ' + p.state : ''}`));
   assert.deepEqual(seen, [
     'connection-state-changed CONNECTING',

@@ -81,7 +81,8 @@ test('rooms are separate: roomId 1002, strRoomId "1002" and room 1003', async ()
     assert.deepEqual(await enter(pages[i], await devSig(server.url, `u${i}`), rooms[i]), { ok: true });
   }
   await waitEvent(pages[0], 'remote-user-enter', { userId: 'u3' });
-  await new Promise((r) => setTimeout(r, 500)); // a window for stray cross-room events
+  // That no event ever crosses rooms is shown on the host (crates/trtc-server/tests/registry/
+  // lifecycle.rs, rooms are separate namespaces); here: none by the time u0 saw u3.
   for (const i of [1, 2]) {
     const enters = await eventNames(pages[i], ['remote-user-enter']);
     assert.deepEqual(enters, [], `page ${i} saw no one`);
