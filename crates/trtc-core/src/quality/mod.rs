@@ -34,8 +34,11 @@ pub const INTERVAL_MS: u32 = 2000;
 /// RTTs above this are reported as this.
 pub const RTT_CAP_MS: f64 = 10_000.0;
 
+/// Quality 0: not known (nothing published, nobody to receive from, or still connecting).
 pub const UNKNOWN: u8 = 0;
+/// Quality 1: loss and RTT below every row of [`THRESHOLDS`].
 pub const EXCELLENT: u8 = 1;
+/// Quality 6: the link is down.
 pub const DISCONNECTED: u8 = 6;
 
 /// `(quality, loss % above, RTT ms above)`, worst first: the first row whose loss or RTT is
@@ -72,6 +75,7 @@ pub fn quality(loss_pct: f64, rtt_ms: f64) -> u8 {
 pub enum LinkState {
     /// Not connected yet (`new`, `connecting`): quality unknown.
     Connecting,
+    /// `connected`: quality from loss and RTT.
     Connected,
     /// `disconnected`, `failed`, `closed`, or the signalling is gone.
     Down,
@@ -135,26 +139,39 @@ pub fn loss_pct(lost: f64, received: f64) -> f64 {
 /// sent or received depending on the direction; `packets_lost` is the receiver's count.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Counters {
+    /// The stats object's `timestamp`, ms.
     pub timestamp_ms: f64,
+    /// `bytesSent` or `bytesReceived`.
     pub bytes: f64,
+    /// `packetsSent` or `packetsReceived`.
     pub packets: f64,
+    /// `packetsLost` (inbound, or the remote receiver's report); may shrink when duplicates arrive.
     pub packets_lost: f64,
+    /// `framesEncoded` or `framesDecoded` (0 for audio).
     pub frames: f64,
-    /// `jitterBufferDelay` (seconds, cumulative) and `jitterBufferEmittedCount`.
+    /// `jitterBufferDelay`: seconds, summed over every sample or frame emitted.
     pub jitter_buffer_delay: f64,
+    /// `jitterBufferEmittedCount`: samples (audio) or frames (video) that left the jitter buffer.
     pub jitter_buffer_emitted: f64,
 }
 
 /// What happened between two snapshots of one stream.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Delta {
+    /// The interval's length, s; always > 0.
     pub seconds: f64,
+    /// Bytes sent or received in the interval.
     pub bytes: f64,
+    /// Packets sent or received in the interval.
     pub packets: f64,
     /// Never negative (`packetsLost` may shrink when duplicates arrive).
     pub packets_lost: f64,
+    /// Frames encoded or decoded in the interval.
     pub frames: f64,
+    /// Jitter-buffer delay added in the interval, s (summed over the samples emitted); never
+    /// negative.
     pub jitter_buffer_delay: f64,
+    /// Samples (audio) or frames (video) the jitter buffer emitted in the interval.
     pub jitter_buffer_emitted: f64,
 }
 
@@ -192,6 +209,7 @@ impl Delta {
         self.bytes * 8.0 / 1000.0 / self.seconds
     }
 
+    /// Frames per second over the interval.
     pub fn frame_rate(&self) -> f64 {
         self.frames / self.seconds
     }
@@ -273,6 +291,8 @@ impl Stat {
         self
     }
 
+    /// Sets a number field in place; a name not in [`NUMBER_FIELDS`] or a value that is not finite
+    /// is ignored.
     pub fn set_number(&mut self, name: &str, value: f64) {
         if let Some(n) = NUMBER_FIELDS.iter().find(|n| **n == name) {
             if value.is_finite() {
@@ -281,12 +301,14 @@ impl Stat {
         }
     }
 
+    /// Sets a text field in place; a name not in [`TEXT_FIELDS`] is ignored.
     pub fn set_text(&mut self, name: &str, value: &str) {
         if let Some(n) = TEXT_FIELDS.iter().find(|n| **n == name) {
             self.texts.insert(n, value.to_string());
         }
     }
 
+    /// A number field, if present.
     pub fn get(&self, name: &str) -> Option<f64> {
         self.numbers.get(name).copied()
     }
@@ -295,18 +317,23 @@ impl Stat {
         self.get(name).unwrap_or(0.0)
     }
 
+    /// A text field, if present.
     pub fn get_text(&self, name: &str) -> Option<&str> {
         self.texts.get(name).map(String::as_str)
     }
 
+    /// The stats object's `id` (`''` if missing); stable across snapshots of one connection.
     pub fn id(&self) -> &str {
         self.get_text("id").unwrap_or_default()
     }
 
+    /// The stats object's `type` (`outbound-rtp`, `inbound-rtp`, `candidate-pair`, …); `''` if
+    /// missing.
     pub fn ty(&self) -> &str {
         self.get_text("type").unwrap_or_default()
     }
 
+    /// The RTP stream's `kind`; `None` for non-RTP stats or an unknown kind.
     pub fn kind(&self) -> Option<MediaKind> {
         match self.get_text("kind") {
             Some("audio") => Some(MediaKind::Audio),

@@ -10,13 +10,19 @@ use super::DISCONNECTED;
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkQuality {
+    /// 0..=6 (see [`super::uplink_quality`]).
     pub uplink_network_quality: u8,
+    /// 0..=6, averaged over the remote publishers (see [`super::downlink_quality`]).
     pub downlink_network_quality: u8,
+    /// ms, to the server: the mean of the receiver reports' RTTs, else the candidate pair's.
     #[serde(rename = "uplinkRTT")]
     pub uplink_rtt: u32,
+    /// %, of the packets sent in the interval, as the server's receiver reports tell.
     pub uplink_loss: u32,
+    /// ms: the selected candidate pair's current RTT, else the uplink's.
     #[serde(rename = "downlinkRTT")]
     pub downlink_rtt: u32,
+    /// %, of the packets expected from remote users in the interval.
     pub downlink_loss: u32,
 }
 
@@ -24,21 +30,32 @@ pub struct NetworkQuality {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Statistics {
+    /// ms; the same as [`NetworkQuality::uplink_rtt`].
     pub rtt: u32,
+    /// %; the same as [`NetworkQuality::uplink_loss`].
     pub up_loss: u32,
+    /// %; the same as [`NetworkQuality::downlink_loss`].
     pub down_loss: u32,
+    /// Bytes sent since the connection started (the transport's total, not a rate).
     pub bytes_sent: f64,
+    /// Bytes received since the connection started (the transport's total, not a rate).
     pub bytes_received: f64,
+    /// What this client publishes.
     pub local_statistics: LocalStatistics,
+    /// What this client receives, one entry per remote user, sorted by user id.
     pub remote_statistics: Vec<RemoteStatistics>,
 }
 
+/// The local user's published streams (`localStatistics`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LocalStatistics {
+    /// The microphone (zeros when no audio is sent).
     pub audio: LocalAudio,
+    /// One entry per published video; empty when no video is published.
     pub video: Vec<LocalVideo>,
 }
 
+/// The published audio (`localStatistics.audio`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LocalAudio {
@@ -48,28 +65,42 @@ pub struct LocalAudio {
     pub audio_level: f64,
 }
 
+/// One published video (`localStatistics.video[]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LocalVideo {
+    /// Pixels: the captured size, or the encoded one when the capture's is not reported.
     pub width: u32,
+    /// Pixels, as `width`.
     pub height: u32,
+    /// Frames encoded per second over the interval (the browser's figure before the first
+    /// interval).
     pub frame_rate: u32,
+    /// kbps over the interval.
     pub bitrate: u32,
+    /// `'big'` (main), `'small'` or `'sub'` (screen); this SDK sends only `'big'`.
     pub video_type: &'static str,
 }
 
+/// One remote user's streams as received here (`remoteStatistics[]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteStatistics {
+    /// The remote user.
     pub user_id: String,
+    /// Its audio (zeros when none is received).
     pub audio: RemoteAudio,
+    /// One entry per video received from this user.
     pub video: Vec<RemoteVideo>,
 }
 
+/// A received audio stream.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteAudio {
+    /// kbps over the interval.
     pub bitrate: u32,
+    /// 0..=1, from the receiver's `audioLevel`.
     pub audio_level: f64,
     /// ms.
     pub jitter_buffer_delay: u32,
@@ -77,15 +108,24 @@ pub struct RemoteAudio {
     pub point2point_delay: u32,
 }
 
+/// A received video stream.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteVideo {
+    /// Pixels, of the decoded frames.
     pub width: u32,
+    /// Pixels, of the decoded frames.
     pub height: u32,
+    /// Frames decoded per second over the interval (the browser's figure before the first
+    /// interval).
     pub frame_rate: u32,
+    /// kbps over the interval.
     pub bitrate: u32,
+    /// ms: the mean jitter-buffer delay of the frames emitted in the interval.
     pub jitter_buffer_delay: u32,
+    /// ms; see [`point_to_point_delay`](super::point_to_point_delay).
     pub point2point_delay: u32,
+    /// `'big'` (main), `'small'` or `'sub'` (screen); this SDK receives only `'big'`.
     pub video_type: &'static str,
     /// The codec's name from its MIME type (`VP8`, `H264`, …); `''` before it is known.
     pub codec: String,
@@ -178,6 +218,8 @@ impl Statistics {
 /// Both payloads of one interval.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
+    /// The `NETWORK_QUALITY` payload.
     pub network: NetworkQuality,
+    /// The `STATISTICS` payload.
     pub statistics: Statistics,
 }

@@ -16,7 +16,9 @@ use crate::vec_map::VecMap;
 /// A track this client receives, and whose it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteTrack {
+    /// The remote user who publishes it.
     pub user_id: String,
+    /// Audio or video.
     pub kind: MediaKind,
     /// The receiving transceiver's mid.
     pub mid: Option<String>,
@@ -27,7 +29,9 @@ pub struct RemoteTrack {
 /// What the room looks like at the time of a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
+    /// Whether this client publishes audio now (the uplink's quality is 0 when neither is).
     pub audio_published: bool,
+    /// Whether this client publishes video now; without it, `localStatistics.video` is empty.
     pub video_published: bool,
     /// The uplink: the peer connection, or `Down` when the signalling is gone.
     pub uplink: LinkState,
@@ -65,6 +69,7 @@ struct Flow {
 }
 
 impl Tracker {
+    /// A tracker with no previous snapshot: its first report has sizes and RTTs but no rates.
     pub fn new() -> Tracker {
         Tracker::default()
     }

@@ -10,12 +10,19 @@ use crate::value::{format_number, Value};
 /// An accepted type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ty {
+    /// `string`.
     String,
+    /// `number` (`NaN` included).
     Number,
+    /// `boolean`.
     Boolean,
+    /// A plain object.
     Object,
+    /// An array.
     Array,
+    /// A function.
     Function,
+    /// `null` (e.g. `view: null`, render nowhere).
     Null,
     /// Any `HTMLElement`.
     Element,
@@ -57,8 +64,11 @@ impl Ty {
 /// An allowed literal value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Lit {
+    /// A string equal to this.
     Str(&'static str),
+    /// This boolean.
     Bool(bool),
+    /// A number equal to this.
     Num(f64),
 }
 
@@ -84,13 +94,19 @@ impl Lit {
 /// One validation rule for one key.
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {
+    /// The parameter's name in messages; for a property, its key in the object.
     pub key: &'static str,
+    /// `undefined` fails with 5001; otherwise `undefined` passes every rule.
     pub required: bool,
     /// Empty = any type.
     pub types: &'static [Ty],
+    /// When false, an empty value fails with 5003: a blank string, `0` or `NaN`.
     pub allow_empty: bool,
+    /// A number below 0 fails with 5006.
     pub not_negative: bool,
+    /// A number below this (or `NaN`) fails with 5007.
     pub min: Option<f64>,
+    /// A number above this (or `NaN`) fails with 5008.
     pub max: Option<f64>,
     /// Empty = any value.
     pub values: &'static [Lit],
@@ -101,6 +117,7 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// A rule that accepts anything: the base of struct-update syntax (`..Rule::DEFAULT`).
     pub const DEFAULT: Rule = Rule {
         key: "",
         required: false,

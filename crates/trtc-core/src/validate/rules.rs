@@ -215,6 +215,7 @@ pub const VOLUME_INTERVAL: Rule = Rule {
     types: &[Ty::Number],
     ..Rule::DEFAULT
 };
+/// `enableAudioVolumeEvaluation`'s second argument: a boolean if given.
 pub const VOLUME_IN_BACKGROUND: Rule = Rule {
     key: "enableInBackground",
     types: &[Ty::Boolean],
@@ -352,6 +353,7 @@ pub const ROLE: Rule = Rule {
     ..Rule::DEFAULT
 };
 
+/// `muteRemoteAudio(userId, mute)`'s `mute`: a required boolean.
 pub const MUTE: Rule = Rule {
     key: "mute",
     required: true,
@@ -376,6 +378,7 @@ pub const EVENT_NAME: Rule = Rule {
     allow_empty: false,
     ..Rule::DEFAULT
 };
+/// `on`/`off`'s handler: a required function.
 pub const HANDLER: Rule = Rule {
     key: "handler",
     required: true,
