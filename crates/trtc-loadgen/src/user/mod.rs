@@ -58,26 +58,37 @@ pub enum Phase {
 pub struct Common {
     /// `ws://host:port/trtc/ws`.
     pub ws_url: String,
+    /// The application's SDKAppID, for the userSigs and `enterRoom`.
     pub sdk_app_id: u64,
+    /// The application's secret key; each user signs its own userSig with it.
     pub key: String,
+    /// The room every user joins.
     pub room: RoomId,
     /// Local IP the UDP sockets bind to (and advertise as the host candidate).
     pub bind_ip: IpAddr,
+    /// What each video publisher sends.
     pub video: VideoConfig,
+    /// Payload size of each 20 ms audio packet, bytes (Opus-sized filler).
     pub audio_bytes: usize,
 }
 
 /// One user's part.
 #[derive(Debug, Clone)]
 pub struct UserSpec {
+    /// The userId it joins with (unique in the run).
     pub user_id: String,
+    /// Whether it publishes audio.
     pub publish_audio: bool,
+    /// Whether it publishes video.
     pub publish_video: bool,
+    /// Whether it receives the others' audio (`autoReceiveAudio`).
     pub subscribe_audio: bool,
+    /// Whether it receives the others' video (`autoReceiveVideo`).
     pub subscribe_video: bool,
 }
 
 impl UserSpec {
+    /// Whether it publishes anything.
     pub fn publishes(&self) -> bool {
         self.publish_audio || self.publish_video
     }

@@ -11,8 +11,12 @@ use crate::stats;
 /// What one user saw. Counts are over the measurement window.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct UserReport {
+    /// The user.
     pub user_id: String,
+    /// Whether the user was meant to publish ([`super::UserSpec::publishes`]).
     pub publisher: bool,
+    /// Why the user ended early (join refused, kicked, connection lost); `None` when it ran to the
+    /// end. A failed user's other figures are empty.
     pub error: Option<String>,
     /// WebSocket connect → `joined`.
     pub join_ms: Option<f64>,
@@ -22,7 +26,9 @@ pub struct UserReport {
     pub first_rtp_ms: Option<f64>,
     /// Length of the measurement window this user saw.
     pub window_s: f64,
+    /// What the user sent in the window.
     pub sent: SentReport,
+    /// Every stream the user received, by SSRC.
     pub tracks: Vec<TrackReport>,
     /// Keyframe requests (PLI/FIR) received for the video upstream.
     pub keyframe_requests: u64,
@@ -31,13 +37,20 @@ pub struct UserReport {
     pub late: u64,
 }
 
+/// What one user sent: RTP packets and payload bytes (headers not counted), by kind.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct SentReport {
+    /// Audio RTP packets.
     pub audio_pkts: u64,
+    /// Audio payload bytes.
     pub audio_bytes: u64,
+    /// Video RTP packets.
     pub video_pkts: u64,
+    /// Video payload bytes, VP8 payload descriptors included.
     pub video_bytes: u64,
+    /// Video frames.
     pub frames: u64,
+    /// Video keyframes: the first, the periodic and the requested ones.
     pub keyframes: u64,
     /// Keyframes made because one was requested.
     pub requested_keyframes: u64,
@@ -62,15 +75,21 @@ impl SentReport {
 pub struct TrackReport {
     /// The remote userId (from the offer's slots), or "?" if unknown.
     pub source: String,
+    /// `"audio"` or `"video"`.
     pub kind: &'static str,
+    /// The SSRC the stream arrived with.
     pub ssrc: u32,
+    /// RTP packets received in the window, duplicates included.
     pub pkts: u64,
+    /// Payload bytes received in the window.
     pub bytes: u64,
+    /// Payload kbps over the window.
     pub kbps: f64,
     /// RFC 3550 loss over the window, percent.
     pub loss_pct: f64,
     /// RFC 3550 interarrival jitter at the end of the window, ms.
     pub jitter_ms: f64,
+    /// VP8 keyframes that started in the window (video only).
     pub keyframes: u64,
 }
 
