@@ -9,6 +9,7 @@ use trtc_proto::ObjectWriter;
 
 use crate::profile::{AudioProfile, VideoProfile};
 
+/// The wait, in ms, between a retryable failure and the next attempt.
 pub const RETRY_DELAY_MS: u32 = 500;
 /// Frame rate of the second attempt.
 pub const LOW_FRAME_RATE: u32 = 10;
@@ -21,13 +22,17 @@ pub fn is_retryable(dom_name: &str) -> bool {
     )
 }
 
+/// Which way a camera faces (`facingMode` of getUserMedia), for `useFrontCamera`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FacingMode {
+    /// The front camera, towards the user (`'user'`).
     User,
+    /// The back camera, away from the user (`'environment'`).
     Environment,
 }
 
 impl FacingMode {
+    /// The `facingMode` constraint value.
     pub fn as_str(self) -> &'static str {
         match self {
             FacingMode::User => "user",
@@ -39,8 +44,11 @@ impl FacingMode {
 /// What the app asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoRequest {
+    /// `cameraId`: a device the capture must use (`deviceId: {exact}`); `None` = any camera.
     pub device_id: Option<String>,
+    /// `useFrontCamera`, as a facing mode; ignored when a device is named.
     pub facing: Option<FacingMode>,
+    /// The resolution and frame rate asked for (`ideal`, not required).
     pub profile: VideoProfile,
 }
 
@@ -49,16 +57,21 @@ pub struct VideoRequest {
 pub enum VideoConstraints {
     /// `video: true`: any camera.
     Any,
+    /// Constraints as an object; a `None` member is left out.
     Set {
+        /// The device, as `deviceId: {exact}`: that camera or a failure.
         device_id: Option<String>,
+        /// `facingMode` (only without a device id).
         facing: Option<FacingMode>,
         /// (width, height) as `ideal`.
         size: Option<(u32, u32)>,
+        /// Frames per second, as `ideal`.
         frame_rate: Option<u32>,
     },
 }
 
 impl VideoConstraints {
+    /// The exact device this attempt asks for, if any.
     pub fn device_id(&self) -> Option<&str> {
         match self {
             VideoConstraints::Set { device_id, .. } => device_id.as_deref(),
@@ -136,17 +149,27 @@ pub fn video_plan(req: &VideoRequest) -> Vec<VideoConstraints> {
 /// What the app asked for from the microphone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AudioRequest {
+    /// `microphoneId`: a device the capture must use (`deviceId: {exact}`); `None` = any
+    /// microphone.
     pub device_id: Option<String>,
+    /// The sample rate and channel count asked for (`ideal`).
     pub profile: AudioProfile,
+    /// Whether the browser's echo cancellation (AEC) is on.
     pub echo_cancellation: bool,
+    /// Whether the browser's noise suppression (ANS) is on.
     pub noise_suppression: bool,
+    /// Whether the browser's automatic gain control (AGC) is on.
     pub auto_gain_control: bool,
 }
 
+/// One attempt's audio constraints; serialises to the getUserMedia `audio` member.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AudioConstraints {
+    /// `audio: true`: any microphone, the browser's defaults.
     Any,
+    /// Constraints as an object; a `None` member is left out.
     Set {
+        /// The device, as `deviceId: {exact}`: that microphone or a failure.
         device_id: Option<String>,
         /// (echoCancellation, noiseSuppression, autoGainControl)
         processing: Option<(bool, bool, bool)>,
@@ -156,6 +179,7 @@ pub enum AudioConstraints {
 }
 
 impl AudioConstraints {
+    /// The exact device this attempt asks for, if any.
     pub fn device_id(&self) -> Option<&str> {
         match self {
             AudioConstraints::Set { device_id, .. } => device_id.as_deref(),

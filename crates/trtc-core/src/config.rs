@@ -43,10 +43,14 @@ pub fn missing_view(function_name: &str, id: &str) -> RtcErrorInfo {
     )
 }
 
+/// `option.fillMode`: how a video fits its view (the CSS `object-fit` of the video element).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FillMode {
+    /// The whole picture, letterboxed.
     Contain,
+    /// The view filled, the picture cropped to fit (the default of a camera's view).
     Cover,
+    /// The view filled, the picture stretched.
     Fill,
 }
 
@@ -63,6 +67,7 @@ impl FillMode {
         Self::parse_str(v.as_str())
     }
 
+    /// The mode named by `'contain'`, `'cover'` or `'fill'`; `None` for anything else.
     pub fn parse_str(s: Option<&str>) -> Option<FillMode> {
         match s? {
             "contain" => Some(FillMode::Contain),
@@ -76,13 +81,18 @@ impl FillMode {
 /// `option.mirror`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mirror {
+    /// `false`: nothing is mirrored.
     None,
+    /// `true` or `'view'`: the local preview is mirrored, the published video is not.
     View,
+    /// `'publish'`: the published video is mirrored, the local preview is not.
     Publish,
+    /// `'both'`: the preview and the published video are mirrored.
     Both,
 }
 
 impl Mirror {
+    /// Without `option.mirror`: the preview is mirrored, as in a looking glass.
     pub const DEFAULT: Mirror = Mirror::View;
     /// Whether the local preview is mirrored.
     pub fn mirrors_view(self) -> bool {
@@ -106,7 +116,9 @@ impl Mirror {
 /// `option.profile` of a camera.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProfileArg {
+    /// Not given: the current profile stays (the default one on start).
     Unset,
+    /// A key of the camera table, or a custom `{width, height, frameRate?, bitrate?}`.
     Known(VideoProfile),
     /// A key that is not in the table: ignored with a warning, as trtc-sdk-v5 does.
     UnknownKey(String),
@@ -160,22 +172,35 @@ fn parse_video_profile(v: &Value, function_name: &str) -> Result<ProfileArg, Rtc
 /// `mute` of a local video.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VideoMute {
+    /// `false`: the camera's picture is sent.
     Unmute,
+    /// `true`: black frames are sent; the camera stays open.
     Mute,
     /// Mute, showing (and later publishing) this image instead.
     Image(String),
 }
 
+/// The argument of `startLocalVideo` / `updateLocalVideo`. `None` members were not given: start
+/// uses the defaults, update keeps what there is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalVideoConfig {
+    /// Where the preview is rendered.
     pub view: ViewArg,
+    /// Whether the camera is published once in a room (default true).
     pub publish: Option<bool>,
+    /// Whether the published picture is the camera's, black, or an image.
     pub mute: Option<VideoMute>,
+    /// `option.cameraId`: the camera to capture (on update: switch to it).
     pub camera_id: Option<String>,
+    /// `option.useFrontCamera`: the front (`User`) or back (`Environment`) camera.
     pub facing: Option<FacingMode>,
+    /// Whether `option.videoTrack` was given: the app's own track replaces the capture.
     pub custom_track: bool,
+    /// `option.profile`: resolution, frame rate and bitrate.
     pub profile: ProfileArg,
+    /// `option.fillMode` of the preview (default `Cover`).
     pub fill_mode: Option<FillMode>,
+    /// `option.mirror` (default [`Mirror::DEFAULT`]).
     pub mirror: Option<Mirror>,
 }
 
@@ -216,6 +241,7 @@ impl LocalVideoConfig {
 /// `mute` of a local microphone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AudioMute {
+    /// `false`: the microphone's sound is sent.
     Unmute,
     /// Silence, device kept open.
     Mute,
@@ -223,22 +249,37 @@ pub enum AudioMute {
     Microphone,
 }
 
+/// The argument of `startLocalAudio` / `updateLocalAudio`. `None` members were not given: start
+/// uses the defaults, update keeps what there is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalAudioConfig {
+    /// Whether the microphone is published once in a room (default true).
     pub publish: Option<bool>,
+    /// Whether the sound is sent, silenced, or the device released.
     pub mute: Option<AudioMute>,
+    /// Whether volume evaluation keeps measuring the microphone while it is muted.
     pub mute_keep_volume_detection: Option<bool>,
+    /// `option.microphoneId`: the microphone to capture (on update: switch to it).
     pub microphone_id: Option<String>,
+    /// Whether `option.audioTrack` was given: the app's own track replaces the capture.
     pub custom_track: bool,
+    /// `option.profile`: sample rate, channels and bitrate (start only; `None` for an unknown key).
     pub profile: Option<AudioProfile>,
+    /// `option.captureVolume`: gain in percent, ≥ 0; 100 = unchanged, above 100 amplifies.
     pub capture_volume: Option<f64>,
+    /// `option.earMonitorVolume`: 0..=100; above 0 the user hears their own microphone.
     pub ear_monitor_volume: Option<f64>,
+    /// `option.echoCancellation`; `'remote-only'` and `'all'` count as on.
     pub echo_cancellation: Option<bool>,
+    /// `option.noiseSuppression` (default on).
     pub noise_suppression: Option<bool>,
+    /// `option.autoGainControl` (default on).
     pub auto_gain_control: Option<bool>,
 }
 
 impl LocalAudioConfig {
+    /// Parses a config the validator accepted (`Undefined` = all defaults). Unlike the video config
+    /// nothing here can fail: every value was checked by the rules.
     pub fn parse(v: &Value) -> Self {
         let o = v.get("option");
         LocalAudioConfig {

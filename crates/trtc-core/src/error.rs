@@ -6,17 +6,30 @@
 /// `TRTC.ERROR_CODE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
+    /// An argument fails the API's rules (the validator's extraCodes 5001..=5020).
     InvalidParameter = 5000,
+    /// A precondition is not met: not in a room, no such user or stream, a repeated call, a
+    /// destroyed client.
     InvalidOperation = 5100,
+    /// The browser or the page lacks a capability (an insecure context, no WebRTC).
     EnvNotSupported = 5200,
+    /// Capturing from a camera, microphone or screen failed; the extraCode comes from the
+    /// DOMException's name ([`DEVICE_ERROR_TABLE`]).
     DeviceError = 5300,
+    /// The server refused (a bad or expired userSig, a refused join); `extraCode` is the server's
+    /// code.
     ServerError = 5400,
+    /// The operation failed after the SDK's own retries (network, firewall, browser).
     OperationFailed = 5500,
+    /// A later call or the lifecycle cancelled this one (the operation queue's rules); safe to
+    /// ignore.
     OperationAbort = 5998,
+    /// Anything else.
     UnknownError = 5999,
 }
 
 impl ErrorCode {
+    /// Every code, in the order of `TRTC.ERROR_CODE`'s keys.
     pub const ALL: [ErrorCode; 8] = [
         ErrorCode::InvalidParameter,
         ErrorCode::InvalidOperation,
@@ -42,6 +55,7 @@ impl ErrorCode {
         }
     }
 
+    /// The number of `TRTC.ERROR_CODE` and the error's `code`.
     pub fn value(self) -> i32 {
         self as i32
     }
@@ -49,44 +63,78 @@ impl ErrorCode {
 
 /// extraCode values used by the SDK (reference §8.2).
 pub mod extra {
+    /// A required argument is missing (`undefined`).
     pub const REQUIRED: i32 = 5001;
+    /// An argument has the wrong type.
     pub const TYPE: i32 = 5002;
+    /// An argument is empty where that is not allowed: `''`, whitespace only, `0` or `NaN`.
     pub const EMPTY: i32 = 5003;
+    /// An argument is not an instance of the required class (`ArrayBuffer`, `MediaStreamTrack`).
     pub const INSTANCE: i32 = 5004;
+    /// An argument is not one of the allowed values.
     pub const RANGE: i32 = 5005;
+    /// A number that must be ≥ 0 is negative.
     pub const LESS_THAN_ZERO: i32 = 5006;
+    /// A number is below its minimum.
     pub const MIN: i32 = 5007;
+    /// A number is above its maximum.
     pub const MAX: i32 = 5008;
+    /// A `view` id names no element of the document.
     pub const ELEMENT_ID: i32 = 5009;
+    /// A `view` is not an `HTMLElement`.
     pub const ELEMENT_ID_TYPE: i32 = 5010;
+    /// A `strRoomId` is not 1 to 64 characters of the allowed set ([`crate::room`]).
     pub const INVALID_ROOM_ID_STRING: i32 = 5012;
+    /// A `roomId` is not an integer in 1..=4294967294.
     pub const INVALID_ROOM_ID_INTEGER: i32 = 5013;
+    /// `streamType` is missing while `userId` is not `'*'`.
     pub const INVALID_STREAM_TYPE: i32 = 5014;
+    /// Neither a valid `roomId` nor a non-empty `strRoomId` was given.
     pub const INVALID_ROOM_ID_REQUIRED: i32 = 5015;
+    /// `roomId` was passed as a string (use `strRoomId` for string ids).
     pub const INVALID_ROOM_ID_INTEGER_STRING: i32 = 5016;
+    /// The API needs a joined room.
     pub const NOT_JOINED: i32 = 5101;
+    /// The remote user is not in the room or not publishing.
     pub const REMOTE_USER_NOT_EXIST: i32 = 5102;
+    /// The remote user does not publish that stream.
     pub const STREAM_TYPE_NOT_EXIST: i32 = 5103;
+    /// The call repeats one that is in effect (e.g. `enterRoom` while in a room).
     pub const REPEAT_CALL: i32 = 5104;
+    /// Capture needs a secure context (https or localhost).
     pub const NOT_SUPPORTED_HTTP: i32 = 5201;
+    /// The browser has no WebRTC.
     pub const NOT_SUPPORTED_WEBRTC: i32 = 5202;
+    /// A plugin's `isSupported()` is false, or this SDK does not have the plugin.
     pub const NOT_SUPPORTED_PLUGIN: i32 = 5210;
+    /// `NotFoundError`: no such device.
     pub const DEVICE_NOT_FOUND: i32 = 5301;
+    /// `NotAllowedError`: the user or the OS denied access.
     pub const DEVICE_NOT_ALLOWED: i32 = 5302;
+    /// `NotReadableError`: the device is busy or failed to start.
     pub const DEVICE_NOT_READABLE: i32 = 5303;
+    /// `OverconstrainedError`: no device satisfies the constraints (usually a bad `deviceId`).
     pub const DEVICE_OVERCONSTRAINED: i32 = 5304;
+    /// `InvalidStateError`: the capture needs a user gesture or a visible page.
     pub const DEVICE_INVALID_STATE: i32 = 5305;
+    /// `SecurityError`: capture is disabled for this document.
     pub const DEVICE_SECURITY: i32 = 5306;
+    /// `AbortError`: the capture was aborted for another reason.
     pub const DEVICE_ABORT: i32 = 5307;
+    /// Any other DOMException name (e.g. `TypeError`).
     pub const DEVICE_OTHER: i32 = 5300;
 }
 
 /// Everything of an `RtcError` but the original JS error, which the glue attaches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RtcErrorInfo {
+    /// `code` (and `name`, the code's key).
     pub code: ErrorCode,
+    /// `extraCode`: the finer code of [`extra`], or the server's code for `SERVER_ERROR`.
     pub extra_code: Option<i32>,
+    /// `functionName`: the API that failed; `''` for errors emitted on the `ERROR` event.
     pub function_name: String,
+    /// `message`: English text naming the function (see [`RtcErrorInfo::new`]).
     pub message: String,
 }
 
@@ -110,6 +158,7 @@ impl RtcErrorInfo {
         }
     }
 
+    /// INVALID_PARAMETER with an extraCode of [`extra`] (5001..=5020).
     pub fn invalid_parameter(extra: i32, function_name: &str, message: &str) -> Self {
         Self::new(
             ErrorCode::InvalidParameter,
@@ -129,6 +178,7 @@ impl RtcErrorInfo {
         )
     }
 
+    /// INVALID_OPERATION for a call on a client after `destroy()`.
     pub fn destroyed(function_name: &str) -> Self {
         Self::new(
             ErrorCode::InvalidOperation,
@@ -144,12 +194,16 @@ impl RtcErrorInfo {
 /// What kind of device a capture error concerns, for the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceKind {
+    /// A camera (`startLocalVideo`, `getCameraList`).
     Camera,
+    /// A microphone (`startLocalAudio`, `getMicrophoneList`).
     Microphone,
+    /// An audio output (a speaker or a headset).
     Speaker,
 }
 
 impl DeviceKind {
+    /// The device's noun in messages: `camera`, `microphone`, `speaker`.
     pub fn noun(self) -> &'static str {
         match self {
             DeviceKind::Camera => "camera",
@@ -170,6 +224,8 @@ pub const DEVICE_ERROR_TABLE: &[(&str, i32)] = &[
     ("AbortError", extra::DEVICE_ABORT),
 ];
 
+/// The extraCode of a capture failure with this DOMException name ([`DEVICE_ERROR_TABLE`]);
+/// [`extra::DEVICE_OTHER`] for a name not in the table.
 pub fn device_extra_code(dom_name: &str) -> i32 {
     DEVICE_ERROR_TABLE
         .iter()

@@ -21,6 +21,8 @@
 //! Invariants: nothing here reads a clock or touches IO; time is passed in by the caller.
 //! Every rejection that reaches JS is built from an [`error::RtcErrorInfo`].
 
+#![warn(missing_docs)]
+
 pub mod capture;
 pub mod client;
 pub mod config;

@@ -2,12 +2,17 @@
 
 use serde::Serialize;
 
+/// A video encoding target: the capture's ideal size and frame rate, and the encoder's bitrate.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VideoProfile {
+    /// Pixels.
     pub width: u32,
+    /// Pixels.
     pub height: u32,
+    /// Frames per second.
     pub frame_rate: u32,
+    /// The encoder's maximum bitrate, kbps.
     pub bitrate: u32,
 }
 
@@ -52,10 +57,15 @@ pub const SCREEN_PROFILES: &[(&str, VideoProfile)] = &[
     ("4K_2", vp(3840, 2160, 30, 9000)),
 ];
 
+/// The camera's profile when the app gives none: 640×480, 15 fps, 500 kbps.
 pub const DEFAULT_VIDEO_PROFILE_KEY: &str = "480p_2";
+/// The small (second) stream's profile for `option.small: true`: 160×120, 15 fps, 100 kbps.
 pub const DEFAULT_SMALL_PROFILE_KEY: &str = "120p_2";
+/// The screen share's profile when the app gives none: 1920×1080, 5 fps, 1600 kbps.
 pub const DEFAULT_SCREEN_PROFILE_KEY: &str = "1080p";
 
+/// The camera profile named `key` in [`VIDEO_PROFILES`]; `None` for an unknown key (which the SDK
+/// ignores with a warning).
 pub fn video_profile(key: &str) -> Option<VideoProfile> {
     VIDEO_PROFILES
         .iter()
@@ -63,6 +73,7 @@ pub fn video_profile(key: &str) -> Option<VideoProfile> {
         .map(|(_, p)| *p)
 }
 
+/// The screen-share profile named `key` in [`SCREEN_PROFILES`].
 pub fn screen_profile(key: &str) -> Option<VideoProfile> {
     SCREEN_PROFILES
         .iter()
@@ -70,18 +81,25 @@ pub fn screen_profile(key: &str) -> Option<VideoProfile> {
         .map(|(_, p)| *p)
 }
 
+/// The profile of [`DEFAULT_VIDEO_PROFILE_KEY`].
 pub fn default_video_profile() -> VideoProfile {
     video_profile(DEFAULT_VIDEO_PROFILE_KEY).expect("default profile is in the table")
 }
 
+/// An audio capture and encoding target.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AudioProfile {
+    /// Hz (48 000 for every profile).
     pub sample_rate: u32,
+    /// 1 mono, 2 stereo.
     pub channel_count: u32,
+    /// The encoder's bitrate, kbps.
     pub bitrate: u32,
 }
 
+/// The microphone profiles of `option.profile` (reference §7.3; `high` is 128 kbps, as the runtime
+/// has it).
 pub const AUDIO_PROFILES: &[(&str, AudioProfile)] = &[
     (
         "standard",
@@ -117,8 +135,10 @@ pub const AUDIO_PROFILES: &[(&str, AudioProfile)] = &[
     ),
 ];
 
+/// The microphone's profile when the app gives none: 48 kHz mono, 40 kbps.
 pub const DEFAULT_AUDIO_PROFILE_KEY: &str = "standard";
 
+/// The microphone profile named `key` in [`AUDIO_PROFILES`].
 pub fn audio_profile(key: &str) -> Option<AudioProfile> {
     AUDIO_PROFILES
         .iter()
@@ -126,6 +146,7 @@ pub fn audio_profile(key: &str) -> Option<AudioProfile> {
         .map(|(_, p)| *p)
 }
 
+/// The profile of [`DEFAULT_AUDIO_PROFILE_KEY`].
 pub fn default_audio_profile() -> AudioProfile {
     audio_profile(DEFAULT_AUDIO_PROFILE_KEY).expect("default profile is in the table")
 }

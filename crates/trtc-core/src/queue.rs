@@ -15,12 +15,17 @@
 
 use std::collections::VecDeque;
 
+/// Identifies one call in an [`OpQueue`]; ids grow from 1 and are never reused by that queue.
 pub type OpId = u64;
 
+/// What a call does to the resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {
+    /// `startLocal…`: capture (and publish).
     Start,
+    /// `updateLocal…`: change a started resource.
     Update,
+    /// `stopLocal…`: release the resource.
     Stop,
 }
 
@@ -37,13 +42,20 @@ pub enum Admission {
     Abort(&'static str),
 }
 
+/// Abort reason: a start while another start runs or waits.
 pub const DUPLICATE_START: &str = "duplicate start";
+/// Resolve reason: a start when the resource is, or will be, started.
 pub const ALREADY_STARTED: &str = "already started";
+/// Abort reason: an update when nothing is, or will be, started.
 pub const NOT_STARTED: &str = "not started";
+/// Abort reason: an update after a stop that waits.
 pub const UPDATE_AFTER_STOP: &str = "update not allowed after stop";
+/// Abort reason: a start that a later stop cancelled.
 pub const KEEP_STOP: &str = "keep stop";
+/// Resolve reason: a stop when nothing is, or will be, started.
 pub const NOTHING_TO_STOP: &str = "not started";
 
+/// The queue of one resource (the camera, or the microphone); see the module's rules.
 #[derive(Debug, Default)]
 pub struct OpQueue {
     started: bool,
@@ -54,6 +66,7 @@ pub struct OpQueue {
 }
 
 impl OpQueue {
+    /// An idle queue; the resource is not started.
     pub fn new() -> Self {
         Self::default()
     }

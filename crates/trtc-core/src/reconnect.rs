@@ -7,6 +7,7 @@
 
 /// First retry at once, then these, doubling to the cap.
 pub const FIRST_DELAY_MS: f64 = 1000.0;
+/// The longest wait between two attempts.
 pub const MAX_DELAY_MS: f64 = 8000.0;
 /// Default time from the drop until the SDK gives up.
 pub const DEFAULT_GIVE_UP_MS: f64 = 60_000.0;
@@ -23,6 +24,7 @@ pub fn server_silent(now_ms: f64, last_heard_ms: f64) -> bool {
     now_ms - last_heard_ms > SERVER_SILENCE_LIMIT_MS
 }
 
+/// The retry schedule of one lost connection, from the drop until it is back or given up.
 #[derive(Debug, Clone)]
 pub struct Reconnect {
     started_at: f64,
@@ -40,6 +42,8 @@ impl Reconnect {
         }
     }
 
+    /// How many delays [`Reconnect::next_delay`] has handed out (attempts made or about to be
+    /// made).
     pub fn attempts(&self) -> u32 {
         self.attempts
     }

@@ -116,33 +116,55 @@ pub const ENTER_ROOM: Rule = Rule {
 /// Which room, as the app named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoomRef {
+    /// `roomId`: an integer in 1..=[`ROOM_ID_MAX`].
     Num(u32),
+    /// `strRoomId`: 1..=[`STR_ROOM_ID_MAX_LEN`] characters that pass [`valid_str_room_id`].
     Str(String),
 }
 
+/// `scene`: what kind of room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scene {
+    /// `'rtc'` (the default): a call; everyone may publish and the role does not apply.
     Rtc,
+    /// `'live'`: a live stream; only anchors publish, audiences watch.
     Live,
 }
 
+/// `role`: whether the user may publish; meaningful only in [`Scene::Live`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// `'anchor'` (the default): may publish.
     Anchor,
+    /// `'audience'`: watches only (in the live scene).
     Audience,
 }
 
+/// The `enterRoom` parameters the room client uses, after validation; the defaults of omitted
+/// members are applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnterRoomConfig {
     /// As given; trtc-sdk-v5 does not reject negative or fractional ids (the server does).
     pub sdk_app_id: f64,
+    /// The user's id in the room (not empty; the recommended charset is not enforced).
     pub user_id: String,
+    /// The signature that proves the app granted `user_id` access (not empty; checked by the
+    /// server).
     pub user_sig: String,
+    /// The room, by number or by string.
     pub room: RoomRef,
+    /// `scene` (default `rtc`).
     pub scene: Scene,
+    /// `role` (default `anchor`).
     pub role: Role,
+    /// `autoReceiveAudio` (default true): subscribe to and play remote audio as it becomes
+    /// available.
     pub auto_receive_audio: bool,
+    /// `autoReceiveVideo` (default false): subscribe to remote video as it becomes available
+    /// (rendering still needs `startRemoteVideo`).
     pub auto_receive_video: bool,
+    /// `enableAutoPlayDialog` (default true): show the SDK's dialog when the browser blocks
+    /// autoplay.
     pub enable_autoplay_dialog: bool,
     /// `proxy` as a string or `proxy.websocketProxy`.
     pub websocket_proxy: Option<String>,

@@ -9,25 +9,38 @@ use trtc_proto::{MediaKind, RemoteUser, ServerMsg};
 /// An event for the app, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoomEvent {
+    /// `REMOTE_USER_ENTER`: this user is now in the room (or became an anchor).
     UserEnter(String),
+    /// `REMOTE_USER_EXIT`: this user left; its available streams were reported unavailable first.
     UserExit {
+        /// Who left.
         user_id: String,
+        /// 0 normal, 1 timeout, 2 kicked, 3 role change (the server's [`ServerMsg::UserExit`]
+        /// reason).
         reason: u8,
     },
+    /// `REMOTE_AUDIO_AVAILABLE` / `REMOTE_VIDEO_AVAILABLE` or their `_UNAVAILABLE` counterparts.
     Available {
+        /// Whose stream.
         user_id: String,
+        /// Audio, or the main video.
         kind: MediaKind,
+        /// Whether the stream is now published (and unmuted).
         available: bool,
     },
 }
 
+/// Which streams a remote user has available now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RemoteStreams {
+    /// The user publishes audio.
     pub audio: bool,
+    /// The user publishes its main video.
     pub video: bool,
 }
 
 impl RemoteStreams {
+    /// Whether the stream of `kind` is available.
     pub fn get(&self, kind: MediaKind) -> bool {
         match kind {
             MediaKind::Audio => self.audio,
@@ -42,20 +55,24 @@ impl RemoteStreams {
     }
 }
 
+/// The remote users in the room and their available streams, in order of arrival.
 #[derive(Debug, Default)]
 pub struct RemoteUsers {
     users: VecMap<String, RemoteStreams>,
 }
 
 impl RemoteUsers {
+    /// Nobody in the room.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// The streams of `user_id`; `None` when that user is not in the room.
     pub fn get(&self, user_id: &str) -> Option<RemoteStreams> {
         self.users.get(user_id).copied()
     }
 
+    /// The users in the room, in order of arrival.
     pub fn ids(&self) -> Vec<String> {
         self.users.keys().cloned().collect()
     }

@@ -3,17 +3,30 @@
 /// What the glue measured in the browser. Field order is the order of `detail`'s keys.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SupportDetail {
+    /// The user agent is a browser and version TRTC supports ([`is_browser_supported`]).
     pub is_browser_supported: bool,
+    /// `RTCPeerConnection` exists.
     pub is_webrtc_supported: bool,
+    /// `VideoEncoder` and `VideoDecoder` exist.
     pub is_webcodecs_supported: bool,
+    /// `navigator.mediaDevices` has `getUserMedia` and `enumerateDevices`.
     pub is_media_devices_supported: bool,
+    /// `navigator.mediaDevices.getDisplayMedia` exists.
     pub is_screen_share_supported: bool,
+    /// A second (small) video stream can be sent: WebRTC, a supported browser and
+    /// `RTCRtpTransceiver`.
     pub is_small_stream_supported: bool,
+    /// `RTCRtpSender.getCapabilities('video')` lists `video/H264`.
     pub is_h264_encode_supported: bool,
+    /// `RTCRtpSender.getCapabilities('video')` lists `video/VP8`.
     pub is_vp8_encode_supported: bool,
+    /// `RTCRtpSender.getCapabilities('video')` lists `video/H265`.
     pub is_h265_encode_supported: bool,
+    /// `RTCRtpReceiver.getCapabilities('video')` lists `video/H264`.
     pub is_h264_decode_supported: bool,
+    /// `RTCRtpReceiver.getCapabilities('video')` lists `video/VP8`.
     pub is_vp8_decode_supported: bool,
+    /// `RTCRtpReceiver.getCapabilities('video')` lists `video/H265`.
     pub is_h265_decode_supported: bool,
 }
 

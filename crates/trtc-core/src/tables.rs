@@ -67,25 +67,52 @@ pub const TYPES: &[(&str, &str)] = &[
 
 /// Event names used by the SDK itself.
 pub mod event {
+    /// An unrecoverable error outside any API call; the payload is an `RtcError` (the SDK has left
+    /// the room first).
     pub const ERROR: &str = "error";
+    /// The browser refused to play a track without a user gesture: `{userId, mediaType, resume()}`.
     pub const AUTOPLAY_FAILED: &str = "autoplay-failed";
+    /// One tick of the volume evaluation: `{result: {userId, volume, floatVolume}[]}`, loudest
+    /// first.
     pub const AUDIO_VOLUME: &str = "audio-volume";
+    /// An audio track started, paused or stopped playing: `{userId, state, reason}`.
     pub const AUDIO_PLAY_STATE_CHANGED: &str = "audio-play-state-changed";
+    /// A video track started, paused or stopped playing: `{userId, streamType, state, reason}`.
     pub const VIDEO_PLAY_STATE_CHANGED: &str = "video-play-state-changed";
+    /// A camera, microphone or speaker was added, removed or became the active one:
+    /// `{type, action, device}`.
     pub const DEVICE_CHANGED: &str = "device-changed";
+    /// The first frame of a video was rendered: `{userId, streamType, width, height}` (`''` =
+    /// local).
     pub const FIRST_VIDEO_FRAME: &str = "first-video-frame";
+    /// A rendered video changed size: `{userId, streamType, newWidth, newHeight}`.
     pub const VIDEO_SIZE_CHANGED: &str = "video-size-changed";
+    /// The camera or microphone permission changed: `{camera, microphone}`, each
+    /// `'granted'|'denied'|'prompt'`.
     pub const PERMISSION_STATE_CHANGE: &str = "permission-state-change";
+    /// The server removed this user from the room: `{reason: 'kick'|'banned'|'room_disband'}`.
     pub const KICKED_OUT: &str = "kicked-out";
+    /// A remote user entered the room: `{userId}`.
     pub const REMOTE_USER_ENTER: &str = "remote-user-enter";
+    /// A remote user left the room: `{userId, reason?}`.
     pub const REMOTE_USER_EXIT: &str = "remote-user-exit";
+    /// A remote user started publishing audio: `{userId}`.
     pub const REMOTE_AUDIO_AVAILABLE: &str = "remote-audio-available";
+    /// A remote user stopped publishing audio: `{userId}`.
     pub const REMOTE_AUDIO_UNAVAILABLE: &str = "remote-audio-unavailable";
+    /// A remote user started publishing a video stream: `{userId, streamType}`.
     pub const REMOTE_VIDEO_AVAILABLE: &str = "remote-video-available";
+    /// A remote user stopped publishing a video stream: `{userId, streamType}`.
     pub const REMOTE_VIDEO_UNAVAILABLE: &str = "remote-video-unavailable";
+    /// The signalling connection changed state: `{prevState, state, isReconnecting?}`.
     pub const CONNECTION_STATE_CHANGED: &str = "connection-state-changed";
+    /// A local stream's publishing changed state: `{mediaType, state, prevState, reason?, error?}`.
     pub const PUBLISH_STATE_CHANGED: &str = "publish-state-changed";
+    /// Every 2 s in a room: the uplink and downlink quality (0..=6), RTTs and loss (see
+    /// [`crate::quality::NetworkQuality`]).
     pub const NETWORK_QUALITY: &str = "network-quality";
+    /// Every 2 s in a room: bitrates, sizes, frame rates and delays of the local and remote streams
+    /// (see [`crate::quality::Statistics`]).
     pub const STATISTICS: &str = "statistics";
 }
 
@@ -97,15 +124,22 @@ pub const FRAMEWORK_TYPE: u32 = 30;
 /// Log levels of `TRTC.setLogLevel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
+    /// The most detailed level: every message is printed.
     Trace = 0,
+    /// Debugging detail and everything above it.
     Debug = 1,
+    /// Ordinary progress (room and stream lifecycle) and above; the default.
     Info = 2,
+    /// Warnings and errors.
     Warn = 3,
+    /// Errors only.
     Error = 4,
+    /// Nothing is printed (`allows` is false for every message).
     None = 5,
 }
 
 impl LogLevel {
+    /// The level before the app calls `TRTC.setLogLevel`.
     pub const DEFAULT: LogLevel = LogLevel::Info;
 
     /// The level for a number passed by the app; `None` when it is not 0..=5.

@@ -3,21 +3,31 @@
 //! Host objects (DOM elements, `MediaStreamTrack`, …) are kept as their class name only; the glue
 //! keeps the JS handle itself.
 
+/// A JS value as the validator and the config parsers see it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// `undefined` (also what [`Value::get`] returns for a missing property).
     Undefined,
+    /// `null`.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// A number, `NaN` and infinities included.
     Number(f64),
+    /// A string.
     String(String),
+    /// An array, items in order.
     Array(Vec<Value>),
     /// A plain object, keys in insertion order.
     Object(Vec<(String, Value)>),
+    /// A function (its body is not kept).
     Function,
     /// A non-plain object: `class` as `Object.prototype.toString` names it (e.g. `HTMLDivElement`,
     /// `MediaStreamTrack`), `element` when it is an `HTMLElement`.
     Host {
+        /// The class name, e.g. `HTMLDivElement`.
         class: String,
+        /// Whether it is an `HTMLElement`.
         element: bool,
     },
 }
@@ -37,10 +47,12 @@ impl Value {
         }
     }
 
+    /// Whether this is `undefined` (a missing argument or property).
     pub fn is_undefined(&self) -> bool {
         matches!(self, Value::Undefined)
     }
 
+    /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -48,6 +60,7 @@ impl Value {
         }
     }
 
+    /// The number, if this is one (no conversion from strings or booleans).
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
@@ -55,6 +68,7 @@ impl Value {
         }
     }
 
+    /// The boolean, if this is one (no truthiness).
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             Value::Bool(b) => Some(*b),

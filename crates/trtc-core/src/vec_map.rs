@@ -6,6 +6,7 @@
 
 use std::borrow::Borrow;
 
+/// An insertion-ordered map of few entries; each key appears once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VecMap<K, V> {
     entries: Vec<(K, V)>,
@@ -20,14 +21,17 @@ impl<K, V> Default for VecMap<K, V> {
 }
 
 impl<K: PartialEq, V> VecMap<K, V> {
+    /// An empty map.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// The number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether there are no entries.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -40,6 +44,7 @@ impl<K: PartialEq, V> VecMap<K, V> {
         self.entries.iter().position(|(k, _)| k.borrow() == key)
     }
 
+    /// The value for `key`, if present.
     pub fn get<Q>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
@@ -48,6 +53,7 @@ impl<K: PartialEq, V> VecMap<K, V> {
         self.position(key).map(|i| &self.entries[i].1)
     }
 
+    /// The value for `key`, mutable, if present.
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
@@ -56,6 +62,7 @@ impl<K: PartialEq, V> VecMap<K, V> {
         self.position(key).map(|i| &mut self.entries[i].1)
     }
 
+    /// Whether `key` has an entry.
     pub fn contains_key<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -75,6 +82,7 @@ impl<K: PartialEq, V> VecMap<K, V> {
         }
     }
 
+    /// Removes `key`'s entry (the others keep their order); returns its value.
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
@@ -95,34 +103,42 @@ impl<K: PartialEq, V> VecMap<K, V> {
         &mut self.entries[i].1
     }
 
+    /// Keeps the entries for which `keep` is true, in order.
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
         self.entries.retain_mut(|(k, v)| keep(k, v));
     }
 
+    /// Removes every entry.
     pub fn clear(&mut self) {
         self.entries.clear();
     }
 
+    /// Removes and yields every entry, in insertion order.
     pub fn drain(&mut self) -> std::vec::Drain<'_, (K, V)> {
         self.entries.drain(..)
     }
 
+    /// The entries in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
+    /// The entries in insertion order, values mutable.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
         self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
 
+    /// The keys in insertion order.
     pub fn keys(&self) -> impl Iterator<Item = &K> {
         self.entries.iter().map(|(k, _)| k)
     }
 
+    /// The values in insertion order.
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.entries.iter().map(|(_, v)| v)
     }
 
+    /// The values in insertion order, mutable.
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
         self.entries.iter_mut().map(|(_, v)| v)
     }

@@ -6,6 +6,7 @@ pub const MIN_INTERVAL_MS: f64 = 100.0;
 pub const DEFAULT_INTERVAL_MS: f64 = 2000.0;
 /// Length of one level block (the level is the loudest block in the window).
 pub const BLOCK_MS: f64 = 10.0;
+/// The smallest analysis window, in samples (an `AnalyserNode.fftSize`).
 pub const MIN_WINDOW: u32 = 2048;
 /// The largest `AnalyserNode.fftSize`.
 pub const MAX_WINDOW: u32 = 32768;
@@ -53,12 +54,16 @@ pub fn volume_of(level: f64) -> u32 {
 /// One entry of `AUDIO_VOLUME.result`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VolumeEntry {
+    /// Whose audio: a remote user, or `''` for the local microphone.
     pub user_id: String,
+    /// `floor(level × 100)`, 0..=100.
     pub volume: u32,
+    /// The level itself, 0..=1.
     pub float_volume: f64,
 }
 
 impl VolumeEntry {
+    /// The entry for `level`, clamped to 0..=1 (a level that is not finite counts as 0).
     pub fn new(user_id: &str, level: f64) -> Self {
         let level = if level.is_finite() {
             level.clamp(0.0, 1.0)

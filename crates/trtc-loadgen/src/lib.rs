@@ -22,6 +22,8 @@
 //!   are measured from the start of each user's WebSocket connect.
 //! * Only loopback/explicit addresses: the UDP sockets bind to `--bind-ip` (default 127.0.0.1).
 
+#![warn(missing_docs)]
+
 pub mod media;
 pub mod report;
 pub mod run;

@@ -33,7 +33,9 @@ pub fn opus_payload(n: u64, len: usize) -> Arc<[u8]> {
 /// What the video source makes.
 #[derive(Debug, Clone)]
 pub struct VideoConfig {
+    /// Target bitrate of the frames, kbps (VP8 payload descriptors and RTP headers not counted).
     pub kbps: u32,
+    /// Frames per second (0 counts as 1).
     pub fps: u32,
     /// A keyframe at least this often; zero: only the first one and requested ones.
     pub keyframe_interval: Duration,
@@ -90,11 +92,14 @@ impl VideoConfig {
 /// One encoded frame, cut into RTP payloads; the last packet carries the marker bit.
 #[derive(Debug, Clone)]
 pub struct VideoFrame {
+    /// Whether this is a keyframe.
     pub key: bool,
     /// A keyframe made because one was requested.
     pub requested: bool,
     /// RTP timestamp offset of the frame (90 kHz, from the first frame).
     pub rtp_ts: u32,
+    /// The RTP payloads in order, each a VP8 payload descriptor and a piece of the frame, at most
+    /// [`VideoConfig::max_payload`] bytes.
     pub payloads: Vec<Arc<[u8]>>,
     /// Frame bytes (without descriptors).
     pub size: usize,
@@ -112,6 +117,7 @@ pub struct VideoSource {
 }
 
 impl VideoSource {
+    /// A source whose first frame is a keyframe.
     pub fn new(cfg: VideoConfig) -> VideoSource {
         VideoSource {
             cfg,
@@ -123,6 +129,7 @@ impl VideoSource {
         }
     }
 
+    /// What this source makes.
     pub fn config(&self) -> &VideoConfig {
         &self.cfg
     }

@@ -17,20 +17,26 @@ pub struct ProcFigures {
     pub sys_pct: f64,
     /// The busiest thread's share, percent of one core.
     pub top_thread_cpu_pct: f64,
+    /// Resident set size at the end of the window, KiB (`VmRSS`).
     pub rss_kib: u64,
 }
 
 /// Network-namespace-wide UDP counters over the window (`/proc/net/snmp`).
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct UdpCounters {
+    /// UDP datagrams delivered to sockets (`InDatagrams`).
     pub in_datagrams: u64,
+    /// UDP datagrams sent (`OutDatagrams`).
     pub out_datagrams: u64,
     /// Datagrams dropped because a socket's receive buffer was full.
     pub rcvbuf_errors: u64,
+    /// Datagrams dropped because a socket's send buffer was full.
     pub sndbuf_errors: u64,
 }
 
 impl UdpCounters {
+    /// The counts from `o` (the window's start) to `self` (its end); a counter that went backwards
+    /// reads 0.
     pub fn minus(self, o: UdpCounters) -> UdpCounters {
         UdpCounters {
             in_datagrams: self.in_datagrams.saturating_sub(o.in_datagrams),
@@ -87,31 +93,48 @@ pub struct KindSummary {
 /// A run's figures.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    /// Users in the run, failed ones included.
     pub users: usize,
+    /// Users meant to publish something.
     pub publishers: usize,
     /// Publishers that sent nothing in the window (not connected, or failed).
     pub silent_publishers: usize,
+    /// Users that ended with an error (they are left out of the rates below).
     pub failed: usize,
     /// The first few errors.
     pub errors: Vec<String>,
+    /// Length of the measurement window, s: the median over the users that did not fail.
     pub window_s: f64,
+    /// WebSocket connect → `joined`, ms, over the users that got that far.
     pub join_ms: Option<Spread>,
+    /// WebSocket connect → ICE and DTLS up, ms, over the users that got that far.
     pub connect_ms: Option<Spread>,
+    /// WebSocket connect → first RTP packet received, ms, over the users that received any.
     pub first_rtp_ms: Option<Spread>,
     /// RTP packets per second all publishers sent.
     pub sent_pps: f64,
+    /// RTP payload kbps all publishers sent (headers not counted).
     pub sent_kbps: f64,
     /// RTP packets per second all users received: what the SFU forwarded.
     pub recv_pps: f64,
+    /// RTP payload kbps all users received.
     pub recv_kbps: f64,
+    /// The audio pairs.
     pub audio: KindSummary,
+    /// The video pairs.
     pub video: KindSummary,
+    /// Keyframe requests (PLI/FIR) the publishers received in the window.
     pub keyframe_requests: u64,
+    /// Keyframes the publishers made because one was requested (several requests before the next
+    /// frame make one).
     pub requested_keyframes: u64,
     /// Audio packets / video frames the load client produced late.
     pub late: u64,
+    /// The server process, when its pid was given.
     pub server: Option<ProcFigures>,
+    /// This load client's own process.
     pub loadgen: Option<ProcFigures>,
+    /// UDP counters of the network namespace over the window, when `/proc/net/snmp` is readable.
     pub udp: Option<UdpCounters>,
     /// `recv_pps` per server core: recv_pps / (server cpu_pct / 100).
     pub forwarded_pps_per_core: Option<f64>,

@@ -15,13 +15,17 @@ use crate::user::{self, Common, Phase, UserReport, UserSpec};
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
+    /// What every user shares: the server, the room, the media.
     pub common: Common,
+    /// The users, started in this order.
     pub users: Vec<UserSpec>,
     /// Users started per second.
     pub join_rate: f64,
     /// Longest wait for every user to be connected and receiving.
     pub ready_timeout: Duration,
+    /// Time between everyone being up (or the ready timeout) and the window's opening.
     pub warmup: Duration,
+    /// Length of the measurement window.
     pub duration: Duration,
     /// The server's process id, to report its CPU and memory.
     pub server_pid: Option<u32>,

@@ -13,6 +13,8 @@ pub struct SeqExtender {
 }
 
 impl SeqExtender {
+    /// The extended sequence number of a packet with `seq`; the highest seen so far moves forward
+    /// when this one is newer.
     pub fn extend(&mut self, seq: u16) -> u64 {
         let Some(max) = self.max else {
             let ext = (1 << 16) | u64::from(seq);
@@ -98,6 +100,7 @@ impl RtpRx {
         self.last_transit = Some(transit);
     }
 
+    /// The counters now, to diff against a later snapshot ([`loss_fraction`]).
     pub fn snapshot(&self) -> RxSnapshot {
         RxSnapshot {
             expected: self.expected(),
@@ -120,6 +123,7 @@ impl RtpRx {
         self.expected() as i64 - self.received as i64
     }
 
+    /// Packets received so far, duplicates included.
     pub fn received(&self) -> u64 {
         self.received
     }
@@ -157,10 +161,15 @@ pub fn kbps(bytes: u64, window: Duration) -> f64 {
 /// Median, extremes and mean of a set of figures.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Spread {
+    /// How many figures (NaNs left out).
     pub n: usize,
+    /// The middle figure; the mean of the two middle ones for an even count.
     pub median: f64,
+    /// The smallest figure.
     pub min: f64,
+    /// The largest figure.
     pub max: f64,
+    /// The arithmetic mean.
     pub mean: f64,
 }
 

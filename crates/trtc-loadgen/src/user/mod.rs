@@ -17,13 +17,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
-use serde::Serialize;
 use str0m::change::SdpOffer;
 use str0m::format::Codec;
-use str0m::media::{MediaKind, Mid, Pt};
-use str0m::net::{Protocol, Receive};
-use str0m::rtp::{RtpPacket, RtpWrite, SeqNo, Ssrc};
-use str0m::{Candidate, Event, Input, Output, Rtc};
+use str0m::media::{Mid, Pt};
+use str0m::rtp::Ssrc;
+use str0m::{Candidate, Input, Rtc};
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -36,8 +34,13 @@ use trtc_core::client::{
 use trtc_core::room::{EnterRoomConfig, RoomRef, Scene};
 use trtc_proto::{MediaKind as Kind, RoomId, ServerMsg, TrackSlot};
 
-use crate::media::{self, VideoConfig, VideoSource, AUDIO_PTIME, AUDIO_TS_STEP};
-use crate::stats::{self, RtpRx, RxSnapshot};
+use crate::media::{VideoConfig, VideoSource};
+use crate::stats::{RtpRx, RxSnapshot};
+
+mod report;
+mod rtp;
+
+pub use report::{SentReport, TrackReport, UserReport};
 
 /// The run's phases, broadcast to every user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,95 +58,40 @@ pub enum Phase {
 pub struct Common {
     /// `ws://host:port/trtc/ws`.
     pub ws_url: String,
+    /// The application's SDKAppID, for the userSigs and `enterRoom`.
     pub sdk_app_id: u64,
+    /// The application's secret key; each user signs its own userSig with it.
     pub key: String,
+    /// The room every user joins.
     pub room: RoomId,
     /// Local IP the UDP sockets bind to (and advertise as the host candidate).
     pub bind_ip: IpAddr,
+    /// What each video publisher sends.
     pub video: VideoConfig,
+    /// Payload size of each 20 ms audio packet, bytes (Opus-sized filler).
     pub audio_bytes: usize,
 }
 
 /// One user's part.
 #[derive(Debug, Clone)]
 pub struct UserSpec {
+    /// The userId it joins with (unique in the run).
     pub user_id: String,
+    /// Whether it publishes audio.
     pub publish_audio: bool,
+    /// Whether it publishes video.
     pub publish_video: bool,
+    /// Whether it receives the others' audio (`autoReceiveAudio`).
     pub subscribe_audio: bool,
+    /// Whether it receives the others' video (`autoReceiveVideo`).
     pub subscribe_video: bool,
 }
 
 impl UserSpec {
+    /// Whether it publishes anything.
     pub fn publishes(&self) -> bool {
         self.publish_audio || self.publish_video
     }
-}
-
-/// What one user saw. Counts are over the measurement window.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct UserReport {
-    pub user_id: String,
-    pub publisher: bool,
-    pub error: Option<String>,
-    /// WebSocket connect → `joined`.
-    pub join_ms: Option<f64>,
-    /// WebSocket connect → ICE + DTLS up.
-    pub connect_ms: Option<f64>,
-    /// WebSocket connect → first RTP packet received.
-    pub first_rtp_ms: Option<f64>,
-    /// Length of the measurement window this user saw.
-    pub window_s: f64,
-    pub sent: SentReport,
-    pub tracks: Vec<TrackReport>,
-    /// Keyframe requests (PLI/FIR) received for the video upstream.
-    pub keyframe_requests: u64,
-    /// Audio packets or video frames produced late (the process could not keep up): a sign
-    /// that the load client itself is saturated.
-    pub late: u64,
-}
-
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct SentReport {
-    pub audio_pkts: u64,
-    pub audio_bytes: u64,
-    pub video_pkts: u64,
-    pub video_bytes: u64,
-    pub frames: u64,
-    pub keyframes: u64,
-    /// Keyframes made because one was requested.
-    pub requested_keyframes: u64,
-}
-
-impl SentReport {
-    fn minus(self, o: SentReport) -> SentReport {
-        SentReport {
-            audio_pkts: self.audio_pkts - o.audio_pkts,
-            audio_bytes: self.audio_bytes - o.audio_bytes,
-            video_pkts: self.video_pkts - o.video_pkts,
-            video_bytes: self.video_bytes - o.video_bytes,
-            frames: self.frames - o.frames,
-            keyframes: self.keyframes - o.keyframes,
-            requested_keyframes: self.requested_keyframes - o.requested_keyframes,
-        }
-    }
-}
-
-/// One received stream over the window.
-#[derive(Debug, Clone, Serialize)]
-pub struct TrackReport {
-    /// The remote userId (from the offer's slots), or "?" if unknown.
-    pub source: String,
-    pub kind: &'static str,
-    pub ssrc: u32,
-    pub pkts: u64,
-    pub bytes: u64,
-    pub kbps: f64,
-    /// RFC 3550 loss over the window, percent.
-    pub loss_pct: f64,
-    /// RFC 3550 interarrival jitter at the end of the window, ms.
-    pub jitter_ms: f64,
-    pub keyframes: u64,
 }
 
 /// A received stream.
@@ -668,240 +616,5 @@ impl Sim {
         }
         self.slots = slots;
         Ok(answer)
-    }
-
-    fn on_datagram(&mut self, from: SocketAddr, data: &[u8]) -> Result<(), String> {
-        let Ok(contents) = data.try_into() else {
-            return Ok(());
-        };
-        let input = Input::Receive(
-            Instant::now(),
-            Receive {
-                proto: Protocol::Udp,
-                source: from,
-                destination: self.local,
-                contents,
-            },
-        );
-        if let Err(e) = self.rtc.handle_input(input) {
-            debug!(user = %self.spec.user_id, "input refused: {e}");
-        }
-        Ok(())
-    }
-
-    fn on_timer(&mut self, now: Instant) -> Result<(), String> {
-        if self.connected {
-            self.produce(now);
-        }
-        self.rtc
-            .handle_input(Input::Timeout(now))
-            .map_err(|e| format!("str0m: {e}"))
-    }
-
-    /// Writes the audio packets and video frames that are due.
-    fn produce(&mut self, now: Instant) {
-        let late_after = Duration::from_millis(100);
-        if let Some(u) = &mut self.audio {
-            while now >= u.next {
-                if now - u.next > late_after {
-                    self.late += 1;
-                    u.next = now;
-                }
-                let payload = media::opus_payload(u.n, self.common.audio_bytes);
-                let len = payload.len() as u64;
-                let ts = u
-                    .ts_base
-                    .wrapping_add((u.n as u32).wrapping_mul(AUDIO_TS_STEP));
-                if let Some(tx) = self.rtc.direct_api().stream_tx_by_mid(u.mid, None) {
-                    tx.write_rtp(RtpWrite::new(u.pt, SeqNo::from(u.seq), ts, now, payload));
-                    u.seq += 1;
-                    self.sent.audio_pkts += 1;
-                    self.sent.audio_bytes += len;
-                }
-                u.n += 1;
-                u.next += AUDIO_PTIME;
-            }
-        }
-        if let Some(u) = &mut self.video {
-            let interval = self.video_src.config().frame_interval();
-            while now >= u.next {
-                if now - u.next > late_after {
-                    self.late += 1;
-                    u.next = now;
-                }
-                let frame = self.video_src.next_frame();
-                let ts = u.ts_base.wrapping_add(frame.rtp_ts);
-                let mut api = self.rtc.direct_api();
-                let Some(tx) = api.stream_tx_by_mid(u.mid, None) else {
-                    u.next += interval;
-                    continue;
-                };
-                let last = frame.payloads.len() - 1;
-                for (i, p) in frame.payloads.into_iter().enumerate() {
-                    self.sent.video_pkts += 1;
-                    self.sent.video_bytes += p.len() as u64;
-                    let w = RtpWrite::new(u.pt, SeqNo::from(u.seq), ts, now, p)
-                        .marker(i == last)
-                        .nackable(true);
-                    tx.write_rtp(w);
-                    u.seq += 1;
-                }
-                self.sent.frames += 1;
-                if frame.key {
-                    self.sent.keyframes += 1;
-                }
-                if frame.requested {
-                    self.sent.requested_keyframes += 1;
-                }
-                u.n += 1;
-                u.next += interval;
-            }
-        }
-    }
-
-    /// Polls the `Rtc` until it waits for time, sending what it transmits.
-    fn flush(&mut self, socket: &UdpSocket) -> Result<(), String> {
-        loop {
-            let out = self.rtc.poll_output().map_err(|e| format!("str0m: {e}"))?;
-            match out {
-                Output::Timeout(t) => {
-                    self.rtc_timeout = t;
-                    return Ok(());
-                }
-                Output::Transmit(t) => {
-                    if self.backlog.is_empty() {
-                        match socket.try_send_to(&t.contents, t.destination) {
-                            Ok(_) => continue,
-                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                            Err(e) => {
-                                debug!("UDP send: {e}");
-                                continue;
-                            }
-                        }
-                    }
-                    self.backlog.push_back((t.destination, t.contents.to_vec()));
-                }
-                Output::Event(e) => self.on_event(e),
-            }
-        }
-    }
-
-    fn on_event(&mut self, e: Event) {
-        match e {
-            Event::Connected => {
-                self.connected = true;
-                self.report.connect_ms = Some(self.since_t0());
-                let now = Instant::now();
-                for u in [&mut self.audio, &mut self.video].into_iter().flatten() {
-                    u.next = now;
-                }
-            }
-            Event::RtpPacket(p) => self.on_rtp(p),
-            Event::KeyframeRequest(r) if self.video.as_ref().is_some_and(|u| u.mid == r.mid) => {
-                self.keyframe_requests += 1;
-                self.video_src.request_keyframe();
-            }
-            _ => {}
-        }
-    }
-
-    fn on_rtp(&mut self, p: RtpPacket) {
-        let ssrc = p.header.ssrc;
-        let idx = match self.tracks.iter().position(|t| t.ssrc == ssrc) {
-            Some(i) => i,
-            None => {
-                if self.report.first_rtp_ms.is_none() {
-                    self.report.first_rtp_ms = Some(self.since_t0());
-                }
-                let mid = self.rtc.direct_api().stream_rx(&ssrc).map(|s| s.mid());
-                let slot =
-                    mid.and_then(|m| self.slots.iter().find(|s| Mid::from(s.mid.as_str()) == m));
-                let kind = match slot {
-                    Some(s) => s.kind,
-                    None => match mid.and_then(|m| self.rtc.media(m)).map(|m| m.kind()) {
-                        Some(MediaKind::Video) => Kind::Video,
-                        _ => Kind::Audio,
-                    },
-                };
-                let source = slot
-                    .and_then(|s| s.user_id.clone())
-                    .unwrap_or_else(|| "?".into());
-                let clock = match kind {
-                    Kind::Audio => 48_000,
-                    Kind::Video => media::VIDEO_CLOCK,
-                };
-                self.tracks.push(Track {
-                    ssrc,
-                    source,
-                    kind,
-                    rx: RtpRx::new(clock),
-                    keyframes: 0,
-                    start: RxSnapshot::default(),
-                    start_keyframes: 0,
-                });
-                self.tracks.len() - 1
-            }
-        };
-        let arrival = p.timestamp.saturating_duration_since(self.t0);
-        let t = &mut self.tracks[idx];
-        t.rx.on_packet(
-            p.header.sequence_number,
-            p.header.timestamp,
-            arrival,
-            p.payload.len(),
-        );
-        if t.kind == Kind::Video
-            && media::vp8_payload_info(&p.payload).is_some_and(|(start, key)| start && key)
-        {
-            t.keyframes += 1;
-        }
-    }
-
-    /// The measurement window opens.
-    fn mark(&mut self) {
-        for t in &mut self.tracks {
-            t.start = t.rx.snapshot();
-            t.start_keyframes = t.keyframes;
-        }
-        self.measure_start = Some((Instant::now(), self.sent, self.keyframe_requests, self.late));
-    }
-
-    /// The window closes: the report.
-    fn finish(&mut self) -> UserReport {
-        let (start, sent0, kfr0, late0) = self.measure_start.unwrap_or((
-            Instant::now(),
-            self.sent,
-            self.keyframe_requests,
-            self.late,
-        ));
-        let window = start.elapsed();
-        let mut r = std::mem::take(&mut self.report);
-        r.window_s = window.as_secs_f64();
-        r.sent = self.sent.minus(sent0);
-        r.keyframe_requests = self.keyframe_requests - kfr0;
-        r.late = self.late - late0;
-        r.tracks = self
-            .tracks
-            .iter()
-            .map(|t| {
-                let end = t.rx.snapshot();
-                let bytes = end.bytes - t.start.bytes;
-                TrackReport {
-                    source: t.source.clone(),
-                    kind: match t.kind {
-                        Kind::Audio => "audio",
-                        Kind::Video => "video",
-                    },
-                    ssrc: *t.ssrc,
-                    pkts: end.received - t.start.received,
-                    bytes,
-                    kbps: stats::kbps(bytes, window),
-                    loss_pct: stats::loss_fraction(t.start, end) * 100.0,
-                    jitter_ms: ms(t.rx.jitter()),
-                    keyframes: t.keyframes - t.start_keyframes,
-                }
-            })
-            .collect();
-        r
     }
 }

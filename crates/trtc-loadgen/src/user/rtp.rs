@@ -1,0 +1,206 @@
+//! The media path of one user: producing its RTP, feeding datagrams to the `Rtc` and sending
+//! what it transmits, and counting the RTP it receives.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use str0m::media::{MediaKind, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::rtp::{RtpPacket, RtpWrite, SeqNo};
+use str0m::{Event, Input, Output};
+use tokio::net::UdpSocket;
+use tracing::debug;
+use trtc_proto::MediaKind as Kind;
+
+use super::{Sim, Track};
+use crate::media::{self, AUDIO_PTIME, AUDIO_TS_STEP};
+use crate::stats::{RtpRx, RxSnapshot};
+
+impl Sim {
+    pub(super) fn on_datagram(&mut self, from: SocketAddr, data: &[u8]) -> Result<(), String> {
+        let Ok(contents) = data.try_into() else {
+            return Ok(());
+        };
+        let input = Input::Receive(
+            Instant::now(),
+            Receive {
+                proto: Protocol::Udp,
+                source: from,
+                destination: self.local,
+                contents,
+            },
+        );
+        if let Err(e) = self.rtc.handle_input(input) {
+            debug!(user = %self.spec.user_id, "input refused: {e}");
+        }
+        Ok(())
+    }
+
+    pub(super) fn on_timer(&mut self, now: Instant) -> Result<(), String> {
+        if self.connected {
+            self.produce(now);
+        }
+        self.rtc
+            .handle_input(Input::Timeout(now))
+            .map_err(|e| format!("str0m: {e}"))
+    }
+
+    /// Writes the audio packets and video frames that are due.
+    fn produce(&mut self, now: Instant) {
+        let late_after = Duration::from_millis(100);
+        if let Some(u) = &mut self.audio {
+            while now >= u.next {
+                if now - u.next > late_after {
+                    self.late += 1;
+                    u.next = now;
+                }
+                let payload = media::opus_payload(u.n, self.common.audio_bytes);
+                let len = payload.len() as u64;
+                let ts = u
+                    .ts_base
+                    .wrapping_add((u.n as u32).wrapping_mul(AUDIO_TS_STEP));
+                if let Some(tx) = self.rtc.direct_api().stream_tx_by_mid(u.mid, None) {
+                    tx.write_rtp(RtpWrite::new(u.pt, SeqNo::from(u.seq), ts, now, payload));
+                    u.seq += 1;
+                    self.sent.audio_pkts += 1;
+                    self.sent.audio_bytes += len;
+                }
+                u.n += 1;
+                u.next += AUDIO_PTIME;
+            }
+        }
+        if let Some(u) = &mut self.video {
+            let interval = self.video_src.config().frame_interval();
+            while now >= u.next {
+                if now - u.next > late_after {
+                    self.late += 1;
+                    u.next = now;
+                }
+                let frame = self.video_src.next_frame();
+                let ts = u.ts_base.wrapping_add(frame.rtp_ts);
+                let mut api = self.rtc.direct_api();
+                let Some(tx) = api.stream_tx_by_mid(u.mid, None) else {
+                    u.next += interval;
+                    continue;
+                };
+                let last = frame.payloads.len() - 1;
+                for (i, p) in frame.payloads.into_iter().enumerate() {
+                    self.sent.video_pkts += 1;
+                    self.sent.video_bytes += p.len() as u64;
+                    let w = RtpWrite::new(u.pt, SeqNo::from(u.seq), ts, now, p)
+                        .marker(i == last)
+                        .nackable(true);
+                    tx.write_rtp(w);
+                    u.seq += 1;
+                }
+                self.sent.frames += 1;
+                if frame.key {
+                    self.sent.keyframes += 1;
+                }
+                if frame.requested {
+                    self.sent.requested_keyframes += 1;
+                }
+                u.n += 1;
+                u.next += interval;
+            }
+        }
+    }
+
+    /// Polls the `Rtc` until it waits for time, sending what it transmits.
+    pub(super) fn flush(&mut self, socket: &UdpSocket) -> Result<(), String> {
+        loop {
+            let out = self.rtc.poll_output().map_err(|e| format!("str0m: {e}"))?;
+            match out {
+                Output::Timeout(t) => {
+                    self.rtc_timeout = t;
+                    return Ok(());
+                }
+                Output::Transmit(t) => {
+                    if self.backlog.is_empty() {
+                        match socket.try_send_to(&t.contents, t.destination) {
+                            Ok(_) => continue,
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                            Err(e) => {
+                                debug!("UDP send: {e}");
+                                continue;
+                            }
+                        }
+                    }
+                    self.backlog.push_back((t.destination, t.contents.to_vec()));
+                }
+                Output::Event(e) => self.on_event(e),
+            }
+        }
+    }
+
+    fn on_event(&mut self, e: Event) {
+        match e {
+            Event::Connected => {
+                self.connected = true;
+                self.report.connect_ms = Some(self.since_t0());
+                let now = Instant::now();
+                for u in [&mut self.audio, &mut self.video].into_iter().flatten() {
+                    u.next = now;
+                }
+            }
+            Event::RtpPacket(p) => self.on_rtp(p),
+            Event::KeyframeRequest(r) if self.video.as_ref().is_some_and(|u| u.mid == r.mid) => {
+                self.keyframe_requests += 1;
+                self.video_src.request_keyframe();
+            }
+            _ => {}
+        }
+    }
+
+    fn on_rtp(&mut self, p: RtpPacket) {
+        let ssrc = p.header.ssrc;
+        let idx = match self.tracks.iter().position(|t| t.ssrc == ssrc) {
+            Some(i) => i,
+            None => {
+                if self.report.first_rtp_ms.is_none() {
+                    self.report.first_rtp_ms = Some(self.since_t0());
+                }
+                let mid = self.rtc.direct_api().stream_rx(&ssrc).map(|s| s.mid());
+                let slot =
+                    mid.and_then(|m| self.slots.iter().find(|s| Mid::from(s.mid.as_str()) == m));
+                let kind = match slot {
+                    Some(s) => s.kind,
+                    None => match mid.and_then(|m| self.rtc.media(m)).map(|m| m.kind()) {
+                        Some(MediaKind::Video) => Kind::Video,
+                        _ => Kind::Audio,
+                    },
+                };
+                let source = slot
+                    .and_then(|s| s.user_id.clone())
+                    .unwrap_or_else(|| "?".into());
+                let clock = match kind {
+                    Kind::Audio => 48_000,
+                    Kind::Video => media::VIDEO_CLOCK,
+                };
+                self.tracks.push(Track {
+                    ssrc,
+                    source,
+                    kind,
+                    rx: RtpRx::new(clock),
+                    keyframes: 0,
+                    start: RxSnapshot::default(),
+                    start_keyframes: 0,
+                });
+                self.tracks.len() - 1
+            }
+        };
+        let arrival = p.timestamp.saturating_duration_since(self.t0);
+        let t = &mut self.tracks[idx];
+        t.rx.on_packet(
+            p.header.sequence_number,
+            p.header.timestamp,
+            arrival,
+            p.payload.len(),
+        );
+        if t.kind == Kind::Video
+            && media::vp8_payload_info(&p.payload).is_some_and(|(start, key)| start && key)
+        {
+            t.keyframes += 1;
+        }
+    }
+}
