@@ -14,6 +14,7 @@ step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p trtc-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
+node scripts/check-modules.mjs src crates/*/src
 
 step "host tests"
 cargo test --workspace

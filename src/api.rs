@@ -1,6 +1,6 @@
 //! The exported `TRTC` class: its instance methods. Each checks its arguments with
 //! `trtc_core`'s validator and hands the call to the part of the instance ([`crate::sdk`]) that
-//! carries it out; the static methods are in [`crate::api_static`].
+//! carries it out; the static methods are in `api_static.rs`.
 
 use std::future::Future;
 use std::rc::Rc;

@@ -52,6 +52,5 @@ pub fn start() {
 /// exported class; idempotent. The package entry and the tests may call it again.
 #[wasm_bindgen(js_name = __trtcInstall)]
 pub fn install() {
-    console_error_panic_hook::set_once();
     statics::install();
 }

@@ -1,6 +1,7 @@
 //! The local camera and microphone of one instance ([`crate::local_video`],
 //! [`crate::local_audio`]): what runs, their operation queues, and what the room publishes from
-//! them. It knows nothing of rooms: a change is announced through [`Local::on_change`].
+//! them. It knows nothing of rooms: a change is announced through [`Local::on_change`]. The
+//! operations on them (start, update, stop) are in `local_video.rs` and `local_audio.rs`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -9,10 +10,14 @@ use trtc_core::client::LocalMedia;
 use trtc_proto::MediaKind;
 use web_sys::MediaStreamTrack;
 
+use trtc_core::capture::{AudioRequest, FacingMode};
+use trtc_core::config::{AudioMute, FillMode, Mirror};
+use trtc_core::profile::VideoProfile;
+
+use crate::audio::MicGraph;
 use crate::events::{EmitFn, Events};
-use crate::local_audio::LocalAudio;
-use crate::local_video::LocalVideo;
 use crate::queue::AsyncQueue;
+use crate::view::VideoView;
 
 pub struct Local {
     pub events: Events,
@@ -138,5 +143,76 @@ impl Local {
         drop(audio);
         self.video_queue.abort_all();
         self.audio_queue.abort_all();
+    }
+}
+
+/// The running camera.
+pub struct LocalVideo {
+    pub track: MediaStreamTrack,
+    /// The app's own track: never stopped by the SDK.
+    pub custom: bool,
+    pub camera_id: Option<String>,
+    pub facing: Option<FacingMode>,
+    pub profile: VideoProfile,
+    pub fill: FillMode,
+    pub mirror: Mirror,
+    /// Whether to publish in a room.
+    pub publish: bool,
+    pub muted: bool,
+    pub views: Vec<VideoView>,
+}
+
+impl LocalVideo {
+    /// Releases the camera (unless the app owns the track); the views go when dropped.
+    pub fn release(&self) {
+        if !self.custom {
+            self.track.stop();
+        }
+    }
+}
+
+/// The running microphone.
+pub struct LocalAudio {
+    /// `None` while muted with `'microphone'` (device released).
+    pub track: Option<MediaStreamTrack>,
+    pub custom: bool,
+    pub request: AudioRequest,
+    pub capture_volume: f64,
+    pub ear_volume: f64,
+    pub mute: AudioMute,
+    pub keep_volume_detection: bool,
+    /// Whether to publish in a room.
+    pub publish: bool,
+    pub graph: MicGraph,
+}
+
+impl LocalAudio {
+    pub fn release(&self) {
+        if let (Some(t), false) = (&self.track, self.custom) {
+            t.stop();
+        }
+        self.graph.close();
+    }
+
+    /// The level for `AUDIO_VOLUME`: 0 while muted unless `muteKeepVolumeDetection`.
+    pub fn level(&self) -> f64 {
+        match self.mute {
+            AudioMute::Unmute => self.graph.level(),
+            AudioMute::Mute if self.keep_volume_detection => self.graph.level(),
+            _ => 0.0,
+        }
+    }
+
+    /// Enables or silences the track and the published path after a mute change.
+    pub fn apply_mute(&self) {
+        if let Some(t) = &self.track {
+            let silent = self.mute != AudioMute::Unmute && !self.keep_volume_detection;
+            t.set_enabled(!silent);
+        }
+        self.graph.set_publish_muted(self.mute != AudioMute::Unmute);
+    }
+
+    pub fn muted(&self) -> bool {
+        self.mute != AudioMute::Unmute
     }
 }

@@ -14,54 +14,9 @@ use web_sys::MediaStreamTrack;
 use crate::audio::MicGraph;
 use crate::devices;
 use crate::error::{Failure, Result};
-use crate::local::Local;
+use crate::local::{Local, LocalAudio};
 use crate::queue::Turn;
 use crate::value::{get, object, to_value};
-
-/// The running microphone.
-pub struct LocalAudio {
-    /// `None` while muted with `'microphone'` (device released).
-    pub track: Option<MediaStreamTrack>,
-    pub custom: bool,
-    pub request: AudioRequest,
-    pub capture_volume: f64,
-    pub ear_volume: f64,
-    pub mute: AudioMute,
-    pub keep_volume_detection: bool,
-    /// Whether to publish in a room.
-    pub publish: bool,
-    pub graph: MicGraph,
-}
-
-impl LocalAudio {
-    pub fn release(&self) {
-        if let (Some(t), false) = (&self.track, self.custom) {
-            t.stop();
-        }
-        self.graph.close();
-    }
-
-    /// The level for `AUDIO_VOLUME`: 0 while muted unless `muteKeepVolumeDetection`.
-    pub fn level(&self) -> f64 {
-        match self.mute {
-            AudioMute::Unmute => self.graph.level(),
-            AudioMute::Mute if self.keep_volume_detection => self.graph.level(),
-            _ => 0.0,
-        }
-    }
-
-    fn apply_mute(&self) {
-        if let Some(t) = &self.track {
-            let silent = self.mute != AudioMute::Unmute && !self.keep_volume_detection;
-            t.set_enabled(!silent);
-        }
-        self.graph.set_publish_muted(self.mute != AudioMute::Unmute);
-    }
-
-    pub fn muted(&self) -> bool {
-        self.mute != AudioMute::Unmute
-    }
-}
 
 fn custom_track(raw: &JsValue) -> Option<MediaStreamTrack> {
     get(&get(raw, "option"), "audioTrack").dyn_into().ok()

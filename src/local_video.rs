@@ -1,7 +1,7 @@
 //! The local camera: `startLocalVideo`, `updateLocalVideo`, `stopLocalVideo`.
 
 use std::rc::Rc;
-use trtc_core::capture::{FacingMode, VideoRequest};
+use trtc_core::capture::VideoRequest;
 use trtc_core::config::{
     missing_view, FillMode, LocalVideoConfig, Mirror, ProfileArg, VideoMute, ViewArg,
 };
@@ -16,35 +16,10 @@ use web_sys::{HtmlElement, MediaStreamTrack};
 
 use crate::devices;
 use crate::error::{Failure, Result};
-use crate::local::Local;
+use crate::local::{Local, LocalVideo};
 use crate::queue::Turn;
 use crate::value::{get, object, to_value};
 use crate::view::{VideoView, ViewEvents};
-
-/// The running camera.
-pub struct LocalVideo {
-    pub track: MediaStreamTrack,
-    /// The app's own track: never stopped by the SDK.
-    pub custom: bool,
-    pub camera_id: Option<String>,
-    pub facing: Option<FacingMode>,
-    pub profile: VideoProfile,
-    pub fill: FillMode,
-    pub mirror: Mirror,
-    /// Whether to publish in a room.
-    pub publish: bool,
-    pub muted: bool,
-    pub views: Vec<VideoView>,
-}
-
-impl LocalVideo {
-    /// Releases the camera (unless the app owns the track); the views go when dropped.
-    pub fn release(&self) {
-        if !self.custom {
-            self.track.stop();
-        }
-    }
-}
 
 /// The containers named by `view`: `None` = leave as is (`Unset`).
 pub(crate) fn resolve_views(

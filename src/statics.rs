@@ -28,7 +28,9 @@ fn error_codes() -> JsValue {
     object(&pairs)
 }
 
+/// Installs the panic hook and the static members on the class; idempotent.
 pub fn install() {
+    console_error_panic_hook::set_once();
     if INSTALLED.with(|i| i.replace(true)) {
         return;
     }

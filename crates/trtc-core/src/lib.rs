@@ -14,7 +14,12 @@
 //! - [`volume`]: audio level math and the volume-evaluation schedule.
 //! - [`reconnect`]: the retry schedule after a lost connection.
 //! - [`room`]: `enterRoom` parameters (validation order, room ids, proxy URL).
-//! - [`room_client`]: what remote users do, as the SDK's room events.
+//! - [`client`]: the room client as a sans-IO state machine — inputs (API calls, server
+//!   messages, socket and peer-connection happenings, timers with the time passed in) in, effects
+//!   (connect, send, apply an offer, play a track, emit an event, settle a promise) out. The
+//!   browser SDK and the native load client both run it.
+//! - [`room_client`]: what remote users do, as the SDK's room events (used by [`client`]).
+//! - [`quality`]: `NETWORK_QUALITY` and `STATISTICS` from two `getStats()` snapshots.
 //! - [`support`]: the `isSupported()` verdict.
 //! - [`vec_map`]: the small insertion-ordered map used instead of `HashMap`/`BTreeMap`.
 //!
