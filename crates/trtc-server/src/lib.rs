@@ -56,6 +56,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod bot;
 pub mod clock;
 mod dev;
 pub mod hub;
@@ -107,8 +108,20 @@ pub fn app(config: &Config) -> Router {
     app_with_hub(config, hub::Hub::new(room::Apps::default(), None, None))
 }
 
-/// The application with its signalling hub (apps, dev mode, media plane).
+/// The application with its signalling hub (apps, dev mode, media plane); no dev bots.
 pub fn app_with_hub(config: &Config, hub: Arc<hub::Hub>) -> Router {
+    app_with_bots(config, hub, bot::Bots::new())
+}
+
+/// [`app_with_hub`] with the dev-mode bots of [`bot`] (they need the server's URL:
+/// [`bot::Bots::set_server_url`]).
+pub fn app_with_bots(config: &Config, hub: Arc<hub::Hub>, bots: Arc<bot::Bots>) -> Router {
+    let dev_bots = Router::new()
+        .route(
+            "/trtc/dev/bot",
+            axum::routing::post(bot::start).delete(bot::stop),
+        )
+        .with_state((hub.clone(), bots));
     let trtc = Router::new()
         .route(trtc_proto::WS_PATH, get(signal::ws_handler))
         .route("/trtc/dev/usersig", get(dev::usersig))
@@ -117,6 +130,7 @@ pub fn app_with_hub(config: &Config, hub: Arc<hub::Hub>) -> Router {
         .with_state(hub.clone());
     Router::new()
         .merge(trtc)
+        .merge(dev_bots)
         .nest(admin::PREFIX, admin::router(hub))
         .nest_service("/pkg", ServeDir::new(&config.pkg))
         .fallback_service(ServeDir::new(&config.www))

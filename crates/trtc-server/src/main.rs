@@ -220,19 +220,24 @@ async fn main() -> ExitCode {
     });
     let closer = hub.clone();
     let (why_tx, why) = tokio::sync::oneshot::channel::<Stop>();
-    let served = axum::serve(listener, trtc_server::app_with_hub(&config, hub.clone()))
-        .with_graceful_shutdown(async move {
-            let stop = tokio::select! {
-                () = shutdown_signal() => Stop::Signal,
-                _ = sfu_gone => {
-                    tracing::error!("the SFU has stopped: shutting down");
-                    Stop::SfuGone
-                }
-            };
-            closer.close_all();
-            let _ = why_tx.send(stop);
-        })
-        .await;
+    let bots = trtc_server::bot::Bots::new();
+    bots.set_server_url(format!("ws://{addr}{}", trtc_proto::WS_PATH));
+    let served = axum::serve(
+        listener,
+        trtc_server::app_with_bots(&config, hub.clone(), bots),
+    )
+    .with_graceful_shutdown(async move {
+        let stop = tokio::select! {
+            () = shutdown_signal() => Stop::Signal,
+            _ = sfu_gone => {
+                tracing::error!("the SFU has stopped: shutting down");
+                Stop::SfuGone
+            }
+        };
+        closer.close_all();
+        let _ = why_tx.send(stop);
+    })
+    .await;
     // The WebSocket connections are not the HTTP server's to wait for (they were upgraded):
     // give their tasks a moment to send the close frames `close_all` queued, or a client may
     // see a reset instead.

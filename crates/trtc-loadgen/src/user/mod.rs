@@ -70,6 +70,9 @@ pub struct Common {
     pub video: VideoConfig,
     /// Payload size of each 20 ms audio packet, bytes (Opus-sized filler).
     pub audio_bytes: usize,
+    /// Real media to publish instead of the synthetic filler (the bot participant); `None` for
+    /// load.
+    pub clip: Option<Arc<crate::clip::Clip>>,
 }
 
 /// One user's part.
@@ -282,7 +285,10 @@ async fn run(
         enable_autoplay_dialog: false,
         websocket_proxy: None,
     };
-    let video_src = VideoSource::new(common.video.clone());
+    let video_src = match &common.clip {
+        Some(clip) => VideoSource::with_clip(common.video.clone(), clip.clone()),
+        None => VideoSource::new(common.video.clone()),
+    };
     let mut sim = Sim {
         report: UserReport {
             user_id: spec.user_id.clone(),

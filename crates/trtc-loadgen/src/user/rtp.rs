@@ -54,7 +54,10 @@ impl Sim {
                     self.late += 1;
                     u.next = now;
                 }
-                let payload = media::opus_payload(u.n, self.common.audio_bytes);
+                let payload = match &self.common.clip {
+                    Some(clip) => clip.audio[(u.n % clip.audio.len() as u64) as usize].clone(),
+                    None => media::opus_payload(u.n, self.common.audio_bytes),
+                };
                 let len = payload.len() as u64;
                 let ts = u
                     .ts_base
