@@ -28,6 +28,9 @@ scripts/build-sdk.sh
 step "size budget"
 bench/size --no-peers
 
+step "the package in Node: the stand-in's queue"
+node --test tests/node/
+
 step "browser tests (wasm-bindgen-test in headless Chromium)"
 cargo test -p trtc-wasm --target wasm32-unknown-unknown
 
