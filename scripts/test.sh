@@ -28,7 +28,7 @@ scripts/build-sdk.sh
 step "size budget"
 bench/size --no-peers
 
-step "the package in Node: the stand-in's queue"
+step "the package in Node: import and require, SSR-safe, TypeScript node16, the stand-in's queue"
 node --test tests/node/
 
 step "browser tests (wasm-bindgen-test in headless Chromium)"
