@@ -34,7 +34,7 @@ node --test tests/node/
 step "browser tests (wasm-bindgen-test in headless Chromium)"
 cargo test -p trtc-wasm --target wasm32-unknown-unknown
 
-step "package smoke apps (npm pack + vite build; needs the registry)"
+step "package smoke apps (npm pack; Vite 5 and 7, webpack 5, esbuild builds; needs the registry)"
 scripts/prepare-smoke.sh
 
 step "end to end: the demo, rooms, media, resilience, the packed package"
