@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there:
 # the wasm32 target, rustfmt and clippy, wasm-bindgen-cli at the Cargo.lock version, Debian
-# chromium + chromium-driver, nodejs + npm and iproute2, and the npm tools (binaryen's wasm-opt). Safe to run again.
+# chromium + chromium-driver, nodejs + npm and iproute2, the npm tools (binaryen's wasm-opt), and
+# the cross-build tools of the server's npm packages (musl targets, Zig, cargo-zigbuild). Safe to
+# run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +45,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# Static server binaries for the npm packages (scripts/build-server-npm.sh): musl targets,
+# cargo-zigbuild, and Zig from PyPI as the cross C compiler (aws-lc and mimalloc have C).
+for t in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+  if ! rustup target list --installed | grep -qx "$t"; then
+    say "adding the $t target"
+    rustup target add "$t"
+  fi
+done
+if ! python3 -m ziglang version >/dev/null 2>&1; then
+  say "installing Zig (PyPI ziglang) for cross builds"
+  python3 -m pip install --quiet "ziglang==0.15.1" || python3 -m pip install --quiet --break-system-packages "ziglang==0.15.1"
+fi
+if [ "$(cargo-zigbuild --version 2>/dev/null | awk '{print $2}')" != "0.24.1" ]; then
+  say "installing cargo-zigbuild 0.24.1; this takes a few minutes"
+  cargo install cargo-zigbuild --version "=0.24.1" --locked
 fi
 
 if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
