@@ -31,10 +31,13 @@ after(async () => {
 
 /** Runs `npx trtc-server …` from the app; resolves with {url, stop}. */
 function npxServer(args, env = {}) {
-  const proc = spawn(bin, args, { cwd: app, env: { ...process.env, PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Exactly what the README says: npx finds the package's bin in the app (no download: --no).
+  const proc = spawn('npx', ['--no', '--', 'trtc-server', ...args], {
+    cwd: app, env: { ...process.env, PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  });
   let err = '';
   proc.stderr.on('data', (d) => { err += d; });
-  process.once('exit', () => proc.kill('SIGKILL'));
+  process.once('exit', () => { try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ } });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`no URL within 10 s:\n${err}`)), 10000);
@@ -43,7 +46,7 @@ function npxServer(args, env = {}) {
       const m = out.match(/listening on (http:\/\/\S+?)\/?\s/);
       if (m) {
         clearTimeout(timer);
-        resolve({ url: m[1], stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); }) });
+        resolve({ url: m[1], stop: () => new Promise((r) => { proc.once('exit', r); process.kill(-proc.pid, 'SIGTERM'); }) });
       }
     });
     proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${err}`)); });
