@@ -94,8 +94,10 @@ impl Conn {
             move |_| {
                 let state = pc.connection_state();
                 crate::log::info(&format!("media connection: {state:?}"));
-                if state == RtcPeerConnectionState::Failed {
-                    sink(Input::MediaFailed(id));
+                match state {
+                    RtcPeerConnectionState::Failed => sink(Input::MediaFailed(id)),
+                    RtcPeerConnectionState::Connected => sink(Input::MediaConnected(id)),
+                    _ => {}
                 }
             },
         ));

@@ -67,6 +67,10 @@ impl RoomClient {
             render: VecMap::new(),
             published: Vec::new(),
             reconcile: None,
+            media_ever: false,
+            media_failures: 0,
+            media_down_since: None,
+            offered_tcp: false,
         });
         self.push(Effect::Connect { conn, url });
         self.emit(Event::ConnectionState {
@@ -162,7 +166,7 @@ impl RoomClient {
             ServerMsg::Error { code, message } if code == code::MEDIA_LOST => {
                 if self.joined_conn() == Some(conn) {
                     self.log_warn(format!("the server lost our media connection: {message}"));
-                    self.connection_lost(now);
+                    self.media_lost(now);
                 }
             }
             ServerMsg::Error { code, message } => {
@@ -174,6 +178,11 @@ impl RoomClient {
                 }
             }
             ServerMsg::Offer { sdp, slots } => {
+                if sdp.contains(" tcp ") || sdp.contains(" TCP ") {
+                    if let Some(room) = self.room.as_mut() {
+                        room.offered_tcp = true;
+                    }
+                }
                 if let Some(link) = self.link_of(conn) {
                     link.offers.push_back((sdp, slots));
                 }
@@ -372,6 +381,60 @@ impl RoomClient {
             Some(d) if d <= 0.0 => self.start_attempt(now),
             Some(_) => {}
         }
+    }
+
+    /// The media connection of `conn` is up: the room's media works.
+    pub(super) fn media_connected(&mut self, conn: ConnId) {
+        let Some(link) = self.link_of(conn) else {
+            return;
+        };
+        link.media_connected = true;
+        link.media_deadline = f64::INFINITY;
+        let room = self.room.as_mut().expect("a link has a room");
+        room.media_ever = true;
+        room.media_failures = 0;
+        room.media_down_since = None;
+    }
+
+    /// The joined connection's media failed (the browser or the server says so, or it did not
+    /// connect in time). If this room's media never worked, a few such joins mean no path gets
+    /// through: [`FIREWALL_RESTRICTION`]; otherwise reconnect as for any lost connection.
+    pub(super) fn media_lost(&mut self, now: f64) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        let Phase::Joined { link } = &room.phase else {
+            return;
+        };
+        let down_since = *room.media_down_since.get_or_insert(now);
+        if link.media_connected || room.media_ever {
+            // Signalling keeps working while media does not: give up after the same time as
+            // for a lost connection, instead of joining again for ever.
+            if now - down_since >= room.give_up_ms {
+                self.give_up("the media connection could not be established again in time");
+            } else {
+                self.connection_lost(now);
+            }
+            return;
+        }
+        room.media_failures += 1;
+        if room.media_failures < MEDIA_ATTEMPTS {
+            self.log_warn("the media connection did not connect; trying again");
+            self.connection_lost(now);
+            return;
+        }
+        let tried = if room.offered_tcp {
+            "over UDP or TCP"
+        } else {
+            "over UDP (the server offered no TCP)"
+        };
+        let err = RtcErrorInfo::new(
+            ErrorCode::OperationFailed,
+            Some(FIREWALL_RESTRICTION),
+            "",
+            &format!("The media connection to the server could not be established {tried} after {MEDIA_ATTEMPTS} attempts: a firewall blocks it. Allow UDP (or TCP) to the server's media port, or relay through a TURN server (enterRoom's proxy.turnServer, or trtc-server's --turn-url and --turn-secret)."),
+        );
+        self.leave(Leaving::GaveUp(err));
     }
 
     /// NETWORK_QUALITY while the connection is down: 6 (disconnected) both ways.
@@ -573,6 +636,15 @@ impl RoomClient {
             }
             Phase::Joined { link } => {
                 let conn = link.conn;
+                if now >= link.media_deadline {
+                    link.media_deadline = f64::INFINITY;
+                    self.log_warn("the media connection did not connect in time");
+                    self.media_lost(now);
+                    return;
+                }
+                let Some(Phase::Joined { link }) = self.room.as_mut().map(|r| &mut r.phase) else {
+                    return;
+                };
                 if now >= link.next_stats {
                     link.next_stats = now + f64::from(crate::quality::INTERVAL_MS);
                     self.push(Effect::CollectStats { conn });

@@ -36,10 +36,14 @@ pub struct Sim {
     pub sent: Vec<ClientMsg>,
     /// When it asked for a connection (ms).
     pub connects: Vec<f64>,
+    /// The SDP of every offer it applied.
+    pub offers: Vec<String>,
     /// Connections whose socket is open: conn → the server's client id.
     sockets: HashMap<ConnId, ClientId>,
     /// Connections asked for while the network was blocked: they never open.
     pub blocked: bool,
+    /// Its media cannot get through (UDP blocked): the peer connection never connects.
+    pub media_blocked: bool,
     next_op: OpId,
 }
 
@@ -87,6 +91,8 @@ impl Peer {
 }
 
 pub struct World {
+    /// The SDP of the media plane's offers (`" tcp "` in it: TCP candidates offered).
+    pub offer_sdp: String,
     /// Milliseconds since the start.
     pub now: f64,
     pub registry: Registry<Apps>,
@@ -137,6 +143,7 @@ pub const PUBLISHING: LocalMedia = LocalMedia {
 impl World {
     pub fn new() -> World {
         World {
+            offer_sdp: "offer".into(),
             now: 0.0,
             registry: registry(),
             media: Media::default(),
@@ -162,8 +169,10 @@ impl World {
             media: Vec::new(),
             sent: Vec::new(),
             connects: Vec::new(),
+            offers: Vec::new(),
             sockets: HashMap::new(),
             blocked: false,
+            media_blocked: false,
             next_op: 0,
         });
         self.sims.len() - 1
@@ -284,7 +293,8 @@ impl World {
                 let fx = self.registry.handle(id, msg, unix);
                 self.server_effects(fx);
             }
-            Effect::ApplyOffer { conn, .. } => {
+            Effect::ApplyOffer { conn, sdp, .. } => {
+                self.sims[sim].offers.push(sdp);
                 self.sims[sim].client.handle(
                     Input::OfferApplied {
                         conn,
@@ -292,6 +302,11 @@ impl World {
                     },
                     now,
                 );
+                if !self.sims[sim].media_blocked && !self.sims[sim].blocked {
+                    self.sims[sim]
+                        .client
+                        .handle(Input::MediaConnected(conn), now);
+                }
             }
             Effect::PlayAudio { user_id, .. } => self.sims[sim].media.push(("play", user_id)),
             Effect::StopAudio { user_id } => self.sims[sim].media.push(("stop", user_id)),
@@ -433,7 +448,7 @@ impl World {
         self.deliver(
             peer,
             ServerMsg::Offer {
-                sdp: "offer".into(),
+                sdp: self.offer_sdp.clone(),
                 slots,
             },
         );

@@ -140,6 +140,11 @@ impl Sim {
         match e {
             Event::Connected => {
                 self.connected = true;
+                if let Some(conn) = self.client.joined_conn() {
+                    let t = self.since_t0();
+                    self.client
+                        .handle(trtc_core::client::Input::MediaConnected(conn), t);
+                }
                 self.report.connect_ms = Some(self.since_t0());
                 let now = Instant::now();
                 for u in [&mut self.audio, &mut self.video].into_iter().flatten() {
