@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use trtc_core::client::{Event, Input, FIREWALL_RESTRICTION, MEDIA_CONNECT_TIMEOUT_MS};
 use trtc_core::error::ErrorCode;
+use trtc_core::room::{EnterRoomConfig, IceConfig, IceServer};
 
 fn firewall_error(events: &[Event]) -> Option<trtc_core::error::RtcErrorInfo> {
     events.iter().find_map(|e| match e {
@@ -47,7 +48,9 @@ fn media_that_never_connects_gives_up_with_5501_after_two_attempts_and_not_befor
     let err = firewall_error(&w.sims[alice].events).expect("5501 at 20 s");
     assert_eq!(err.code, ErrorCode::OperationFailed);
     assert!(
-        err.message.contains("over UDP (the server offered no TCP)"),
+        err.message.contains(
+            "directly over UDP (the server offered no TCP), with no TURN relay configured"
+        ),
         "{}",
         err.message
     );
@@ -76,7 +79,11 @@ fn the_message_says_tcp_was_tried_when_the_server_offered_it() {
     w.publish(alice, PUBLISHING);
     w.advance(2.0 * MEDIA_CONNECT_TIMEOUT_MS + 1.0);
     let err = firewall_error(&w.sims[alice].events).expect("5501");
-    assert!(err.message.contains("over UDP or TCP"), "{}", err.message);
+    assert!(
+        err.message.contains("directly over UDP and TCP"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -157,5 +164,100 @@ fn media_that_stays_down_gives_up_with_5502_after_the_reconnect_timeout() {
     assert_eq!(
         brief_room(&w.sims[alice].events).last().unwrap(),
         "error Some(5502)"
+    );
+}
+
+fn turn() -> trtc_server::room::Turn {
+    trtc_server::room::Turn {
+        urls: vec!["turn:127.0.0.1:3478?transport=tcp".into()],
+        secret: "north".into(),
+        ttl_secs: 3600,
+    }
+}
+
+#[test]
+fn the_servers_turn_relays_are_used_when_the_app_configured_none() {
+    let mut w = World::new();
+    w.registry.set_turn(Some(turn()));
+    let alice = w.add("alice");
+    w.join(alice, 8);
+    let ice = &w.sims[alice].ice;
+    assert_eq!(ice.len(), 2, "{ice:?}");
+    assert_eq!(ice[0], ("connect", IceConfig::default()));
+    let (what, set) = &ice[1];
+    assert_eq!(*what, "set");
+    assert_eq!(set.servers.len(), 1);
+    assert_eq!(set.servers[0].urls, turn().urls);
+    // coturn's scheme: expiry:userId, the expiry ttl_secs after the join.
+    let (expiry, user) = set.servers[0].username.split_once(':').unwrap();
+    assert_eq!(user, "alice");
+    let expiry: u64 = expiry.parse().unwrap();
+    let (_, cred) = trtc_usersig::turn_credential("north", "alice", expiry);
+    assert_eq!(set.servers[0].credential, cred);
+    assert!(!set.relay_only);
+}
+
+#[test]
+fn the_apps_own_relays_win_over_the_servers() {
+    let mut w = World::new();
+    w.registry.set_turn(Some(turn()));
+    let alice = w.add("alice");
+    let mine = IceConfig {
+        servers: vec![IceServer {
+            urls: vec!["turn:relay.example:3478".into()],
+            username: "u".into(),
+            credential: "p".into(),
+        }],
+        relay_only: true,
+    };
+    w.join_with(
+        alice,
+        EnterRoomConfig {
+            ice: mine.clone(),
+            ..config("alice", 8)
+        },
+    );
+    assert_eq!(w.sims[alice].ice, [("connect", mine)]);
+}
+
+#[test]
+fn the_5501_message_names_the_relays_tried() {
+    let mut w = World::new();
+    w.registry.set_turn(Some(turn()));
+    let alice = w.add("alice");
+    w.sims[alice].media_blocked = true;
+    w.join(alice, 8);
+    w.publish(alice, PUBLISHING);
+    w.advance(2.0 * MEDIA_CONNECT_TIMEOUT_MS + 1.0);
+    let err = firewall_error(&w.sims[alice].events).expect("5501");
+    assert!(
+        err.message
+            .contains("and through the TURN relay(s) the server issued"),
+        "{}",
+        err.message
+    );
+
+    let mut w = World::new();
+    let bob = w.add("bob");
+    w.sims[bob].media_blocked = true;
+    w.join_with(
+        bob,
+        EnterRoomConfig {
+            ice: IceConfig {
+                servers: vec![],
+                relay_only: true,
+            },
+            ..config("bob", 8)
+        },
+    );
+    w.publish(bob, PUBLISHING);
+    w.advance(2.0 * MEDIA_CONNECT_TIMEOUT_MS + 1.0);
+    let err = firewall_error(&w.sims[bob].events).expect("5501");
+    assert!(
+        err.message.contains(
+            "only through TURN relays (iceTransportPolicy 'relay'), but none is configured"
+        ),
+        "{}",
+        err.message
     );
 }

@@ -154,6 +154,11 @@ impl Hub {
         self.lock().registry.set_live_linger(secs);
     }
 
+    /// Issues credentials for these TURN relays to each client that joins.
+    pub fn set_turn(&self, turn: Option<crate::room::Turn>) {
+        self.lock().registry.set_turn(turn);
+    }
+
     /// Sets how long a silent or dropped client stays before it is removed.
     pub fn set_client_timeout(&self, secs: u64) {
         self.lock().registry.set_client_timeout(secs);

@@ -44,6 +44,21 @@ struct Args {
     /// address clients reach this machine at. Default: the --udp address.
     #[arg(long = "ice-ip", env = "TRTC_ICE_IP", value_delimiter = ',')]
     ice_ips: Vec<std::net::IpAddr>,
+    /// A TURN relay clients may use when UDP to --udp is blocked (repeatable, or
+    /// comma-separated): `turn:HOST:PORT`, `turn:HOST:PORT?transport=tcp`, `turns:HOST:443?transport=tcp`.
+    /// With --turn-secret, each client that joins gets time-limited credentials for them (the SDK
+    /// uses them when the app configured no proxy.turnServer of its own).
+    #[arg(long = "turn-url", env = "TRTC_TURN_URLS", value_delimiter = ',', value_parser = parse_turn_url)]
+    turn_urls: Vec<String>,
+    /// The secret shared with the TURN server (coturn: `use-auth-secret` and
+    /// `static-auth-secret=SECRET`): credentials are `expiry:userId` and the base64 HMAC-SHA1
+    /// of it.
+    #[arg(long = "turn-secret", env = "TRTC_TURN_SECRET")]
+    turn_secret: Option<String>,
+    /// Seconds the issued TURN credentials are valid (a client that reconnects gets new ones).
+    #[arg(long = "turn-ttl", env = "TRTC_TURN_TTL", default_value_t = 86_400,
+          value_parser = clap::value_parser!(u64).range(60..=604_800))]
+    turn_ttl: u64,
     /// Seconds a client may be silent (no heartbeat) or gone without leaving before it is
     /// removed (others see REMOTE_USER_EXIT with reason 1); also how long a dropped client may
     /// take to reconnect unnoticed.
@@ -89,6 +104,27 @@ struct Args {
 /// The sdkAppId of the built-in test app of dev mode.
 const DEV_APP_ID: u64 = 1_400_000_001;
 const DEV_APP_KEY: &str = "trtc-wasm-dev-mode-key-not-secret";
+
+fn parse_turn_url(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let lower = s.to_ascii_lowercase();
+    let rest = ["turn:", "turns:"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .ok_or_else(|| {
+            format!("'{s}' is not a turn: or turns: URL (e.g. turn:turn.example.com:3478)")
+        })?;
+    let (host, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if host.is_empty() || host.contains('/') || host.chars().any(char::is_whitespace) {
+        return Err(format!("'{s}' has no valid host:port"));
+    }
+    if !matches!(query, "" | "transport=udp" | "transport=tcp") {
+        return Err(format!(
+            "'{s}': the only query is ?transport=udp or ?transport=tcp"
+        ));
+    }
+    Ok(s.to_string())
+}
 
 fn parse_app(s: &str) -> Result<(u64, String), String> {
     let (id, key) = s
@@ -190,6 +226,23 @@ async fn main() -> ExitCode {
     );
     hub.set_live_linger(args.live_linger);
     hub.set_client_timeout(args.client_timeout);
+    match (&args.turn_secret, args.turn_urls.is_empty()) {
+        (Some(secret), false) if !secret.is_empty() => {
+            tracing::info!(urls = ?args.turn_urls, ttl = args.turn_ttl, "TURN credentials issued to clients");
+            hub.set_turn(Some(trtc_server::room::Turn {
+                urls: args.turn_urls.clone(),
+                secret: secret.clone(),
+                ttl_secs: args.turn_ttl,
+            }));
+        }
+        (None, true) => {}
+        _ => {
+            tracing::error!(
+                "--turn-url and --turn-secret go together (and the secret cannot be empty)"
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     let caps = limits::Limits {
         max_rooms_per_app: args.max_rooms_per_app,
         max_users_per_room: args.max_users_per_room,

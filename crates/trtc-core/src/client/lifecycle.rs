@@ -71,8 +71,14 @@ impl RoomClient {
             media_failures: 0,
             media_down_since: None,
             offered_tcp: false,
+            server_turn: false,
         });
-        self.push(Effect::Connect { conn, url });
+        let ice = self
+            .room
+            .as_ref()
+            .map(|r| r.config.ice.clone())
+            .unwrap_or_default();
+        self.push(Effect::Connect { conn, url, ice });
         self.emit(Event::ConnectionState {
             prev: ConnState::Disconnected,
             state: ConnState::Connecting,
@@ -187,6 +193,22 @@ impl RoomClient {
                     link.offers.push_back((sdp, slots));
                 }
                 self.apply_next_offer(conn);
+            }
+            ServerMsg::IceServers { mut servers } => {
+                let Some(room) = self.room.as_mut() else {
+                    return;
+                };
+                // The app's own relays win; a server's are used only when it configured none.
+                if !room.config.ice.servers.is_empty() || servers.is_empty() {
+                    return;
+                }
+                servers.truncate(trtc_proto::MAX_ICE_SERVERS);
+                room.server_turn = true;
+                let ice = crate::room::IceConfig {
+                    servers,
+                    relay_only: room.config.ice.relay_only,
+                };
+                self.push(Effect::SetIce { conn, ice });
             }
             ServerMsg::Pong { .. } => {}
             msg @ (ServerMsg::UserEnter { .. }
@@ -423,16 +445,11 @@ impl RoomClient {
             self.connection_lost(now);
             return;
         }
-        let tried = if room.offered_tcp {
-            "over UDP or TCP"
-        } else {
-            "over UDP (the server offered no TCP)"
-        };
         let err = RtcErrorInfo::new(
             ErrorCode::OperationFailed,
             Some(FIREWALL_RESTRICTION),
             "",
-            &format!("The media connection to the server could not be established {tried} after {MEDIA_ATTEMPTS} attempts: a firewall blocks it. Allow UDP (or TCP) to the server's media port, or relay through a TURN server (enterRoom's proxy.turnServer, or trtc-server's --turn-url and --turn-secret)."),
+            &firewall_message(room),
         );
         self.leave(Leaving::GaveUp(err));
     }
@@ -702,7 +719,8 @@ impl RoomClient {
         };
         *attempt = Some((Link::new(conn, now), now + JOIN_TIMEOUT_MS));
         let url = room.url.clone();
-        self.push(Effect::Connect { conn, url });
+        let ice = room.config.ice.clone();
+        self.push(Effect::Connect { conn, url, ice });
     }
 
     /// The reconcile window ended: what did not come back is reported gone.
@@ -740,4 +758,41 @@ enum Leaving {
     Kicked(String),
     GaveUp(RtcErrorInfo),
     EnterFailed(RtcErrorInfo),
+}
+
+/// What the 5501 error says: what was tried, and what to configure.
+fn firewall_message(room: &Room) -> String {
+    let ice = &room.config.ice;
+    let relays: Vec<&str> = ice
+        .servers
+        .iter()
+        .flat_map(|s| s.urls.iter().map(String::as_str))
+        .collect();
+    let turn = if !relays.is_empty() {
+        format!("through the TURN relay(s) {}", relays.join(", "))
+    } else if room.server_turn {
+        "through the TURN relay(s) the server issued".to_string()
+    } else {
+        String::new()
+    };
+    let tried = if ice.relay_only {
+        if turn.is_empty() {
+            "only through TURN relays (iceTransportPolicy 'relay'), but none is configured"
+                .to_string()
+        } else {
+            format!("only {turn} (iceTransportPolicy 'relay')")
+        }
+    } else {
+        let direct = if room.offered_tcp {
+            "directly over UDP and TCP"
+        } else {
+            "directly over UDP (the server offered no TCP)"
+        };
+        if turn.is_empty() {
+            format!("{direct}, with no TURN relay configured")
+        } else {
+            format!("{direct}, and {turn}")
+        }
+    };
+    format!("The media connection to the server could not be established {tried}, {MEDIA_ATTEMPTS} attempts of {} s each: a firewall blocks it. Allow UDP (or TCP) to the server's media port, or relay through a TURN server that is reachable (enterRoom's proxy.turnServer, or trtc-server's --turn-url and --turn-secret).", MEDIA_CONNECT_TIMEOUT_MS as u32 / 1000)
 }

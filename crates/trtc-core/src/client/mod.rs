@@ -290,6 +290,16 @@ pub enum Effect {
         conn: ConnId,
         /// The signalling URL.
         url: String,
+        /// The peer connection's ICE servers and transport policy.
+        ice: crate::room::IceConfig,
+    },
+    /// Replace `conn`'s ICE servers (the server issued TURN relays; the app configured none).
+    /// Comes before the first offer, so the media connection gathers through them.
+    SetIce {
+        /// Which connection.
+        conn: ConnId,
+        /// The ICE servers and transport policy to use.
+        ice: crate::room::IceConfig,
     },
     /// Close `conn`'s socket and peer connection and drop what it received (remote tracks,
     /// audio elements, video views). `reconnecting`: close the socket with
@@ -483,6 +493,8 @@ struct Room {
     media_down_since: Option<f64>,
     /// The server offered ICE candidates over TCP (RFC 6544), so TCP was tried too.
     offered_tcp: bool,
+    /// The server issued TURN relays (the app configured none) and they were used.
+    server_turn: bool,
 }
 
 /// The room client of one SDK instance. See the module docs.

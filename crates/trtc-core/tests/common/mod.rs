@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use trtc_core::client::{ConnId, Effect, Event, ExitCause, Input, LocalMedia, OpId, RoomClient};
 use trtc_core::error::RtcErrorInfo;
-use trtc_core::room::{EnterRoomConfig, Role, RoomRef, Scene};
+use trtc_core::room::{EnterRoomConfig, IceConfig, Role, RoomRef, Scene};
 use trtc_proto::{ClientMsg, MediaKind, RoomId, ServerMsg, TrackSlot};
 use trtc_server::room::{Apps, ClientId, Effect as ServerEffect, MediaCmd, Registry};
 
@@ -44,6 +44,8 @@ pub struct Sim {
     pub blocked: bool,
     /// Its media cannot get through (UDP blocked): the peer connection never connects.
     pub media_blocked: bool,
+    /// The ICE configuration of each connection opened, and each one set later (SetIce).
+    pub ice: Vec<(&'static str, IceConfig)>,
     next_op: OpId,
 }
 
@@ -122,6 +124,7 @@ pub fn config(user: &str, room: u32) -> EnterRoomConfig {
         auto_receive_video: false,
         enable_autoplay_dialog: true,
         websocket_proxy: None,
+        ice: Default::default(),
     }
 }
 
@@ -173,6 +176,7 @@ impl World {
             sockets: HashMap::new(),
             blocked: false,
             media_blocked: false,
+            ice: Vec::new(),
             next_op: 0,
         });
         self.sims.len() - 1
@@ -204,7 +208,12 @@ impl World {
     /// `enterRoom` that must succeed.
     pub fn join(&mut self, sim: usize, room: u32) {
         let user = self.sims[sim].user_id.clone();
-        let op = self.enter(sim, config(&user, room));
+        self.join_with(sim, config(&user, room));
+    }
+
+    pub fn join_with(&mut self, sim: usize, config: EnterRoomConfig) {
+        let user = self.sims[sim].user_id.clone();
+        let op = self.enter(sim, config);
         assert_eq!(self.sims[sim].result(op), Some(&Ok(())), "{user} joins");
     }
 
@@ -248,8 +257,9 @@ impl World {
     fn carry_out(&mut self, sim: usize, e: Effect) {
         let now = self.now;
         match e {
-            Effect::Connect { conn, .. } => {
+            Effect::Connect { conn, ice, .. } => {
                 self.sims[sim].connects.push(now);
+                self.sims[sim].ice.push(("connect", ice));
                 if self.sims[sim].blocked {
                     return; // never opens; the client times the attempt out
                 }
@@ -314,6 +324,7 @@ impl World {
             Effect::HideVideo { user_id } => self.sims[sim].media.push(("hide", user_id)),
             Effect::ForgetUser { user_id } => self.sims[sim].media.push(("forget", user_id)),
             Effect::RefreshSenders { .. } | Effect::CollectStats { .. } | Effect::Log(..) => {}
+            Effect::SetIce { ice, .. } => self.sims[sim].ice.push(("set", ice)),
             Effect::Emit(ev) => self.sims[sim].events.push(ev),
             Effect::Settle { op, result } => self.sims[sim].settled.push((op, result)),
         }

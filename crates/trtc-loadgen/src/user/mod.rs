@@ -284,6 +284,7 @@ async fn run(
         auto_receive_video: spec.subscribe_video,
         enable_autoplay_dialog: false,
         websocket_proxy: None,
+        ice: Default::default(),
     };
     let video_src = match &common.clip {
         Some(clip) => VideoSource::with_clip(common.video.clone(), clip.clone()),
@@ -490,7 +491,7 @@ impl Sim {
     async fn carry_out(&mut self, sig: &mut Option<Signalling>) -> Result<(), String> {
         while let Some(effect) = self.client.poll() {
             match effect {
-                Effect::Connect { conn, url } => {
+                Effect::Connect { conn, url, .. } => {
                     let t = self.since_t0();
                     match connect(conn, &url).await {
                         Ok(s) => {
@@ -558,6 +559,8 @@ impl Sim {
                 | Effect::ShowVideo { .. }
                 | Effect::HideVideo { .. }
                 | Effect::ForgetUser { .. }
+                // The load client connects directly; it does not use TURN relays.
+                | Effect::SetIce { .. }
                 | Effect::CollectStats { .. } => {}
             }
         }

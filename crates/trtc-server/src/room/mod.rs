@@ -200,6 +200,33 @@ pub struct Registry<A: Auth> {
     max_rooms_per_app: usize,
     /// Members one room may hold; 0: unlimited.
     max_users_per_room: usize,
+    /// TURN relays whose credentials each joining client is issued.
+    turn: Option<Turn>,
+}
+
+/// TURN relays (coturn with `use-auth-secret`) for which the server issues time-limited
+/// credentials to each client that joins: `--turn-url` and `--turn-secret`.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    /// `turn:`/`turns:` URLs, as `RTCIceServer.urls` takes them.
+    pub urls: Vec<String>,
+    /// coturn's `static-auth-secret`.
+    pub secret: String,
+    /// How long the credentials are valid.
+    pub ttl_secs: u64,
+}
+
+impl Turn {
+    /// The relays with credentials for `user_id`, valid until `now_unix + ttl_secs`.
+    pub fn servers(&self, user_id: &str, now_unix: u64) -> Vec<trtc_proto::IceServer> {
+        let (username, credential) =
+            trtc_usersig::turn_credential(&self.secret, user_id, now_unix + self.ttl_secs);
+        vec![trtc_proto::IceServer {
+            urls: self.urls.clone(),
+            username,
+            credential,
+        }]
+    }
 }
 
 fn error(client: ClientId, code: i64, message: impl Into<String>) -> Vec<Effect> {
@@ -224,7 +251,20 @@ impl<A: Auth> Registry<A> {
             client_timeout_secs: DEFAULT_CLIENT_TIMEOUT_SECS,
             max_rooms_per_app: crate::limits::DEFAULT_MAX_ROOMS_PER_APP,
             max_users_per_room: crate::limits::DEFAULT_MAX_USERS_PER_ROOM,
+            turn: None,
         }
+    }
+
+    /// Issues credentials for these TURN relays to each client that joins (a
+    /// [`ServerMsg::IceServers`] right after [`ServerMsg::Joined`]).
+    pub fn with_turn(mut self, turn: Turn) -> Self {
+        self.set_turn(Some(turn));
+        self
+    }
+
+    /// [`Registry::with_turn`] on a registry in use (`None`: issue none).
+    pub fn set_turn(&mut self, turn: Option<Turn>) {
+        self.turn = turn;
     }
 
     /// Sets the most rooms one app may hold and the most members one room may hold (0:
@@ -466,6 +506,14 @@ impl<A: Auth> Registry<A> {
                 users,
             },
         ));
+        if let Some(turn) = &self.turn {
+            fx.push(Effect::Send(
+                client,
+                ServerMsg::IceServers {
+                    servers: turn.servers(&join.user_id, now_unix),
+                },
+            ));
+        }
         fx.push(Effect::Media(MediaCmd::AddPeer { peer: client }));
         for other in &existing {
             if anchor && !resuming {
