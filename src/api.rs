@@ -448,10 +448,35 @@ impl Trtc {
         not_yet("sendSEIMessage", "SEI messages")
     }
 
-    /// `sendCustomMessage({cmdId, data})`: not available yet (rejected promise, as above).
+    /// `sendCustomMessage({cmdId, data})`: sends `data` (1..1000 bytes) to everyone else in the
+    /// room, who get `CUSTOM_MESSAGE`. Returns nothing, or a rejected promise for bad input or
+    /// when not joined (5101) or an audience (5107), as trtc-sdk-v5 does; over 30 calls or 8000
+    /// bytes a second throws at once.
     #[wasm_bindgen(js_name = sendCustomMessage)]
-    pub fn send_custom_message(&self, _message: JsValue) -> js_sys::Promise {
-        not_yet("sendCustomMessage", "custom messages")
+    pub fn send_custom_message(&self, message: JsValue) -> std::result::Result<JsValue, JsValue> {
+        const F: &str = "sendCustomMessage";
+        let data = get(&message, "data");
+        let bytes = data
+            .dyn_ref::<js_sys::ArrayBuffer>()
+            .map(|b| js_sys::Uint8Array::new(b).to_vec())
+            .unwrap_or_default();
+        let checked = self.sdk.events.check_alive(F).and_then(|_| {
+            Ok(trtc_core::client::check_custom_message(
+                &to_value(&message),
+                bytes.len(),
+            )?)
+        });
+        let cmd_id = match checked {
+            Ok(c) => c,
+            Err(f) => return Ok(js_sys::Promise::reject(&f.to_js()).into()),
+        };
+        match self.sdk.room.send_custom(cmd_id, &bytes) {
+            Ok(()) => Ok(JsValue::UNDEFINED),
+            Err(trtc_core::client::CustomRefused::Rejected(e)) => {
+                Ok(js_sys::Promise::reject(&Failure::from(e).to_js()).into())
+            }
+            Err(trtc_core::client::CustomRefused::Thrown(m)) => Err(js_sys::Error::new(&m).into()),
+        }
     }
 
     /// `callExperimentalAPI(name, options?)`: an unknown name rejects with 5000 as in

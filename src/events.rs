@@ -155,6 +155,20 @@ fn room_event(e: Event) -> (&'static str, JsValue) {
         Event::Error(info) => (event::ERROR, Failure::from(info).to_js()),
         Event::NetworkQuality(q) => (event::NETWORK_QUALITY, to_js(&q)),
         Event::Statistics(s) => (event::STATISTICS, to_js(&*s)),
+        Event::Custom {
+            user_id,
+            cmd_id,
+            seq,
+            data,
+        } => (
+            event::CUSTOM_MESSAGE,
+            object(&[
+                user(&user_id),
+                ("cmdId", cmd_id.into()),
+                ("seq", (seq as f64).into()),
+                ("data", js_sys::Uint8Array::from(&data[..]).buffer().into()),
+            ]),
+        ),
     }
 }
 

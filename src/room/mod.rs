@@ -425,6 +425,17 @@ impl RoomDriver {
         self.input(Input::SwitchRole(role));
     }
 
+    /// `sendCustomMessage` after its parameter checks.
+    pub fn send_custom(
+        &self,
+        cmd_id: u8,
+        data: &[u8],
+    ) -> Result<(), trtc_core::client::CustomRefused> {
+        let r = self.client.borrow_mut().send_custom(cmd_id, data, now_ms());
+        self.drain();
+        r
+    }
+
     /// What is captured or published changed.
     pub fn local_changed(&self) {
         let state = self.local.publish_state();

@@ -93,6 +93,10 @@ pub mod extra {
     pub const INVALID_ROOM_ID_REQUIRED: i32 = 5015;
     /// `roomId` was passed as a string (use `strRoomId` for string ids).
     pub const INVALID_ROOM_ID_INTEGER_STRING: i32 = 5016;
+    /// A custom message or SEI buffer is empty.
+    pub const BUFFER_EMPTY: i32 = 5017;
+    /// A custom message or SEI buffer is over 1000 bytes.
+    pub const BUFFER_OVERSIZE: i32 = 5018;
     /// The API needs a joined room.
     pub const NOT_JOINED: i32 = 5101;
     /// The remote user is not in the room or not publishing.
@@ -101,6 +105,8 @@ pub mod extra {
     pub const STREAM_TYPE_NOT_EXIST: i32 = 5103;
     /// The call repeats one that is in effect (e.g. `enterRoom` while in a room).
     pub const REPEAT_CALL: i32 = 5104;
+    /// An audience (live scene) cannot call this.
+    pub const ROLE_AUDIENCE: i32 = 5107;
     /// Capture needs a secure context (https or localhost).
     pub const NOT_SUPPORTED_HTTP: i32 = 5201;
     /// The browser has no WebRTC.

@@ -114,6 +114,8 @@ pub mod event {
     /// Every 2 s in a room: bitrates, sizes, frame rates and delays of the local and remote streams
     /// (see [`crate::quality::Statistics`]).
     pub const STATISTICS: &str = "statistics";
+    /// Another user's custom message: `{userId, cmdId, seq, data}`.
+    pub const CUSTOM_MESSAGE: &str = "custom-message";
 }
 
 /// The API level this SDK matches (`TRTC.VERSION`).

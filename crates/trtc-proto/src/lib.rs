@@ -158,6 +158,13 @@ pub enum ClientMsg {
         /// The new role.
         role: Role,
     },
+    /// `sendCustomMessage`: relay `data` to everyone else in the room, in order.
+    Custom {
+        /// 1..=10.
+        cmd_id: u8,
+        /// 1..=[`MAX_CUSTOM_BYTES`] bytes, base64 ([`b64`]).
+        data: String,
+    },
     /// A heartbeat; answered with [`ServerMsg::Pong`] of the same `seq`.
     Ping {
         /// Echoed in the answer.
@@ -254,6 +261,17 @@ pub enum ServerMsg {
         /// What was wrong and what to do.
         message: String,
     },
+    /// Another user's custom message (`CUSTOM_MESSAGE`).
+    Custom {
+        /// Who sent it.
+        user_id: String,
+        /// Its `cmdId` (1..=10).
+        cmd_id: u8,
+        /// The sender's count of custom messages in this room, from 1.
+        seq: u64,
+        /// The payload, base64 ([`b64`]).
+        data: String,
+    },
     /// Sent right after [`ServerMsg::Joined`] by a server that issues TURN credentials: relays
     /// the client may use for its media connection when the app configured none of its own.
     IceServers {
@@ -277,6 +295,62 @@ pub struct IceServer {
     pub username: String,
     /// The TURN password (empty for none).
     pub credential: String,
+}
+
+/// The largest custom message payload (`sendCustomMessage`'s `data`), in bytes.
+pub const MAX_CUSTOM_BYTES: usize = 1000;
+/// The custom messages one user may send per second (trtc-sdk-v5's limit).
+pub const CUSTOM_PER_SEC: u32 = 30;
+/// The custom message bytes one user may send per second (trtc-sdk-v5's limit).
+pub const CUSTOM_BYTES_PER_SEC: usize = 8000;
+
+/// Standard base64 (with padding) for custom message payloads: small enough for the SDK's wasm.
+pub mod b64 {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    /// `bytes` as base64.
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    /// The bytes of a padded base64 string; `None` when it is not one.
+    pub fn decode(s: &str) -> Option<Vec<u8>> {
+        let s = s.as_bytes();
+        if s.len() % 4 != 0 {
+            return None;
+        }
+        let mut out = Vec::with_capacity(s.len() / 4 * 3);
+        for (ci, chunk) in s.chunks(4).enumerate() {
+            let last = ci == s.len() / 4 - 1;
+            let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+            if pad > 2 || (pad > 0 && !last) {
+                return None;
+            }
+            let mut n = 0u32;
+            for (i, &c) in chunk[..4 - pad].iter().enumerate() {
+                let v = ALPHABET.iter().position(|&a| a == c)? as u32;
+                n |= v << (18 - 6 * i);
+            }
+            for i in 0..3 - pad {
+                out.push((n >> (16 - 8 * i)) as u8);
+            }
+        }
+        Some(out)
+    }
 }
 
 /// At most this many ICE servers are taken from one message or one configuration.

@@ -132,6 +132,12 @@ impl ServerMsg {
                 code: code()?,
                 message: string(v, "message")?,
             },
+            "custom" => ServerMsg::Custom {
+                user_id: user_id()?,
+                cmd_id: integer(v, "cmdId", 0.0, 255.0)? as u8,
+                seq: seq()?,
+                data: string(v, "data")?,
+            },
             "ice-servers" => {
                 let mut servers = Vec::new();
                 for s in array(v, "servers")?.iter().take(crate::MAX_ICE_SERVERS) {
@@ -407,6 +413,11 @@ impl ClientMsg {
             }
             ClientMsg::SwitchRole { role } => {
                 w.str("type", "switch-role").str("role", role_str(*role));
+            }
+            ClientMsg::Custom { cmd_id, data } => {
+                w.str("type", "custom")
+                    .uint("cmdId", *cmd_id as u64)
+                    .str("data", data);
             }
             ClientMsg::Ping { seq } => {
                 w.str("type", "ping").uint("seq", *seq);

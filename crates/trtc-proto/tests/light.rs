@@ -98,6 +98,14 @@ fn client_samples() -> Vec<ClientMsg> {
             role: Role::Audience,
         },
         ClientMsg::SwitchRole { role: Role::Anchor },
+        ClientMsg::Custom {
+            cmd_id: 1,
+            data: "aGk=".into(),
+        },
+        ClientMsg::Custom {
+            cmd_id: 10,
+            data: String::new(),
+        },
         ClientMsg::Ping { seq: 0 },
         ClientMsg::Ping {
             seq: u64::from(u32::MAX) + 7,
@@ -181,6 +189,12 @@ fn server_samples() -> Vec<ServerMsg> {
             code: 0,
             message: String::new(),
         },
+        ServerMsg::Custom {
+            user_id: AWKWARD.into(),
+            cmd_id: 3,
+            seq: 1 << 40,
+            data: "AAEC/w==".into(),
+        },
         ServerMsg::IceServers { servers: vec![] },
         ServerMsg::IceServers {
             servers: vec![
@@ -249,6 +263,9 @@ fn what_serde_refuses_the_light_decoder_refuses() {
         r#"{"type":"join-failed","code":"x","message":"m"}"#,
         r#"{"type":"kicked"}"#,
         r#"{"type":"ice-servers"}"#,
+        r#"{"type":"custom","userId":"a","cmdId":256,"seq":1,"data":""}"#,
+        r#"{"type":"custom","userId":"a","cmdId":1,"seq":1}"#,
+        r#"{"type":"custom","userId":"a","cmdId":1,"seq":1,"data":5}"#,
         r#"{"type":"ice-servers","servers":[{"urls":"turn:x","username":"","credential":""}]}"#,
         r#"{"type":"ice-servers","servers":[{"urls":[1],"username":"","credential":""}]}"#,
         r#"{"type":"ice-servers","servers":[{"urls":[],"credential":""}]}"#,
@@ -321,4 +338,29 @@ fn object_writer_writes_json() {
     );
     assert_eq!(ObjectWriter::new().finish(), "{}");
     assert_eq!(json_array(Vec::new()), "[]");
+}
+
+#[test]
+fn base64_round_trips_and_matches_the_standard_alphabet() {
+    // RFC 4648's test vectors.
+    for (raw, enc) in [
+        ("", ""),
+        ("f", "Zg=="),
+        ("fo", "Zm8="),
+        ("foo", "Zm9v"),
+        ("foob", "Zm9vYg=="),
+        ("fooba", "Zm9vYmE="),
+        ("foobar", "Zm9vYmFy"),
+    ] {
+        assert_eq!(b64::encode(raw.as_bytes()), enc);
+        assert_eq!(b64::decode(enc).unwrap(), raw.as_bytes());
+    }
+    let all: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+    for n in 0..all.len() {
+        assert_eq!(b64::decode(&b64::encode(&all[..n])).unwrap(), &all[..n]);
+    }
+    assert_eq!(b64::encode(&[0xfb, 0xff]), "+/8=");
+    for bad in ["A", "AB=", "A===", "Zg==Zg==", "Zm9v!A==", "Zg=a", "===="] {
+        assert_eq!(b64::decode(bad), None, "{bad}");
+    }
 }

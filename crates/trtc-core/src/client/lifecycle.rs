@@ -210,6 +210,16 @@ impl RoomClient {
                 };
                 self.push(Effect::SetIce { conn, ice });
             }
+            ServerMsg::Custom {
+                user_id,
+                cmd_id,
+                seq,
+                data,
+            } => {
+                if self.joined_conn() == Some(conn) {
+                    self.custom_received(user_id, cmd_id, seq, &data);
+                }
+            }
             ServerMsg::Pong { .. } => {}
             msg @ (ServerMsg::UserEnter { .. }
             | ServerMsg::UserExit { .. }

@@ -28,9 +28,11 @@
 //!   unavailable before it exits (see [`crate::room_client`]); no event repeats a state;
 //! - time only comes in through `handle`; nothing here reads a clock.
 
+mod custom;
 mod lifecycle;
 mod media;
 
+pub use custom::{check_message as check_custom_message, CustomRefused};
 pub use lifecycle::repeat_enter;
 
 use std::collections::VecDeque;
@@ -268,6 +270,17 @@ pub enum Event {
     NetworkQuality(crate::quality::NetworkQuality),
     /// `STATISTICS`.
     Statistics(Box<crate::quality::Statistics>),
+    /// `CUSTOM_MESSAGE`.
+    Custom {
+        /// The sender.
+        user_id: String,
+        /// 1..=10.
+        cmd_id: u8,
+        /// The sender's count of custom messages in the room.
+        seq: u64,
+        /// The payload.
+        data: Vec<u8>,
+    },
 }
 
 /// How loud a log line is.
@@ -507,6 +520,7 @@ pub struct RoomClient {
     mute_all: Option<bool>,
     mute: VecMap<String, bool>,
     room: Option<Room>,
+    custom_rate: custom::CustomRate,
 }
 
 impl RoomClient {

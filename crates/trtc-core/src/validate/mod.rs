@@ -28,6 +28,8 @@ pub enum Ty {
     Element,
     /// A `MediaStreamTrack`.
     Track,
+    /// An `ArrayBuffer`.
+    ArrayBuffer,
 }
 
 impl Ty {
@@ -42,6 +44,7 @@ impl Ty {
             Ty::Null => "null",
             Ty::Element => "HTMLElement",
             Ty::Track => "MediaStreamTrack",
+            Ty::ArrayBuffer => "ArrayBuffer",
         }
     }
 
@@ -56,6 +59,7 @@ impl Ty {
             (Ty::Null, Value::Null) => true,
             (Ty::Element, Value::Host { element, .. }) => *element,
             (Ty::Track, Value::Host { class, .. }) => class == "MediaStreamTrack",
+            (Ty::ArrayBuffer, Value::Host { class, .. }) => class == "ArrayBuffer",
             _ => false,
         }
     }

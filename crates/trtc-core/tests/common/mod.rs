@@ -189,6 +189,19 @@ impl World {
         self.settle_all();
     }
 
+    /// `sendCustomMessage` (after its parameter checks) from `sim`.
+    pub fn send_custom(
+        &mut self,
+        sim: usize,
+        cmd_id: u8,
+        data: &[u8],
+    ) -> Result<(), trtc_core::client::CustomRefused> {
+        let now = self.now;
+        let r = self.sims[sim].client.send_custom(cmd_id, data, now);
+        self.settle_all();
+        r
+    }
+
     /// `enterRoom(config)`; returns the call's id.
     pub fn enter(&mut self, sim: usize, config: EnterRoomConfig) -> OpId {
         let op = self.op(sim);
@@ -610,6 +623,12 @@ pub fn brief(events: &[Event]) -> Vec<String> {
             Event::Kicked(r) => format!("kicked {r}"),
             Event::Error(e) => format!("error {:?}", e.extra_code),
             Event::NetworkQuality(_) => "quality".into(),
+            Event::Custom {
+                user_id,
+                cmd_id,
+                seq,
+                ..
+            } => format!("custom {user_id} {cmd_id} #{seq}"),
             Event::Statistics(_) => "statistics".into(),
         })
         .collect()

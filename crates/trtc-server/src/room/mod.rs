@@ -143,6 +143,10 @@ struct Member {
     video: bool,
     audio_muted: bool,
     video_muted: bool,
+    /// Custom messages sent so far (the `seq` of the last).
+    custom_seq: u64,
+    /// The unix second of the custom-message rate window, and the messages and bytes in it.
+    custom_window: (u64, u32, usize),
 }
 
 impl Member {
@@ -377,6 +381,7 @@ impl<A: Auth> Registry<A> {
             ClientMsg::Answer { sdp } => {
                 vec![Effect::Media(MediaCmd::Answer { peer: client, sdp })]
             }
+            ClientMsg::Custom { cmd_id, data } => self.custom(client, cmd_id, data, now_unix),
             ClientMsg::Leave => {
                 let mut fx = self.leave(client, ExitReason::Normal, now_unix);
                 fx.push(Effect::Close(client));
@@ -549,6 +554,8 @@ impl<A: Auth> Registry<A> {
                 video: false,
                 audio_muted: false,
                 video_muted: false,
+                custom_seq: 0,
+                custom_window: (0, 0, 0),
             },
         );
         self.rooms.entry(key).or_default().push(client);
@@ -631,6 +638,59 @@ impl<A: Auth> Registry<A> {
             fx.extend(Self::availability(&before, &after, kind, &others));
         }
         fx
+    }
+
+    /// `sendCustomMessage`: checked as the SDK checks it (an SDK that does not is refused the
+    /// same way), then relayed to everyone else in the room with the sender's next `seq`.
+    fn custom(&mut self, client: ClientId, cmd_id: u8, data: String, now_unix: u64) -> Vec<Effect> {
+        let others = self.others(client);
+        let m = self.members.get_mut(&client).expect("joined");
+        if m.live && !m.anchor {
+            return error(
+                client,
+                code::ROLE_AUDIENCE,
+                "an audience cannot send custom messages",
+            );
+        }
+        if !(1..=10).contains(&cmd_id) {
+            return error(client, code::BAD_MESSAGE, "cmdId must be 1..10");
+        }
+        let len = match trtc_proto::b64::decode(&data) {
+            Some(bytes) if (1..=trtc_proto::MAX_CUSTOM_BYTES).contains(&bytes.len()) => bytes.len(),
+            _ => {
+                return error(
+                    client,
+                    code::BAD_MESSAGE,
+                    "data must be base64 of 1..1000 bytes",
+                )
+            }
+        };
+        let (second, calls, bytes) = &mut m.custom_window;
+        if *second != now_unix {
+            *second = now_unix;
+            *calls = 0;
+            *bytes = 0;
+        }
+        if *calls >= trtc_proto::CUSTOM_PER_SEC || *bytes + len > trtc_proto::CUSTOM_BYTES_PER_SEC {
+            return error(
+                client,
+                code::RATE_LIMITED,
+                "custom messages are limited to 30 and 8000 bytes per second; this one was dropped",
+            );
+        }
+        *calls += 1;
+        *bytes += len;
+        m.custom_seq += 1;
+        let msg = ServerMsg::Custom {
+            user_id: m.user_id.clone(),
+            cmd_id,
+            seq: m.custom_seq,
+            data,
+        };
+        others
+            .iter()
+            .map(|o| Effect::Send(*o, msg.clone()))
+            .collect()
     }
 
     fn mute(&mut self, client: ClientId, kind: MediaKind, muted: bool) -> Vec<Effect> {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod caps;
+mod custom;
 mod lifecycle;
 mod live;
 mod sessions;
