@@ -39,7 +39,15 @@ const ui = {
   remoteGrid: $('remote-grid'),
   remoteEmpty: $('remote-empty'),
   remoteCount: $('remote-count'),
+  messageList: $('message-list'),
+  messageForm: $('message-form'),
+  messageText: $('message-text'),
+  sendMessage: $('btn-send-message'),
 };
+
+// Chat over custom messages: cmdId 1, UTF-8 text.
+const CHAT_CMD_ID = 1;
+const MAX_MESSAGES = 100;
 
 const MAX_LOG_ENTRIES = 200;
 const MAX_PAYLOAD_CHARS = 300;
@@ -198,6 +206,8 @@ function render() {
   ui.roomId.disabled = busyRoom || inRoom;
   ui.userId.disabled = busyRoom || inRoom;
   ui.enter.textContent = busyRoom && !inRoom ? 'Entering…' : 'Enter room';
+  ui.messageText.disabled = !inRoom;
+  ui.sendMessage.disabled = !inRoom;
 }
 
 function setVolume(volume) {
@@ -485,6 +495,45 @@ ui.roomForm.addEventListener('submit', (e) => {
   if (!ui.enter.disabled) enterRoom();
 });
 ui.exit.addEventListener('click', () => exitRoom());
+
+// ---------------------------------------------------------------- messages
+
+function addMessage(from, text, mine) {
+  const li = document.createElement('li');
+  if (mine) li.className = 'mine';
+  const who = document.createElement('span');
+  who.className = 'from';
+  who.textContent = mine ? `${from} (you)` : from;
+  const body = document.createElement('span');
+  body.className = 'text';
+  body.textContent = text;
+  li.append(who, body);
+  ui.messageList.append(li);
+  while (ui.messageList.childElementCount > MAX_MESSAGES) ui.messageList.firstElementChild.remove();
+  ui.messageList.scrollTop = ui.messageList.scrollHeight;
+}
+
+ui.messageForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const text = ui.messageText.value.trim();
+  if (!text || !state.room) return;
+  const data = new TextEncoder().encode(text).buffer;
+  try {
+    // Returns nothing when sent; a rejected promise for bad input; throws over 30 a second.
+    const refused = trtc.sendCustomMessage({ cmdId: CHAT_CMD_ID, data });
+    if (refused) await refused;
+  } catch (err) {
+    showError('sendCustomMessage', err);
+    return;
+  }
+  addMessage(state.room.userId, text, true);
+  ui.messageText.value = '';
+});
+
+trtc.on(TRTC.EVENT.CUSTOM_MESSAGE, ({ userId, cmdId, data }) => {
+  if (cmdId !== CHAT_CMD_ID) return;
+  addMessage(userId, new TextDecoder().decode(data), false);
+});
 ui.roomId.addEventListener('input', () => updateInvite());
 
 ui.copyInvite.addEventListener('click', async () => {

@@ -150,6 +150,15 @@ test('two users in one room see each other: tiles, video and audio state, mute, 
   await a.screenshot({ path: path.join(artifacts, 'demo-call-phone.png'), fullPage: true });
   await a.setViewportSize({ width: 1280, height: 900 });
 
+  // A message from alice shows on both pages, hers marked as hers.
+  await a.fill('#message-text', 'hello bob ✓');
+  await a.click('#btn-send-message');
+  await b.waitForSelector('#message-list li .text', { timeout: 10000 });
+  assert.equal(await b.textContent('#message-list li .from'), 'alice');
+  assert.equal(await b.textContent('#message-list li .text'), 'hello bob ✓');
+  assert.equal(await a.textContent('#message-list li.mine .text'), 'hello bob ✓');
+  assert.equal(await a.inputValue('#message-text'), '', 'the box is cleared');
+
   // Mute bob's audio for alice, and back.
   await a.click(`${tile('bob')} .tile-mute`);
   await a.waitForSelector(`${tile('bob')} .tile-mute[aria-pressed="true"]`, { timeout: 5000 });
