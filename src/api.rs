@@ -387,13 +387,31 @@ impl Trtc {
         })
     }
 
-    /// `switchRoom(params)`: not available yet.
+    /// `switchRoom({userSig, roomId | strRoomId, privateMapKey?})`: leaves the room and enters
+    /// another with the same options, without stopping capture: the local streams are published
+    /// in the new room; the old room sees an exit, the new one an enter. Resolves once in the
+    /// new room (it is exitRoom + enterRoom, the reference's own fallback).
     #[wasm_bindgen(js_name = switchRoom)]
-    pub fn switch_room(&self, _params: JsValue) -> js_sys::Promise {
-        not_yet(
-            "switchRoom",
-            "switching rooms (call exitRoom() then enterRoom())",
-        )
+    pub fn switch_room(&self, params: JsValue) -> js_sys::Promise {
+        const F: &str = "switchRoom";
+        let checked = (|| -> Result<trtc_core::room::EnterRoomConfig> {
+            self.sdk.events.check_alive(F)?;
+            let current = self.sdk.room.config();
+            Ok(trtc_core::room::switch_room(
+                current.as_ref(),
+                &to_value(&params),
+            )?)
+        })();
+        match checked {
+            Ok(config) => {
+                self.sdk.room.input(Input::Exit {
+                    op: None,
+                    cause: ExitCause::Api,
+                });
+                self.sdk.room.enter(config, self.sdk.reconnect_give_up_ms())
+            }
+            Err(f) => js_sys::Promise::reject(&f.to_js()),
+        }
     }
 
     /// `startScreenShare(config?)`: not available yet.

@@ -298,6 +298,11 @@ impl RoomDriver {
         self.client.borrow().in_room()
     }
 
+    /// The current room's configuration (`None` when not in a room).
+    pub fn config(&self) -> Option<EnterRoomConfig> {
+        self.client.borrow().config().cloned()
+    }
+
     pub fn is_joined(&self) -> bool {
         self.client.borrow().is_joined()
     }

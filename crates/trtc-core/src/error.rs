@@ -97,6 +97,10 @@ pub mod extra {
     pub const BUFFER_EMPTY: i32 = 5017;
     /// A custom message or SEI buffer is over 1000 bytes.
     pub const BUFFER_OVERSIZE: i32 = 5018;
+    /// `switchRoom`: the new room's id type differs from the current room's.
+    pub const INVALID_ROOM_ID_TYPE_MISMATCH: i32 = 5019;
+    /// `switchRoom`: the new room is the current room.
+    pub const INVALID_ROOM_ID_DUPLICATE: i32 = 5020;
     /// The API needs a joined room.
     pub const NOT_JOINED: i32 = 5101;
     /// The remote user is not in the room or not publishing.

@@ -399,6 +399,92 @@ pub fn parse_room(v: &Value) -> Result<RoomRef, RtcErrorInfo> {
     ))
 }
 
+const SWITCH_ROOM_PROPS: &[Rule] = &[
+    Rule {
+        key: "userSig",
+        required: true,
+        types: &[Ty::String],
+        allow_empty: false,
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "roomId",
+        types: &[Ty::Number],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "strRoomId",
+        types: &[Ty::String],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "privateMapKey",
+        types: &[Ty::String],
+        ..Rule::DEFAULT
+    },
+];
+
+/// `switchRoom(params)` (reference §4.1 `SwitchRoomConfig`).
+pub const SWITCH_ROOM: Rule = Rule {
+    key: "params",
+    required: true,
+    types: &[Ty::Object],
+    properties: SWITCH_ROOM_PROPS,
+    ..Rule::DEFAULT
+};
+
+/// `switchRoom(params)` from the room `current` (`None`: not in a room): the new room's
+/// config, or the reference's refusal — the property rules, 5101 when not in a room, the room
+/// id rules, 5019 when the id type differs from the current room's, 5020 when it is the same
+/// room.
+pub fn switch_room(
+    current: Option<&EnterRoomConfig>,
+    params: &Value,
+) -> Result<EnterRoomConfig, RtcErrorInfo> {
+    const F: &str = "switchRoom";
+    validate(&SWITCH_ROOM, params, F)?;
+    let Some(current) = current else {
+        return Err(RtcErrorInfo::new(
+            crate::error::ErrorCode::InvalidOperation,
+            Some(extra::NOT_JOINED),
+            F,
+            "switchRoom() needs a room to switch from: call enterRoom() first.",
+        ));
+    };
+    let room = parse_room(params).map_err(|mut e| {
+        e.function_name = F.into();
+        e.message = e.message.replace("enterRoom()", "switchRoom()");
+        e
+    })?;
+    let same_type = matches!(
+        (&current.room, &room),
+        (RoomRef::Num(_), RoomRef::Num(_)) | (RoomRef::Str(_), RoomRef::Str(_))
+    );
+    if !same_type {
+        return Err(RtcErrorInfo::invalid_parameter(
+            extra::INVALID_ROOM_ID_TYPE_MISMATCH,
+            F,
+            "switchRoom() must name the new room the way the current one was entered: roomId for a roomId room, strRoomId for a strRoomId room.",
+        ));
+    }
+    if room == current.room {
+        return Err(RtcErrorInfo::invalid_parameter(
+            extra::INVALID_ROOM_ID_DUPLICATE,
+            F,
+            "switchRoom() was given the room you are in; name another room.",
+        ));
+    }
+    Ok(EnterRoomConfig {
+        room,
+        user_sig: params
+            .get("userSig")
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        ..current.clone()
+    })
+}
+
 /// `TRTC.create`'s `proxy` and `iceTransportPolicy`: checked with the rules `enterRoom` uses,
 /// then its ICE part.
 pub fn create_ice(options: &Value) -> Result<IceConfig, RtcErrorInfo> {
@@ -840,5 +926,96 @@ mod tests {
         assert_eq!(bad.extra_code, Some(5005));
         let bad = create_ice(&obj(&[("proxy", obj(&[("turnServer", n(1.0))]))])).unwrap_err();
         assert_eq!(bad.extra_code, Some(5002));
+    }
+
+    #[test]
+    fn switch_room_checks_in_the_references_order() {
+        let current = parse(&base(&[("roomId", n(8.0))])).unwrap();
+        let str_current = parse(&base(&[("strRoomId", s("lobby"))])).unwrap();
+        let p = |props: &[(&str, Value)]| obj(props);
+        let code = |cur: Option<&EnterRoomConfig>, v: Value| {
+            switch_room(cur, &v)
+                .err()
+                .map(|e| (e.extra_code.unwrap_or(0), e.function_name))
+        };
+        let f = || "switchRoom".to_string();
+        assert_eq!(code(Some(&current), Value::Undefined), Some((5001, f())));
+        assert_eq!(
+            code(Some(&current), p(&[("roomId", n(9.0))])),
+            Some((5001, f()))
+        );
+        assert_eq!(
+            code(
+                Some(&current),
+                p(&[("userSig", s("x")), ("roomId", s("9"))])
+            ),
+            Some((5002, f()))
+        );
+        // Not in a room: 5101, after the property rules.
+        assert_eq!(
+            code(None, p(&[("userSig", s("x")), ("roomId", n(9.0))])),
+            Some((5101, f()))
+        );
+        assert_eq!(code(None, p(&[("roomId", n(9.0))])), Some((5001, f())));
+        assert_eq!(
+            code(
+                Some(&current),
+                p(&[("userSig", s("x")), ("roomId", n(1.5))])
+            ),
+            Some((5013, f()))
+        );
+        assert_eq!(
+            code(Some(&current), p(&[("userSig", s("x"))])),
+            Some((5015, f()))
+        );
+        assert_eq!(
+            code(
+                Some(&current),
+                p(&[("userSig", s("x")), ("strRoomId", s("other"))])
+            ),
+            Some((5019, f()))
+        );
+        assert_eq!(
+            code(
+                Some(&str_current),
+                p(&[("userSig", s("x")), ("roomId", n(9.0))])
+            ),
+            Some((5019, f()))
+        );
+        assert_eq!(
+            code(
+                Some(&current),
+                p(&[("userSig", s("x")), ("roomId", n(8.0))])
+            ),
+            Some((5020, f()))
+        );
+        assert_eq!(
+            code(
+                Some(&str_current),
+                p(&[("userSig", s("x")), ("strRoomId", s("lobby"))])
+            ),
+            Some((5020, f()))
+        );
+        let next = switch_room(
+            Some(&current),
+            &p(&[("userSig", s("sig2")), ("roomId", n(9.0))]),
+        )
+        .unwrap();
+        assert_eq!(next.room, RoomRef::Num(9));
+        assert_eq!(next.user_sig, "sig2");
+        assert_eq!(
+            next.user_id, current.user_id,
+            "the rest is the current room's"
+        );
+        let e = switch_room(
+            Some(&current),
+            &p(&[("userSig", s("x")), ("roomId", n(0.5))]),
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("switchRoom()") || !e.message.contains("enterRoom()"),
+            "{}",
+            e.message
+        );
     }
 }
