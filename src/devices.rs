@@ -20,7 +20,7 @@ pub fn is_secure_context() -> bool {
 
 /// `navigator.mediaDevices`, missing on insecure pages.
 pub fn media_devices() -> Option<MediaDevices> {
-    let nav = window().navigator();
+    let nav = web_sys::window()?.navigator();
     let md = get(&nav, "mediaDevices");
     if md.is_undefined() || md.is_null() {
         None

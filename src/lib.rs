@@ -25,6 +25,7 @@ mod local_video;
 mod log;
 mod oneshot;
 mod queue;
+mod recover;
 mod room;
 mod sdk;
 mod statics;

@@ -19,6 +19,9 @@ use crate::events::{EmitFn, Events};
 use crate::queue::AsyncQueue;
 use crate::view::VideoView;
 
+/// Told which kind of captured track ended by itself.
+pub type OnEnded = Rc<dyn Fn(MediaKind)>;
+
 pub struct Local {
     pub events: Events,
     pub video: RefCell<Option<LocalVideo>>,
@@ -28,6 +31,10 @@ pub struct Local {
     /// The analysis window of the microphone's level meter (set with the volume interval).
     meter_window: Cell<u32>,
     on_change: RefCell<Option<Rc<dyn Fn()>>>,
+    /// Who hears that a captured track ended by itself (device unplugged, revoked, crashed).
+    on_ended: RefCell<Option<OnEnded>>,
+    /// The `ended` listeners of the camera's and the microphone's tracks.
+    ended: RefCell<[Option<crate::listener::Listener>; 2]>,
 }
 
 impl Local {
@@ -40,7 +47,38 @@ impl Local {
             audio_queue: AsyncQueue::default(),
             meter_window: Cell::new(meter_window),
             on_change: RefCell::new(None),
+            on_ended: RefCell::new(None),
+            ended: RefCell::new([None, None]),
         }
+    }
+
+    /// Who hears that a captured track ended by itself (the instance recaptures).
+    pub fn on_ended(&self, f: OnEnded) {
+        *self.on_ended.borrow_mut() = Some(f);
+    }
+
+    /// Follows the `ended` event of the track now captured for `kind` (none for the app's own
+    /// track, or when nothing is captured). Call after each change of the track.
+    pub fn watch_ended(&self, kind: MediaKind) {
+        let track = match kind {
+            MediaKind::Video => self
+                .video
+                .borrow()
+                .as_ref()
+                .filter(|v| !v.custom)
+                .map(|v| Clone::clone(&v.track)),
+            MediaKind::Audio => self
+                .audio
+                .borrow()
+                .as_ref()
+                .filter(|a| !a.custom)
+                .and_then(|a| a.track.clone()),
+        };
+        let f = self.on_ended.borrow().clone();
+        let listener = track
+            .zip(f)
+            .map(|(t, f)| crate::listener::Listener::new(&t, "ended", move |_| f(kind)));
+        self.ended.borrow_mut()[kind as usize] = listener;
     }
 
     /// Who hears about changes of what is published (the room).
@@ -131,6 +169,7 @@ impl Local {
 
     /// Stops capture and aborts waiting calls (`destroy()`).
     pub fn release(&self) {
+        *self.ended.borrow_mut() = [None, None];
         let video = self.video.borrow_mut().take();
         if let Some(v) = &video {
             v.release();

@@ -127,6 +127,7 @@ pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
     la.apply_mute();
     *local.audio.borrow_mut() = Some(la);
     local.audio_queue.finish(id, true);
+    local.watch_ended(trtc_proto::MediaKind::Audio);
     local.changed();
     if custom.is_none() {
         emit_device_active(&local, &track).await;
@@ -151,6 +152,7 @@ pub async fn update(local: Rc<Local>, raw: JsValue) -> Result<()> {
     let result = update_run(&local, &cfg, custom).await;
     let started = local.audio.borrow().is_some();
     local.audio_queue.finish(id, started);
+    local.watch_ended(trtc_proto::MediaKind::Audio);
     local.changed();
     let (device_track, ear_change) = result?;
     if let Some(t) = device_track {
@@ -261,6 +263,7 @@ pub async fn stop(local: Rc<Local>) -> Result<()> {
     }
     drop(old);
     local.audio_queue.finish(id, false);
+    local.watch_ended(trtc_proto::MediaKind::Audio);
     local.changed();
     if ear_was_on {
         play_state(&local, false);

@@ -191,6 +191,7 @@ pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
         views,
     });
     local.video_queue.finish(id, true);
+    local.watch_ended(trtc_proto::MediaKind::Video);
     local.changed();
     if custom.is_none() {
         emit_device_active(&local, &track).await;
@@ -240,6 +241,7 @@ pub async fn update(local: Rc<Local>, raw: JsValue) -> Result<()> {
     let result = update_run(&local, &cfg, containers, custom).await;
     let started = local.video.borrow().is_some();
     local.video_queue.finish(id, started);
+    local.watch_ended(trtc_proto::MediaKind::Video);
     local.changed();
     let new_track = result?;
     if let Some(t) = new_track {
@@ -394,6 +396,7 @@ pub async fn stop(local: Rc<Local>) -> Result<()> {
     }
     drop(old);
     local.video_queue.finish(id, false);
+    local.watch_ended(trtc_proto::MediaKind::Video);
     local.changed();
     Ok(())
 }

@@ -31,6 +31,8 @@ pub struct Sdk {
     pub room: Rc<RoomDriver>,
     autoplay: Rc<Autoplay>,
     volume: RefCell<Option<VolumeEval>>,
+    /// DEVICE_CHANGED add/remove while the instance lives.
+    device_watch: RefCell<Option<crate::recover::DeviceWatch>>,
     /// `TRTC.create(options)`.
     pub options: JsValue,
 }
@@ -70,12 +72,27 @@ impl Sdk {
                     room.local_changed();
                 }
             }));
+            let auto_switch = get(&options, "enableAutoSwitchWhenRecapturing")
+                .as_bool()
+                .unwrap_or(true);
+            let l = Rc::downgrade(&local);
+            local.on_ended(Rc::new(move |kind| {
+                if let Some(local) = l.upgrade() {
+                    wasm_bindgen_futures::spawn_local(crate::recover::recapture(
+                        local,
+                        kind,
+                        auto_switch,
+                    ));
+                }
+            }));
+            let device_watch = RefCell::new(crate::recover::DeviceWatch::start(events.clone()));
             Sdk {
                 events,
                 local,
                 room,
                 autoplay,
                 volume: RefCell::new(None),
+                device_watch,
                 options,
             }
         });
@@ -204,6 +221,7 @@ impl Sdk {
             return;
         }
         self.volume.borrow_mut().take();
+        self.device_watch.borrow_mut().take();
         self.room.input(trtc_core::client::Input::Exit {
             op: None,
             cause: trtc_core::client::ExitCause::Destroy,

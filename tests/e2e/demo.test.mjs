@@ -28,6 +28,18 @@ test('the demo lists devices, previews the camera and shows the microphone volum
   const mics = await page.$$eval('#microphone-select option', (o) => o.map((x) => x.textContent));
   assert.ok(mics.some((l) => /Fake/.test(l)), `microphone labels: ${mics}`);
 
+  // A camera plugged in shows up in the picker, and goes when unplugged (DEVICE_CHANGED).
+  await page.evaluate(() => {
+    const real = navigator.mediaDevices.enumerateDevices.bind(navigator.mediaDevices);
+    window.plugged = [];
+    navigator.mediaDevices.enumerateDevices = async () => [...(await real()), ...window.plugged];
+    window.plugged = [{ deviceId: 'usb-cam', groupId: 'usb', kind: 'videoinput', label: 'USB Camera' }];
+    navigator.mediaDevices.dispatchEvent(new Event('devicechange'));
+  });
+  await page.waitForFunction(() => [...document.querySelectorAll('#camera-select option')].some((o) => o.textContent === 'USB Camera'), null, { timeout: 10000 });
+  await page.evaluate(() => { window.plugged = []; navigator.mediaDevices.dispatchEvent(new Event('devicechange')); });
+  await page.waitForFunction(() => ![...document.querySelectorAll('#camera-select option')].some((o) => o.textContent === 'USB Camera'), null, { timeout: 10000 });
+
   await page.click('#btn-start-camera');
   await page.waitForFunction(() => {
     const v = document.querySelector('#local-view video');

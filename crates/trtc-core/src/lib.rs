@@ -31,6 +31,7 @@
 pub mod capture;
 pub mod client;
 pub mod config;
+pub mod devices;
 pub mod error;
 pub mod profile;
 pub mod quality;
