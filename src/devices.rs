@@ -310,14 +310,18 @@ pub async fn permissions(request: bool, types: &[&str]) -> JsValue {
 }
 
 async fn query_permission(name: &str) -> Option<String> {
-    let perms = get(&window().navigator(), "permissions");
+    get(&permission_status(name).await?, "state").as_string()
+}
+
+/// `navigator.permissions.query({name})`'s `PermissionStatus` (it fires `change`).
+pub async fn permission_status(name: &str) -> Option<JsValue> {
+    let perms = get(&web_sys::window()?.navigator(), "permissions");
     let query = get(&perms, "query");
     let query = query.dyn_ref::<js_sys::Function>()?;
     let p = query
         .call1(&perms, &object(&[("name", JsValue::from_str(name))]))
         .ok()?;
-    let status = JsFuture::from(js_sys::Promise::from(p)).await.ok()?;
-    get(&status, "state").as_string()
+    JsFuture::from(js_sys::Promise::from(p)).await.ok()
 }
 
 fn has_global(name: &str) -> bool {

@@ -11,7 +11,7 @@ use trtc_core::devices::{diff, event_type, recapture_order, Device};
 use trtc_core::error::{ErrorCode, RtcErrorInfo};
 use trtc_core::tables::event;
 use trtc_proto::MediaKind;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::MediaDeviceInfo;
 
 use crate::devices;
@@ -31,16 +31,50 @@ pub const MICROPHONE_RECOVER_FAILED: i32 = 5309;
 /// The last device list seen, with each entry's payload object.
 type Known = Rc<RefCell<Option<Vec<(Device, JsValue)>>>>;
 
-/// Follows the device lists for one instance while it lives (dropped on `destroy`).
+/// Follows the device lists and the camera and microphone permissions for one instance while
+/// it lives (dropped on `destroy`).
 pub struct DeviceWatch {
     _listener: Option<Listener>,
     _poll: Option<gloo_timers::callback::Interval>,
+    /// The permissions' `change` listeners (added once their statuses are known).
+    _permissions: Rc<RefCell<Vec<Listener>>>,
+}
+
+/// PERMISSION_STATE_CHANGE `{camera, microphone}` each time either permission changes.
+async fn watch_permissions(slot: std::rc::Weak<RefCell<Vec<Listener>>>, events: Events) {
+    let (Some(camera), Some(microphone)) = (
+        devices::permission_status("camera").await,
+        devices::permission_status("microphone").await,
+    ) else {
+        return;
+    };
+    let Some(slot) = slot.upgrade() else {
+        return;
+    };
+    let mut listeners = slot.borrow_mut();
+    for status in [&camera, &microphone] {
+        let (c, m, e) = (camera.clone(), microphone.clone(), events.clone());
+        listeners.push(Listener::new(status.unchecked_ref(), "change", move |_| {
+            e.emit(
+                event::PERMISSION_STATE_CHANGE,
+                &object(&[
+                    ("camera", get(&c, "state")),
+                    ("microphone", get(&m, "state")),
+                ]),
+            );
+        }));
+    }
 }
 
 impl DeviceWatch {
     pub fn start(events: Events) -> Option<DeviceWatch> {
         let md = devices::media_devices()?;
         let known: Known = Rc::new(RefCell::new(None));
+        let permissions = Rc::new(RefCell::new(Vec::new()));
+        wasm_bindgen_futures::spawn_local(watch_permissions(
+            Rc::downgrade(&permissions),
+            events.clone(),
+        ));
         let check = move || {
             let (known, events) = (known.clone(), events.clone());
             wasm_bindgen_futures::spawn_local(async move { refresh(&known, &events).await });
@@ -51,11 +85,13 @@ impl DeviceWatch {
             DeviceWatch {
                 _listener: Some(Listener::new(&md, "devicechange", move |_| check())),
                 _poll: None,
+                _permissions: permissions,
             }
         } else {
             DeviceWatch {
                 _listener: None,
                 _poll: Some(gloo_timers::callback::Interval::new(POLL_MS, check)),
+                _permissions: permissions,
             }
         })
     }

@@ -111,3 +111,19 @@ test('when the camera cannot be captured again: ERROR 5308, and the room carries
   assert.equal(await a.evaluate(() => window.events.filter(([n]) => n === 'connection-state-changed').at(-1)[1].state), 'CONNECTED');
   await a.close();
 });
+
+test('PERMISSION_STATE_CHANGE when the camera or microphone permission changes', async () => {
+  const context = await browser.newContext();
+  const a = await context.newPage();
+  a.on('pageerror', (e) => pageErrors.push(String(e)));
+  await a.goto(new URL('/blank.html', server.url).href);
+  await a.evaluate(() => window.trtcReady);
+  await a.evaluate((rec) => { window.trtc = window.TRTC.create(); (0, eval)(rec); }, RECORD);
+  await new Promise((r) => setTimeout(r, 300)); // the SDK has queried the permissions
+  // Granting only the camera leaves the microphone denied; clearing restores the defaults.
+  await context.grantPermissions(['camera'], { origin: new URL(server.url).origin });
+  await waitEvent(a, 'permission-state-change', { camera: 'granted', microphone: 'denied' });
+  await context.clearPermissions();
+  await waitEvent(a, 'permission-state-change', { camera: 'granted', microphone: 'granted' });
+  await context.close();
+});

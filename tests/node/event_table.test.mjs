@@ -40,7 +40,7 @@ export const EVENT_TABLE = {
   VIDEO_DECODE_DOWNGRADE_STATE_CHANGED: NOT_YET('undocumented: trtc-sdk-v5 fires it when it falls back from hardware to software H.264 decoding; the browser decodes our VP8 itself'),
   LAYER_DATA: NOT_YET('undocumented: the virtual-background plugin\'s data; plugins are not implemented'),
   FIRST_VIDEO_FRAME: T('room_media', 'two pages: decoded video and audible audio both ways through the SFU'),
-  PERMISSION_STATE_CHANGE: NOT_YET('device permission tracking is not implemented (issue 13, item 5)'),
+  PERMISSION_STATE_CHANGE: T('devices', 'PERMISSION_STATE_CHANGE when the camera or microphone permission changes'),
   VIDEO_SIZE_CHANGED: T('device_and_size_events', 'VIDEO_SIZE_CHANGED when the sender switches profile: remote and local views'),
   REALTIME_TRANSCRIBER_MESSAGE: NOT_YET('real-time transcription is a Tencent cloud service; out of scope'),
   REALTIME_TRANSCRIBER_STATE_CHANGED: NOT_YET('real-time transcription is a Tencent cloud service; out of scope'),
