@@ -87,6 +87,8 @@ pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
 /// The only `TLS.ver` this crate signs and accepts.
 pub const TLS_VERSION: &str = "2.0";
 
+pub mod private_map;
+
 pub mod code {
     //! Numeric error codes returned by [`VerifyError::code`](crate::VerifyError::code).
     //!

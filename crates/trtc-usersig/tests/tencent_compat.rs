@@ -212,3 +212,23 @@ fn numeric_fields_written_as_strings_also_verify() {
         assert_eq!(claims.time, case.time, "{}", case.name);
     }
 }
+
+#[test]
+fn private_map_keys_from_the_npm_generator_grant_their_room_and_privileges() {
+    use trtc_usersig::private_map::{verify_private_map_key, PrivateRoom};
+    let f = fixtures();
+    let mut seen = 0;
+    for c in &f.cases {
+        let want = match c.method.as_str() {
+            "genPrivateMapKey" => (PrivateRoom::Num(10000), 255),
+            "genPrivateMapKeyWithStringRoomID" => (PrivateRoom::Str("room-1000000040".into()), 42),
+            _ => continue,
+        };
+        let m = verify_private_map_key(&c.usersig, c.sdkappid, &c.key, &c.userid, c.time + 60)
+            .unwrap_or_else(|e| panic!("{}: {e}", c.name));
+        assert_eq!((m.room, m.privileges), want, "{}", c.name);
+        assert!(m.expires_at > c.time, "{}", c.name);
+        seen += 1;
+    }
+    assert_eq!(seen, 2);
+}
