@@ -362,7 +362,7 @@ impl Trtc {
 
     /// `switchRole(role, option?)`: live scene; in the rtc scene it changes nothing.
     #[wasm_bindgen(js_name = switchRole)]
-    pub fn switch_role(&self, role: JsValue, _option: JsValue) -> js_sys::Promise {
+    pub fn switch_role(&self, role: JsValue, option: JsValue) -> js_sys::Promise {
         let sdk = self.sdk.clone();
         promise_unit(async move {
             const F: &str = "switchRole";
@@ -382,6 +382,9 @@ impl Trtc {
             } else {
                 trtc_proto::Role::Anchor
             };
+            if let Some(key) = get(&option, "privateMapKey").as_string() {
+                sdk.room.set_private_map_key(key);
+            }
             sdk.room.switch_role(role);
             Ok(())
         })

@@ -430,6 +430,11 @@ impl RoomDriver {
         self.input(Input::SwitchRole(role));
     }
 
+    /// `switchRole`'s `option.privateMapKey`.
+    pub fn set_private_map_key(&self, key: String) {
+        self.client.borrow_mut().set_private_map_key(key);
+    }
+
     /// `sendCustomMessage` after its parameter checks.
     pub fn send_custom(
         &self,

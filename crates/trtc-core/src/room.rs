@@ -233,6 +233,9 @@ pub struct EnterRoomConfig {
     pub websocket_proxy: Option<String>,
     /// `proxy.turnServer` and `proxy.iceTransportPolicy`.
     pub ice: IceConfig,
+    /// `privateMapKey` (also `switchRole`'s and `switchRoom`'s): sent to the server, which checks
+    /// the room and rights it grants when it enforces them.
+    pub private_map_key: Option<String>,
 }
 
 /// How the media connection may reach the server: the app's TURN relays and whether only
@@ -481,6 +484,8 @@ pub fn switch_room(
             .as_str()
             .unwrap_or_default()
             .to_string(),
+        // A key is for one room: the old room's does not carry over.
+        private_map_key: params.get("privateMapKey").as_str().map(str::to_string),
         ..current.clone()
     })
 }
@@ -537,6 +542,7 @@ pub fn parse(v: &Value) -> Result<EnterRoomConfig, RtcErrorInfo> {
         enable_autoplay_dialog: v.get("enableAutoPlayDialog").as_bool().unwrap_or(true),
         websocket_proxy,
         ice,
+        private_map_key: v.get("privateMapKey").as_str().map(str::to_string),
     })
 }
 

@@ -111,6 +111,10 @@ pub struct Join {
     /// the room (its connection dropped) resumes it silently: the others see no exit and no enter.
     #[serde(default)]
     pub session: Option<String>,
+    /// The `privateMapKey` the app passed: the room and rights it grants are checked by a
+    /// server that enforces them.
+    #[serde(default)]
+    pub private_map_key: Option<String>,
 }
 
 /// Client → server.
@@ -157,6 +161,9 @@ pub enum ClientMsg {
     SwitchRole {
         /// The new role.
         role: Role,
+        /// `switchRole`'s `option.privateMapKey`: a new key for the rights of the new role.
+        #[serde(default)]
+        private_map_key: Option<String>,
     },
     /// `sendCustomMessage`: relay `data` to everyone else in the room, in order.
     Custom {
@@ -488,8 +495,9 @@ mod tests {
                     scene: Scene::Rtc,
                     role: Role::Anchor,
                     session: None,
+                    private_map_key: None,
                 }),
-                r#"{"type":"join","version":1,"sdkAppId":1400000001,"userId":"alice","userSig":"sig","room":{"num":8},"scene":"rtc","role":"anchor","session":null}"#,
+                r#"{"type":"join","version":1,"sdkAppId":1400000001,"userId":"alice","userSig":"sig","room":{"num":8},"scene":"rtc","role":"anchor","session":null,"privateMapKey":null}"#,
             ),
             (
                 ClientMsg::Subscribe {

@@ -387,7 +387,8 @@ impl ClientMsg {
                         },
                     )
                     .str("role", role_str(j.role))
-                    .opt_str("session", j.session.as_deref());
+                    .opt_str("session", j.session.as_deref())
+                    .opt_str("privateMapKey", j.private_map_key.as_deref());
             }
             ClientMsg::Publish { audio, video } => {
                 w.str("type", "publish")
@@ -411,8 +412,13 @@ impl ClientMsg {
             ClientMsg::Leave => {
                 w.str("type", "leave");
             }
-            ClientMsg::SwitchRole { role } => {
-                w.str("type", "switch-role").str("role", role_str(*role));
+            ClientMsg::SwitchRole {
+                role,
+                private_map_key,
+            } => {
+                w.str("type", "switch-role")
+                    .str("role", role_str(*role))
+                    .opt_str("privateMapKey", private_map_key.as_deref());
             }
             ClientMsg::Custom { cmd_id, data } => {
                 w.str("type", "custom")

@@ -48,6 +48,7 @@ fn client_samples() -> Vec<ClientMsg> {
             scene,
             role,
             session: session.map(str::to_string),
+            private_map_key: session.map(|s| format!("pmk-{s}")),
         })
     };
     vec![
@@ -96,8 +97,12 @@ fn client_samples() -> Vec<ClientMsg> {
         ClientMsg::Leave,
         ClientMsg::SwitchRole {
             role: Role::Audience,
+            private_map_key: None,
         },
-        ClientMsg::SwitchRole { role: Role::Anchor },
+        ClientMsg::SwitchRole {
+            role: Role::Anchor,
+            private_map_key: Some(AWKWARD.into()),
+        },
         ClientMsg::Custom {
             cmd_id: 1,
             data: "aGk=".into(),

@@ -108,6 +108,7 @@ impl RoomClient {
             },
             role: room.role,
             session: Some(room.session.clone()),
+            private_map_key: c.private_map_key.clone(),
         })
     }
 
@@ -641,10 +642,14 @@ impl RoomClient {
             Phase::Entering { link, .. } | Phase::Joined { link } => Some(link.conn),
             Phase::Reconnecting { attempt, .. } => attempt.as_ref().map(|a| a.0.conn),
         };
+        let private_map_key = room.config.private_map_key.clone();
         if let Some(conn) = conn {
             self.push(Effect::Send {
                 conn,
-                msg: ClientMsg::SwitchRole { role },
+                msg: ClientMsg::SwitchRole {
+                    role,
+                    private_map_key,
+                },
             });
         }
         self.sync_publish();

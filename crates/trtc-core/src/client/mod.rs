@@ -606,6 +606,13 @@ impl RoomClient {
 
     // ---- queries for the glue ----
 
+    /// `switchRole`'s `option.privateMapKey`: sent with the role switch (and later joins).
+    pub fn set_private_map_key(&mut self, key: String) {
+        if let Some(room) = self.room.as_mut() {
+            room.config.private_map_key = Some(key);
+        }
+    }
+
     /// Whether a room is entered or being entered (`enterRoom` again is a repeat call).
     pub fn in_room(&self) -> bool {
         self.room.is_some()

@@ -17,6 +17,7 @@ fn joined() -> RoomClient {
         enable_autoplay_dialog: true,
         websocket_proxy: None,
         ice: Default::default(),
+        private_map_key: None,
     };
     c.handle(
         Input::Enter {

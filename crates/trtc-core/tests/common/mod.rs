@@ -125,6 +125,7 @@ pub fn config(user: &str, room: u32) -> EnterRoomConfig {
         enable_autoplay_dialog: true,
         websocket_proxy: None,
         ice: Default::default(),
+        private_map_key: None,
     }
 }
 

@@ -285,6 +285,7 @@ async fn run(
         enable_autoplay_dialog: false,
         websocket_proxy: None,
         ice: Default::default(),
+        private_map_key: None,
     };
     let video_src = match &common.clip {
         Some(clip) => VideoSource::with_clip(common.video.clone(), clip.clone()),

@@ -373,7 +373,7 @@ impl<A: Auth> Registry<A> {
             ClientMsg::Ping { seq } => vec![Effect::Send(client, ServerMsg::Pong { seq })],
             _ if !self.is_joined(client) => error(client, code::NOT_JOINED, "join a room first"),
             ClientMsg::Publish { audio, video } => self.publish(client, audio, video),
-            ClientMsg::SwitchRole { role } => self.switch_role(client, role),
+            ClientMsg::SwitchRole { role, .. } => self.switch_role(client, role),
             ClientMsg::Mute { kind, muted } => self.mute(client, kind, muted),
             ClientMsg::Subscribe { user_id, kind, on } => {
                 self.subscribe(client, &user_id, kind, on)

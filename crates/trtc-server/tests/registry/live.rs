@@ -61,7 +61,14 @@ fn switch_role_both_ways() {
     let mut r = Registry::new(FakeAuth);
     r.handle(1, live_join("anchor", 9, Role::Anchor), 0);
     r.handle(2, live_join("fan", 9, Role::Audience), 0);
-    let fx = r.handle(2, ClientMsg::SwitchRole { role: Role::Anchor }, 0);
+    let fx = r.handle(
+        2,
+        ClientMsg::SwitchRole {
+            role: Role::Anchor,
+            private_map_key: None,
+        },
+        0,
+    );
     assert_eq!(
         sent(&fx, 1),
         vec![ServerMsg::UserEnter {
@@ -93,6 +100,7 @@ fn switch_role_both_ways() {
         2,
         ClientMsg::SwitchRole {
             role: Role::Audience,
+            private_map_key: None,
         },
         0,
     );
@@ -120,7 +128,8 @@ fn switch_role_both_ways() {
         .handle(
             2,
             ClientMsg::SwitchRole {
-                role: Role::Audience
+                role: Role::Audience,
+                private_map_key: None,
             },
             0
         )
@@ -130,6 +139,7 @@ fn switch_role_both_ways() {
         5,
         ClientMsg::SwitchRole {
             role: Role::Audience,
+            private_map_key: None,
         },
         0,
     );

@@ -29,6 +29,7 @@ pub fn join(user: &str, room: RoomId) -> ClientMsg {
         scene: Default::default(),
         role: Default::default(),
         session: None,
+        private_map_key: None,
     })
 }
 
@@ -104,6 +105,7 @@ pub fn live_join(user: &str, room: u32, role: Role) -> ClientMsg {
         scene: Scene::Live,
         role,
         session: None,
+        private_map_key: None,
     })
 }
 
@@ -117,6 +119,7 @@ pub fn session_join(user: &str, room: u32, session: &str) -> ClientMsg {
         scene: Scene::Rtc,
         role: Role::Anchor,
         session: Some(session.into()),
+        private_map_key: None,
     })
 }
 
