@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -87,8 +87,24 @@ async fn run_client(mut offers: mpsc::UnboundedReceiver<OfferMsg>, stats: Arc<Mu
     let (mut n_audio, mut n_video) = (0u64, 0u64);
     let (mut next_audio, mut next_video) = (start, start);
     let mut want_keyframe = true;
+    // Frames read and not yet handed to str0m: one per turn, as datagrams (it wants to be
+    // polled after each input).
+    let mut inbox: VecDeque<Vec<u8>> = VecDeque::new();
 
     loop {
+        if let Some(frame) = inbox.pop_front() {
+            stats.lock().unwrap().tcp_in += 1;
+            let input = Input::Receive(
+                Instant::now(),
+                Receive {
+                    proto: Protocol::Tcp,
+                    source: server.unwrap(),
+                    destination: active,
+                    contents: frame.as_slice().try_into().expect("a packet"),
+                },
+            );
+            rtc.handle_input(input).expect("client input");
+        }
         let mut out = vec![];
         let timeout = loop {
             match rtc.poll_output().expect("client poll") {
@@ -133,6 +149,9 @@ async fn run_client(mut offers: mpsc::UnboundedReceiver<OfferMsg>, stats: Arc<Mu
         };
         if let (Some((_, w)), false) = (conn.as_mut(), out.is_empty()) {
             w.write_all(&out).await.expect("write to the SFU");
+        }
+        if !inbox.is_empty() {
+            continue;
         }
 
         // Publish what is due.
@@ -191,19 +210,7 @@ async fn run_client(mut offers: mpsc::UnboundedReceiver<OfferMsg>, stats: Arc<Mu
                 assert!(n > 0, "the SFU closed the connection");
                 frames.filled(n);
                 let Some(buf) = frames.take_frames().expect("framing") else { continue };
-                for frame in rfc4571::frames(&buf) {
-                    stats.lock().unwrap().tcp_in += 1;
-                    let input = Input::Receive(
-                        Instant::now(),
-                        Receive {
-                            proto: Protocol::Tcp,
-                            source: server.unwrap(),
-                            destination: active,
-                            contents: frame.try_into().expect("a packet"),
-                        },
-                    );
-                    rtc.handle_input(input).expect("client input");
-                }
+                inbox.extend(rfc4571::frames(&buf).map(<[u8]>::to_vec));
             }
             _ = tokio::time::sleep_until(wake.into()) => {
                 rtc.handle_input(Input::Timeout(Instant::now())).expect("client timeout");
