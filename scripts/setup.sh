@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there:
 # the wasm32 target, rustfmt and clippy, wasm-bindgen-cli at the Cargo.lock version, Debian
-# chromium + chromium-driver, nodejs + npm and iproute2, the npm tools (binaryen's wasm-opt), and
+# chromium + chromium-driver, nodejs + npm, iproute2 and nftables, the npm tools (binaryen's wasm-opt), and
 # the cross-build tools of the server's npm packages (musl targets, Zig, cargo-zigbuild). Safe to
 # run again.
 set -euo pipefail
@@ -29,7 +29,7 @@ for c in rustfmt clippy; do
 done
 
 # Debian packages: the browser and its driver, node + npm (tests, tools), ip (the loopback-only
-# network namespace the browser tests run in).
+# network namespace the browser tests run in), nft (the firewall rule of the UDP-blocked test).
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
@@ -37,6 +37,7 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v unshare >/dev/null || missing+=(util-linux)
+command -v nft >/dev/null || [ -x /usr/sbin/nft ] || missing+=(nftables)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing Debian packages; install them as root: apt-get install ${missing[*]}" >&2
