@@ -52,6 +52,10 @@ struct Args {
     /// one). Connections that have not passed a STUN check yet are limited to far fewer.
     #[arg(long, env = "TRTC_TCP_MAX_CONNS_PER_IP", default_value_t = trtc_sfu::TcpConfig::default().max_conns_per_ip)]
     tcp_max_conns_per_ip: usize,
+    /// Most ICE-TCP connections from one IP address that have not passed a STUN check yet (a
+    /// browser's passes within a round trip; others are closed after 10 s).
+    #[arg(long, env = "TRTC_TCP_MAX_UNCHECKED_PER_IP", default_value_t = trtc_sfu::TcpConfig::default().max_pending_per_ip)]
+    tcp_max_unchecked_per_ip: usize,
     /// IP address(es) put in the ICE candidates browsers connect to (comma-separated): the
     /// address clients reach this machine at. Default: the --udp address (the --tcp address
     /// for TCP candidates).
@@ -197,6 +201,10 @@ async fn main() -> ExitCode {
             let limits = trtc_sfu::TcpConfig {
                 max_conns: args.tcp_max_conns,
                 max_conns_per_ip: args.tcp_max_conns_per_ip,
+                max_pending_per_ip: args.tcp_max_unchecked_per_ip,
+                max_pending: args
+                    .tcp_max_unchecked_per_ip
+                    .max(trtc_sfu::TcpConfig::default().max_pending),
                 ..trtc_sfu::TcpConfig::default()
             };
             (l, limits)

@@ -59,7 +59,8 @@ pub struct TcpConfig {
     pub max_conns_per_ip: usize,
     /// Connections not checked yet (no STUN check accepted), all remotes together.
     pub max_pending: usize,
-    /// Connections not checked yet from one IP address.
+    /// Connections not checked yet from one IP address. Browsers behind one NAT that enter at
+    /// the same moment each open one, and it stays unchecked for a round trip or so.
     pub max_pending_per_ip: usize,
     /// Checked connections of one peer (a browser opens one per local address and server
     /// candidate).
@@ -81,8 +82,8 @@ impl Default for TcpConfig {
         TcpConfig {
             max_conns: 4096,
             max_conns_per_ip: 1024,
-            max_pending: 512,
-            max_pending_per_ip: 32,
+            max_pending: 1024,
+            max_pending_per_ip: 128,
             max_conns_per_peer: 8,
             auth_timeout: Duration::from_secs(10),
             max_unchecked_frames: 16,
