@@ -116,7 +116,7 @@ impl FrameReader {
         }
     }
 
-    /// Room to read into: at least [`MIN_READ`] bytes or what the partial frame still needs,
+    /// Room to read into: at least 4 KiB or what the partial frame still needs,
     /// whichever is more. Pass the number of bytes read to [`FrameReader::filled`].
     pub fn spare(&mut self) -> &mut [u8] {
         let want = self.filled + self.needed().max(MIN_READ);
