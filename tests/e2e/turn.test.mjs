@@ -26,13 +26,17 @@ function nft(...args) {
   execFileSync('nft', args, { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-/** Drops UDP to and from the server's SFU port (except with the relay) and to the TURN port. */
-function blockUdp(s) {
+/**
+ * Drops UDP to and from the server's SFU port (except with the relay) and to the TURN port;
+ * with `tcpToo`, also TCP to the SFU's ICE-TCP port (the same number, trtc-server's default).
+ */
+function blockUdp(s, tcpToo = false) {
   nft('add', 'table', 'inet', TABLE);
   nft('add', 'chain', 'inet', TABLE, 'out', '{ type filter hook output priority 0; policy accept; }');
   nft('add', 'rule', 'inet', TABLE, 'out', 'ip', 'daddr', '!=', RELAY_IP, 'ip', 'saddr', '!=', RELAY_IP, 'udp', 'dport', String(s.sfuPort), 'drop');
   nft('add', 'rule', 'inet', TABLE, 'out', 'ip', 'daddr', '!=', RELAY_IP, 'ip', 'saddr', '!=', RELAY_IP, 'udp', 'sport', String(s.sfuPort), 'drop');
   nft('add', 'rule', 'inet', TABLE, 'out', 'udp', 'dport', String(TURN_PORT), 'drop');
+  if (tcpToo) nft('add', 'rule', 'inet', TABLE, 'out', 'tcp', 'dport', String(s.sfuPort), 'drop');
 }
 
 function unblock() {
@@ -225,9 +229,9 @@ test('expired TURN credentials are refused by coturn: with relay only, ERROR 550
   await a.close();
 });
 
-test('UDP to the server blocked and no TURN: ERROR 5501 within 25 s, and no reconnect loop', { skip }, async () => {
+test('UDP and TCP to the server blocked and no TURN: ERROR 5501 within 25 s, and no reconnect loop', { skip }, async () => {
   const s = await server();
-  blockUdp(s);
+  blockUdp(s, true);
   try {
     const a = await openSdkPage(browser, s.url);
     const t0 = Date.now();
@@ -237,7 +241,7 @@ test('UDP to the server blocked and no TURN: ERROR 5501 within 25 s, and no reco
     const err = await a.evaluate(() => window.events.find(([n, p]) => n === 'error' && p.extraCode === 5501)[1]);
     console.log(`  5501 after ${ms} ms: ${err.message}`);
     assert.ok(ms < 25000, `within 25 s (${ms} ms)`);
-    assert.match(err.message, /directly over UDP/);
+    assert.match(err.message, /directly over UDP and TCP, with no TURN relay configured/);
     assert.match(err.message, /proxy\.turnServer/);
     // Out of the room; nothing more happens.
     const n = await a.evaluate(() => window.events.length);

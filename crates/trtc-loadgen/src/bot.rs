@@ -48,6 +48,7 @@ impl Bot {
             key: cfg.key,
             room: cfg.room,
             bind_ip: cfg.bind_ip,
+            transport: crate::user::Transport::Udp,
             video: VideoConfig {
                 kbps: 250,
                 fps: clip.fps,

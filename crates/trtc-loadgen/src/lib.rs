@@ -1,8 +1,9 @@
 //! `trtc-loadgen`: a native load client for `trtc-server`.
 //!
 //! Many simulated users in one process (one tokio runtime; per user one WebSocket, one UDP
-//! socket and one str0m `Rtc`), each joining through the real signalling with a userSig it signs
-//! itself, publishing synthetic media and subscribing the way the browser SDK does.
+//! socket — or one ICE-TCP connection, `--tcp` — and one str0m `Rtc`), each joining through
+//! the real signalling with a userSig it signs itself, publishing synthetic media and
+//! subscribing the way the browser SDK does.
 //!
 //! # What this crate owns
 //!
@@ -23,7 +24,8 @@
 //!   each RTP packet costs a few counter updates.
 //! * Figures are taken over one measurement window shared by all users; join and connect times
 //!   are measured from the start of each user's WebSocket connect.
-//! * Only loopback/explicit addresses: the UDP sockets bind to `--bind-ip` (default 127.0.0.1).
+//! * Only loopback/explicit addresses: the UDP sockets and TCP connections bind to `--bind-ip`
+//!   (default 127.0.0.1).
 
 #![warn(missing_docs)]
 

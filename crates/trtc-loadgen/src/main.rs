@@ -9,7 +9,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use trtc_loadgen::media::VideoConfig;
 use trtc_loadgen::run::{scenario, RunConfig};
-use trtc_loadgen::user::Common;
+use trtc_loadgen::user::{Common, Transport};
 use trtc_proto::RoomId;
 
 /// Load client for trtc-server: simulated users that join one room through the real
@@ -80,9 +80,13 @@ struct Args {
     /// Seconds of the measurement window.
     #[arg(long, default_value_t = 10.0)]
     duration: f64,
-    /// Local IP of the users' UDP sockets.
+    /// Local IP of the users' UDP sockets (or TCP connections).
     #[arg(long, default_value = "127.0.0.1")]
     bind_ip: IpAddr,
+    /// Media over TCP instead of UDP: each user has one ICE-TCP active candidate (RFC 6544) and
+    /// connects to the server's TCP candidate (its --tcp listener), RFC 4571 framing.
+    #[arg(long)]
+    tcp: bool,
     /// The server's process id: its CPU% and RSS over the window are reported.
     #[arg(long)]
     server_pid: Option<u32>,
@@ -133,6 +137,11 @@ fn main() -> ExitCode {
         key: args.app.1.clone(),
         room: RoomId::Num(args.room),
         bind_ip: args.bind_ip,
+        transport: if args.tcp {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        },
         video: VideoConfig {
             kbps: args.video_kbps,
             fps: args.fps.max(1),

@@ -1,11 +1,12 @@
 //! The load client against a real server in this process (the room hub behind axum and the
-//! SFU on loopback UDP): its users join through the SDK's own room client, publish, subscribe
-//! to each other and receive every stream; a refused userSig is reported as the user's error.
+//! SFU on loopback UDP and TCP): its users join through the SDK's own room client, publish,
+//! subscribe to each other and receive every stream, over UDP or over ICE-TCP; a refused
+//! userSig is reported as the user's error.
 
 use std::time::Duration;
 
 use trtc_loadgen::run::{run, scenario, RunConfig};
-use trtc_loadgen::user::Common;
+use trtc_loadgen::user::{Common, Transport};
 use trtc_proto::RoomId;
 
 const APP: u64 = 1_400_000_001;
@@ -16,7 +17,13 @@ async fn server() -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let (sfu, mut events) = trtc_sfu::spawn(udp, vec![]);
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (sfu, mut events) = trtc_sfu::spawn_with_tcp(
+        udp,
+        Some((tcp, trtc_sfu::TcpConfig::default())),
+        vec![],
+        trtc_sfu::SfuConfig::default(),
+    );
     let hub = trtc_server::hub::Hub::new(
         trtc_server::room::Apps::new([(APP, KEY.to_string())]),
         None,
@@ -47,6 +54,7 @@ fn common(addr: std::net::SocketAddr, key: &str) -> Common {
         key: key.into(),
         room: RoomId::Num(7),
         bind_ip: "127.0.0.1".parse().unwrap(),
+        transport: Transport::Udp,
         video: trtc_loadgen::media::VideoConfig {
             kbps: 300,
             fps: 15,
@@ -85,6 +93,22 @@ async fn users_join_publish_and_receive_every_stream() {
         assert!(r.join_ms.is_some(), "{} joined", r.user_id);
         assert!(r.first_rtp_ms.is_some(), "{} received media", r.user_id);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_over_tcp_join_publish_and_receive_every_stream() {
+    let addr = server().await;
+    let mut common = common(addr, KEY);
+    common.transport = Transport::Tcp;
+    let (reports, summary) = run(config(common, 2, 1)).await;
+    assert_eq!(summary.failed, 0, "{:?}", summary.errors);
+    for (kind, k) in [("audio", &summary.audio), ("video", &summary.video)] {
+        assert_eq!((k.pairs, k.missing), (4, 0), "{kind}");
+    }
+    for r in &reports {
+        assert!(r.first_rtp_ms.is_some(), "{} received media", r.user_id);
+    }
+    assert!(summary.passes(0.5, 95.0), "{}", summary.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

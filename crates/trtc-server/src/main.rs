@@ -40,8 +40,25 @@ struct Args {
     /// UDP address of the SFU (one socket for all media); port 0 picks a free port.
     #[arg(long, env = "TRTC_UDP", default_value = "127.0.0.1:0")]
     udp: String,
+    /// TCP address of the SFU's ICE-TCP listener (RFC 6544 passive candidates, RFC 4571
+    /// framing), for browsers whose UDP is blocked; `off` for none. Default: the --udp address
+    /// (the same IP and port number; when --udp's port is 0, a free port of its own).
+    #[arg(long, env = "TRTC_TCP")]
+    tcp: Option<String>,
+    /// Most ICE-TCP connections at once (each holds a descriptor).
+    #[arg(long, env = "TRTC_TCP_MAX_CONNS", default_value_t = trtc_sfu::TcpConfig::default().max_conns)]
+    tcp_max_conns: usize,
+    /// Most ICE-TCP connections at once from one IP address (browsers behind one NAT share
+    /// one). Connections that have not passed a STUN check yet are limited to far fewer.
+    #[arg(long, env = "TRTC_TCP_MAX_CONNS_PER_IP", default_value_t = trtc_sfu::TcpConfig::default().max_conns_per_ip)]
+    tcp_max_conns_per_ip: usize,
+    /// Most ICE-TCP connections from one IP address that have not passed a STUN check yet (a
+    /// browser's passes within a round trip; others are closed after 10 s).
+    #[arg(long, env = "TRTC_TCP_MAX_UNCHECKED_PER_IP", default_value_t = trtc_sfu::TcpConfig::default().max_pending_per_ip)]
+    tcp_max_unchecked_per_ip: usize,
     /// IP address(es) put in the ICE candidates browsers connect to (comma-separated): the
-    /// address clients reach this machine at. Default: the --udp address.
+    /// address clients reach this machine at. Default: the --udp address (the --tcp address
+    /// for TCP candidates).
     #[arg(long = "ice-ip", env = "TRTC_ICE_IP", value_delimiter = ',')]
     ice_ips: Vec<std::net::IpAddr>,
     /// A TURN relay clients may use when UDP to --udp is blocked (repeatable, or
@@ -215,8 +232,37 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (sfu, mut sfu_events) = trtc_sfu::spawn(udp, args.ice_ips.clone());
-    tracing::info!(udp = %sfu.local_addr(), candidates = ?sfu.candidates(), "media (SFU)");
+    let tcp = match bind_tcp(args.tcp.as_deref(), &args.udp, &udp).await {
+        Ok(listener) => listener.map(|l| {
+            let limits = trtc_sfu::TcpConfig {
+                max_conns: args.tcp_max_conns,
+                max_conns_per_ip: args.tcp_max_conns_per_ip,
+                max_pending_per_ip: args.tcp_max_unchecked_per_ip,
+                max_pending: args
+                    .tcp_max_unchecked_per_ip
+                    .max(trtc_sfu::TcpConfig::default().max_pending),
+                ..trtc_sfu::TcpConfig::default()
+            };
+            (l, limits)
+        }),
+        Err(err) => {
+            tracing::error!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (sfu, mut sfu_events) = trtc_sfu::spawn_with_tcp(
+        udp,
+        tcp,
+        args.ice_ips.clone(),
+        trtc_sfu::SfuConfig::default(),
+    );
+    tracing::info!(
+        udp = %sfu.local_addr(),
+        candidates = ?sfu.candidates(),
+        tcp = ?sfu.tcp_local_addr(),
+        tcp_candidates = ?sfu.tcp_candidates(),
+        "media (SFU)"
+    );
     tracing::info!(identifier = %args.admin_identifier, "admin API at {}", trtc_server::admin::PREFIX);
     let hub = trtc_server::hub::Hub::with_admin(
         trtc_server::room::Apps::new(apps),
@@ -309,6 +355,34 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// The SFU's ICE-TCP listener as `--tcp` says: `off` (none), an address, or by default the UDP
+/// socket's IP and the port number asked of `--udp` (0 there: a free port of its own).
+async fn bind_tcp(
+    tcp: Option<&str>,
+    udp_arg: &str,
+    udp: &tokio::net::UdpSocket,
+) -> Result<Option<TcpListener>, String> {
+    let addr = match tcp.map(str::trim) {
+        Some(off) if off.eq_ignore_ascii_case("off") => return Ok(None),
+        Some(addr) => addr.to_string(),
+        None => {
+            let bound = udp
+                .local_addr()
+                .map_err(|e| format!("cannot read the media socket's address: {e}"))?;
+            let asked_port = udp_arg
+                .rsplit_once(':')
+                .and_then(|(_, p)| p.parse::<u16>().ok())
+                .unwrap_or(bound.port());
+            std::net::SocketAddr::new(bound.ip(), asked_port).to_string()
+        }
+    };
+    TcpListener::bind(&addr).await.map(Some).map_err(|e| {
+        format!(
+            "cannot listen for ICE-TCP on {addr}: {e} (set --tcp ADDR, or --tcp off for UDP only)"
+        )
+    })
 }
 
 /// Why the server stopped.

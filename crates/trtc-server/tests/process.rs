@@ -107,3 +107,113 @@ async fn ready_in_under_a_second_and_a_clean_exit_on_sigint_and_sigterm() {
         assert!(status.success(), "SIG{sig}: exit status {status:?}");
     }
 }
+
+/// Starts the binary with these media options; returns it and its stderr lines so far, up to
+/// the "media (SFU)" line (or its exit).
+fn start_media(args: &[&str]) -> (Child, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trtc-server"))
+        .args(["--listen", "127.0.0.1:0", "--app", "1400000001:k"])
+        .args(args)
+        .env("RUST_LOG", "info")
+        .env_remove("TRTC_TCP")
+        .env_remove("TRTC_UDP")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the trtc-server binary starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = vec![];
+    for line in BufReader::new(stderr).lines() {
+        let line = line.expect("utf-8");
+        let done = line.contains("media (SFU)");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    (child, lines)
+}
+
+/// A port number free for both UDP and TCP on 127.0.0.1 (at the time of asking).
+fn free_port() -> u16 {
+    loop {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+fn connects(port: u16) -> bool {
+    std::net::TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_secs(1),
+    )
+    .is_ok()
+}
+
+#[test]
+fn ice_tcp_listens_where_the_tcp_option_says() {
+    // Default: the port number of --udp.
+    let port = free_port();
+    let (mut child, log) = start_media(&["--udp", &format!("127.0.0.1:{port}")]);
+    let media = log.last().expect("a media line");
+    assert!(
+        media.contains(&format!("tcp=Some(127.0.0.1:{port})")),
+        "{media}"
+    );
+    assert!(connects(port), "ICE-TCP on the --udp port {port}");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // --udp port 0: a TCP port of its own, the one advertised.
+    let (mut child, log) = start_media(&["--udp", "127.0.0.1:0"]);
+    let media = log.last().expect("a media line");
+    let tcp: u16 = media
+        .split("tcp=Some(127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("a TCP address in {media}"));
+    assert_ne!(tcp, 0);
+    assert!(
+        media.contains(&format!("tcp_candidates=[127.0.0.1:{tcp}]")),
+        "{media}"
+    );
+    assert!(connects(tcp));
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // An address of its own, and off.
+    let other = free_port();
+    let (mut child, log) = start_media(&["--tcp", &format!("127.0.0.1:{other}")]);
+    assert!(log
+        .last()
+        .unwrap()
+        .contains(&format!("tcp=Some(127.0.0.1:{other})")));
+    assert!(connects(other));
+    let _ = child.kill();
+    let _ = child.wait();
+    let port = free_port();
+    let (mut child, log) = start_media(&["--udp", &format!("127.0.0.1:{port}"), "--tcp", "off"]);
+    let media = log.last().unwrap();
+    assert!(
+        media.contains("tcp=None") && media.contains("tcp_candidates=[]"),
+        "{media}"
+    );
+    assert!(!connects(port));
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // A port that is taken: a clear error, exit status 1.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let (mut child, log) = start_media(&["--tcp", &format!("127.0.0.1:{port}")]);
+    let status = wait_exit(&mut child, Duration::from_secs(5));
+    assert!(!status.success());
+    assert!(
+        log.iter().any(|l| l.contains("cannot listen for ICE-TCP")),
+        "{log:?}"
+    );
+}

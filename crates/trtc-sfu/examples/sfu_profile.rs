@@ -23,7 +23,7 @@ use str0m::format::Codec;
 use str0m::media::{Frequency, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
-use trtc_sfu::{Kind, PeerId, Sfu, SfuEvent, Slot};
+use trtc_sfu::{Kind, Packet, PeerId, Sfu, SfuEvent, Slot};
 
 const STEP: Duration = Duration::from_millis(1);
 const VIDEO_KBPS: u64 = 500;
@@ -169,7 +169,7 @@ impl Harness {
 
     /// What the driver does after each input: send, carry events, ask for the next timeout.
     fn pump_sfu(&mut self) {
-        while let Some((to, from, data)) = sfu_poll_transmit(&mut self.sfu) {
+        while let Some(Packet { to, from, data, .. }) = sfu_poll_transmit(&mut self.sfu) {
             self.sfu_out += 1;
             let Some(i) = self.clients.iter().position(|c| c.addr == to) else {
                 continue;
@@ -240,7 +240,7 @@ fn sfu_timeout(sfu: &mut Sfu, now: Instant) {
     sfu.handle_timeout(now);
 }
 #[inline(never)]
-fn sfu_poll_transmit(sfu: &mut Sfu) -> Option<(SocketAddr, SocketAddr, Vec<u8>)> {
+fn sfu_poll_transmit(sfu: &mut Sfu) -> Option<Packet> {
     sfu.poll_transmit()
 }
 #[inline(never)]

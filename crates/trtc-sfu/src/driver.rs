@@ -1,19 +1,21 @@
-//! The tokio driver: owns the UDP socket, runs [`Sfu`] on real time, talks through channels.
+//! The tokio driver: owns the UDP socket (and the ICE-TCP listener, `tcp.rs`), runs [`Sfu`] on
+//! real time, talks through channels.
 //!
 //! The driver runs on a thread of its own with a single-threaded tokio runtime: the socket's
-//! readiness, the timers and the core all live on that thread, so a datagram never wakes
-//! another thread and the core's state stays in one CPU's caches.
+//! readiness, the TCP connections' tasks, the timers and the core all live on that thread, so a
+//! datagram never wakes another thread and the core's state stays in one CPU's caches.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use tokio::net::UdpSocket;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
 use crate::sfu::{Sfu, SfuConfig};
-use crate::{Kind, PeerId, SfuEvent};
+use crate::tcp::{Tcp, TcpConfig};
+use crate::{Kind, Packet, PeerId, SfuEvent, Transport};
 
 /// Events waiting for the caller before the driver waits for it (backpressure).
 const EVENT_QUEUE: usize = 1024;
@@ -45,6 +47,8 @@ pub struct SfuHandle {
     tx: mpsc::UnboundedSender<Command>,
     local_addr: SocketAddr,
     candidates: Vec<SocketAddr>,
+    tcp_addr: Option<SocketAddr>,
+    tcp_candidates: Vec<SocketAddr>,
 }
 
 impl SfuHandle {
@@ -53,9 +57,19 @@ impl SfuHandle {
         self.local_addr
     }
 
-    /// The host candidates advertised in offers.
+    /// The UDP host candidates advertised in offers.
     pub fn candidates(&self) -> &[SocketAddr] {
         &self.candidates
+    }
+
+    /// The ICE-TCP listener's local address, if there is one.
+    pub fn tcp_local_addr(&self) -> Option<SocketAddr> {
+        self.tcp_addr
+    }
+
+    /// The TCP passive host candidates advertised in offers (none without a listener).
+    pub fn tcp_candidates(&self) -> &[SocketAddr] {
+        &self.tcp_candidates
     }
 
     fn send(&self, c: Command) {
@@ -126,10 +140,33 @@ pub fn spawn_with_config(
     advertise: Vec<IpAddr>,
     config: SfuConfig,
 ) -> (SfuHandle, mpsc::Receiver<SfuEvent>) {
+    spawn_with_tcp(socket, None, advertise, config)
+}
+
+/// [`spawn_with_config`], and ICE over TCP on `tcp`'s listener (RFC 6544 passive candidates
+/// with the listener's port and the `advertise` IPs, or its own address; RFC 4571 framing),
+/// with its limits. See `tcp.rs` for what a connection may do before and after its STUN check.
+pub fn spawn_with_tcp(
+    socket: UdpSocket,
+    tcp: Option<(TcpListener, TcpConfig)>,
+    advertise: Vec<IpAddr>,
+    config: SfuConfig,
+) -> (SfuHandle, mpsc::Receiver<SfuEvent>) {
     let local_addr = socket
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
     let candidates = candidates_for(local_addr, &advertise);
+    let tcp = tcp.and_then(|(listener, cfg)| match listener.local_addr() {
+        Ok(addr) => Some((listener, addr, cfg)),
+        Err(e) => {
+            error!("ICE-TCP listener unusable: {e}");
+            None
+        }
+    });
+    let tcp_addr = tcp.as_ref().map(|t| t.1);
+    let tcp_candidates = tcp_addr
+        .map(|a| candidates_for(a, &advertise))
+        .unwrap_or_default();
     let sock = socket2::SockRef::from(&socket);
     if let Err(e) = sock.set_recv_buffer_size(SOCKET_RECV_BUFFER) {
         warn!("cannot enlarge the UDP receive buffer: {e}");
@@ -140,45 +177,71 @@ pub fn spawn_with_config(
     );
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
-    let sfu = Sfu::with_config(candidates.clone(), config);
-    info!(%local_addr, ?candidates, "SFU listening");
+    let sfu = Sfu::with_candidates(candidates.clone(), tcp_candidates.clone(), config);
+    info!(%local_addr, ?candidates, ?tcp_addr, ?tcp_candidates, "SFU listening");
     let local = candidates[0];
-    match tokio::runtime::Builder::new_current_thread()
+    let tcp_local = tcp_candidates.first().copied();
+    let handle = SfuHandle {
+        tx: cmd_tx,
+        local_addr,
+        candidates,
+        tcp_addr,
+        tcp_candidates,
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => match socket.into_std() {
-            Ok(std_socket) => {
-                let started =
-                    std::thread::Builder::new()
-                        .name("trtc-sfu".into())
-                        .spawn(move || {
-                            rt.block_on(async move {
-                                match UdpSocket::from_std(std_socket) {
-                                    Ok(socket) => run(socket, sfu, local, cmd_rx, ev_tx).await,
-                                    Err(e) => error!("SFU socket unusable: {e}"),
-                                }
-                            })
-                        });
-                if let Err(e) = started {
-                    error!("cannot start the SFU thread: {e}");
-                }
-            }
-            Err(e) => error!("SFU socket unusable: {e}"),
-        },
+        Ok(rt) => rt,
         Err(e) => {
             warn!("no runtime of its own for the SFU ({e}); it shares the caller's");
-            tokio::spawn(run(socket, sfu, local, cmd_rx, ev_tx));
+            let tcp = tcp
+                .zip(tcp_local)
+                .map(|((l, _, cfg), local)| Tcp::new(l, local, cfg));
+            tokio::spawn(run(socket, tcp, sfu, local, cmd_rx, ev_tx));
+            return (handle, ev_rx);
         }
-    }
-    (
-        SfuHandle {
-            tx: cmd_tx,
-            local_addr,
-            candidates,
+    };
+    // The sockets move to the SFU's runtime as std sockets, and become tokio's there.
+    let std_socket = match socket.into_std() {
+        Ok(s) => s,
+        Err(e) => {
+            error!("SFU socket unusable: {e}");
+            return (handle, ev_rx);
+        }
+    };
+    let std_tcp = match tcp.zip(tcp_local) {
+        Some(((listener, _, cfg), local)) => match listener.into_std() {
+            Ok(l) => Some((l, local, cfg)),
+            Err(e) => {
+                error!("ICE-TCP listener unusable: {e}");
+                None
+            }
         },
-        ev_rx,
-    )
+        None => None,
+    };
+    let started = std::thread::Builder::new()
+        .name("trtc-sfu".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                let socket = match UdpSocket::from_std(std_socket) {
+                    Ok(s) => s,
+                    Err(e) => return error!("SFU socket unusable: {e}"),
+                };
+                let tcp = std_tcp.and_then(|(l, local, cfg)| match TcpListener::from_std(l) {
+                    Ok(l) => Some(Tcp::new(l, local, cfg)),
+                    Err(e) => {
+                        error!("ICE-TCP listener unusable: {e}");
+                        None
+                    }
+                });
+                run(socket, tcp, sfu, local, cmd_rx, ev_tx).await
+            })
+        });
+    if let Err(e) = started {
+        error!("cannot start the SFU thread: {e}");
+    }
+    (handle, ev_rx)
 }
 
 fn candidates_for(local: SocketAddr, advertise: &[IpAddr]) -> Vec<SocketAddr> {
@@ -196,8 +259,17 @@ fn candidates_for(local: SocketAddr, advertise: &[IpAddr]) -> Vec<SocketAddr> {
         .collect()
 }
 
+/// The next thing the ICE-TCP part has, or never without it.
+async fn next_tcp(tcp: &mut Option<Tcp>) -> crate::tcp::TcpEvent {
+    match tcp {
+        Some(t) => t.next().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn run(
     socket: UdpSocket,
+    mut tcp: Option<Tcp>,
     mut sfu: Sfu,
     local: SocketAddr,
     mut commands: mpsc::UnboundedReceiver<Command>,
@@ -228,13 +300,13 @@ async fn run(
             r = socket.recv_from(&mut buf) => match r {
                 Ok((n, from)) => {
                     sfu.handle_datagram(from, local, &buf[..n], Instant::now());
-                    send_all(&socket, &mut sfu).await;
+                    send_all(&socket, &mut tcp, &mut sfu).await;
                     // Whatever else has arrived, without going back to the runtime for each.
                     for _ in 1..RECV_BATCH {
                         match socket.try_recv_from(&mut buf) {
                             Ok((n, from)) => {
                                 sfu.handle_datagram(from, local, &buf[..n], Instant::now());
-                                send_all(&socket, &mut sfu).await;
+                                send_all(&socket, &mut tcp, &mut sfu).await;
                             }
                             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                             Err(e) => {
@@ -247,10 +319,26 @@ async fn run(
                 // E.g. ICMP port unreachable reported on a later read: not fatal.
                 Err(e) => debug!("UDP receive error: {e}"),
             },
+            ev = next_tcp(&mut tcp) => {
+                if let Some(t) = tcp.as_mut() {
+                    t.handle(ev, &mut sfu);
+                    send_all(&socket, &mut tcp, &mut sfu).await;
+                    // What else the connections have read, as for UDP.
+                    for _ in 1..RECV_BATCH {
+                        let Some(m) = tcp.as_mut().and_then(Tcp::try_next) else {
+                            break;
+                        };
+                        if let Some(t) = tcp.as_mut() {
+                            t.handle_in(m, &mut sfu);
+                        }
+                        send_all(&socket, &mut tcp, &mut sfu).await;
+                    }
+                }
+            }
             _ = tokio::time::sleep_until(wake.into()) => sfu.handle_timeout(Instant::now()),
         }
 
-        send_all(&socket, &mut sfu).await;
+        send_all(&socket, &mut tcp, &mut sfu).await;
         while let Some(ev) = sfu.poll_event() {
             if events_open && events.send(ev).await.is_err() {
                 debug!("SFU event receiver dropped; events are discarded from now on");
@@ -260,10 +348,26 @@ async fn run(
     }
 }
 
-/// Sends every datagram the core has queued: straight away while the socket takes them, waiting
-/// for it when its buffer is full. The buffers go back to the core for reuse.
-async fn send_all(socket: &UdpSocket, sfu: &mut Sfu) {
-    while let Some((to, _from, data)) = sfu.poll_transmit() {
+/// Sends every packet the core has queued. UDP: straight away while the socket takes them,
+/// waiting for it when its buffer is full; the buffers go back to the core for reuse. TCP: to
+/// the connection's write queue (dropped when it is full or the connection is gone).
+async fn send_all(socket: &UdpSocket, tcp: &mut Option<Tcp>, sfu: &mut Sfu) {
+    while let Some(Packet {
+        transport,
+        to,
+        data,
+        ..
+    }) = sfu.poll_transmit()
+    {
+        if transport == Transport::Tcp {
+            match tcp.as_mut() {
+                Some(t) => {
+                    t.send(to, data);
+                }
+                None => debug!(%to, "a TCP packet without a listener; dropped"),
+            }
+            continue;
+        }
         let sent = match socket.try_send_to(&data, to) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => socket.send_to(&data, to).await,
             r => r,

@@ -1,15 +1,19 @@
 //! The SFU media plane of `trtc-server`: one [`str0m`] `Rtc` per browser, all of them on one UDP
-//! socket, forwarding audio and video frames from publishers to subscribers.
+//! socket (and, for browsers whose UDP is blocked, one TCP listener: ICE-TCP, RFC 6544),
+//! forwarding audio and video frames from publishers to subscribers.
 //!
 //! # What this crate owns
 //!
-//! * [`Sfu`] — a sans-IO core: no sockets, no clock. Datagrams, commands and the current time go
-//!   in; datagrams to send ([`Sfu::poll_transmit`]), [`SfuEvent`]s ([`Sfu::poll_event`]) and the
-//!   next deadline ([`Sfu::next_timeout`]) come out. Everything is unit-testable by wiring str0m
-//!   client `Rtc`s to it in memory (see `tests/`).
-//! * [`spawn`] — a tokio driver that owns a [`tokio::net::UdpSocket`], runs the core on a thread
-//!   of its own and talks through channels ([`SfuHandle`] for commands, an
-//!   `mpsc::Receiver<SfuEvent>` for events).
+//! * [`Sfu`] — a sans-IO core: no sockets, no clock. Packets (UDP datagrams, or frames of a TCP
+//!   connection), commands and the current time go in; packets to send
+//!   ([`Sfu::poll_transmit`]), [`SfuEvent`]s ([`Sfu::poll_event`]) and the next deadline
+//!   ([`Sfu::next_timeout`]) come out. Everything is unit-testable by wiring str0m client `Rtc`s
+//!   to it in memory (see `tests/`).
+//! * [`spawn`] / [`spawn_with_tcp`] — a tokio driver that owns a [`tokio::net::UdpSocket`] (and a
+//!   [`tokio::net::TcpListener`] with its connections), runs the core on a thread of its own and
+//!   talks through channels ([`SfuHandle`] for commands, an `mpsc::Receiver<SfuEvent>` for
+//!   events).
+//! * [`rfc4571`] — the framing of packets on a TCP stream (pure; the load client uses it too).
 //!
 //! It does **not** own rooms, users, auth or signalling: the caller (the room layer) decides
 //! who exists ([`Sfu::add_peer`]/[`Sfu::remove_peer`]), what each peer sends
@@ -59,22 +63,29 @@
 //! | `sfu.rs` | [`Sfu`] (its state), [`SfuConfig`], the queries and the room layer's control calls (`add_peer`, `set_publish`, `add_source`, `subscribe`, `remove_peer`, `block`), `poll_event` |
 //! | `media.rs` | the media path, top to bottom: [`Sfu::handle_datagram`] → route (`RouteIndex`) → str0m input → poll (`Sfu::drive`) → forward (`Fanout`, `Peer::write`) → [`Sfu::poll_transmit`] |
 //! | `stun.rs` | the STUN USERNAME parse routing needs (RFC 5389), bounded, panic-free |
+//! | `rfc4571.rs` | RFC 4571 framing: a TCP byte stream cut into packets, bounded |
 //! | `negotiate.rs` | offers (slots reconciled with what is wanted), [`Sfu::accept_answer`], [`MAX_FAILED_ANSWERS`] |
 //! | `answer_check.rs` | the answer check str0m needs before it sees an answer |
 //! | `timers.rs` | every deadline: str0m timeouts, connect and ICE-recovery deadlines, keyframe retries and coalescing; [`Sfu::handle_timeout`], [`Sfu::next_timeout`] |
 //! | `peer.rs` | one peer's state, grouped: connection life (`Conn`), negotiation, tracks and slots, wake-up state |
-//! | `driver.rs` | [`spawn`]: the tokio UDP driver and [`SfuHandle`] |
+//! | `driver.rs` | [`spawn`]: the tokio driver (UDP socket, timers, commands) and [`SfuHandle`] |
+//! | `tcp.rs` | the driver's ICE-TCP part: the listener, its connections, their limits ([`TcpConfig`]) |
 //!
 //! # The model
 //!
 //! * One `Rtc` (ICE-lite, DTLS, SRTP, NACK/RTX as str0m does by default) per [`PeerId`]. A
-//!   datagram is routed in O(1) to one peer: STUN by our ICE ufrag, the local part of its
+//!   packet is routed in O(1) to one peer: STUN by our ICE ufrag, the local part of its
 //!   USERNAME (`local:remote`: the browser's checks name our ufrag first); anything else by its
-//!   source address, learned from the STUN checks that peer accepted. That peer's `Rtc` then
-//!   `accepts` it (STUN integrity, a known address) or not. A datagram that names no peer, or
-//!   that its peer does not accept, is dropped.
-//! * The server advertises the host candidates given to [`Sfu::new`]; the first one is the
-//!   address of the local socket and is used as the `to` address of the driver's datagrams.
+//!   transport and source address, learned from the STUN checks that peer accepted. That peer's
+//!   `Rtc` then `accepts` it (STUN integrity, a known address) or not. A packet that names no
+//!   peer, or that its peer does not accept, is dropped.
+//! * The server advertises the host candidates given to [`Sfu::new`] (UDP) and
+//!   [`Sfu::with_candidates`] (UDP and TCP passive, RFC 6544); the first one of each transport
+//!   is the address of the local socket or listener and is used as the `to` address of the
+//!   driver's packets. Browsers prefer UDP (str0m gives TCP host candidates a lower priority);
+//!   TCP carries the call where UDP does not get through. Over TCP a packet is an RFC 4571
+//!   frame; to the core it is the same packet, with [`Transport::Tcp`] and the connection's
+//!   remote address as its source.
 //! * **The server makes every offer** (no glare). At most one offer per peer is outstanding;
 //!   changes made meanwhile are queued and folded into the next offer once the answer is
 //!   accepted. Offers are made lazily in [`Sfu::poll_event`], so the changes of several calls
@@ -132,25 +143,53 @@
 //! # Not done (yet)
 //!
 //! Simulcast (offers never ask for it), bandwidth estimation / layer selection, stats export,
-//! ICE restarts, TCP candidates, one socket serving several local addresses.
+//! ICE restarts, one socket serving several local addresses, TLS over TCP (`ssltcp`).
 
 #![warn(missing_docs)]
+
+use std::net::SocketAddr;
 
 mod answer_check;
 mod driver;
 mod media;
 mod negotiate;
 mod peer;
+pub mod rfc4571;
 mod sfu;
 mod stun;
+mod tcp;
 mod timers;
 
-pub use crate::driver::{spawn, spawn_with_config, SfuHandle};
+pub use crate::driver::{spawn, spawn_with_config, spawn_with_tcp, SfuHandle};
 pub use crate::negotiate::MAX_FAILED_ANSWERS;
 pub use crate::sfu::{Sfu, SfuConfig};
+pub use crate::tcp::TcpConfig;
 
 /// Identifies a peer (one browser connection). Chosen by the caller, e.g. the signalling layer.
 pub type PeerId = u64;
+
+/// How a packet travels: a UDP datagram, or an RFC 4571 frame on a TCP connection (ICE-TCP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// A UDP datagram.
+    Udp,
+    /// A frame on a TCP connection; its address is the connection's remote end.
+    Tcp,
+}
+
+/// A packet for the driver to send ([`Sfu::poll_transmit`]).
+#[derive(Debug)]
+pub struct Packet {
+    /// UDP, or the TCP connection whose remote end is `to`.
+    pub transport: Transport,
+    /// Where to.
+    pub to: SocketAddr,
+    /// The local address it is sent from (the first candidate of its transport).
+    pub from: SocketAddr,
+    /// The bytes (without RFC 4571's length prefix). Hand them back with [`Sfu::recycle`]
+    /// once sent, if convenient.
+    pub data: Vec<u8>,
+}
 
 /// Audio or video; the signalling protocol's kind.
 pub use trtc_proto::MediaKind as Kind;

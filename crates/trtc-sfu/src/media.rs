@@ -1,9 +1,11 @@
-//! The media path, top to bottom: one datagram in, the datagrams it causes out.
+//! The media path, top to bottom: one packet in, the packets it causes out. A packet is a UDP
+//! datagram or an RFC 4571 frame of a TCP connection ([`Transport`]); below, "datagram" means
+//! either.
 //!
-//! 1. **Route** ([`Sfu::handle_datagram`] → [`RouteIndex::route`]): which peer, in O(1). STUN by
-//!    the local ufrag in its USERNAME (`crate::stun`), everything else by its source address
-//!    (learned from that peer's accepted STUN checks). A datagram that names no peer is dropped
-//!    before any `Rtc` sees it.
+//! 1. **Route** ([`Sfu::handle_receive`] → [`RouteIndex::route`]): which peer, in O(1). STUN by
+//!    the local ufrag in its USERNAME (`crate::stun`), everything else by its transport and
+//!    source address (learned from that peer's accepted STUN checks). A datagram that names no
+//!    peer is dropped before any `Rtc` sees it.
 //! 2. **Input**: that one peer's `Rtc` checks it (`accepts`: STUN integrity, known address) and
 //!    takes it (`handle_input`: ICE, DTLS, SRTP decrypt, RTP → depacketised frames).
 //! 3. **Poll** ([`Sfu::drive`] → `Peer::poll` → `Peer::on_event`): the peers that were handed
@@ -31,10 +33,23 @@ use tracing::{debug, info, trace, warn};
 
 use crate::peer::{from_str0m, Conn, Key, Peer};
 use crate::timers::ICE_RECOVERY;
-use crate::{stun, Kind, PeerId, Sfu, SfuEvent};
+use crate::{stun, Kind, Packet, PeerId, Sfu, SfuEvent, Transport};
 
-/// A datagram to send: (destination, source, bytes).
-pub(crate) type Transmit = (SocketAddr, SocketAddr, Vec<u8>);
+/// Our transport for str0m's protocol; `None` for those the SFU has no candidates of.
+pub(crate) fn transport_of(proto: Protocol) -> Option<Transport> {
+    match proto {
+        Protocol::Udp => Some(Transport::Udp),
+        Protocol::Tcp => Some(Transport::Tcp),
+        Protocol::SslTcp | Protocol::Tls => None,
+    }
+}
+
+fn protocol_of(t: Transport) -> Protocol {
+    match t {
+        Transport::Udp => Protocol::Udp,
+        Transport::Tcp => Protocol::Tcp,
+    }
+}
 
 /// Bounds the rounds of one [`Sfu::drive`]: each round polls the peers that have something to
 /// say and hands what they produced to the others. Normally 2–3 rounds go quiet.
@@ -66,6 +81,9 @@ pub(crate) enum Unrouted {
     UnknownAddr,
 }
 
+/// A remote address on one transport: UDP and TCP port numbers are separate spaces.
+type Remote = (Transport, SocketAddr);
+
 /// The two lookups routing needs. Kept in step with the peers by [`Sfu`]: a ufrag is added
 /// with its `Rtc` and removed with it; an address is learned from an accepted STUN check and
 /// forgotten with its peer.
@@ -74,13 +92,13 @@ pub(crate) struct RouteIndex {
     /// Our ICE ufrag → the peer whose `Rtc` has it.
     by_ufrag: HashMap<Box<[u8]>, PeerId>,
     /// Remote address → the peer whose STUN check last came from it.
-    by_addr: HashMap<SocketAddr, PeerId>,
+    by_addr: HashMap<Remote, PeerId>,
 }
 
 impl RouteIndex {
     /// Which peer the datagram from `from` is for. O(1): one parse of the STUN header and
     /// attributes (bounded by the datagram) or one address lookup.
-    pub(crate) fn route(&self, from: SocketAddr, data: &[u8]) -> Route {
+    pub(crate) fn route(&self, from: Remote, data: &[u8]) -> Route {
         if stun::looks_like_stun(data) {
             return match stun::local_ufrag(data) {
                 None => Route::Drop(Unrouted::NoUfrag),
@@ -115,10 +133,15 @@ impl RouteIndex {
     }
 
     /// `peer` accepted a STUN check from `from`: what else comes from there is for it.
-    fn learn_addr(&mut self, from: SocketAddr, peer: PeerId) {
+    fn learn_addr(&mut self, from: Remote, peer: PeerId) {
         if self.by_addr.get(&from) != Some(&peer) {
             self.by_addr.insert(from, peer);
         }
+    }
+
+    /// Forgets an address (its TCP connection closed).
+    fn forget_addr(&mut self, from: Remote) {
+        self.by_addr.remove(&from);
     }
 
     /// Forgets `peer` (removed): its ufrag and every address learned for it.
@@ -129,18 +152,36 @@ impl RouteIndex {
 }
 
 impl Sfu {
-    /// A datagram that arrived on the socket `to` from `from`. Garbage and datagrams no peer
-    /// accepts are dropped.
+    /// A UDP datagram that arrived on the socket `to` from `from`: [`Sfu::handle_receive`] with
+    /// [`Transport::Udp`].
     pub fn handle_datagram(&mut self, from: SocketAddr, to: SocketAddr, data: &[u8], now: Instant) {
+        self.handle_receive(Transport::Udp, from, to, data, now);
+    }
+
+    /// A packet that arrived: a UDP datagram on the socket `to` from `from`, or a frame (RFC
+    /// 4571, without its length prefix) of the TCP connection from `from` to the listener `to`.
+    /// Garbage and packets no peer accepts are dropped.
+    ///
+    /// Returns the peer whose `Rtc` accepted it (a STUN check that passed its integrity check,
+    /// or a packet from an address such a check came from), `None` if it was dropped. The TCP
+    /// driver closes a connection that does not pass a check in time.
+    pub fn handle_receive(
+        &mut self,
+        transport: Transport,
+        from: SocketAddr,
+        to: SocketAddr,
+        data: &[u8],
+        now: Instant,
+    ) -> Option<PeerId> {
         let now = self.tick(now);
 
         // 1. Route.
-        let (id, stun) = match self.index.route(from, data) {
+        let (id, stun) = match self.index.route((transport, from), data) {
             Route::Stun(id) => (id, true),
             Route::Addr(id) => (id, false),
             Route::Drop(why) => {
-                trace!(%from, len = data.len(), ?why, "dropping datagram: no peer");
-                return;
+                trace!(%from, ?transport, len = data.len(), ?why, "dropping datagram: no peer");
+                return None;
             }
         };
 
@@ -148,32 +189,30 @@ impl Sfu {
         let contents = match data.try_into() {
             Ok(c) => c,
             Err(e) => {
-                trace!(%from, len = data.len(), "dropping datagram: {e}");
-                return;
+                trace!(%from, ?transport, len = data.len(), "dropping datagram: {e}");
+                return None;
             }
         };
         let input = Input::Receive(
             now,
             Receive {
-                proto: Protocol::Udp,
+                proto: protocol_of(transport),
                 source: from,
                 destination: to,
                 contents,
             },
         );
-        let Some(p) = self.peers.get_mut(&id) else {
-            return;
-        };
+        let p = self.peers.get_mut(&id)?;
         self.route_probes += 1;
         if !(p.rtc.is_alive() && p.rtc.accepts(&input)) {
-            trace!(peer = id, %from, len = data.len(), "datagram not accepted");
-            return;
+            trace!(peer = id, %from, ?transport, len = data.len(), "datagram not accepted");
+            return None;
         }
         if stun {
-            self.index.learn_addr(from, id);
+            self.index.learn_addr((transport, from), id);
         }
         if p.blocked(now) {
-            return;
+            return Some(id);
         }
         p.wake.touched = true;
         self.to_poll.push(id);
@@ -185,6 +224,13 @@ impl Sfu {
 
         // 3.–5. Poll, forward, poll the subscribers.
         self.drive(now);
+        Some(id)
+    }
+
+    /// The TCP connection from `from` closed: packets from that address are no longer routed
+    /// to the peer that checked it (a new connection must pass a STUN check again).
+    pub fn forget_tcp(&mut self, from: SocketAddr) {
+        self.index.forget_addr((Transport::Tcp, from));
     }
 }
 
@@ -287,7 +333,7 @@ impl Peer {
         &mut self,
         id: PeerId,
         now: Instant,
-        transmits: &mut std::collections::VecDeque<Transmit>,
+        transmits: &mut std::collections::VecDeque<Packet>,
         pool: &mut Vec<Vec<u8>>,
         events: &mut std::collections::VecDeque<SfuEvent>,
         out: &mut Produced,
@@ -337,11 +383,19 @@ impl Peer {
                 }
                 Output::Transmit(t) => {
                     // 6. (queued) A datagram out: RTP/RTCP, DTLS, a STUN answer.
+                    let Some(transport) = transport_of(t.proto) else {
+                        continue;
+                    };
                     if !self.blocked(now) {
                         let mut buf = pool.pop().unwrap_or_default();
                         buf.clear();
                         buf.extend_from_slice(&t.contents);
-                        transmits.push_back((t.destination, t.source, buf));
+                        transmits.push_back(Packet {
+                            transport,
+                            to: t.destination,
+                            from: t.source,
+                            data: buf,
+                        });
                     }
                 }
                 Output::Event(e) => self.on_event(id, now, e, events, out),
@@ -585,9 +639,8 @@ impl Peer {
 // ---------------------------------------------------------------------------------------------
 
 impl Sfu {
-    /// Next datagram to send: (destination, source, bytes). Hand the buffer back with
-    /// [`Sfu::recycle`] once sent.
-    pub fn poll_transmit(&mut self) -> Option<(SocketAddr, SocketAddr, Vec<u8>)> {
+    /// Next packet to send. Hand its buffer back with [`Sfu::recycle`] once sent.
+    pub fn poll_transmit(&mut self) -> Option<Packet> {
         self.transmits.pop_front()
     }
 }
@@ -597,20 +650,31 @@ mod tests {
     use super::*;
     use crate::stun::tests::binding_request;
 
+    fn udp(a: &str) -> Remote {
+        (Transport::Udp, a.parse().unwrap())
+    }
+
+    fn tcp(a: &str) -> Remote {
+        (Transport::Tcp, a.parse().unwrap())
+    }
+
     fn index() -> RouteIndex {
         let mut ix = RouteIndex::default();
         assert!(ix.add_ufrag("alpha", 1));
         assert!(ix.add_ufrag("beta", 2));
-        ix.learn_addr("10.0.0.1:1000".parse().unwrap(), 1);
+        ix.learn_addr(udp("10.0.0.1:1000"), 1);
         ix
     }
 
     #[test]
     fn stun_goes_by_the_local_ufrag_whatever_the_address() {
         let ix = index();
-        let known: SocketAddr = "10.0.0.1:1000".parse().unwrap();
-        let stranger: SocketAddr = "10.9.9.9:9".parse().unwrap();
-        for from in [known, stranger] {
+        for from in [
+            udp("10.0.0.1:1000"),
+            udp("10.9.9.9:9"),
+            tcp("10.0.0.1:1000"),
+            tcp("10.9.9.9:9"),
+        ] {
             assert_eq!(
                 ix.route(from, &binding_request(b"beta:browser")),
                 Route::Stun(2)
@@ -635,8 +699,8 @@ mod tests {
     #[test]
     fn the_rest_goes_by_the_learned_address() {
         let mut ix = index();
-        let known: SocketAddr = "10.0.0.1:1000".parse().unwrap();
-        let stranger: SocketAddr = "10.9.9.9:9".parse().unwrap();
+        let known = udp("10.0.0.1:1000");
+        let stranger = udp("10.9.9.9:9");
         let rtp = [0x80u8, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1];
         assert_eq!(ix.route(known, &rtp), Route::Addr(1));
         assert_eq!(ix.route(known, &[22, 254, 253]), Route::Addr(1));
@@ -657,5 +721,27 @@ mod tests {
             ix.route(stranger, &binding_request(b"alpha:x")),
             Route::Stun(1)
         );
+    }
+
+    #[test]
+    fn udp_and_tcp_addresses_are_apart() {
+        // The same IP and port number on the other transport is another remote.
+        let mut ix = index();
+        let rtp = [0x80u8, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1];
+        assert_eq!(ix.route(udp("10.0.0.1:1000"), &rtp), Route::Addr(1));
+        assert_eq!(
+            ix.route(tcp("10.0.0.1:1000"), &rtp),
+            Route::Drop(Unrouted::UnknownAddr)
+        );
+        ix.learn_addr(tcp("10.0.0.1:1000"), 2);
+        assert_eq!(ix.route(tcp("10.0.0.1:1000"), &rtp), Route::Addr(2));
+        assert_eq!(ix.route(udp("10.0.0.1:1000"), &rtp), Route::Addr(1));
+        // A closed connection's address is forgotten; the UDP one stays.
+        ix.forget_addr(tcp("10.0.0.1:1000"));
+        assert_eq!(
+            ix.route(tcp("10.0.0.1:1000"), &rtp),
+            Route::Drop(Unrouted::UnknownAddr)
+        );
+        assert_eq!(ix.route(udp("10.0.0.1:1000"), &rtp), Route::Addr(1));
     }
 }

@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use str0m::change::SdpPendingOffer;
 use str0m::media::{MediaKind, Mid};
+use str0m::net::TcpType;
 use str0m::{Candidate, Input, Rtc};
 use tracing::warn;
 
@@ -282,14 +283,30 @@ impl Peer {
     }
 }
 
-/// A server-side `Rtc`: ICE-lite, advertising `candidates`; and its local ICE ufrag.
-pub(crate) fn new_rtc(peer: PeerId, candidates: &[SocketAddr], now: Instant) -> (Rtc, String) {
+/// A server-side `Rtc`: ICE-lite, advertising `udp` host candidates and `tcp` passive host
+/// candidates (RFC 6544: the browser connects); and its local ICE ufrag.
+pub(crate) fn new_rtc(
+    peer: PeerId,
+    udp: &[SocketAddr],
+    tcp: &[SocketAddr],
+    now: Instant,
+) -> (Rtc, String) {
     let mut rtc = Rtc::builder().set_ice_lite(true).build(now);
-    for addr in candidates {
-        match Candidate::host(*addr, "udp") {
+    let udp_candidates = udp.iter().map(|a| (*a, Candidate::host(*a, "udp")));
+    let tcp_candidates = tcp.iter().map(|a| {
+        let c = Candidate::builder()
+            .tcp()
+            .host(*a)
+            .tcptype(TcpType::Passive)
+            .build();
+        (*a, c)
+    });
+    for (addr, c) in udp_candidates.chain(tcp_candidates) {
+        match c {
             Ok(c) => {
+                let proto = c.proto();
                 if rtc.add_local_candidate(c).is_none() {
-                    warn!(peer, "host candidate {addr} refused by str0m");
+                    warn!(peer, "{proto} host candidate {addr} refused by str0m");
                 }
             }
             Err(e) => warn!(peer, "bad host candidate {addr}: {e}"),

@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 use str0m::Output;
 use tracing::{debug, info, warn};
 
-use crate::media::{Fanout, RouteIndex, Transmit};
+use crate::media::{transport_of, Fanout, RouteIndex};
 use crate::peer::{new_rtc, Key, Kinds, Peer};
 use crate::timers::Timers;
-use crate::{Kind, PeerId, SfuEvent, Slot};
+use crate::{Kind, Packet, PeerId, SfuEvent, Slot};
 
 /// Tunables. [`SfuConfig::default`] is what browsers need.
 #[derive(Debug, Clone)]
@@ -51,14 +51,17 @@ const POOL_MAX: usize = 1024;
 /// have found.
 pub struct Sfu {
     pub(crate) config: SfuConfig,
+    /// UDP host candidates; the first is the socket's address.
     pub(crate) candidates: Vec<SocketAddr>,
+    /// TCP passive host candidates; the first is the listener's address.
+    pub(crate) tcp_candidates: Vec<SocketAddr>,
     pub(crate) peers: BTreeMap<PeerId, Peer>,
     /// Which peer a datagram is for: by ufrag (STUN) and by source address (the rest).
     pub(crate) index: RouteIndex,
     /// Remote track → the peers that have a subscription entry for it.
     pub(crate) fanout: Fanout,
-    /// Datagrams to send.
-    pub(crate) transmits: VecDeque<Transmit>,
+    /// Packets to send.
+    pub(crate) transmits: VecDeque<Packet>,
     /// Spare datagram buffers.
     pub(crate) pool: Vec<Vec<u8>>,
     /// Events for the caller.
@@ -76,19 +79,27 @@ pub struct Sfu {
 }
 
 impl Sfu {
-    /// `candidates`: host candidates to advertise; the first is the local socket address.
+    /// `candidates`: UDP host candidates to advertise; the first is the local socket address.
     pub fn new(candidates: Vec<SocketAddr>) -> Self {
         Self::with_config(candidates, SfuConfig::default())
     }
 
     /// [`Sfu::new`] with a config.
     pub fn with_config(candidates: Vec<SocketAddr>, config: SfuConfig) -> Self {
-        if candidates.is_empty() {
+        Self::with_candidates(candidates, vec![], config)
+    }
+
+    /// UDP host candidates (`udp`, the first is the local socket address) and TCP passive host
+    /// candidates (`tcp`, RFC 6544; the first is the listener's address; none: no ICE-TCP).
+    /// Every peer offers all of them.
+    pub fn with_candidates(udp: Vec<SocketAddr>, tcp: Vec<SocketAddr>, config: SfuConfig) -> Self {
+        if udp.is_empty() && tcp.is_empty() {
             warn!("SFU created without host candidates: no browser can connect");
         }
         Sfu {
             config,
-            candidates,
+            candidates: udp,
+            tcp_candidates: tcp,
             peers: BTreeMap::new(),
             index: RouteIndex::default(),
             fanout: Fanout::default(),
@@ -111,9 +122,14 @@ impl Sfu {
         }
     }
 
-    /// The advertised host candidates.
+    /// The advertised UDP host candidates.
     pub fn candidates(&self) -> &[SocketAddr] {
         &self.candidates
+    }
+
+    /// The advertised TCP passive host candidates.
+    pub fn tcp_candidates(&self) -> &[SocketAddr] {
+        &self.tcp_candidates
     }
 
     /// Whether the peer exists and its ICE+DTLS connection is up.
@@ -183,7 +199,7 @@ impl Sfu {
         // send one peer's checks to another, so it is ruled out.
         let mut tries = 0;
         loop {
-            let (rtc, ufrag) = new_rtc(peer, &self.candidates, now);
+            let (rtc, ufrag) = new_rtc(peer, &self.candidates, &self.tcp_candidates, now);
             tries += 1;
             if self.index.add_ufrag(&ufrag, peer) || tries >= 8 {
                 return (rtc, ufrag);
@@ -223,8 +239,14 @@ impl Sfu {
             for _ in 0..64 {
                 match p.rtc.poll_output() {
                     Ok(Output::Transmit(t)) => {
-                        self.transmits
-                            .push_back((t.destination, t.source, Vec::from(t.contents)));
+                        if let Some(transport) = transport_of(t.proto) {
+                            self.transmits.push_back(Packet {
+                                transport,
+                                to: t.destination,
+                                from: t.source,
+                                data: Vec::from(t.contents),
+                            });
+                        }
                     }
                     Ok(Output::Event(_)) => {}
                     Ok(Output::Timeout(_)) | Err(_) => break,

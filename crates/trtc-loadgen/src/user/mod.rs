@@ -1,5 +1,5 @@
-//! One simulated user: a WebSocket to the server's signalling, one UDP socket and one str0m
-//! `Rtc` in RTP mode (the loadgen packetises its own media and counts received packets without
+//! One simulated user: a WebSocket to the server's signalling, one UDP socket (or one ICE-TCP
+//! connection, [`Common::transport`]) and one str0m `Rtc` in RTP mode (the loadgen packetises its own media and counts received packets without
 //! depacketising or decoding them).
 //!
 //! The room protocol is the browser SDK's own: a `trtc_core::client::RoomClient` decides what
@@ -21,8 +21,7 @@ use str0m::change::SdpOffer;
 use str0m::format::Codec;
 use str0m::media::{Mid, Pt};
 use str0m::rtp::Ssrc;
-use str0m::{Candidate, Input, Rtc};
-use tokio::net::UdpSocket;
+use str0m::{Input, Rtc};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
@@ -37,10 +36,14 @@ use trtc_proto::{MediaKind as Kind, RoomId, ServerMsg, TrackSlot};
 use crate::media::{VideoConfig, VideoSource};
 use crate::stats::{RtpRx, RxSnapshot};
 
+mod net;
 mod report;
 mod rtp;
 
 pub use report::{SentReport, TrackReport, UserReport};
+pub use trtc_sfu::Transport;
+
+use net::{Net, Recv};
 
 /// The run's phases, broadcast to every user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +67,12 @@ pub struct Common {
     pub key: String,
     /// The room every user joins.
     pub room: RoomId,
-    /// Local IP the UDP sockets bind to (and advertise as the host candidate).
+    /// Local IP the UDP sockets (or TCP connections) bind to (and advertise as the host
+    /// candidate).
     pub bind_ip: IpAddr,
+    /// UDP (a host candidate), or ICE over TCP (an active candidate, RFC 6544: one connection
+    /// to the SFU's passive candidate, RFC 4571 frames).
+    pub transport: Transport,
     /// What each video publisher sends.
     pub video: VideoConfig,
     /// Payload size of each 20 ms audio packet, bytes (Opus-sized filler).
@@ -122,6 +129,7 @@ struct Sim {
     spec: UserSpec,
     common: Arc<Common>,
     rtc: Rtc,
+    /// The address packets arrive at (a TCP candidate's: its RFC 6544 port 9).
     local: SocketAddr,
     t0: Instant,
     slots: Vec<TrackSlot>,
@@ -250,16 +258,10 @@ async fn run(
     ready: Arc<AtomicUsize>,
 ) -> Result<UserReport, String> {
     let t0 = Instant::now();
-    let socket = UdpSocket::bind((common.bind_ip, 0))
-        .await
-        .map_err(|e| format!("UDP bind: {e}"))?;
-    let local = socket.local_addr().map_err(|e| e.to_string())?;
-    // Room for bursts while the process is busy with other users (capped by rmem_max).
-    let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(1 << 20);
+    let (mut net, cand, local) = Net::bind(common.transport, common.bind_ip).await?;
 
     let now = Instant::now();
     let mut rtc = Rtc::builder().set_rtp_mode(true).build(now);
-    let cand = Candidate::host(local, "udp").map_err(|e| format!("candidate: {e}"))?;
     rtc.add_local_candidate(cand);
     rtc.handle_input(Input::Timeout(now))
         .map_err(|e| e.to_string())?;
@@ -346,7 +348,7 @@ async fn run(
 
     enum Wake {
         Ws(Option<Result<Message, WsError>>),
-        Udp(std::io::Result<(usize, SocketAddr)>),
+        Net(std::io::Result<Recv>),
         Timer,
         Phase(bool),
     }
@@ -354,7 +356,7 @@ async fn run(
     loop {
         let wake = tokio::select! {
             m = next_message(&mut sig) => Wake::Ws(m),
-            r = socket.recv_from(&mut buf) => Wake::Udp(r),
+            r = net.recv(&mut buf) => Wake::Net(r),
             () = &mut sleep => Wake::Timer,
             c = phase.changed() => Wake::Phase(c.is_ok()),
         };
@@ -384,21 +386,34 @@ async fn run(
                 }
             }
             Wake::Ws(Some(Ok(_))) => {}
-            Wake::Udp(Ok((n, from))) => {
-                sim.on_datagram(from, &buf[..n])?;
-                sim.flush(&socket)?;
+            Wake::Net(Ok(Recv::Datagram(n, from))) => {
+                sim.on_datagram(net.protocol(), from, &buf[..n])?;
+                sim.flush(&mut net)?;
                 // Take what else is queued before going back to the runtime.
                 for _ in 0..32 {
-                    match socket.try_recv_from(&mut buf) {
-                        Ok((n, from)) => {
-                            sim.on_datagram(from, &buf[..n])?;
-                            sim.flush(&socket)?;
-                        }
-                        Err(_) => break,
+                    let Some((n, from)) = net.try_recv(&mut buf) else {
+                        break;
+                    };
+                    sim.on_datagram(net.protocol(), from, &buf[..n])?;
+                    sim.flush(&mut net)?;
+                }
+            }
+            Wake::Net(Ok(Recv::Stream(0))) => {
+                return Err("the SFU closed the TCP connection".into());
+            }
+            Wake::Net(Ok(Recv::Stream(_))) => {
+                if let (Some(frames), Some(from)) = (net.take_frames()?, net.tcp_server()) {
+                    // One at a time, as datagrams: str0m wants to be polled after each input.
+                    for frame in trtc_sfu::rfc4571::frames(&frames) {
+                        sim.on_datagram(net.protocol(), from, frame)?;
+                        sim.flush(&mut net)?;
                     }
                 }
             }
-            Wake::Udp(Err(e)) => debug!(user = %sim.spec.user_id, "UDP receive: {e}"),
+            Wake::Net(Err(e)) if matches!(net, Net::Tcp(_)) => {
+                return Err(format!("TCP receive: {e}"));
+            }
+            Wake::Net(Err(e)) => debug!(user = %sim.spec.user_id, "UDP receive: {e}"),
             Wake::Timer => {
                 let now = Instant::now();
                 let t = sim.since_t0();
@@ -433,12 +448,8 @@ async fn run(
             }
         }
         sim.carry_out(&mut sig).await?;
-        sim.flush(&socket)?;
-        while let Some((to, data)) = sim.backlog.pop_front() {
-            if let Err(e) = socket.send_to(&data, to).await {
-                debug!("UDP send: {e}");
-            }
-        }
+        sim.flush(&mut net)?;
+        net.drain(&mut sim.backlog).await?;
         if !sim.ready_signalled && sim.is_ready() {
             sim.ready_signalled = true;
             ready.fetch_add(1, Ordering::Relaxed);

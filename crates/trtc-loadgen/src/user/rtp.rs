@@ -8,23 +8,28 @@ use str0m::media::{MediaKind, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::rtp::{RtpPacket, RtpWrite, SeqNo};
 use str0m::{Event, Input, Output};
-use tokio::net::UdpSocket;
 use tracing::debug;
 use trtc_proto::MediaKind as Kind;
 
+use super::net::Net;
 use super::{Sim, Track};
 use crate::media::{self, AUDIO_PTIME, AUDIO_TS_STEP};
 use crate::stats::{RtpRx, RxSnapshot};
 
 impl Sim {
-    pub(super) fn on_datagram(&mut self, from: SocketAddr, data: &[u8]) -> Result<(), String> {
+    pub(super) fn on_datagram(
+        &mut self,
+        proto: Protocol,
+        from: SocketAddr,
+        data: &[u8],
+    ) -> Result<(), String> {
         let Ok(contents) = data.try_into() else {
             return Ok(());
         };
         let input = Input::Receive(
             Instant::now(),
             Receive {
-                proto: Protocol::Udp,
+                proto,
                 source: from,
                 destination: self.local,
                 contents,
@@ -109,8 +114,9 @@ impl Sim {
         }
     }
 
-    /// Polls the `Rtc` until it waits for time, sending what it transmits.
-    pub(super) fn flush(&mut self, socket: &UdpSocket) -> Result<(), String> {
+    /// Polls the `Rtc` until it waits for time, sending (UDP) or queueing (TCP, or a full UDP
+    /// socket: [`Net::drain`] sends those) what it transmits.
+    pub(super) fn flush(&mut self, net: &mut Net) -> Result<(), String> {
         loop {
             let out = self.rtc.poll_output().map_err(|e| format!("str0m: {e}"))?;
             match out {
@@ -119,17 +125,7 @@ impl Sim {
                     return Ok(());
                 }
                 Output::Transmit(t) => {
-                    if self.backlog.is_empty() {
-                        match socket.try_send_to(&t.contents, t.destination) {
-                            Ok(_) => continue,
-                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                            Err(e) => {
-                                debug!("UDP send: {e}");
-                                continue;
-                            }
-                        }
-                    }
-                    self.backlog.push_back((t.destination, t.contents.to_vec()));
+                    net.queue(t.proto, t.destination, &t.contents, &mut self.backlog);
                 }
                 Output::Event(e) => self.on_event(e),
             }

@@ -11,11 +11,16 @@ use std::time::{Duration, Instant};
 use str0m::change::SdpOffer;
 use str0m::format::Codec;
 use str0m::media::{Frequency, KeyframeRequestKind, MediaKind, MediaTime, Mid};
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, Input, Output, Rtc};
-use trtc_sfu::{Kind, PeerId, Sfu, SfuEvent, Slot};
+use trtc_sfu::{Kind, Packet, PeerId, Sfu, SfuConfig, SfuEvent, Slot, Transport};
 
 pub const SERVER: &str = "127.0.0.1:3478";
+/// The SFU's ICE-TCP listener, in worlds made with [`World::with_tcp`].
+pub const SERVER_TCP: &str = "127.0.0.1:3479";
+/// Where a TCP client's active candidate says it is (RFC 6544: port 9, the real port is the
+/// connection's).
+pub const ACTIVE: &str = "127.0.0.1:9";
 pub const STEP: Duration = Duration::from_millis(5);
 
 pub fn init_log() {
@@ -45,7 +50,11 @@ pub struct Rx {
 pub struct Client {
     pub peer: PeerId,
     pub rtc: Rtc,
+    /// Its address as the SFU sees it (for TCP: the connection's remote end).
     pub addr: SocketAddr,
+    /// UDP, or ICE-TCP (an active candidate, RFC 4571 frames on a connection to the SFU's
+    /// listener).
+    pub transport: Transport,
     /// Slots of the last offer answered.
     pub slots: Vec<Slot>,
     /// Every offer received (the slots).
@@ -82,16 +91,26 @@ pub struct Client {
 }
 
 impl Client {
-    fn new(peer: PeerId, now: Instant) -> Client {
+    fn new(peer: PeerId, transport: Transport, now: Instant) -> Client {
         let addr: SocketAddr = format!("127.0.0.1:{}", 40000 + peer).parse().unwrap();
         let mut rtc = Rtc::builder().build(now);
-        rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap());
+        let candidate = match transport {
+            Transport::Udp => Candidate::host(addr, "udp").unwrap(),
+            Transport::Tcp => Candidate::builder()
+                .tcp()
+                .host(ACTIVE.parse().unwrap())
+                .tcptype(TcpType::Active)
+                .build()
+                .unwrap(),
+        };
+        rtc.add_local_candidate(candidate);
         // str0m's ICE agent has no timeout until it has seen the time once.
         rtc.handle_input(Input::Timeout(now)).unwrap();
         Client {
             peer,
             rtc,
             addr,
+            transport,
             slots: vec![],
             offers: vec![],
             unanswered: vec![],
@@ -118,7 +137,7 @@ impl Client {
 
     /// Replaces the client's `Rtc` with a fresh one (a browser making a new RTCPeerConnection).
     pub fn new_connection(&mut self, now: Instant) {
-        let fresh = Client::new(self.peer, now);
+        let fresh = Client::new(self.peer, self.transport, now);
         self.rtc = fresh.rtc;
         self.connected = false;
         self.slots.clear();
@@ -253,6 +272,10 @@ pub struct World {
     pub answer_results: Vec<(PeerId, Result<(), String>)>,
     /// Datagrams handed to the SFU by the clients.
     pub datagrams_to_sfu: u64,
+    /// Packets from the SFU, by transport (UDP, TCP), that reached a client.
+    pub delivered: [u64; 2],
+    /// Packets from the SFU for no client on that transport and address.
+    pub undeliverable: u64,
 }
 
 impl Default for World {
@@ -263,11 +286,24 @@ impl Default for World {
 
 impl World {
     pub fn new() -> World {
+        Self::with_sfu(Sfu::new(vec![SERVER.parse().unwrap()]))
+    }
+
+    /// An SFU that also offers a TCP passive candidate ([`SERVER_TCP`]).
+    pub fn with_tcp() -> World {
+        Self::with_sfu(Sfu::with_candidates(
+            vec![SERVER.parse().unwrap()],
+            vec![SERVER_TCP.parse().unwrap()],
+            SfuConfig::default(),
+        ))
+    }
+
+    fn with_sfu(sfu: Sfu) -> World {
         init_log();
         let now = Instant::now();
         let server: SocketAddr = SERVER.parse().unwrap();
         World {
-            sfu: Sfu::new(vec![server]),
+            sfu,
             server,
             clients: BTreeMap::new(),
             now,
@@ -275,12 +311,20 @@ impl World {
             events: vec![],
             answer_results: vec![],
             datagrams_to_sfu: 0,
+            delivered: [0; 2],
+            undeliverable: 0,
         }
     }
 
     /// A client (browser) and its peer in the SFU.
     pub fn join(&mut self, peer: PeerId) {
-        self.clients.insert(peer, Client::new(peer, self.now));
+        self.join_on(peer, Transport::Udp);
+    }
+
+    /// A client that reaches the SFU over `transport` only (its only candidate), and its peer.
+    pub fn join_on(&mut self, peer: PeerId, transport: Transport) {
+        self.clients
+            .insert(peer, Client::new(peer, transport, self.now));
         self.sfu.add_peer(peer, self.now);
         self.settle();
     }
@@ -408,34 +452,62 @@ impl World {
                                 }
                             }
                             if c.online {
-                                to_sfu.push((t.source, t.destination, data));
+                                let transport = match t.proto {
+                                    Protocol::Udp => Transport::Udp,
+                                    Protocol::Tcp => Transport::Tcp,
+                                    p => panic!("client sends over {p}"),
+                                };
+                                assert_eq!(transport, c.transport);
+                                // What the SFU sees: the client's address on its transport (a
+                                // TCP client's is its connection's, not its candidate's).
+                                to_sfu.push((transport, c.addr, t.destination, data));
                             }
                         }
                         Output::Event(e) => on_client_event(c, e, now),
                     }
                 }
             }
-            for (from, to, data) in to_sfu {
+            for (transport, from, to, data) in to_sfu {
                 moved = true;
                 self.datagrams_to_sfu += 1;
-                self.sfu.handle_datagram(from, to, &data, now);
+                self.sfu.handle_receive(transport, from, to, &data, now);
             }
             // SFU → clients.
-            while let Some((to, from, data)) = self.sfu.poll_transmit() {
-                assert_eq!(from, self.server, "the SFU sends from its socket address");
-                let Some(c) = self.clients.values_mut().find(|c| c.addr == to) else {
+            while let Some(Packet {
+                transport,
+                to,
+                from,
+                data,
+            }) = self.sfu.poll_transmit()
+            {
+                let (server, proto) = match transport {
+                    Transport::Udp => (self.server, Protocol::Udp),
+                    Transport::Tcp => (SERVER_TCP.parse().unwrap(), Protocol::Tcp),
+                };
+                assert_eq!(from, server, "the SFU sends from its socket's address");
+                let Some(c) = self
+                    .clients
+                    .values_mut()
+                    .find(|c| c.addr == to && c.transport == transport)
+                else {
+                    self.undeliverable += 1;
                     continue;
                 };
                 if !c.online {
                     continue;
                 }
                 moved = true;
+                self.delivered[usize::from(transport == Transport::Tcp)] += 1;
+                let destination = match transport {
+                    Transport::Udp => to,
+                    Transport::Tcp => ACTIVE.parse().unwrap(),
+                };
                 let input = Input::Receive(
                     now,
                     Receive {
-                        proto: Protocol::Udp,
+                        proto,
                         source: from,
-                        destination: to,
+                        destination,
                         contents: data
                             .as_slice()
                             .try_into()
