@@ -11,8 +11,12 @@
 //!   requests carry an admin userSig signed with the app's secret key.
 //! * `/trtc/dev/…`, only in dev mode (`dev`): test userSigs (never for the admin identifier),
 //!   and fault injection (drop a user's connection, block its network for a while).
-//! * Caps ([`limits`]): rooms per app and users per room (a join beyond them fails), messages per
-//!   second per connection (a token bucket; a client that keeps flooding is disconnected).
+//! * Caps ([`limits`]): rooms per app, users per room, rooms per user and room openings per user
+//!   (a join beyond them fails), messages per second per connection and per client address (a
+//!   token bucket; a client that keeps flooding is disconnected); open connections in total and
+//!   per client address ([`conns`], enforced by [`serve::serve`], the server loop, which also
+//!   times out request headers); the time from upgrade to `join`, the size of frames before
+//!   and after it ([`frames`]), and each client's outbound queue ([`hub`]).
 //! * Media: the SFU (`trtc-sfu`, str0m) on one UDP socket; the registry's media commands go to
 //!   it and its offers go to the clients.
 //!
@@ -25,12 +29,13 @@
 //!
 //! ```text
 //! lib (the router) → signal, dev, admin, hub, room
-//! signal → hub, room          the WebSocket task: frames in, the client's queue out
+//! serve  → conns              the accept loop: caps, header timeout, hyper
+//! signal → hub, room, conns, frames   the WebSocket task: frames in, the client's queue out
 //! dev    → hub, room, clock   /trtc/dev/… handlers
 //! admin  → hub, room, clock   /trtc/admin/v1/… handlers
 //! hub    → room, limits, clock   shared state behind one lock; carries out effects
 //! room   → limits             the registry: messages in, effects out (no IO, no clock)
-//! limits, clock               leaves
+//! limits, clock, conns, frames   leaves
 //! ```
 //!
 //! ## Invariants
@@ -57,10 +62,13 @@
 
 pub mod admin;
 pub mod clock;
+pub mod conns;
 mod dev;
+pub mod frames;
 pub mod hub;
 pub mod limits;
 pub mod room;
+pub mod serve;
 mod signal;
 
 use std::path::PathBuf;
