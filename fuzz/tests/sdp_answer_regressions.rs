@@ -27,7 +27,10 @@ fn files(dir: &str) -> Vec<(String, String)> {
 
 #[test]
 fn the_sfu_refuses_them_without_panicking() {
-    let found = files(concat!(env!("CARGO_MANIFEST_DIR"), "/regressions/sdp_answer"));
+    let found = files(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/regressions/sdp_answer"
+    ));
     assert!(found.len() >= 2);
     for (name, text) in found {
         let got = catch_unwind(AssertUnwindSafe(|| {

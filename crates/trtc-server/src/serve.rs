@@ -103,6 +103,7 @@ pub async fn serve(
         ));
     }
     drop(listener);
+    drop(stop_rx);
     let _ = stop_tx.send(true);
     // Every connection task holds a receiver: wait for them to go (or the grace to pass).
     let _ = tokio::time::timeout(options.shutdown_grace, stop_tx.closed()).await;
