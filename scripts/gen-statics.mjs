@@ -1,5 +1,6 @@
 // Writes pkg/statics.json (TRTC.EVENT, TYPE, ERROR_CODE, VERSION, frameWorkType) by loading the
-// built wasm in Node: the script-tag build's stand-in class serves them before the wasm is ready.
+// built wasm in Node: every entry's stand-in TRTC (pkg-template/standin.js) serves them before the
+// wasm is ready, and where it never loads (Node, SSR).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -28,13 +28,19 @@ scripts/build-sdk.sh
 step "size budget"
 bench/size --no-peers
 
+step "the package in Node: import and require, SSR-safe, TypeScript node16, the stand-in's queue"
+node --test tests/node/
+
 step "browser tests (wasm-bindgen-test in headless Chromium)"
 cargo test -p trtc-wasm --target wasm32-unknown-unknown
 
-step "package smoke apps (npm pack + vite build; needs the registry)"
+step "package smoke apps (npm pack; Vite 5 and 7, webpack 5, esbuild builds; needs the registry)"
 scripts/prepare-smoke.sh
 
-step "end to end: the demo, rooms, media, resilience, the packed package"
+step "the server's npm packages (static x64 and arm64 binaries; installed with no cargo on PATH)"
+scripts/prepare-server-npm.sh
+
+step "end to end: the demo, rooms, media, resilience, the packed packages"
 cargo build --release -p trtc-server
 # Per file: the soak holds its room for 3 minutes.
 scripts/in-netns.sh node --test --test-timeout=600000 tests/e2e/

@@ -247,6 +247,8 @@ impl Trtc {
             if config.websocket_proxy.is_none() {
                 config.websocket_proxy = self.sdk.default_proxy();
             }
+            let instance = trtc_core::room::create_ice(&to_value(&self.sdk.options))?;
+            trtc_core::room::merge_ice(&v, &mut config.ice, instance);
             Ok(config)
         })();
         match checked {

@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use trtc_core::client::{ConnId, Input};
 use trtc_core::quality::{self, LinkState, Stat};
+use trtc_core::room::IceConfig;
 use trtc_core::vec_map::VecMap;
 use trtc_proto::{ClientMsg, MediaKind, ServerMsg, TrackSlot};
 use wasm_bindgen::{JsCast, JsValue};
@@ -21,6 +22,27 @@ use crate::listener::Listener;
 use crate::local::Local;
 use crate::oneshot::Cancel;
 use crate::value::{get, object};
+
+/// The peer connection's configuration: one bundled transport, and the ICE servers and policy.
+fn rtc_configuration(ice: &IceConfig) -> JsValue {
+    let servers = js_sys::Array::new();
+    for s in &ice.servers {
+        let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
+        let mut pairs = vec![("urls", JsValue::from(urls))];
+        if !s.username.is_empty() {
+            pairs.push(("username", JsValue::from_str(&s.username)));
+            pairs.push(("credential", JsValue::from_str(&s.credential)));
+        }
+        servers.push(&object(&pairs));
+    }
+    let policy = if ice.relay_only { "relay" } else { "all" };
+    object(&[
+        ("bundlePolicy", "max-bundle".into()),
+        ("rtcpMuxPolicy", "require".into()),
+        ("iceServers", servers.into()),
+        ("iceTransportPolicy", policy.into()),
+    ])
+}
 
 /// Where a connection's happenings go (the room driver, weakly held).
 pub type Sink = Rc<dyn Fn(Input)>;
@@ -42,19 +64,27 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// Uses other ICE servers from now on (before the first offer: the server issued TURN
+    /// relays). A configuration the browser refuses is logged and the old one kept.
+    pub fn set_ice(&self, ice: &IceConfig) {
+        if let Err(e) = self
+            .pc
+            .set_configuration_with_configuration(rtc_configuration(ice).unchecked_ref())
+        {
+            crate::log::warn(&format!(
+                "the server's TURN relays were not taken: {}",
+                crate::value::describe(&e)
+            ));
+        }
+    }
+
     /// Opens the socket to `url` and creates the peer connection.
-    pub fn open(id: ConnId, url: &str, sink: Sink) -> Result<Rc<Conn>, JsValue> {
+    pub fn open(id: ConnId, url: &str, ice: &IceConfig, sink: Sink) -> Result<Rc<Conn>, JsValue> {
         let ws = WebSocket::new(url)?;
-        let pc = RtcPeerConnection::new_with_configuration(
-            object(&[
-                ("bundlePolicy", "max-bundle".into()),
-                ("rtcpMuxPolicy", "require".into()),
-            ])
-            .unchecked_ref(),
-        )
-        .inspect_err(|_| {
-            let _ = ws.close();
-        })?;
+        let pc = RtcPeerConnection::new_with_configuration(rtc_configuration(ice).unchecked_ref())
+            .inspect_err(|_| {
+                let _ = ws.close();
+            })?;
         let conn = Rc::new(Conn {
             id,
             ws,
@@ -94,8 +124,10 @@ impl Conn {
             move |_| {
                 let state = pc.connection_state();
                 crate::log::info(&format!("media connection: {state:?}"));
-                if state == RtcPeerConnectionState::Failed {
-                    sink(Input::MediaFailed(id));
+                match state {
+                    RtcPeerConnectionState::Failed => sink(Input::MediaFailed(id)),
+                    RtcPeerConnectionState::Connected => sink(Input::MediaConnected(id)),
+                    _ => {}
                 }
             },
         ));

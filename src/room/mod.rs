@@ -156,7 +156,7 @@ impl RoomDriver {
 
     fn carry_out(&self, effect: Effect) {
         match effect {
-            Effect::Connect { conn, url } => match Conn::open(conn, &url, self.sink()) {
+            Effect::Connect { conn, url, ice } => match Conn::open(conn, &url, &ice, self.sink()) {
                 Ok(c) => {
                     self.conns.borrow_mut().insert(conn, c);
                 }
@@ -174,6 +174,11 @@ impl RoomDriver {
                     );
                 }
             },
+            Effect::SetIce { conn, ice } => {
+                if let Some(c) = self.conn(conn) {
+                    c.set_ice(&ice);
+                }
+            }
             Effect::Disconnect { conn, reconnecting } => {
                 let c = self.conns.borrow_mut().remove(&conn);
                 if let Some(c) = c {

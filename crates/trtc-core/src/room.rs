@@ -4,6 +4,7 @@
 use crate::error::{extra, RtcErrorInfo};
 use crate::validate::{validate, Lit, Rule, Ty};
 use crate::value::Value;
+pub use trtc_proto::IceServer;
 
 // The room-id rules are shared with the server: defined once, in trtc-proto.
 pub use trtc_proto::room_id::{valid_str_room_id, ROOM_ID_MAX, STR_ROOM_ID_MAX_LEN};
@@ -52,11 +53,7 @@ const ENTER_ROOM_PROPS: &[Rule] = &[
         types: &[Ty::String],
         ..Rule::DEFAULT
     },
-    Rule {
-        key: "proxy",
-        types: &[Ty::String, Ty::Object],
-        ..Rule::DEFAULT
-    },
+    PROXY,
     Rule {
         key: "enableAutoPlayDialog",
         types: &[Ty::Boolean],
@@ -103,6 +100,72 @@ const ENTER_ROOM_PROPS: &[Rule] = &[
         ..Rule::DEFAULT
     },
 ];
+
+const TURN_SERVER_PROPS: &[Rule] = &[
+    Rule {
+        key: "url",
+        required: true,
+        types: &[Ty::String],
+        allow_empty: false,
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "username",
+        types: &[Ty::String],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "credential",
+        types: &[Ty::String],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "credentialType",
+        types: &[Ty::String],
+        values: &[Lit::Str("password")],
+        ..Rule::DEFAULT
+    },
+];
+
+const TURN_SERVER: Rule = Rule {
+    key: "turnServer",
+    types: &[Ty::Object],
+    properties: TURN_SERVER_PROPS,
+    ..Rule::DEFAULT
+};
+
+/// `proxy.iceTransportPolicy` (also read from `TRTC.create`'s options).
+pub const ICE_TRANSPORT_POLICY: Rule = Rule {
+    key: "iceTransportPolicy",
+    types: &[Ty::String],
+    values: &[Lit::Str("all"), Lit::Str("relay")],
+    ..Rule::DEFAULT
+};
+
+const PROXY_PROPS: &[Rule] = &[
+    Rule {
+        key: "websocketProxy",
+        types: &[Ty::String],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "turnServer",
+        types: &[Ty::Object, Ty::Array],
+        properties: TURN_SERVER_PROPS,
+        array_item: Some(&TURN_SERVER),
+        ..Rule::DEFAULT
+    },
+    ICE_TRANSPORT_POLICY,
+];
+
+/// `proxy`: a WebSocket proxy URL, or a `ProxyServer` object (checked by the same rule in
+/// `enterRoom` and for `TRTC.create`'s `proxy`).
+pub const PROXY: Rule = Rule {
+    key: "proxy",
+    types: &[Ty::String, Ty::Object],
+    properties: PROXY_PROPS,
+    ..Rule::DEFAULT
+};
 
 /// `enterRoom(params)`: the params object itself is required.
 pub const ENTER_ROOM: Rule = Rule {
@@ -168,6 +231,110 @@ pub struct EnterRoomConfig {
     pub enable_autoplay_dialog: bool,
     /// `proxy` as a string or `proxy.websocketProxy`.
     pub websocket_proxy: Option<String>,
+    /// `proxy.turnServer` and `proxy.iceTransportPolicy`.
+    pub ice: IceConfig,
+}
+
+/// How the media connection may reach the server: the app's TURN relays and whether only
+/// relayed paths may be used.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IceConfig {
+    /// `proxy.turnServer`, as `RTCIceServer`s (URLs with their scheme).
+    pub servers: Vec<IceServer>,
+    /// `proxy.iceTransportPolicy === 'relay'`.
+    pub relay_only: bool,
+}
+
+/// The longest TURN URL taken.
+pub const MAX_TURN_URL_LEN: usize = 512;
+
+/// A `TurnServer.url` as `RTCIceServer.urls` takes it: the reference's bare `host:port` (with an
+/// optional `?transport=udp|tcp`) gets the `turn:` scheme; `turn:`, `turns:`, `stun:` and
+/// `stuns:` URLs are kept. `None` when it cannot be a TURN URL.
+pub fn turn_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let b = url.as_bytes();
+    if b.is_empty()
+        || b.len() > MAX_TURN_URL_LEN
+        || b.iter().any(|&c| c <= b' ' || c == b'/' || c == 0x7f)
+    {
+        return None;
+    }
+    // The scheme: up to the first ':' when it is one of these, case-insensitively.
+    let scheme = ["turn:", "turns:", "stun:", "stuns:"]
+        .into_iter()
+        .find(|p| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes()));
+    let rest = &url[scheme.map_or(0, str::len)..];
+    let (host_port, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let q = query.as_bytes();
+    if host_port.is_empty()
+        || host_port.starts_with(':')
+        || !(q.is_empty()
+            || q.eq_ignore_ascii_case(b"transport=udp")
+            || q.eq_ignore_ascii_case(b"transport=tcp"))
+    {
+        return None;
+    }
+    Some(match scheme {
+        Some(_) => url.to_string(),
+        None => ["turn:", url].concat(),
+    })
+}
+
+/// The ICE part of a validated `proxy` (an object; a string proxy has none). `create_policy` is
+/// `TRTC.create`'s `iceTransportPolicy`, used when the proxy names none.
+pub fn parse_ice(
+    proxy: &Value,
+    create_policy: Option<&str>,
+    f: &str,
+) -> Result<IceConfig, RtcErrorInfo> {
+    let items: Vec<&Value> = match proxy.get("turnServer") {
+        Value::Array(a) => a.iter().collect(),
+        v @ Value::Object(_) => vec![v],
+        _ => vec![],
+    };
+    if items.len() > trtc_proto::MAX_ICE_SERVERS {
+        return Err(RtcErrorInfo::invalid_parameter(
+            extra::MAX,
+            f,
+            "'turnServer' can have at most 8 entries.",
+        ));
+    }
+    let mut servers = Vec::with_capacity(items.len());
+    for t in items {
+        let raw = t.get("url").as_str().unwrap_or_default();
+        let Some(url) = turn_url(raw) else {
+            return Err(RtcErrorInfo::invalid_parameter(
+                extra::RANGE,
+                f,
+                "'turnServer.url' must be like 'host:3478', 'turn:host:3478?transport=tcp' or 'turns:host:443?transport=tcp'.",
+            ));
+        };
+        let username = t.get("username").as_str().unwrap_or_default().to_string();
+        let credential = t.get("credential").as_str().unwrap_or_default().to_string();
+        if url.starts_with("turn") && (username.is_empty() || credential.is_empty()) {
+            let key = if username.is_empty() {
+                "username"
+            } else {
+                "credential"
+            };
+            return Err(RtcErrorInfo::invalid_parameter(
+                extra::REQUIRED,
+                f,
+                &format!("'{key}' is a required param of a TURN turnServer ({url}) when calling {f}(), received: undefined. A TURN relay needs a username and a credential."),
+            ));
+        }
+        servers.push(IceServer {
+            urls: vec![url],
+            username,
+            credential,
+        });
+    }
+    let policy = proxy.get("iceTransportPolicy").as_str().or(create_policy);
+    Ok(IceConfig {
+        servers,
+        relay_only: policy == Some("relay"),
+    })
 }
 
 fn truthy(v: &Value) -> bool {
@@ -232,6 +399,28 @@ pub fn parse_room(v: &Value) -> Result<RoomRef, RtcErrorInfo> {
     ))
 }
 
+/// `TRTC.create`'s `proxy` and `iceTransportPolicy`: checked with the rules `enterRoom` uses,
+/// then its ICE part.
+pub fn create_ice(options: &Value) -> Result<IceConfig, RtcErrorInfo> {
+    const F: &str = "enterRoom";
+    let proxy = options.get("proxy");
+    validate(&PROXY, proxy, F)?;
+    let policy = options.get("iceTransportPolicy");
+    validate(&ICE_TRANSPORT_POLICY, policy, F)?;
+    parse_ice(proxy, policy.as_str(), F)
+}
+
+/// `enterRoom`'s ICE configuration over `TRTC.create`'s: the room's TURN servers when it names
+/// any, else the instance's; the room's `iceTransportPolicy` when given, else the instance's.
+pub fn merge_ice(params: &Value, room: &mut IceConfig, instance: IceConfig) {
+    if room.servers.is_empty() {
+        room.servers = instance.servers;
+    }
+    if params.get("proxy").get("iceTransportPolicy").is_undefined() {
+        room.relay_only = instance.relay_only;
+    }
+}
+
 /// Parses validated params into the room client's configuration.
 pub fn parse(v: &Value) -> Result<EnterRoomConfig, RtcErrorInfo> {
     let room = parse_room(v)?;
@@ -241,6 +430,7 @@ pub fn parse(v: &Value) -> Result<EnterRoomConfig, RtcErrorInfo> {
         Value::Object(_) => proxy.get("websocketProxy").as_str().map(str::to_string),
         _ => None,
     };
+    let ice = parse_ice(proxy, None, "enterRoom")?;
     Ok(EnterRoomConfig {
         sdk_app_id: v.get("sdkAppId").as_f64().unwrap_or(0.0),
         user_id: v.get("userId").as_str().unwrap_or_default().to_string(),
@@ -260,6 +450,7 @@ pub fn parse(v: &Value) -> Result<EnterRoomConfig, RtcErrorInfo> {
         auto_receive_video: v.get("autoReceiveVideo").as_bool().unwrap_or(false),
         enable_autoplay_dialog: v.get("enableAutoPlayDialog").as_bool().unwrap_or(true),
         websocket_proxy,
+        ice,
     })
 }
 
@@ -438,5 +629,216 @@ mod tests {
         for (proxy, origin, want) in rows {
             assert_eq!(websocket_url(proxy, origin, "/trtc/ws"), want);
         }
+    }
+
+    fn turn(props: &[(&str, Value)]) -> Value {
+        obj(props)
+    }
+    fn with_proxy(proxy: Value) -> Value {
+        base(&[("roomId", n(1.0)), ("proxy", proxy)])
+    }
+    /// validate_params then parse, as enterRoom does: the extra code of the first failure.
+    fn enter(v: &Value) -> Result<EnterRoomConfig, i32> {
+        validate_params(v)
+            .and_then(|_| parse(v))
+            .map_err(|e| e.extra_code.unwrap_or(0))
+    }
+
+    #[test]
+    fn turn_urls_in_the_references_forms() {
+        let rows = [
+            ("14.3.3.3:3478", Some("turn:14.3.3.3:3478")),
+            ("turn:14.3.3.3:3478", Some("turn:14.3.3.3:3478")),
+            ("TURN:relay.example:3478", Some("TURN:relay.example:3478")),
+            (
+                "relay.example:443?transport=tcp",
+                Some("turn:relay.example:443?transport=tcp"),
+            ),
+            (
+                "turns:relay.example:443?transport=tcp",
+                Some("turns:relay.example:443?transport=tcp"),
+            ),
+            (
+                "turn:[::1]:3478?transport=udp",
+                Some("turn:[::1]:3478?transport=udp"),
+            ),
+            ("stun:stun.example:3478", Some("stun:stun.example:3478")),
+            ("  relay.example:3478 ", Some("turn:relay.example:3478")),
+            ("", None),
+            ("turn:", None),
+            ("turn::3478", None),
+            ("https://relay.example", None),
+            ("relay.example:3478?transport=sctp", None),
+            ("relay example:3478", None),
+            ("turn:relay.example/x", None),
+        ];
+        for (url, want) in rows {
+            assert_eq!(turn_url(url).as_deref(), want, "{url}");
+        }
+        assert_eq!(turn_url(&"a".repeat(MAX_TURN_URL_LEN + 1)), None);
+    }
+
+    #[test]
+    fn turn_server_and_policy() {
+        let one = turn(&[
+            ("url", s("127.0.0.1:3478")),
+            ("username", s("u")),
+            ("credential", s("p")),
+            ("credentialType", s("password")),
+        ]);
+        let c = enter(&with_proxy(obj(&[("turnServer", one.clone())]))).unwrap();
+        assert_eq!(
+            c.ice,
+            IceConfig {
+                servers: vec![IceServer {
+                    urls: vec!["turn:127.0.0.1:3478".into()],
+                    username: "u".into(),
+                    credential: "p".into(),
+                }],
+                relay_only: false,
+            }
+        );
+        let two = Value::Array(vec![
+            one.clone(),
+            turn(&[
+                ("url", s("turns:relay.example:443?transport=tcp")),
+                ("username", s("u2")),
+                ("credential", s("p2")),
+            ]),
+        ]);
+        let c = enter(&with_proxy(obj(&[
+            ("turnServer", two),
+            ("iceTransportPolicy", s("relay")),
+        ])))
+        .unwrap();
+        assert_eq!(c.ice.servers.len(), 2);
+        assert_eq!(
+            c.ice.servers[1].urls,
+            ["turns:relay.example:443?transport=tcp"]
+        );
+        assert!(c.ice.relay_only);
+        // A string proxy or none: no relays, every path.
+        assert_eq!(
+            enter(&base(&[("roomId", n(1.0))])).unwrap().ice,
+            IceConfig::default()
+        );
+        assert_eq!(
+            enter(&with_proxy(s("wss://x"))).unwrap().ice,
+            IceConfig::default()
+        );
+    }
+
+    #[test]
+    fn bad_turn_configuration_is_refused_with_the_5000_codes() {
+        let good = || {
+            vec![
+                ("url", s("127.0.0.1:3478")),
+                ("username", s("u")),
+                ("credential", s("p")),
+            ]
+        };
+        let without = |k: &str| {
+            let mut g = good();
+            g.retain(|(key, _)| *key != k);
+            turn(&g)
+        };
+        let with = |k: &'static str, v: Value| {
+            let mut g = good();
+            g.retain(|(key, _)| *key != k);
+            g.push((k, v));
+            turn(&g)
+        };
+        let rows: Vec<(Value, i32)> = vec![
+            (obj(&[("turnServer", s("127.0.0.1:3478"))]), 5002),
+            (obj(&[("turnServer", n(1.0))]), 5002),
+            (obj(&[("turnServer", without("url"))]), 5001),
+            (obj(&[("turnServer", with("url", n(3478.0)))]), 5002),
+            (obj(&[("turnServer", with("url", s("  ")))]), 5003),
+            (
+                obj(&[("turnServer", with("url", s("http://relay:3478")))]),
+                5005,
+            ),
+            (obj(&[("turnServer", with("username", n(1.0)))]), 5002),
+            (
+                obj(&[("turnServer", with("credentialType", s("oauth")))]),
+                5005,
+            ),
+            (obj(&[("turnServer", without("username"))]), 5001),
+            (obj(&[("turnServer", without("credential"))]), 5001),
+            (
+                obj(&[("turnServer", Value::Array(vec![good_turn(), n(1.0)]))]),
+                5002,
+            ),
+            (
+                obj(&[("turnServer", Value::Array(vec![without("url")]))]),
+                5001,
+            ),
+            (
+                obj(&[("turnServer", Value::Array(vec![good_turn(); 9]))]),
+                5008,
+            ),
+            (obj(&[("iceTransportPolicy", s("relay-only"))]), 5005),
+            (obj(&[("iceTransportPolicy", Value::Bool(true))]), 5002),
+            (obj(&[("websocketProxy", n(1.0))]), 5002),
+        ];
+        for (proxy, code) in rows {
+            let shown = format!("{proxy:?}");
+            assert_eq!(enter(&with_proxy(proxy)).unwrap_err(), code, "{shown}");
+        }
+        // A STUN server needs no credentials.
+        let stun = obj(&[("turnServer", turn(&[("url", s("stun:stun.example:3478"))]))]);
+        assert_eq!(enter(&with_proxy(stun)).unwrap().ice.servers.len(), 1);
+    }
+
+    fn good_turn() -> Value {
+        obj(&[
+            ("url", s("127.0.0.1:3478")),
+            ("username", s("u")),
+            ("credential", s("p")),
+        ])
+    }
+
+    #[test]
+    fn the_rooms_ice_over_the_instances() {
+        let instance = create_ice(&obj(&[
+            ("proxy", obj(&[("turnServer", good_turn())])),
+            ("iceTransportPolicy", s("relay")),
+        ]))
+        .unwrap();
+        assert_eq!(instance.servers.len(), 1);
+        assert!(instance.relay_only);
+        // proxy.iceTransportPolicy wins over the top-level one.
+        let i2 = create_ice(&obj(&[
+            ("proxy", obj(&[("iceTransportPolicy", s("all"))])),
+            ("iceTransportPolicy", s("relay")),
+        ]))
+        .unwrap();
+        assert!(!i2.relay_only);
+        // A room without its own takes the instance's.
+        let params = base(&[("roomId", n(1.0))]);
+        let mut room = parse(&params).unwrap().ice;
+        merge_ice(&params, &mut room, instance.clone());
+        assert_eq!(room, instance);
+        // A room with its own relays and policy keeps them.
+        let params = with_proxy(obj(&[
+            (
+                "turnServer",
+                turn(&[
+                    ("url", s("turn:other:3478")),
+                    ("username", s("a")),
+                    ("credential", s("b")),
+                ]),
+            ),
+            ("iceTransportPolicy", s("all")),
+        ]));
+        let mut room = parse(&params).unwrap().ice;
+        merge_ice(&params, &mut room, instance);
+        assert_eq!(room.servers[0].urls, ["turn:other:3478"]);
+        assert!(!room.relay_only);
+        // The instance's options are checked with the same rules.
+        let bad = create_ice(&obj(&[("iceTransportPolicy", s("none"))])).unwrap_err();
+        assert_eq!(bad.extra_code, Some(5005));
+        let bad = create_ice(&obj(&[("proxy", obj(&[("turnServer", n(1.0))]))])).unwrap_err();
+        assert_eq!(bad.extra_code, Some(5002));
     }
 }

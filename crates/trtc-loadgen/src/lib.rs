@@ -8,6 +8,9 @@
 //!
 //! * [`media`] — synthetic Opus-sized audio and VP8 video (bitrate, frame rate, periodic and
 //!   requested keyframes, Chrome-like VP8 payload descriptors), pure.
+//! * [`bot`] — the bot participant: a publisher of [`clip`] media a browser decodes.
+//! * [`clip`] — a real VP8 clip and Opus tone, compiled in, for a publisher a browser can
+//!   decode (the bot participant).
 //! * [`stats`] — RTP receive statistics as RFC 3550 defines them (sequence extension, loss,
 //!   interarrival jitter), bitrates, spreads, `/proc` parsing; pure.
 //! * [`user`] — one simulated user (async).
@@ -24,6 +27,8 @@
 
 #![warn(missing_docs)]
 
+pub mod bot;
+pub mod clip;
 pub mod media;
 pub mod report;
 pub mod run;

@@ -141,6 +141,7 @@ fn main() -> ExitCode {
             max_payload: args.max_payload.max(64),
         },
         audio_bytes: args.audio_bytes,
+        clip: None,
     };
     let users = scenario(
         &args.prefix,

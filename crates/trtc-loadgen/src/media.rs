@@ -105,10 +105,13 @@ pub struct VideoFrame {
     pub size: usize,
 }
 
-/// A VP8 "encoder" with a packetiser.
+/// A VP8 "encoder" with a packetiser: synthetic frames, or a real clip looped
+/// ([`VideoSource::with_clip`]).
 #[derive(Debug, Clone)]
 pub struct VideoSource {
     cfg: VideoConfig,
+    /// Real frames to send instead of synthetic ones, and the next one's index.
+    clip: Option<(Arc<crate::clip::Clip>, usize)>,
     frame_no: u64,
     picture_id: u16,
     since_key: u64,
@@ -121,12 +124,22 @@ impl VideoSource {
     pub fn new(cfg: VideoConfig) -> VideoSource {
         VideoSource {
             cfg,
+            clip: None,
             frame_no: 0,
             picture_id: 0,
             since_key: 0,
             want_key: true,
             requested: false,
         }
+    }
+
+    /// A source that loops `clip`'s real VP8 frames at the clip's frame rate; a requested
+    /// keyframe jumps to the clip's next keyframe.
+    pub fn with_clip(mut cfg: VideoConfig, clip: Arc<crate::clip::Clip>) -> VideoSource {
+        cfg.fps = clip.fps;
+        let mut s = VideoSource::new(cfg);
+        s.clip = Some((clip, 0));
+        s
     }
 
     /// What this source makes.
@@ -149,6 +162,28 @@ impl VideoSource {
 
     /// The next frame.
     pub fn next_frame(&mut self) -> VideoFrame {
+        if let Some((clip, pos)) = &mut self.clip {
+            if self.want_key && !clip.frames[*pos].key {
+                *pos = clip.next_keyframe(*pos);
+            }
+            let f = &clip.frames[*pos];
+            *pos = (*pos + 1) % clip.frames.len();
+            let requested = f.key && self.requested;
+            self.want_key = false;
+            self.requested = false;
+            let payloads = packetize_vp8(&f.data, self.picture_id, self.cfg.max_payload);
+            let rtp_ts =
+                (self.frame_no * u64::from(VIDEO_CLOCK) / u64::from(self.cfg.fps.max(1))) as u32;
+            self.frame_no += 1;
+            self.picture_id = (self.picture_id + 1) & 0x7fff;
+            return VideoFrame {
+                key: f.key,
+                requested,
+                rtp_ts,
+                payloads,
+                size: f.data.len(),
+            };
+        }
         let periodic = self
             .cfg
             .frames_per_keyframe()

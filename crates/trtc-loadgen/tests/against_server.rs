@@ -55,6 +55,7 @@ fn common(addr: std::net::SocketAddr, key: &str) -> Common {
             max_payload: 1100,
         },
         audio_bytes: 80,
+        clip: None,
     }
 }
 

@@ -254,12 +254,33 @@ pub enum ServerMsg {
         /// What was wrong and what to do.
         message: String,
     },
+    /// Sent right after [`ServerMsg::Joined`] by a server that issues TURN credentials: relays
+    /// the client may use for its media connection when the app configured none of its own.
+    IceServers {
+        /// The relays, with time-limited credentials.
+        servers: Vec<IceServer>,
+    },
     /// The answer to [`ClientMsg::Ping`].
     Pong {
         /// The ping's `seq`.
         seq: u64,
     },
 }
+
+/// One ICE server as `RTCIceServer` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IceServer {
+    /// `turn:`/`turns:`/`stun:` URLs.
+    pub urls: Vec<String>,
+    /// The TURN username (empty for none).
+    pub username: String,
+    /// The TURN password (empty for none).
+    pub credential: String,
+}
+
+/// At most this many ICE servers are taken from one message or one configuration.
+pub const MAX_ICE_SERVERS: usize = 8;
 
 /// The `reason` values of [`ServerMsg::Kicked`] (TRTC's `KICKED_OUT` reasons).
 pub mod kick_reason {

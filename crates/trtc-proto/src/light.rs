@@ -8,7 +8,7 @@
 //! wasm; this is a few KB.
 
 use crate::{ClientMsg, DecodeError, MediaKind, RemoteUser, Role, RoomId, Scene, ServerMsg};
-use crate::{TrackSlot, MAX_MESSAGE_BYTES};
+use crate::{IceServer, TrackSlot, MAX_MESSAGE_BYTES};
 
 /// Read access to a parsed JSON value.
 pub trait JsonTree: Sized {
@@ -132,6 +132,21 @@ impl ServerMsg {
                 code: code()?,
                 message: string(v, "message")?,
             },
+            "ice-servers" => {
+                let mut servers = Vec::new();
+                for s in array(v, "servers")?.iter().take(crate::MAX_ICE_SERVERS) {
+                    let mut urls = Vec::new();
+                    for u in array(s, "urls")?.iter().take(crate::MAX_ICE_SERVERS) {
+                        urls.push(u.string().ok_or_else(|| bad("`urls` has a non-string"))?);
+                    }
+                    servers.push(IceServer {
+                        urls,
+                        username: string(s, "username")?,
+                        credential: string(s, "credential")?,
+                    });
+                }
+                ServerMsg::IceServers { servers }
+            }
             "pong" => ServerMsg::Pong { seq: seq()? },
             other => return Err(bad(format!("unknown message type `{other}`"))),
         })

@@ -181,6 +181,24 @@ fn server_samples() -> Vec<ServerMsg> {
             code: 0,
             message: String::new(),
         },
+        ServerMsg::IceServers { servers: vec![] },
+        ServerMsg::IceServers {
+            servers: vec![
+                IceServer {
+                    urls: vec![
+                        "turn:127.0.0.1:3478".into(),
+                        "turn:127.0.0.1:3478?transport=tcp".into(),
+                    ],
+                    username: "1700000000:alice".into(),
+                    credential: "aGVsbG8=".into(),
+                },
+                IceServer {
+                    urls: vec![],
+                    username: String::new(),
+                    credential: String::new(),
+                },
+            ],
+        },
         ServerMsg::Pong { seq: 0 },
         ServerMsg::Pong { seq: 1 << 52 },
     ]
@@ -230,6 +248,10 @@ fn what_serde_refuses_the_light_decoder_refuses() {
         r#"{"type":"offer","sdp":"x","slots":[{"mid":"0","userId":5,"kind":"audio"}]}"#,
         r#"{"type":"join-failed","code":"x","message":"m"}"#,
         r#"{"type":"kicked"}"#,
+        r#"{"type":"ice-servers"}"#,
+        r#"{"type":"ice-servers","servers":[{"urls":"turn:x","username":"","credential":""}]}"#,
+        r#"{"type":"ice-servers","servers":[{"urls":[1],"username":"","credential":""}]}"#,
+        r#"{"type":"ice-servers","servers":[{"urls":[],"credential":""}]}"#,
     ];
     for text in rows {
         assert!(ServerMsg::decode(text).is_err(), "serde accepts {text}");

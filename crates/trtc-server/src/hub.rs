@@ -334,6 +334,11 @@ impl Hub {
         self.lock().registry.set_live_linger(secs);
     }
 
+    /// Issues credentials for these TURN relays to each client that joins.
+    pub fn set_turn(&self, turn: Option<crate::room::Turn>) {
+        self.lock().registry.set_turn(turn);
+    }
+
     /// Sets how long a silent or dropped client stays before it is removed.
     pub fn set_client_timeout(&self, secs: u64) {
         self.lock().registry.set_client_timeout(secs);
@@ -853,6 +858,15 @@ pub fn approx_size(msg: &ServerMsg) -> usize {
                         .sum::<usize>()
             }
             ServerMsg::Kicked { reason } => reason.len(),
+            ServerMsg::IceServers { servers } => servers
+                .iter()
+                .map(|s| {
+                    s.urls.iter().map(|u| u.len() + 4).sum::<usize>()
+                        + s.username.len()
+                        + s.credential.len()
+                        + 40
+                })
+                .sum::<usize>(),
             ServerMsg::Pong { .. } => 0,
         }
 }

@@ -9,8 +9,9 @@
 //!   `trtc-usersig`).
 //! * `/trtc/admin/v1/…`: the admin REST API ([`admin`]): list rooms, remove users, dismiss rooms;
 //!   requests carry an admin userSig signed with the app's secret key.
-//! * `/trtc/dev/…`, only in dev mode (`dev`): test userSigs (never for the admin identifier),
-//!   and fault injection (drop a user's connection, block its network for a while).
+//! * `/trtc/dev/…`, only in dev mode (`dev`), for the dev app only: test userSigs (never for the
+//!   admin identifier), bot participants ([`bot`]), and fault injection (drop a user's
+//!   connection, block its network for a while).
 //! * Caps ([`limits`]): rooms per app, users per room, rooms per user and room openings per user
 //!   (a join beyond them fails), messages per second per connection and per client address (a
 //!   token bucket; a client that keeps flooding is disconnected); open connections in total and
@@ -28,10 +29,11 @@
 //! Dependencies point one way (`a → b`: `a` uses `b`); no cycle:
 //!
 //! ```text
-//! lib (the router) → signal, dev, admin, hub, room
+//! lib (the router) → signal, dev, bot, admin, hub, room
 //! serve  → conns              the accept loop: caps, header timeout, hyper
 //! signal → hub, room, conns, frames   the WebSocket task: frames in, the client's queue out
 //! dev    → hub, room, clock   /trtc/dev/… handlers
+//! bot    → hub                /trtc/dev/bot: the load client's user, joining over /trtc/ws
 //! admin  → hub, room, clock   /trtc/admin/v1/… handlers
 //! hub    → room, limits, clock   shared state behind one lock; carries out effects
 //! room   → limits             the registry: messages in, effects out (no IO, no clock)
@@ -61,6 +63,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod bot;
 pub mod clock;
 pub mod conns;
 mod dev;
@@ -115,8 +118,20 @@ pub fn app(config: &Config) -> Router {
     app_with_hub(config, hub::Hub::new(room::Apps::default(), None, None))
 }
 
-/// The application with its signalling hub (apps, dev mode, media plane).
+/// The application with its signalling hub (apps, dev mode, media plane); no dev bots.
 pub fn app_with_hub(config: &Config, hub: Arc<hub::Hub>) -> Router {
+    app_with_bots(config, hub, bot::Bots::new())
+}
+
+/// [`app_with_hub`] with the dev-mode bots of [`bot`] (they need the server's URL:
+/// [`bot::Bots::set_server_url`]).
+pub fn app_with_bots(config: &Config, hub: Arc<hub::Hub>, bots: Arc<bot::Bots>) -> Router {
+    let dev_bots = Router::new()
+        .route(
+            "/trtc/dev/bot",
+            axum::routing::post(bot::start).delete(bot::stop),
+        )
+        .with_state((hub.clone(), bots));
     let trtc = Router::new()
         .route(trtc_proto::WS_PATH, get(signal::ws_handler))
         .route("/trtc/dev/usersig", get(dev::usersig))
@@ -125,6 +140,7 @@ pub fn app_with_hub(config: &Config, hub: Arc<hub::Hub>) -> Router {
         .with_state(hub.clone());
     Router::new()
         .merge(trtc)
+        .merge(dev_bots)
         .nest(admin::PREFIX, admin::router(hub))
         .nest_service("/pkg", ServeDir::new(&config.pkg))
         .fallback_service(ServeDir::new(&config.www))

@@ -33,9 +33,10 @@ struct Args {
     /// are checked against the key of their sdkAppId.
     #[arg(long = "app", env = "TRTC_APPS", value_delimiter = ',', value_parser = parse_app)]
     apps: Vec<(u64, String)>,
-    /// Development mode: a built-in test app (sdkAppId 1400000001) is configured, and
-    /// `GET /trtc/dev/usersig?userId=…` hands out userSigs for it (for it only) to anyone.
-    /// Never in production.
+    /// Development mode for one app, the dev app: the first --app, or without --app a built-in
+    /// test app (sdkAppId 1400000001, a public key). `GET /trtc/dev/usersig?userId=…` hands out
+    /// userSigs for the dev app (for it only, never for another --app) to anyone, and
+    /// `/trtc/dev/bot` puts bot participants into its rooms. Never in production.
     #[arg(long, env = "TRTC_DEV")]
     dev: bool,
     /// UDP address of the SFU (one socket for all media); port 0 picks a free port.
@@ -45,6 +46,21 @@ struct Args {
     /// address clients reach this machine at. Default: the --udp address.
     #[arg(long = "ice-ip", env = "TRTC_ICE_IP", value_delimiter = ',')]
     ice_ips: Vec<std::net::IpAddr>,
+    /// A TURN relay clients may use when UDP to --udp is blocked (repeatable, or
+    /// comma-separated): `turn:HOST:PORT`, `turn:HOST:PORT?transport=tcp`, `turns:HOST:443?transport=tcp`.
+    /// With --turn-secret, each client that joins gets time-limited credentials for them (the SDK
+    /// uses them when the app configured no proxy.turnServer of its own).
+    #[arg(long = "turn-url", env = "TRTC_TURN_URLS", value_delimiter = ',', value_parser = parse_turn_url)]
+    turn_urls: Vec<String>,
+    /// The secret shared with the TURN server (coturn: `use-auth-secret` and
+    /// `static-auth-secret=SECRET`): credentials are `expiry:userId` and the base64 HMAC-SHA1
+    /// of it.
+    #[arg(long = "turn-secret", env = "TRTC_TURN_SECRET")]
+    turn_secret: Option<String>,
+    /// Seconds the issued TURN credentials are valid (a client that reconnects gets new ones).
+    #[arg(long = "turn-ttl", env = "TRTC_TURN_TTL", default_value_t = 86_400,
+          value_parser = clap::value_parser!(u64).range(60..=604_800))]
+    turn_ttl: u64,
     /// Seconds a client may be silent (no heartbeat) or gone without leaving before it is
     /// removed (others see REMOTE_USER_EXIT with reason 1); also how long a dropped client may
     /// take to reconnect unnoticed.
@@ -151,6 +167,27 @@ fn open_files_limit() -> Option<usize> {
 const DEV_APP_ID: u64 = 1_400_000_001;
 const DEV_APP_KEY: &str = "trtc-wasm-dev-mode-key-not-secret";
 
+fn parse_turn_url(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let lower = s.to_ascii_lowercase();
+    let rest = ["turn:", "turns:"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .ok_or_else(|| {
+            format!("'{s}' is not a turn: or turns: URL (e.g. turn:turn.example.com:3478)")
+        })?;
+    let (host, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if host.is_empty() || host.contains('/') || host.chars().any(char::is_whitespace) {
+        return Err(format!("'{s}' has no valid host:port"));
+    }
+    if !matches!(query, "" | "transport=udp" | "transport=tcp") {
+        return Err(format!(
+            "'{s}': the only query is ?transport=udp or ?transport=tcp"
+        ));
+    }
+    Ok(s.to_string())
+}
+
 fn parse_app(s: &str) -> Result<(u64, String), String> {
     let (id, key) = s
         .split_once(':')
@@ -212,17 +249,22 @@ async fn main() -> ExitCode {
     let mut apps = args.apps.clone();
     let mut dev_app = None;
     if args.dev {
-        if apps.iter().any(|(id, _)| *id == DEV_APP_ID) {
-            tracing::error!(
-                "--dev signs test userSigs for its own app, sdkAppId {DEV_APP_ID}; --app configures that sdkAppId too: drop one of them"
-            );
-            return ExitCode::FAILURE;
+        // The dev app: the first --app (the npm test kit passes its own sdkAppId and key), or
+        // the built-in test app. Dev mode signs userSigs and runs bots for it and no other.
+        if apps.is_empty() {
+            apps.push((DEV_APP_ID, DEV_APP_KEY.to_string()));
         }
-        apps.push((DEV_APP_ID, DEV_APP_KEY.to_string()));
-        dev_app = Some((DEV_APP_ID, DEV_APP_KEY.to_string()));
+        let (id, key) = apps[0].clone();
+        let others: Vec<u64> = apps[1..].iter().map(|a| a.0).collect();
         tracing::warn!(
-            "DEV MODE: /trtc/dev/usersig signs a userSig for anyone who asks (sdkAppId {DEV_APP_ID}, that app only). Do not expose this server.",
+            "DEV MODE: /trtc/dev/usersig signs a userSig for anyone who asks and /trtc/dev/bot puts bots into rooms, for sdkAppId {id} only{}. Do not expose this server.",
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!(" (never for {others:?})")
+            }
         );
+        dev_app = Some((id, key));
     }
     if apps.is_empty() {
         tracing::warn!(
@@ -254,6 +296,23 @@ async fn main() -> ExitCode {
     );
     hub.set_live_linger(args.live_linger);
     hub.set_client_timeout(args.client_timeout);
+    match (&args.turn_secret, args.turn_urls.is_empty()) {
+        (Some(secret), false) if !secret.is_empty() => {
+            tracing::info!(urls = ?args.turn_urls, ttl = args.turn_ttl, "TURN credentials issued to clients");
+            hub.set_turn(Some(trtc_server::room::Turn {
+                urls: args.turn_urls.clone(),
+                secret: secret.clone(),
+                ttl_secs: args.turn_ttl,
+            }));
+        }
+        (None, true) => {}
+        _ => {
+            tracing::error!(
+                "--turn-url and --turn-secret go together (and the secret cannot be empty)"
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     let caps = limits::Limits {
         max_rooms_per_app: args.max_rooms_per_app,
         max_users_per_room: args.max_users_per_room,
@@ -316,13 +375,15 @@ async fn main() -> ExitCode {
     });
     let closer = hub.clone();
     let (why_tx, why) = tokio::sync::oneshot::channel::<Stop>();
+    let bots = trtc_server::bot::Bots::new();
+    bots.set_server_url(format!("ws://{addr}{}", trtc_proto::WS_PATH));
     let options = trtc_server::serve::ServeOptions {
         header_timeout: Duration::from_secs(args.header_timeout),
         ..Default::default()
     };
     let served = trtc_server::serve::serve(
         listener,
-        trtc_server::app_with_hub(&config, hub.clone()),
+        trtc_server::app_with_bots(&config, hub.clone(), bots),
         conns,
         options,
         async move {

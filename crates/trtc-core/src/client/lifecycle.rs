@@ -67,8 +67,18 @@ impl RoomClient {
             render: VecMap::new(),
             published: Vec::new(),
             reconcile: None,
+            media_ever: false,
+            media_failures: 0,
+            media_down_since: None,
+            offered_tcp: false,
+            server_turn: false,
         });
-        self.push(Effect::Connect { conn, url });
+        let ice = self
+            .room
+            .as_ref()
+            .map(|r| r.config.ice.clone())
+            .unwrap_or_default();
+        self.push(Effect::Connect { conn, url, ice });
         self.emit(Event::ConnectionState {
             prev: ConnState::Disconnected,
             state: ConnState::Connecting,
@@ -162,7 +172,7 @@ impl RoomClient {
             ServerMsg::Error { code, message } if code == code::MEDIA_LOST => {
                 if self.joined_conn() == Some(conn) {
                     self.log_warn(format!("the server lost our media connection: {message}"));
-                    self.connection_lost(now);
+                    self.media_lost(now);
                 }
             }
             ServerMsg::Error { code, message } => {
@@ -174,10 +184,31 @@ impl RoomClient {
                 }
             }
             ServerMsg::Offer { sdp, slots } => {
+                if sdp.contains(" tcp ") || sdp.contains(" TCP ") {
+                    if let Some(room) = self.room.as_mut() {
+                        room.offered_tcp = true;
+                    }
+                }
                 if let Some(link) = self.link_of(conn) {
                     link.offers.push_back((sdp, slots));
                 }
                 self.apply_next_offer(conn);
+            }
+            ServerMsg::IceServers { mut servers } => {
+                let Some(room) = self.room.as_mut() else {
+                    return;
+                };
+                // The app's own relays win; a server's are used only when it configured none.
+                if !room.config.ice.servers.is_empty() || servers.is_empty() {
+                    return;
+                }
+                servers.truncate(trtc_proto::MAX_ICE_SERVERS);
+                room.server_turn = true;
+                let ice = crate::room::IceConfig {
+                    servers,
+                    relay_only: room.config.ice.relay_only,
+                };
+                self.push(Effect::SetIce { conn, ice });
             }
             ServerMsg::Pong { .. } => {}
             msg @ (ServerMsg::UserEnter { .. }
@@ -372,6 +403,55 @@ impl RoomClient {
             Some(d) if d <= 0.0 => self.start_attempt(now),
             Some(_) => {}
         }
+    }
+
+    /// The media connection of `conn` is up: the room's media works.
+    pub(super) fn media_connected(&mut self, conn: ConnId) {
+        let Some(link) = self.link_of(conn) else {
+            return;
+        };
+        link.media_connected = true;
+        link.media_deadline = f64::INFINITY;
+        let room = self.room.as_mut().expect("a link has a room");
+        room.media_ever = true;
+        room.media_failures = 0;
+        room.media_down_since = None;
+    }
+
+    /// The joined connection's media failed (the browser or the server says so, or it did not
+    /// connect in time). If this room's media never worked, a few such joins mean no path gets
+    /// through: [`FIREWALL_RESTRICTION`]; otherwise reconnect as for any lost connection.
+    pub(super) fn media_lost(&mut self, now: f64) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        let Phase::Joined { link } = &room.phase else {
+            return;
+        };
+        let down_since = *room.media_down_since.get_or_insert(now);
+        if link.media_connected || room.media_ever {
+            // Signalling keeps working while media does not: give up after the same time as
+            // for a lost connection, instead of joining again for ever.
+            if now - down_since >= room.give_up_ms {
+                self.give_up("the media connection could not be established again in time");
+            } else {
+                self.connection_lost(now);
+            }
+            return;
+        }
+        room.media_failures += 1;
+        if room.media_failures < MEDIA_ATTEMPTS {
+            self.log_warn("the media connection did not connect; trying again");
+            self.connection_lost(now);
+            return;
+        }
+        let err = RtcErrorInfo::new(
+            ErrorCode::OperationFailed,
+            Some(FIREWALL_RESTRICTION),
+            "",
+            &firewall_message(room),
+        );
+        self.leave(Leaving::GaveUp(err));
     }
 
     /// NETWORK_QUALITY while the connection is down: 6 (disconnected) both ways.
@@ -573,6 +653,15 @@ impl RoomClient {
             }
             Phase::Joined { link } => {
                 let conn = link.conn;
+                if now >= link.media_deadline {
+                    link.media_deadline = f64::INFINITY;
+                    self.log_warn("the media connection did not connect in time");
+                    self.media_lost(now);
+                    return;
+                }
+                let Some(Phase::Joined { link }) = self.room.as_mut().map(|r| &mut r.phase) else {
+                    return;
+                };
                 if now >= link.next_stats {
                     link.next_stats = now + f64::from(crate::quality::INTERVAL_MS);
                     self.push(Effect::CollectStats { conn });
@@ -630,7 +719,8 @@ impl RoomClient {
         };
         *attempt = Some((Link::new(conn, now), now + JOIN_TIMEOUT_MS));
         let url = room.url.clone();
-        self.push(Effect::Connect { conn, url });
+        let ice = room.config.ice.clone();
+        self.push(Effect::Connect { conn, url, ice });
     }
 
     /// The reconcile window ended: what did not come back is reported gone.
@@ -668,4 +758,41 @@ enum Leaving {
     Kicked(String),
     GaveUp(RtcErrorInfo),
     EnterFailed(RtcErrorInfo),
+}
+
+/// What the 5501 error says: what was tried, and what to configure.
+fn firewall_message(room: &Room) -> String {
+    let ice = &room.config.ice;
+    let relays: Vec<&str> = ice
+        .servers
+        .iter()
+        .flat_map(|s| s.urls.iter().map(String::as_str))
+        .collect();
+    let turn = if !relays.is_empty() {
+        format!("through the TURN relay(s) {}", relays.join(", "))
+    } else if room.server_turn {
+        "through the TURN relay(s) the server issued".to_string()
+    } else {
+        String::new()
+    };
+    let tried = if ice.relay_only {
+        if turn.is_empty() {
+            "only through TURN relays (iceTransportPolicy 'relay'), but none is configured"
+                .to_string()
+        } else {
+            format!("only {turn} (iceTransportPolicy 'relay')")
+        }
+    } else {
+        let direct = if room.offered_tcp {
+            "directly over UDP and TCP"
+        } else {
+            "directly over UDP (the server offered no TCP)"
+        };
+        if turn.is_empty() {
+            format!("{direct}, with no TURN relay configured")
+        } else {
+            format!("{direct}, and {turn}")
+        }
+    };
+    format!("The media connection to the server could not be established {tried}, {MEDIA_ATTEMPTS} attempts of {} s each: a firewall blocks it. Allow UDP (or TCP) to the server's media port, or relay through a TURN server that is reachable (enterRoom's proxy.turnServer, or trtc-server's --turn-url and --turn-secret).", MEDIA_CONNECT_TIMEOUT_MS as u32 / 1000)
 }

@@ -171,7 +171,7 @@ impl RoomClient {
 
     /// An offer was applied: send the answer, follow the received tracks, and report publishing
     /// started for upstream slots the offer negotiated.
-    pub(super) fn offer_applied(&mut self, conn: ConnId, answer: Result<String, String>) {
+    pub(super) fn offer_applied(&mut self, conn: ConnId, answer: Result<String, String>, now: f64) {
         let Some(link) = self.link_of(conn) else {
             return;
         };
@@ -191,6 +191,11 @@ impl RoomClient {
             msg: ClientMsg::Answer { sdp },
         });
         let link = self.link_of(conn).expect("checked");
+        // Something to carry now: the media connection must come up (a room with nothing to
+        // send or receive has none).
+        if !link.media_connected && link.media_deadline.is_infinite() {
+            link.media_deadline = now + MEDIA_CONNECT_TIMEOUT_MS;
+        }
         link.upstream = slots
             .iter()
             .filter(|s| s.user_id.is_none())

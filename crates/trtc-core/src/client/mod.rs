@@ -55,6 +55,13 @@ pub const JOIN_TIMEOUT_MS: f64 = 10_000.0;
 pub const RECONCILE_WINDOW_MS: f64 = 15_000.0;
 /// extraCode of the `ERROR` event when reconnection gives up.
 pub const REJOIN_FAILED: i32 = 5502;
+/// extraCode of the `ERROR` event when no media path to the server works (`FIREWALL_RESTRICTION`).
+pub const FIREWALL_RESTRICTION: i32 = 5501;
+/// How long the media connection of a joined room may take to connect.
+pub const MEDIA_CONNECT_TIMEOUT_MS: f64 = 10_000.0;
+/// Attempts (joins whose media never connected) before a room whose media never worked gives up
+/// with [`FIREWALL_RESTRICTION`]: with [`MEDIA_CONNECT_TIMEOUT_MS`], about 20 s from `enterRoom`.
+pub const MEDIA_ATTEMPTS: u32 = 2;
 
 /// What the local user captures, as the room should see it (before the role is applied).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -144,6 +151,8 @@ pub enum Input {
     Message(ConnId, ServerMsg),
     /// The peer connection of `conn` failed (ICE or DTLS).
     MediaFailed(ConnId),
+    /// The peer connection of `conn` connected (ICE and DTLS are up).
+    MediaConnected(ConnId),
     /// An [`Effect::ApplyOffer`] finished: the local answer, or why it failed.
     OfferApplied {
         /// Which connection.
@@ -281,6 +290,16 @@ pub enum Effect {
         conn: ConnId,
         /// The signalling URL.
         url: String,
+        /// The peer connection's ICE servers and transport policy.
+        ice: crate::room::IceConfig,
+    },
+    /// Replace `conn`'s ICE servers (the server issued TURN relays; the app configured none).
+    /// Comes before the first offer, so the media connection gathers through them.
+    SetIce {
+        /// Which connection.
+        conn: ConnId,
+        /// The ICE servers and transport policy to use.
+        ice: crate::room::IceConfig,
     },
     /// Close `conn`'s socket and peer connection and drop what it received (remote tracks,
     /// audio elements, video views). `reconnecting`: close the socket with
@@ -389,6 +408,10 @@ struct Link {
     applying: Option<Vec<TrackSlot>>,
     /// Upstream kinds negotiated by the last applied offer.
     upstream: Vec<MediaKind>,
+    /// The peer connection connected.
+    media_connected: bool,
+    /// When the media connection must have connected (once joined).
+    media_deadline: f64,
     /// Received tracks: (user, kind) → mid.
     tracks: VecMap<(String, MediaKind), String>,
     playing_audio: Vec<String>,
@@ -412,6 +435,8 @@ impl Link {
             offers: VecDeque::new(),
             applying: None,
             upstream: Vec::new(),
+            media_connected: false,
+            media_deadline: f64::INFINITY,
             tracks: VecMap::new(),
             playing_audio: Vec::new(),
             shown_video: Vec::new(),
@@ -460,6 +485,16 @@ struct Room {
     /// Local kinds whose publishing has started (PUBLISH_STATE_CHANGED `started`).
     published: Vec<MediaKind>,
     reconcile: Option<Reconcile>,
+    /// The media connection has connected at least once in this room.
+    media_ever: bool,
+    /// Joins in a row whose media never connected.
+    media_failures: u32,
+    /// Since when the media has been down (the first failure since it last connected).
+    media_down_since: Option<f64>,
+    /// The server offered ICE candidates over TCP (RFC 6544), so TCP was tried too.
+    offered_tcp: bool,
+    /// The server issued TURN relays (the app configured none) and they were used.
+    server_turn: bool,
 }
 
 /// The room client of one SDK instance. See the module docs.
@@ -494,7 +529,12 @@ impl RoomClient {
             .map_or(f64::INFINITY, |r| r.deadline);
         match &room.phase {
             Phase::Entering { deadline, .. } => t = t.min(*deadline),
-            Phase::Joined { link } => t = t.min(link.next_ping).min(link.next_stats),
+            Phase::Joined { link } => {
+                t = t
+                    .min(link.next_ping)
+                    .min(link.next_stats)
+                    .min(link.media_deadline)
+            }
             Phase::Reconnecting {
                 attempt,
                 next_attempt,
@@ -534,11 +574,12 @@ impl RoomClient {
             Input::Message(conn, msg) => self.message(conn, msg, now),
             Input::MediaFailed(conn) => {
                 if self.joined_conn() == Some(conn) {
-                    self.log_warn("the media connection failed; reconnecting");
-                    self.connection_lost(now);
+                    self.log_warn("the media connection failed");
+                    self.media_lost(now);
                 }
             }
-            Input::OfferApplied { conn, answer } => self.offer_applied(conn, answer),
+            Input::MediaConnected(conn) => self.media_connected(conn),
+            Input::OfferApplied { conn, answer } => self.offer_applied(conn, answer, now),
             Input::Stats {
                 conn,
                 stats,

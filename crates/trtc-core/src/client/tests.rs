@@ -16,6 +16,7 @@ fn joined() -> RoomClient {
         auto_receive_video: false,
         enable_autoplay_dialog: true,
         websocket_proxy: None,
+        ice: Default::default(),
     };
     c.handle(
         Input::Enter {

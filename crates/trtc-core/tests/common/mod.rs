@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use trtc_core::client::{ConnId, Effect, Event, ExitCause, Input, LocalMedia, OpId, RoomClient};
 use trtc_core::error::RtcErrorInfo;
-use trtc_core::room::{EnterRoomConfig, Role, RoomRef, Scene};
+use trtc_core::room::{EnterRoomConfig, IceConfig, Role, RoomRef, Scene};
 use trtc_proto::{ClientMsg, MediaKind, RoomId, ServerMsg, TrackSlot};
 use trtc_server::room::{Apps, ClientId, Effect as ServerEffect, MediaCmd, Registry};
 
@@ -36,10 +36,16 @@ pub struct Sim {
     pub sent: Vec<ClientMsg>,
     /// When it asked for a connection (ms).
     pub connects: Vec<f64>,
+    /// The SDP of every offer it applied.
+    pub offers: Vec<String>,
     /// Connections whose socket is open: conn → the server's client id.
     sockets: HashMap<ConnId, ClientId>,
     /// Connections asked for while the network was blocked: they never open.
     pub blocked: bool,
+    /// Its media cannot get through (UDP blocked): the peer connection never connects.
+    pub media_blocked: bool,
+    /// The ICE configuration of each connection opened, and each one set later (SetIce).
+    pub ice: Vec<(&'static str, IceConfig)>,
     next_op: OpId,
 }
 
@@ -87,6 +93,8 @@ impl Peer {
 }
 
 pub struct World {
+    /// The SDP of the media plane's offers (`" tcp "` in it: TCP candidates offered).
+    pub offer_sdp: String,
     /// Milliseconds since the start.
     pub now: f64,
     pub registry: Registry<Apps>,
@@ -116,6 +124,7 @@ pub fn config(user: &str, room: u32) -> EnterRoomConfig {
         auto_receive_video: false,
         enable_autoplay_dialog: true,
         websocket_proxy: None,
+        ice: Default::default(),
     }
 }
 
@@ -137,6 +146,7 @@ pub const PUBLISHING: LocalMedia = LocalMedia {
 impl World {
     pub fn new() -> World {
         World {
+            offer_sdp: "offer".into(),
             now: 0.0,
             registry: registry(),
             media: Media::default(),
@@ -162,8 +172,11 @@ impl World {
             media: Vec::new(),
             sent: Vec::new(),
             connects: Vec::new(),
+            offers: Vec::new(),
             sockets: HashMap::new(),
             blocked: false,
+            media_blocked: false,
+            ice: Vec::new(),
             next_op: 0,
         });
         self.sims.len() - 1
@@ -195,7 +208,12 @@ impl World {
     /// `enterRoom` that must succeed.
     pub fn join(&mut self, sim: usize, room: u32) {
         let user = self.sims[sim].user_id.clone();
-        let op = self.enter(sim, config(&user, room));
+        self.join_with(sim, config(&user, room));
+    }
+
+    pub fn join_with(&mut self, sim: usize, config: EnterRoomConfig) {
+        let user = self.sims[sim].user_id.clone();
+        let op = self.enter(sim, config);
         assert_eq!(self.sims[sim].result(op), Some(&Ok(())), "{user} joins");
     }
 
@@ -239,8 +257,9 @@ impl World {
     fn carry_out(&mut self, sim: usize, e: Effect) {
         let now = self.now;
         match e {
-            Effect::Connect { conn, .. } => {
+            Effect::Connect { conn, ice, .. } => {
                 self.sims[sim].connects.push(now);
+                self.sims[sim].ice.push(("connect", ice));
                 if self.sims[sim].blocked {
                     return; // never opens; the client times the attempt out
                 }
@@ -284,7 +303,8 @@ impl World {
                 let fx = self.registry.handle(id, msg, unix);
                 self.server_effects(fx);
             }
-            Effect::ApplyOffer { conn, .. } => {
+            Effect::ApplyOffer { conn, sdp, .. } => {
+                self.sims[sim].offers.push(sdp);
                 self.sims[sim].client.handle(
                     Input::OfferApplied {
                         conn,
@@ -292,6 +312,11 @@ impl World {
                     },
                     now,
                 );
+                if !self.sims[sim].media_blocked && !self.sims[sim].blocked {
+                    self.sims[sim]
+                        .client
+                        .handle(Input::MediaConnected(conn), now);
+                }
             }
             Effect::PlayAudio { user_id, .. } => self.sims[sim].media.push(("play", user_id)),
             Effect::StopAudio { user_id } => self.sims[sim].media.push(("stop", user_id)),
@@ -299,6 +324,7 @@ impl World {
             Effect::HideVideo { user_id } => self.sims[sim].media.push(("hide", user_id)),
             Effect::ForgetUser { user_id } => self.sims[sim].media.push(("forget", user_id)),
             Effect::RefreshSenders { .. } | Effect::CollectStats { .. } | Effect::Log(..) => {}
+            Effect::SetIce { ice, .. } => self.sims[sim].ice.push(("set", ice)),
             Effect::Emit(ev) => self.sims[sim].events.push(ev),
             Effect::Settle { op, result } => self.sims[sim].settled.push((op, result)),
         }
@@ -433,7 +459,7 @@ impl World {
         self.deliver(
             peer,
             ServerMsg::Offer {
-                sdp: "offer".into(),
+                sdp: self.offer_sdp.clone(),
                 slots,
             },
         );

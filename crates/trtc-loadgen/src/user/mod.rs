@@ -70,6 +70,9 @@ pub struct Common {
     pub video: VideoConfig,
     /// Payload size of each 20 ms audio packet, bytes (Opus-sized filler).
     pub audio_bytes: usize,
+    /// Real media to publish instead of the synthetic filler (the bot participant); `None` for
+    /// load.
+    pub clip: Option<Arc<crate::clip::Clip>>,
 }
 
 /// One user's part.
@@ -281,8 +284,12 @@ async fn run(
         auto_receive_video: spec.subscribe_video,
         enable_autoplay_dialog: false,
         websocket_proxy: None,
+        ice: Default::default(),
     };
-    let video_src = VideoSource::new(common.video.clone());
+    let video_src = match &common.clip {
+        Some(clip) => VideoSource::with_clip(common.video.clone(), clip.clone()),
+        None => VideoSource::new(common.video.clone()),
+    };
     let mut sim = Sim {
         report: UserReport {
             user_id: spec.user_id.clone(),
@@ -484,7 +491,7 @@ impl Sim {
     async fn carry_out(&mut self, sig: &mut Option<Signalling>) -> Result<(), String> {
         while let Some(effect) = self.client.poll() {
             match effect {
-                Effect::Connect { conn, url } => {
+                Effect::Connect { conn, url, .. } => {
                     let t = self.since_t0();
                     match connect(conn, &url).await {
                         Ok(s) => {
@@ -552,6 +559,8 @@ impl Sim {
                 | Effect::ShowVideo { .. }
                 | Effect::HideVideo { .. }
                 | Effect::ForgetUser { .. }
+                // The load client connects directly; it does not use TURN relays.
+                | Effect::SetIce { .. }
                 | Effect::CollectStats { .. } => {}
             }
         }

@@ -54,7 +54,10 @@ impl Sim {
                     self.late += 1;
                     u.next = now;
                 }
-                let payload = media::opus_payload(u.n, self.common.audio_bytes);
+                let payload = match &self.common.clip {
+                    Some(clip) => clip.audio[(u.n % clip.audio.len() as u64) as usize].clone(),
+                    None => media::opus_payload(u.n, self.common.audio_bytes),
+                };
                 let len = payload.len() as u64;
                 let ts = u
                     .ts_base
@@ -137,6 +140,11 @@ impl Sim {
         match e {
             Event::Connected => {
                 self.connected = true;
+                if let Some(conn) = self.client.joined_conn() {
+                    let t = self.since_t0();
+                    self.client
+                        .handle(trtc_core::client::Input::MediaConnected(conn), t);
+                }
                 self.report.connect_ms = Some(self.since_t0());
                 let now = Instant::now();
                 for u in [&mut self.audio, &mut self.video].into_iter().flatten() {

@@ -247,6 +247,33 @@ pub struct Registry<A: Auth> {
     users: HashMap<(u64, String), UserUse>,
     /// This userId never enters a room (the admin API's identifier).
     admin_identifier: Option<String>,
+    /// TURN relays whose credentials each joining client is issued.
+    turn: Option<Turn>,
+}
+
+/// TURN relays (coturn with `use-auth-secret`) for which the server issues time-limited
+/// credentials to each client that joins: `--turn-url` and `--turn-secret`.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    /// `turn:`/`turns:` URLs, as `RTCIceServer.urls` takes them.
+    pub urls: Vec<String>,
+    /// coturn's `static-auth-secret`.
+    pub secret: String,
+    /// How long the credentials are valid.
+    pub ttl_secs: u64,
+}
+
+impl Turn {
+    /// The relays with credentials for `user_id`, valid until `now_unix + ttl_secs`.
+    pub fn servers(&self, user_id: &str, now_unix: u64) -> Vec<trtc_proto::IceServer> {
+        let (username, credential) =
+            trtc_usersig::turn_credential(&self.secret, user_id, now_unix + self.ttl_secs);
+        vec![trtc_proto::IceServer {
+            urls: self.urls.clone(),
+            username,
+            credential,
+        }]
+    }
 }
 
 /// A full bucket of room openings for one user: `per_min` a minute, all of them at once.
@@ -280,6 +307,7 @@ impl<A: Auth> Registry<A> {
             room_creations_per_user_per_min: crate::limits::DEFAULT_ROOM_CREATIONS_PER_USER_PER_MIN,
             users: HashMap::new(),
             admin_identifier: None,
+            turn: None,
         }
     }
 
@@ -294,6 +322,18 @@ impl<A: Auth> Registry<A> {
     /// The userId that may never enter a room (the admin API's identifier); `None`: any may.
     pub fn set_admin_identifier(&mut self, admin: Option<String>) {
         self.admin_identifier = admin;
+    }
+
+    /// Issues credentials for these TURN relays to each client that joins (a
+    /// [`ServerMsg::IceServers`] right after [`ServerMsg::Joined`]).
+    pub fn with_turn(mut self, turn: Turn) -> Self {
+        self.set_turn(Some(turn));
+        self
+    }
+
+    /// [`Registry::with_turn`] on a registry in use (`None`: issue none).
+    pub fn set_turn(&mut self, turn: Option<Turn>) {
+        self.turn = turn;
     }
 
     /// Sets the most rooms one app may hold and the most members one room may hold (0:
@@ -633,6 +673,14 @@ impl<A: Auth> Registry<A> {
                 users,
             },
         ));
+        if let Some(turn) = &self.turn {
+            fx.push(Effect::Send(
+                client,
+                ServerMsg::IceServers {
+                    servers: turn.servers(&join.user_id, now_unix),
+                },
+            ));
+        }
         // A peer only once there is something to receive (or send: see `publish`).
         let peer = existing.iter().any(|c| {
             let m = &self.members[c];

@@ -1,7 +1,9 @@
 // The published package as users consume it (built by scripts/prepare-smoke.sh into target/smoke):
-// `import TRTC from 'trtc-wasm'` bundled by Vite from the npm-packed tarball, and the tarball's
-// trtc.js on a plain `<script src="trtc.js">` page. Each enters a room on the real server and
-// renders the video of a talker (tests/e2e/pages/listener.html, copied next to each page).
+// `import TRTC, { RtcError } from 'trtc-wasm'` bundled from the npm-packed tarball by Vite 7,
+// Vite 5, webpack 5 and esbuild at their default settings, and the tarball's trtc.js on a plain
+// `<script src="trtc.js">` page. Each uses TRTC on the line after the import (before the module
+// is ready), enters a room on the real server and renders the video of a talker
+// (tests/e2e/pages/listener.html, copied next to each page); a rejection is the exported RtcError.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -29,8 +31,11 @@ async function open(url, errors, label) {
 }
 
 const cases = [
-  { name: 'Vite app: import TRTC from \'trtc-wasm\' (npm-packed tarball, vite build)', dir: 'vite-app/dist', room: 7700, userId: 'vite' },
+  { name: 'Vite 7 (default settings): import TRTC from \'trtc-wasm\'', dir: 'vite7', room: 7700, userId: 'vite7' },
   { name: 'plain HTML: <script src="trtc.js"> from the npm-packed tarball', dir: 'html', room: 7701, userId: 'html' },
+  { name: 'Vite 5 (default settings, es2020 target): import TRTC from \'trtc-wasm\'', dir: 'vite5', room: 7702, userId: 'vite5' },
+  { name: 'webpack 5 (no config): import TRTC from \'trtc-wasm\'', dir: 'webpack5', room: 7703, userId: 'webpack5' },
+  { name: 'esbuild --bundle (iife, the wasm copied beside): import TRTC from \'trtc-wasm\'', dir: 'esbuild', room: 7704, userId: 'esbuild' },
 ];
 
 for (const c of cases) {
@@ -55,7 +60,10 @@ for (const c of cases) {
         throw new Error(`no decoded remote video within 20 s: ${JSON.stringify(state)}; errors: ${JSON.stringify(errors)}`, { cause: e });
       }
       const smoke = await page.evaluate(() => window.smoke);
-      assert.deepEqual(smoke, { entered: true, remoteVideo: 'talker', error: null });
+      assert.deepEqual(smoke, {
+        entered: true, remoteVideo: 'talker', error: null, rtcError: [true, 5000],
+        sync: { event: 'remote-video-available', code: 5200, version: '5.17.1', chained: true },
+      });
       assert.match(await page.title(), /rendering talker/);
       await page.close();
       await talker.close();
