@@ -15,11 +15,10 @@ use std::collections::{HashMap, HashSet};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use tokio::sync::mpsc::UnboundedReceiver;
 use trtc_proto::{ClientMsg, Join, MediaKind, Role, RoomId, Scene, PROTOCOL_VERSION};
+use trtc_server::hub::{Hub, Outbox};
 use trtc_server::limits::Limits;
 use trtc_server::room::Apps;
-use trtc_server::hub::{Hub, Out};
 
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "fuzz-key";
@@ -132,7 +131,7 @@ fn room_id(room: u8, str_room: bool) -> RoomId {
 
 struct World {
     hub: std::sync::Arc<Hub>,
-    clients: Vec<(u64, UnboundedReceiver<Out>)>,
+    clients: Vec<(u64, Outbox)>,
     now_ms: u64,
 }
 
@@ -155,7 +154,7 @@ impl World {
     }
 
     fn check(&mut self) {
-        // Drain what was sent (a client's channel is unbounded).
+        // Drain what was sent (a client's queue is bounded: one that is not drained is cut off).
         for (_, rx) in &mut self.clients {
             while rx.try_recv().is_ok() {}
         }
@@ -187,6 +186,9 @@ fuzz_target!(|ops: Vec<Op>| {
         msgs_per_sec: 20,
         msg_burst: 10,
         flood_disconnect_secs: 2,
+        max_rooms_per_user: 2,
+        room_creations_per_user_per_min: 4,
+        ..Limits::default()
     });
     let mut w = World {
         clients: (0..4).map(|_| hub.connect()).collect(),

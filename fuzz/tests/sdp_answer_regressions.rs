@@ -2,8 +2,8 @@
 //! locked multiple times"), kept as files under `regressions/sdp_answer/`. A plain `cargo test`
 //! in this directory (no nightly needed).
 //!
-//! `trtc_sfu::Sfu::accept_answer` now refuses them before str0m sees them: an error, the offer
-//! still outstanding, no panic. The seeds (browser-like answers) still go through the check.
+//! `trtc_sfu::Sfu::accept_answer` now refuses them before str0m sees them: an error (the offer
+//! is used up and a new one follows), no panic. The seeds (browser-like answers) still go through the check.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -27,7 +27,10 @@ fn files(dir: &str) -> Vec<(String, String)> {
 
 #[test]
 fn the_sfu_refuses_them_without_panicking() {
-    let found = files(concat!(env!("CARGO_MANIFEST_DIR"), "/regressions/sdp_answer"));
+    let found = files(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/regressions/sdp_answer"
+    ));
     assert!(found.len() >= 2);
     for (name, text) in found {
         let got = catch_unwind(AssertUnwindSafe(|| {
@@ -38,7 +41,7 @@ fn the_sfu_refuses_them_without_panicking() {
         let (result, pending) = got.unwrap_or_else(|_| panic!("{name}: the SFU panicked"));
         let e = result.expect_err(&name);
         assert!(e.contains("payload type"), "{name}: {e}");
-        assert!(pending, "{name}: the offer stays outstanding");
+        assert!(pending, "{name}: a new offer is outstanding");
     }
 }
 

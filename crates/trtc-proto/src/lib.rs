@@ -411,6 +411,11 @@ pub mod code {
     /// The server's side of this client's media connection is gone (ICE went silent past its
     /// grace time, or DTLS failed). The client should connect again (it resumes its session).
     pub const MEDIA_LOST: i64 = -1013;
+    /// `join` refused: the userId is reserved (the server's admin identifier, which manages
+    /// rooms through the admin API and never enters one).
+    pub const RESERVED_USER_ID: i64 = -1014;
+    /// The connection did not join a room in time after it opened; the server closes it.
+    pub const JOIN_TIMEOUT: i64 = -1015;
 }
 
 /// Why a frame could not be decoded.

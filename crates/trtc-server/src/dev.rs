@@ -31,21 +31,24 @@ pub(crate) struct SigQuery {
     sdk_app_id: Option<u64>,
 }
 
-/// `GET /trtc/dev/usersig?userId=…[&sdkAppId=…]`: a test userSig (valid 24 h) for the dev app
-/// or another configured app. Never for the admin identifier: even a dev server does not hand
-/// out admin rights.
+/// `GET /trtc/dev/usersig?userId=…[&sdkAppId=…]`: a test userSig (valid 24 h) for the dev app,
+/// and for no other app (`sdkAppId`, if given, must be the dev app's): a dev server that also
+/// serves real apps never signs for them. Never for the admin identifier: even a dev server
+/// does not hand out admin rights.
 pub(crate) async fn usersig(State(hub): State<Arc<Hub>>, Query(q): Query<SigQuery>) -> Response {
-    let Some((dev_id, _)) = hub.dev_app() else {
+    let Some((dev_id, key)) = hub.dev_app() else {
         return dev_mode_off().into_response();
     };
     let app = q.sdk_app_id.unwrap_or(*dev_id);
-    let Some(key) = hub.apps().key(app) else {
+    if app != *dev_id {
         return (
-            StatusCode::NOT_FOUND,
-            format!("sdkAppId {app} is not configured"),
+            StatusCode::FORBIDDEN,
+            format!(
+                "dev mode signs userSigs for its test app, sdkAppId {dev_id}, only; sign userSigs for sdkAppId {app} on your backend"
+            ),
         )
             .into_response();
-    };
+    }
     if q.user_id.trim().is_empty() {
         return (StatusCode::BAD_REQUEST, "userId is empty").into_response();
     }
@@ -60,6 +63,7 @@ pub(crate) async fn usersig(State(hub): State<Arc<Hub>>, Query(q): Query<SigQuer
             .into_response();
     }
     let sig = trtc_usersig::sign(app, key, &q.user_id, 24 * 3600, now_unix());
+    debug_assert!(hub.apps().key(app) == Some(key.as_str()));
     Json(serde_json::json!({ "sdkAppId": app, "userId": q.user_id, "userSig": sig }))
         .into_response()
 }

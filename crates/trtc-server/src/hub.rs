@@ -7,22 +7,34 @@
 //!   and message gate), the caps and the dev blocks — sits behind one [`Mutex`]. A call takes it
 //!   once, decides, and carries out the effects before it lets go, so the messages of two calls
 //!   reach every client in the order the registry decided them. Nothing under the lock waits:
-//!   the outbound queues are unbounded channels and the SFU takes commands on a channel, so the
-//!   lock is never held across an `.await` (clippy's `await_holding_lock` checks).
+//!   a message goes onto its client's queue or not at all, and the SFU takes commands on a
+//!   channel, so the lock is never held across an `.await` (clippy's `await_holding_lock`
+//!   checks).
+//! * **Bounded queues.** A client's outbound queue holds at most [`SendQueue::max_msgs`]
+//!   messages and about [`SendQueue::max_bytes`] bytes. A client whose queue is full does not
+//!   read what it is sent: it is disconnected (as a broken connection: its session may come
+//!   back), with a log line saying so. So a client that never reads costs the server at most
+//!   its queue.
 //! * **No IO; the time passed in.** Every method that depends on the time has an `…_at` form that takes it
 //!   (unix milliseconds); the forms without read [`crate::clock`]. Sockets are the WebSocket
 //!   task's (the private `signal` module): the hub only fills queues.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use trtc_proto::{code, ClientMsg, RoomId, ServerMsg};
 
 use crate::clock::now_unix_ms;
-use crate::limits::{Admit, Limits, MessageGate};
-use crate::room::{AdminError, Apps, Auth, ClientId, Effect, MediaCmd, Registry, RoomKey};
+use crate::conns::IpKey;
+use crate::limits::{Admit, Limits, MessageGate, TokenBucket};
+use crate::room::{
+    clip, AdminError, Apps, Auth, ClientId, Effect, MediaCmd, Registry, RoomKey, MESSAGE_CHARS,
+};
 
 /// The admin userId when the server is not told another (`--admin-identifier`, see
 /// [`crate::admin`]).
@@ -37,10 +49,147 @@ pub enum Out {
     Close,
 }
 
-/// One connected client: where its messages go, and its message-rate rule.
+/// Default time from a WebSocket upgrade to a `join` the registry took.
+pub const DEFAULT_JOIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The bounds of each client's outbound queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendQueue {
+    /// Messages queued and not yet written to the socket.
+    pub max_msgs: usize,
+    /// Their size, as [`approx_size`] counts it. A message larger than this alone (an offer
+    /// for a huge room) is still queued when the queue is empty.
+    pub max_bytes: usize,
+}
+
+/// Default queue: far more than a client that reads ever has waiting (an offer, and the events
+/// of a busy room during one round trip), and at most ~4 MiB.
+pub const DEFAULT_SEND_QUEUE: SendQueue = SendQueue {
+    max_msgs: 1024,
+    max_bytes: 4 * trtc_proto::MAX_MESSAGE_BYTES,
+};
+
+/// What a client's task reads its messages from ([`Hub::connect`]), and how the hub tells it to
+/// hang up when its queue overflowed.
+pub struct Outbox {
+    rx: mpsc::Receiver<Out>,
+    queue: Arc<Queue>,
+}
+
+impl Outbox {
+    /// The next message, waiting for it; `None` once the hub has forgotten the client.
+    pub async fn recv(&mut self) -> Option<Out> {
+        let out = self.rx.recv().await;
+        if let Some(o) = &out {
+            self.queue.took(o);
+        }
+        out
+    }
+
+    /// The next message if one is queued.
+    pub fn try_recv(&mut self) -> Result<Out, mpsc::error::TryRecvError> {
+        let out = self.rx.try_recv();
+        if let Ok(o) = &out {
+            self.queue.took(o);
+        }
+        out
+    }
+
+    /// Resolves when the hub gave up on this client (its queue overflowed): close the socket.
+    pub fn killed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let queue = self.queue.clone();
+        async move {
+            if !queue.dead.load(Ordering::SeqCst) {
+                queue.kill.notified().await;
+            }
+        }
+    }
+
+    /// Whether the hub gave up on this client (its queue overflowed).
+    pub fn is_killed(&self) -> bool {
+        self.queue.dead.load(Ordering::SeqCst)
+    }
+
+    /// Bytes queued now, as [`approx_size`] counts them.
+    pub fn queued_bytes(&self) -> usize {
+        self.queue.queued.load(Ordering::Relaxed)
+    }
+}
+
+/// One client's outbound queue: the sending half, what it holds, and the hang-up signal.
+struct Queue {
+    client: ClientId,
+    tx: mpsc::Sender<Out>,
+    bounds: SendQueue,
+    /// Bytes queued ([`approx_size`]).
+    queued: AtomicUsize,
+    /// Overflowed: nothing more is queued, the client's task is closing the socket.
+    dead: AtomicBool,
+    kill: Notify,
+}
+
+impl Queue {
+    /// Queues a message; a full queue hangs the client up (see [`send`]).
+    fn push(&self, msg: ServerMsg) {
+        if self.dead.load(Ordering::SeqCst) || self.tx.is_closed() {
+            return;
+        }
+        let size = approx_size(&msg);
+        let queued = self.queued.load(Ordering::Relaxed);
+        let over_bytes = queued > 0 && queued + size > self.bounds.max_bytes;
+        if !over_bytes {
+            // Counted first: the writer may take it off the queue at once.
+            self.queued.fetch_add(size, Ordering::Relaxed);
+            if self.tx.try_send(Out::Msg(msg)).is_ok() {
+                return;
+            }
+            self.queued.fetch_sub(size, Ordering::Relaxed);
+            if self.tx.is_closed() {
+                return;
+            }
+        }
+        tracing::warn!(
+            client = self.client,
+            queued_msgs = self.bounds.max_msgs - self.tx.capacity(),
+            queued_bytes = queued,
+            "the client does not read what it is sent: its send queue is full (at most {} messages, {} bytes); disconnecting it",
+            self.bounds.max_msgs,
+            self.bounds.max_bytes
+        );
+        self.hang_up();
+    }
+
+    /// Queues a close; hangs up at once if the queue is full.
+    fn close(&self) {
+        if self.dead.load(Ordering::SeqCst) || self.tx.try_send(Out::Close).is_err() {
+            self.hang_up();
+        }
+    }
+
+    fn hang_up(&self) {
+        self.dead.store(true, Ordering::SeqCst);
+        self.kill.notify_one();
+    }
+
+    fn took(&self, out: &Out) {
+        self.queued.fetch_sub(out_size(out), Ordering::Relaxed);
+    }
+}
+
+/// One connected client: where its messages go, its message-rate rule and its address.
 struct Conn {
-    tx: mpsc::UnboundedSender<Out>,
+    queue: Arc<Queue>,
     gate: MessageGate,
+    ip: Option<IpKey>,
+    /// An offer went out and no answer to it has been taken yet.
+    offer_outstanding: AtomicBool,
+}
+
+/// The message rate of one client address, shared by all its connections (so a new socket
+/// does not start with a full bucket).
+struct IpRate {
+    bucket: TokenBucket,
+    conns: usize,
 }
 
 /// The userSig check the hub's registry runs (the configured [`Apps`] unless
@@ -57,6 +206,12 @@ struct HubState {
     limits: Limits,
     /// Dev fault injection: clients whose signalling is held until then (`/trtc/dev/block`).
     blocked: HashMap<ClientId, tokio::time::Instant>,
+    /// Message buckets per client address ([`Limits::msgs_per_sec_per_ip`]).
+    ip_rates: HashMap<IpKey, IpRate>,
+    /// Outbound queue bounds of new connections.
+    send_queue: SendQueue,
+    /// Time from upgrade to `join`.
+    join_timeout: Duration,
 }
 
 /// The signalling hub: rooms, connected clients and the SFU, shared by every connection's task,
@@ -70,6 +225,8 @@ pub struct Hub {
     dev_app: Option<(u64, String)>,
     /// The userId whose userSig proves a request to the admin API comes from the app's admin.
     admin_identifier: String,
+    /// Answers parsed at once (on blocking-task threads): one per core.
+    parsers: Arc<tokio::sync::Semaphore>,
 }
 
 impl Hub {
@@ -91,18 +248,27 @@ impl Hub {
         admin_identifier: impl Into<String>,
     ) -> Arc<Hub> {
         let auth: HubAuth = Box::new(apps.clone());
+        let admin_identifier: String = admin_identifier.into();
+        let mut registry = Registry::new(auth);
+        registry.set_admin_identifier(Some(admin_identifier.clone()));
         Arc::new(Hub {
             state: Mutex::new(HubState {
-                registry: Registry::new(auth),
+                registry,
                 clients: HashMap::new(),
                 next_id: 1,
                 limits: Limits::default(),
                 blocked: HashMap::new(),
+                ip_rates: HashMap::new(),
+                send_queue: DEFAULT_SEND_QUEUE,
+                join_timeout: DEFAULT_JOIN_TIMEOUT,
             }),
             media,
             apps,
             dev_app,
-            admin_identifier: admin_identifier.into(),
+            admin_identifier,
+            parsers: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
     }
 
@@ -145,8 +311,22 @@ impl Hub {
     pub fn set_limits(&self, limits: Limits) {
         let mut st = self.lock();
         st.limits = limits;
-        st.registry
-            .set_room_limits(limits.max_rooms_per_app, limits.max_users_per_room);
+        st.registry.set_limits(&limits);
+    }
+
+    /// Sets the bounds of the outbound queues of clients that connect from now on.
+    pub fn set_send_queue(&self, queue: SendQueue) {
+        self.lock().send_queue = queue;
+    }
+
+    /// Sets how long a WebSocket may stay open without joining a room.
+    pub fn set_join_timeout(&self, timeout: Duration) {
+        self.lock().join_timeout = timeout;
+    }
+
+    /// How long a WebSocket may stay open without joining a room.
+    pub fn join_timeout(&self) -> Duration {
+        self.lock().join_timeout
     }
 
     /// Sets how long an emptied live room lingers (its last leaver was an audience).
@@ -170,15 +350,64 @@ impl Hub {
         self.lock().registry.set_auth(Box::new(auth));
     }
 
-    /// Registers a new client; what it is sent arrives on the receiver.
-    pub fn connect(&self) -> (ClientId, mpsc::UnboundedReceiver<Out>) {
-        let (tx, rx) = mpsc::unbounded_channel::<Out>();
+    /// Registers a new client (its address unknown); what it is sent arrives in the outbox.
+    pub fn connect(&self) -> (ClientId, Outbox) {
+        self.connect_from(None)
+    }
+
+    /// Registers a new client from `ip` (whose connections share one message bucket,
+    /// [`Limits::msgs_per_sec_per_ip`]); what it is sent arrives in the outbox.
+    pub fn connect_from(&self, ip: Option<IpAddr>) -> (ClientId, Outbox) {
+        self.connect_keyed(ip.map(IpKey::from))
+    }
+
+    /// [`Hub::connect_from`] with the address as the caps count it (`None`: no rate per
+    /// address).
+    pub fn connect_keyed(&self, ip: Option<IpKey>) -> (ClientId, Outbox) {
         let mut st = self.lock();
+        let bounds = st.send_queue;
+        let (tx, rx) = mpsc::channel::<Out>(bounds.max_msgs.max(1));
         let client = st.next_id;
         st.next_id += 1;
         let gate = MessageGate::new(&st.limits);
-        st.clients.insert(client, Conn { tx, gate });
-        (client, rx)
+        if let Some(key) = ip {
+            let limits = st.limits;
+            let now = now_unix_ms();
+            st.ip_rates
+                .entry(key)
+                .or_insert_with(|| IpRate {
+                    bucket: TokenBucket::new(
+                        limits.msgs_per_sec_per_ip,
+                        limits.msg_burst_per_ip,
+                        now,
+                    ),
+                    conns: 0,
+                })
+                .conns += 1;
+        }
+        let queue = Arc::new(Queue {
+            client,
+            tx,
+            bounds,
+            queued: AtomicUsize::new(0),
+            dead: AtomicBool::new(false),
+            kill: Notify::new(),
+        });
+        st.clients.insert(
+            client,
+            Conn {
+                queue: queue.clone(),
+                gate,
+                ip,
+                offer_outstanding: AtomicBool::new(false),
+            },
+        );
+        (client, Outbox { rx, queue })
+    }
+
+    /// Whether `client` is in a room (it joined; a detached member too).
+    pub fn is_joined(&self, client: ClientId) -> bool {
+        self.lock().registry.is_joined(client)
     }
 
     /// How many clients are connected (registered with [`Hub::connect`] and not yet gone).
@@ -192,7 +421,7 @@ impl Hub {
         self.lock()
             .clients
             .values()
-            .filter(|c| !c.tx.is_closed())
+            .filter(|c| !c.queue.tx.is_closed() && !c.queue.dead.load(Ordering::SeqCst))
             .count()
     }
 
@@ -211,12 +440,14 @@ impl Hub {
         let effects = match ClientMsg::decode(text) {
             Ok(msg) => st.registry.handle(client, msg, now_ms / 1000),
             Err(e) => {
-                tracing::debug!(client, "refused: {e}");
+                // serde's messages quote the input (an unknown variant, a wrong string): clip.
+                let message = clip(&e.to_string(), MESSAGE_CHARS).into_owned();
+                tracing::debug!(client, "refused: {message}");
                 vec![Effect::Send(
                     client,
                     ServerMsg::Error {
                         code: e.code(),
-                        message: e.to_string(),
+                        message,
                     },
                 )]
             }
@@ -255,8 +486,7 @@ impl Hub {
     pub fn disconnect_at(&self, client: ClientId, now_ms: u64) {
         let mut st = self.lock();
         let effects = st.registry.disconnected(client, now_ms / 1000);
-        st.clients.remove(&client);
-        st.blocked.remove(&client);
+        forget(&mut st, client);
         self.carry_out(&st, effects);
     }
 
@@ -271,8 +501,7 @@ impl Hub {
     pub fn dropped_at(&self, client: ClientId, now_ms: u64) {
         let mut st = self.lock();
         let effects = st.registry.detached(client, now_ms / 1000);
-        st.clients.remove(&client);
-        st.blocked.remove(&client);
+        forget(&mut st, client);
         self.carry_out(&st, effects);
     }
 
@@ -286,13 +515,9 @@ impl Hub {
     /// too (the registry's record of this client is what broke), the client is still closed
     /// and forgotten; the other clients carry on either way.
     pub fn failed_at(&self, client: ClientId, now_ms: u64) {
-        let conn = {
-            let mut st = self.lock();
-            st.blocked.remove(&client);
-            st.clients.remove(&client)
-        };
+        let conn = forget(&mut self.lock(), client);
         if let Some(conn) = conn {
-            let _ = conn.tx.send(Out::Close);
+            conn.queue.close();
         }
         let left = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let mut st = self.lock();
@@ -312,8 +537,8 @@ impl Hub {
     pub fn cut_at(&self, client: ClientId, now_ms: u64) {
         let mut st = self.lock();
         let effects = st.registry.detached(client, now_ms / 1000);
-        if let Some(conn) = st.clients.remove(&client) {
-            let _ = conn.tx.send(Out::Close);
+        if let Some(conn) = forget(&mut st, client) {
+            conn.queue.close();
         }
         self.carry_out(&st, effects);
     }
@@ -323,17 +548,20 @@ impl Hub {
         self.tick_at(now_unix_ms());
     }
 
-    /// Periodic housekeeping at `now_ms`: silent clients leave, lingering rooms go.
+    /// Periodic housekeeping at `now_ms`: silent clients leave, lingering rooms go, the
+    /// message buckets of addresses without a connection are forgotten once full again.
     pub fn tick_at(&self, now_ms: u64) {
         let mut st = self.lock();
         let effects = st.registry.tick(now_ms / 1000);
+        st.ip_rates
+            .retain(|_, r| r.conns > 0 || !r.bucket.is_full(now_ms));
         self.carry_out(&st, effects);
     }
 
     /// Closes every client socket (server shutdown).
     pub fn close_all(&self) {
         for conn in self.lock().clients.values() {
-            let _ = conn.tx.send(Out::Close);
+            conn.queue.close();
         }
     }
 
@@ -424,7 +652,10 @@ impl Hub {
                         })
                     })
                     .collect();
-                send(&st, peer, ServerMsg::Offer { sdp, slots });
+                if let Some(conn) = st.clients.get(&peer) {
+                    conn.offer_outstanding.store(true, Ordering::SeqCst);
+                    conn.queue.push(ServerMsg::Offer { sdp, slots });
+                }
             }
             SfuEvent::Connected { peer } => tracing::debug!(peer, "media connected"),
             SfuEvent::Disconnected { peer, reason } => {
@@ -451,8 +682,17 @@ impl Hub {
     /// Dropping the first frame of a flood is answered; a client flooding too long is told,
     /// closed and leaves its room.
     fn admit(&self, st: &mut HubState, client: ClientId, now_ms: u64) -> bool {
-        let verdict = match st.clients.get_mut(&client) {
-            Some(conn) => conn.gate.admit(now_ms),
+        let HubState {
+            clients, ip_rates, ..
+        } = st;
+        let verdict = match clients.get_mut(&client) {
+            Some(conn) => {
+                let shared = conn
+                    .ip
+                    .and_then(|ip| ip_rates.get_mut(&ip))
+                    .map(|r| &mut r.bucket);
+                conn.gate.admit_shared(now_ms, shared)
+            }
             None => return true,
         };
         let limits = st.limits;
@@ -467,8 +707,8 @@ impl Hub {
                     ServerMsg::Error {
                         code: code::RATE_LIMITED,
                         message: format!(
-                            "too many messages: this server takes {} a second (bursts of {}) per connection; messages are dropped until the client slows down",
-                            limits.msgs_per_sec, limits.msg_burst
+                            "too many messages: this server takes {} a second (bursts of {}) per connection and {} a second (bursts of {}) per client address; messages are dropped until the client slows down",
+                            limits.msgs_per_sec, limits.msg_burst, limits.msgs_per_sec_per_ip, limits.msg_burst_per_ip
                         ),
                     },
                 );
@@ -503,7 +743,7 @@ impl Hub {
                 Effect::Send(c, m) => send(st, c, m),
                 Effect::Close(c) => {
                     if let Some(conn) = st.clients.get(&c) {
-                        let _ = conn.tx.send(Out::Close);
+                        conn.queue.close();
                     }
                 }
                 Effect::Media(cmd) => self.media_command(st, cmd),
@@ -534,19 +774,40 @@ impl Hub {
                 on,
             } => sfu.subscribe(subscriber, source, kind, on),
             MediaCmd::Answer { peer, sdp } => {
-                // The SFU answers when it has parsed the SDP: wait for that on a task of its
-                // own, not under the lock.
+                let Some(conn) = st.clients.get(&peer) else {
+                    return;
+                };
+                // One answer per offer: an answer to no offer (or a second one) is refused
+                // before anyone parses it.
+                if !conn.offer_outstanding.swap(false, Ordering::SeqCst) {
+                    conn.queue.push(ServerMsg::Error {
+                        code: code::BAD_MESSAGE,
+                        message: "no offer is waiting for an answer: answer each offer once".into(),
+                    });
+                    return;
+                }
+                // Parsed on a blocking-task thread (a few at a time), never on the SFU's
+                // thread, then applied there; refusals are told to the client.
                 let sfu = sfu.clone();
-                let tx = st.clients.get(&peer).map(|c| c.tx.clone());
+                let queue = conn.queue.clone();
+                let parsers = self.parsers.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = sfu.accept_answer(peer, sdp).await {
+                    let parsed = match parsers.acquire_owned().await {
+                        Ok(permit) => tokio::task::spawn_blocking(move || {
+                            let _permit = permit;
+                            trtc_sfu::parse_answer(&sdp)
+                        })
+                        .await
+                        .unwrap_or_else(|_| Err("parsing the answer failed".into())),
+                        Err(_) => Err("the server is stopping".into()),
+                    };
+                    if let Err(e) = sfu.apply_answer(peer, parsed).await {
+                        let e = clip(&e, MESSAGE_CHARS);
                         tracing::warn!(peer, "answer refused: {e}");
-                        if let Some(tx) = tx {
-                            let _ = tx.send(Out::Msg(ServerMsg::Error {
-                                code: code::BAD_MESSAGE,
-                                message: format!("the answer was refused: {e}"),
-                            }));
-                        }
+                        queue.push(ServerMsg::Error {
+                            code: code::BAD_MESSAGE,
+                            message: format!("the answer was refused: {e}"),
+                        });
                     }
                 });
             }
@@ -554,9 +815,66 @@ impl Hub {
     }
 }
 
-/// Puts a message on one client's queue (dropped if the client is gone).
+/// Forgets a client's connection (its address's share of the message rate too).
+fn forget(st: &mut HubState, client: ClientId) -> Option<Conn> {
+    st.blocked.remove(&client);
+    let conn = st.clients.remove(&client)?;
+    if let Some(ip) = conn.ip {
+        if let Some(r) = st.ip_rates.get_mut(&ip) {
+            r.conns = r.conns.saturating_sub(1);
+        }
+    }
+    Some(conn)
+}
+
+/// Puts a message on one client's queue (dropped if the client is gone). A full queue means the
+/// client does not read: it is told to hang up ([`Outbox::killed`]) and gets nothing more.
 fn send(st: &HubState, client: ClientId, msg: ServerMsg) {
     if let Some(conn) = st.clients.get(&client) {
-        let _ = conn.tx.send(Out::Msg(msg));
+        conn.queue.push(msg);
+    }
+}
+
+/// The size a message is counted with in its client's queue: its text's size, near enough (the
+/// JSON around the fields is a constant; escapes are not counted).
+pub fn approx_size(msg: &ServerMsg) -> usize {
+    const FRAME: usize = 64;
+    FRAME
+        + match msg {
+            ServerMsg::Joined { user_id, users } => {
+                user_id.len() + users.iter().map(|u| u.user_id.len() + 40).sum::<usize>()
+            }
+            ServerMsg::JoinFailed { message, .. } | ServerMsg::Error { message, .. } => {
+                message.len()
+            }
+            ServerMsg::UserEnter { user_id }
+            | ServerMsg::UserExit { user_id, .. }
+            | ServerMsg::MediaState { user_id, .. } => user_id.len(),
+            ServerMsg::Offer { sdp, slots } => {
+                sdp.len()
+                    + slots
+                        .iter()
+                        .map(|s| s.mid.len() + s.user_id.as_ref().map_or(0, String::len) + 40)
+                        .sum::<usize>()
+            }
+            ServerMsg::Kicked { reason } => reason.len(),
+            ServerMsg::Custom { user_id, data, .. } => user_id.len() + data.len() + 40,
+            ServerMsg::IceServers { servers } => servers
+                .iter()
+                .map(|s| {
+                    s.urls.iter().map(|u| u.len() + 4).sum::<usize>()
+                        + s.username.len()
+                        + s.credential.len()
+                        + 40
+                })
+                .sum::<usize>(),
+            ServerMsg::Pong { .. } => 0,
+        }
+}
+
+fn out_size(out: &Out) -> usize {
+    match out {
+        Out::Msg(m) => approx_size(m),
+        Out::Close => 0,
     }
 }

@@ -9,10 +9,15 @@
 //!   `trtc-usersig`).
 //! * `/trtc/admin/v1/…`: the admin REST API ([`admin`]): list rooms, remove users, dismiss rooms;
 //!   requests carry an admin userSig signed with the app's secret key.
-//! * `/trtc/dev/…`, only in dev mode (`dev`): test userSigs (never for the admin identifier),
-//!   and fault injection (drop a user's connection, block its network for a while).
-//! * Caps ([`limits`]): rooms per app and users per room (a join beyond them fails), messages per
-//!   second per connection (a token bucket; a client that keeps flooding is disconnected).
+//! * `/trtc/dev/…`, only in dev mode (`dev`), for the dev app only: test userSigs (never for the
+//!   admin identifier), bot participants ([`bot`]), and fault injection (drop a user's
+//!   connection, block its network for a while).
+//! * Caps ([`limits`]): rooms per app, users per room, rooms per user and room openings per user
+//!   (a join beyond them fails), messages per second per connection and per client address (a
+//!   token bucket; a client that keeps flooding is disconnected); open connections in total and
+//!   per client address ([`conns`], enforced by [`serve::serve`], the server loop, which also
+//!   times out request headers); the time from upgrade to `join`, the size of frames before
+//!   and after it ([`frames`]), and each client's outbound queue ([`hub`]).
 //! * Media: the SFU (`trtc-sfu`, str0m) on one UDP socket; the registry's media commands go to
 //!   it and its offers go to the clients.
 //!
@@ -24,13 +29,15 @@
 //! Dependencies point one way (`a → b`: `a` uses `b`); no cycle:
 //!
 //! ```text
-//! lib (the router) → signal, dev, admin, hub, room
-//! signal → hub, room          the WebSocket task: frames in, the client's queue out
+//! lib (the router) → signal, dev, bot, admin, hub, room
+//! serve  → conns              the accept loop: caps, header timeout, hyper
+//! signal → hub, room, conns, frames   the WebSocket task: frames in, the client's queue out
 //! dev    → hub, room, clock   /trtc/dev/… handlers
+//! bot    → hub                /trtc/dev/bot: the load client's user, joining over /trtc/ws
 //! admin  → hub, room, clock   /trtc/admin/v1/… handlers
 //! hub    → room, limits, clock   shared state behind one lock; carries out effects
 //! room   → limits             the registry: messages in, effects out (no IO, no clock)
-//! limits, clock               leaves
+//! limits, clock, conns, frames   leaves
 //! ```
 //!
 //! ## Invariants
@@ -58,10 +65,13 @@
 pub mod admin;
 pub mod bot;
 pub mod clock;
+pub mod conns;
 mod dev;
+pub mod frames;
 pub mod hub;
 pub mod limits;
 pub mod room;
+pub mod serve;
 mod signal;
 
 use std::path::PathBuf;

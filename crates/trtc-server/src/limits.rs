@@ -18,10 +18,20 @@
 //!   empty (`burst / per_sec` seconds, at least one). A client still having frames dropped
 //!   `flood_disconnect_secs` after its flood began is told so and disconnected (it leaves its
 //!   room at once): sending steadily above the rate, by any amount, ends that way.
+//! * **Rooms per user** and **room openings per user per minute** are checked by the registry
+//!   when a client joins (per sdkAppId and userId, whatever the connection): a refused join gets
+//!   [`trtc_proto::code::TOO_MANY_ROOMS`]. One userSig cannot fill an app's rooms.
+//! * **Messages per second per client address**: the same rule with a bucket that all the
+//!   connections of one address (IPv6: one /64) share and that outlives them, so a client
+//!   cannot reset its rate by opening a new socket. A frame without a token in either bucket is
+//!   dropped (and counts toward the connection's flood).
 //! * **Message size** (fixed, [`trtc_proto::MAX_MESSAGE_BYTES`], 1 MiB): a larger text frame
 //!   of up to 1 KiB more is answered with [`trtc_proto::code::TOO_LARGE`] and changes nothing;
 //!   beyond that the WebSocket layer stops reading it, so the client is told the same code and
-//!   its connection is closed (it leaves its room).
+//!   its connection is closed (it leaves its room). Before a connection has joined a room the
+//!   limit is 16 KiB (`signal`'s `PRE_JOIN_MESSAGE_BYTES`), refused from the frame's header.
+//! * Connections, header and join deadlines, outbound queues: [`crate::conns`],
+//!   [`crate::serve`], [`crate::hub`].
 //!
 //! Each cap is `0` for "unlimited" (a `msgs_per_sec` of 0 turns the rate rule off, a
 //! `flood_disconnect_secs` of 0 never disconnects); the burst is at least one.
@@ -39,6 +49,16 @@ pub struct Limits {
     pub msg_burst: u32,
     /// Seconds of dropped frames after which a flooding client is disconnected; 0: never.
     pub flood_disconnect_secs: u32,
+    /// Frames per second all connections of one client address may send, sustained; 0:
+    /// unlimited.
+    pub msgs_per_sec_per_ip: u32,
+    /// Frames all connections of one client address may send at once.
+    pub msg_burst_per_ip: u32,
+    /// Rooms one userId of an app may be in at once (through different connections); 0:
+    /// unlimited.
+    pub max_rooms_per_user: usize,
+    /// Rooms one userId of an app may open (be the first to enter) per minute; 0: unlimited.
+    pub room_creations_per_user_per_min: u32,
 }
 
 /// Default rooms per app: far above what one machine's SFU can carry media for, so it only
@@ -56,6 +76,15 @@ pub const DEFAULT_MSGS_PER_SEC: u32 = 50;
 pub const DEFAULT_MSG_BURST: u32 = 200;
 /// Default flood time before a disconnect.
 pub const DEFAULT_FLOOD_DISCONNECT_SECS: u32 = 10;
+/// Default rate per client address: four connections' worth (tabs, or a few users behind one
+/// NAT entering at once).
+pub const DEFAULT_MSGS_PER_SEC_PER_IP: u32 = 4 * DEFAULT_MSGS_PER_SEC;
+/// Default burst per client address.
+pub const DEFAULT_MSG_BURST_PER_IP: u32 = 4 * DEFAULT_MSG_BURST;
+/// Default rooms per userId at once: a user in a few tabs.
+pub const DEFAULT_MAX_ROOMS_PER_USER: usize = 8;
+/// Default rooms one userId may open a minute.
+pub const DEFAULT_ROOM_CREATIONS_PER_USER_PER_MIN: u32 = 20;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -65,6 +94,10 @@ impl Default for Limits {
             msgs_per_sec: DEFAULT_MSGS_PER_SEC,
             msg_burst: DEFAULT_MSG_BURST,
             flood_disconnect_secs: DEFAULT_FLOOD_DISCONNECT_SECS,
+            msgs_per_sec_per_ip: DEFAULT_MSGS_PER_SEC_PER_IP,
+            msg_burst_per_ip: DEFAULT_MSG_BURST_PER_IP,
+            max_rooms_per_user: DEFAULT_MAX_ROOMS_PER_USER,
+            room_creations_per_user_per_min: DEFAULT_ROOM_CREATIONS_PER_USER_PER_MIN,
         }
     }
 }
@@ -77,17 +110,24 @@ impl Limits {
         msgs_per_sec: 0,
         msg_burst: 0,
         flood_disconnect_secs: 0,
+        msgs_per_sec_per_ip: 0,
+        msg_burst_per_ip: 0,
+        max_rooms_per_user: 0,
+        room_creations_per_user_per_min: 0,
     };
 }
 
-/// A token bucket counted in thousandths of a token, so the arithmetic is exact integers.
+/// A token bucket counted in parts of a token (a thousandth for a rate per second, a
+/// sixty-thousandth for a rate per minute), so the arithmetic is exact integers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenBucket {
-    /// Thousandths of a token added per millisecond (= tokens per second).
+    /// Parts of a token added per millisecond (= tokens per second, or per minute).
     per_sec: u64,
-    /// Capacity in thousandths.
+    /// Parts in one token.
+    unit: u64,
+    /// Capacity in parts.
     capacity: u64,
-    /// Tokens now, in thousandths.
+    /// Tokens now, in parts.
     milli: u64,
     /// When `milli` was last brought up to date (unix ms).
     last_ms: u64,
@@ -96,9 +136,19 @@ pub struct TokenBucket {
 impl TokenBucket {
     /// A full bucket of `burst` tokens (at least one), refilled at `per_sec` tokens a second.
     pub fn new(per_sec: u32, burst: u32, now_ms: u64) -> Self {
-        let capacity = u64::from(burst.max(1)) * 1000;
+        Self::with_unit(per_sec, burst, 1000, now_ms)
+    }
+
+    /// A full bucket of `per_min` tokens (at least one), refilled at `per_min` tokens a minute.
+    pub fn per_minute(per_min: u32, now_ms: u64) -> Self {
+        Self::with_unit(per_min, per_min, 60_000, now_ms)
+    }
+
+    fn with_unit(rate: u32, burst: u32, unit: u64, now_ms: u64) -> Self {
+        let capacity = u64::from(burst.max(1)) * unit;
         TokenBucket {
-            per_sec: u64::from(per_sec),
+            per_sec: u64::from(rate),
+            unit,
             capacity,
             milli: capacity,
             last_ms: now_ms,
@@ -124,8 +174,8 @@ impl TokenBucket {
     /// Takes one token if there is one.
     pub fn take(&mut self, now_ms: u64) -> bool {
         self.refill(now_ms);
-        if self.milli >= 1000 {
-            self.milli -= 1000;
+        if self.milli >= self.unit {
+            self.milli -= self.unit;
             true
         } else {
             false
@@ -135,7 +185,7 @@ impl TokenBucket {
     /// Whole tokens left at `now_ms`.
     pub fn tokens(&mut self, now_ms: u64) -> u64 {
         self.refill(now_ms);
-        self.milli / 1000
+        self.milli / self.unit
     }
 }
 
@@ -187,22 +237,43 @@ impl MessageGate {
     /// How long without a dropped frame ends a flood: the time the bucket takes to fill up
     /// from empty, at least a second.
     fn quiet_ms(&self) -> u64 {
+        if self.per_sec == 0 {
+            // Only the address's bucket limits this connection.
+            return 1000;
+        }
         (u64::from(self.burst.max(1)) * 1000 / u64::from(self.per_sec.max(1))).max(1000)
     }
 
     /// Decides about one frame arriving at `now_ms`.
     pub fn admit(&mut self, now_ms: u64) -> Admit {
+        self.admit_shared(now_ms, None)
+    }
+
+    /// [`MessageGate::admit`] with the bucket of the client's address too (`None`: no rate
+    /// per address): the frame passes if both have a token, and takes one from each.
+    pub fn admit_shared(&mut self, now_ms: u64, shared: Option<&mut TokenBucket>) -> Admit {
         if self.closed {
             return Admit::Dropped { notify: false };
         }
-        if self.per_sec == 0 {
+        let shared = shared.filter(|b| b.per_sec > 0);
+        if self.per_sec == 0 && shared.is_none() {
             return Admit::Yes;
         }
         let (per_sec, burst) = (self.per_sec, self.burst);
-        let bucket = self
-            .bucket
-            .get_or_insert_with(|| TokenBucket::new(per_sec, burst, now_ms));
-        if bucket.take(now_ms) {
+        let mut own = (per_sec > 0).then(|| {
+            self.bucket
+                .get_or_insert_with(|| TokenBucket::new(per_sec, burst, now_ms))
+        });
+        let mut shared = shared;
+        let own_ok = own.as_deref_mut().is_none_or(|b| b.tokens(now_ms) >= 1);
+        let shared_ok = shared.as_deref_mut().is_none_or(|b| b.tokens(now_ms) >= 1);
+        if own_ok && shared_ok {
+            if let Some(b) = own {
+                b.take(now_ms);
+            }
+            if let Some(b) = shared {
+                b.take(now_ms);
+            }
             return Admit::Yes;
         }
         let quiet = self.quiet_ms();

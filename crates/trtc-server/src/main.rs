@@ -33,8 +33,10 @@ struct Args {
     /// are checked against the key of their sdkAppId.
     #[arg(long = "app", env = "TRTC_APPS", value_delimiter = ',', value_parser = parse_app)]
     apps: Vec<(u64, String)>,
-    /// Development mode: `GET /trtc/dev/usersig?userId=…` hands out userSigs to anyone, and
-    /// without --app a built-in test app (sdkAppId 1400000001) is configured. Never in production.
+    /// Development mode for one app, the dev app: the first --app, or without --app a built-in
+    /// test app (sdkAppId 1400000001, a public key). `GET /trtc/dev/usersig?userId=…` hands out
+    /// userSigs for the dev app (for it only, never for another --app) to anyone, and
+    /// `/trtc/dev/bot` puts bot participants into its rooms. Never in production.
     #[arg(long, env = "TRTC_DEV")]
     dev: bool,
     /// UDP address of the SFU (one socket for all media); port 0 picks a free port.
@@ -116,6 +118,66 @@ struct Args {
     /// before it is disconnected and leaves its room. 0: never disconnect.
     #[arg(long, env = "TRTC_FLOOD_DISCONNECT_SECS", default_value_t = limits::DEFAULT_FLOOD_DISCONNECT_SECS)]
     flood_disconnect_secs: u32,
+    /// Messages per second all connections from one client address (IPv6: one /64) may send
+    /// together, sustained; a new socket does not reset it. 0: unlimited.
+    #[arg(long, env = "TRTC_MAX_MSGS_PER_SEC_PER_IP", default_value_t = limits::DEFAULT_MSGS_PER_SEC_PER_IP)]
+    max_msgs_per_sec_per_ip: u32,
+    /// Messages all connections from one client address may send at once.
+    #[arg(long, env = "TRTC_MSG_BURST_PER_IP", default_value_t = limits::DEFAULT_MSG_BURST_PER_IP,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    msg_burst_per_ip: u32,
+    /// Rooms one userId of an app may be in at once (through several connections); a join
+    /// beyond it fails (code -1011). 0: unlimited.
+    #[arg(long, env = "TRTC_MAX_ROOMS_PER_USER", default_value_t = limits::DEFAULT_MAX_ROOMS_PER_USER)]
+    max_rooms_per_user: usize,
+    /// Rooms one userId of an app may open (be the first to enter) per minute; a join beyond it
+    /// fails (code -1011). 0: unlimited.
+    #[arg(long, env = "TRTC_ROOM_CREATIONS_PER_USER_PER_MIN", default_value_t = limits::DEFAULT_ROOM_CREATIONS_PER_USER_PER_MIN)]
+    room_creations_per_user_per_min: u32,
+    /// Connections (HTTP and WebSocket) open at once. When full, the oldest connection that has
+    /// not joined a room is closed to make room; when every one has joined, new ones are
+    /// refused. Lowered to fit the process's open-file limit (`ulimit -n`). 0: unlimited.
+    #[arg(long, env = "TRTC_MAX_CONNS", default_value_t = trtc_server::conns::DEFAULT_MAX_CONNECTIONS)]
+    max_conns: usize,
+    /// Connections open at once from one client address (IPv6: one /64), with the same rule.
+    /// 0: unlimited.
+    #[arg(long, env = "TRTC_MAX_CONNS_PER_IP", default_value_t = trtc_server::conns::DEFAULT_MAX_CONNECTIONS_PER_IP)]
+    max_conns_per_ip: usize,
+    /// Apply the per-address caps (connections, messages) to loopback clients too. Without it a
+    /// loopback client (a reverse proxy on this machine, a local test) is not capped per
+    /// address, only in total.
+    #[arg(long, env = "TRTC_LIMIT_LOOPBACK")]
+    limit_loopback: bool,
+    /// Seconds a client has to send a request's headers (on a new connection, or between
+    /// requests on a kept-alive one) before the connection is closed.
+    #[arg(long, env = "TRTC_HEADER_TIMEOUT", default_value_t = trtc_server::serve::DEFAULT_HEADER_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Seconds from a WebSocket's upgrade to a `join` the server took (the SDK sends one at
+    /// once); then the socket is closed (code -1015).
+    #[arg(long, env = "TRTC_JOIN_TIMEOUT", default_value_t = trtc_server::hub::DEFAULT_JOIN_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    join_timeout: u64,
+    /// Messages waiting to be written to one client (at most ~4 MiB); a client whose queue is
+    /// full does not read and is disconnected.
+    #[arg(long, env = "TRTC_SEND_QUEUE", default_value_t = trtc_server::hub::DEFAULT_SEND_QUEUE.max_msgs as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    send_queue: u64,
+}
+
+/// File descriptors kept for other things than connections (the listener, the UDP socket,
+/// files being served, the runtime's own).
+const FD_RESERVE: usize = 64;
+
+/// The soft limit on open files (`ulimit -n`), where the system says (Linux).
+fn open_files_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The sdkAppId of the built-in test app of dev mode.
@@ -204,14 +266,22 @@ async fn main() -> ExitCode {
     let mut apps = args.apps.clone();
     let mut dev_app = None;
     if args.dev {
+        // The dev app: the first --app (the npm test kit passes its own sdkAppId and key), or
+        // the built-in test app. Dev mode signs userSigs and runs bots for it and no other.
         if apps.is_empty() {
             apps.push((DEV_APP_ID, DEV_APP_KEY.to_string()));
         }
-        dev_app = Some(apps[0].clone());
+        let (id, key) = apps[0].clone();
+        let others: Vec<u64> = apps[1..].iter().map(|a| a.0).collect();
         tracing::warn!(
-            "DEV MODE: /trtc/dev/usersig signs a userSig for anyone who asks (sdkAppId {}). Do not expose this server.",
-            apps[0].0
+            "DEV MODE: /trtc/dev/usersig signs a userSig for anyone who asks and /trtc/dev/bot puts bots into rooms, for sdkAppId {id} only{}. Do not expose this server.",
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!(" (never for {others:?})")
+            }
         );
+        dev_app = Some((id, key));
     }
     if apps.is_empty() {
         tracing::warn!(
@@ -295,9 +365,41 @@ async fn main() -> ExitCode {
         msgs_per_sec: args.max_msgs_per_sec,
         msg_burst: args.msg_burst,
         flood_disconnect_secs: args.flood_disconnect_secs,
+        msgs_per_sec_per_ip: args.max_msgs_per_sec_per_ip,
+        msg_burst_per_ip: args.msg_burst_per_ip,
+        max_rooms_per_user: args.max_rooms_per_user,
+        room_creations_per_user_per_min: args.room_creations_per_user_per_min,
     };
     tracing::info!(?caps, "limits (0: unlimited)");
     hub.set_limits(caps);
+    hub.set_join_timeout(Duration::from_secs(args.join_timeout));
+    let send_queue = trtc_server::hub::SendQueue {
+        max_msgs: usize::try_from(args.send_queue).unwrap_or(usize::MAX),
+        ..trtc_server::hub::DEFAULT_SEND_QUEUE
+    };
+    hub.set_send_queue(send_queue);
+    let mut conn_limits = trtc_server::conns::ConnLimits {
+        max_connections: args.max_conns,
+        max_per_ip: args.max_conns_per_ip,
+        limit_loopback: args.limit_loopback,
+    };
+    if let Some(fds) = open_files_limit() {
+        let fit = fds.saturating_sub(FD_RESERVE).max(1);
+        if conn_limits.max_connections == 0 || conn_limits.max_connections > fit {
+            tracing::warn!(
+                "at most {fit} connections: the open-file limit is {fds} (raise `ulimit -n` for more than that)"
+            );
+            conn_limits.max_connections = fit;
+        }
+    }
+    tracing::info!(
+        ?conn_limits,
+        header_timeout_s = args.header_timeout,
+        join_timeout_s = args.join_timeout,
+        ?send_queue,
+        "connections (0: unlimited)"
+    );
+    let conns = trtc_server::conns::Conns::new(conn_limits);
     let ticking = hub.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
@@ -321,21 +423,27 @@ async fn main() -> ExitCode {
     let (why_tx, why) = tokio::sync::oneshot::channel::<Stop>();
     let bots = trtc_server::bot::Bots::new();
     bots.set_server_url(format!("ws://{addr}{}", trtc_proto::WS_PATH));
-    let served = axum::serve(
+    let options = trtc_server::serve::ServeOptions {
+        header_timeout: Duration::from_secs(args.header_timeout),
+        ..Default::default()
+    };
+    let served = trtc_server::serve::serve(
         listener,
         trtc_server::app_with_bots(&config, hub.clone(), bots),
+        conns,
+        options,
+        async move {
+            let stop = tokio::select! {
+                () = shutdown_signal() => Stop::Signal,
+                _ = sfu_gone => {
+                    tracing::error!("the SFU has stopped: shutting down");
+                    Stop::SfuGone
+                }
+            };
+            closer.close_all();
+            let _ = why_tx.send(stop);
+        },
     )
-    .with_graceful_shutdown(async move {
-        let stop = tokio::select! {
-            () = shutdown_signal() => Stop::Signal,
-            _ = sfu_gone => {
-                tracing::error!("the SFU has stopped: shutting down");
-                Stop::SfuGone
-            }
-        };
-        closer.close_all();
-        let _ = why_tx.send(stop);
-    })
     .await;
     // The WebSocket connections are not the HTTP server's to wait for (they were upgraded):
     // give their tasks a moment to send the close frames `close_all` queued, or a client may

@@ -6,10 +6,10 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
-use tokio::sync::mpsc::UnboundedReceiver;
 use tower::ServiceExt;
 use trtc_proto::ServerMsg;
 use trtc_server::clock::now_unix;
+use trtc_server::hub::Outbox;
 use trtc_server::hub::{Hub, Out};
 use trtc_server::room::Apps;
 use trtc_server::{app_with_hub, Config};
@@ -21,7 +21,7 @@ const OTHER_KEY: &str = "other-app-key";
 
 struct Client {
     name: &'static str,
-    rx: UnboundedReceiver<Out>,
+    rx: Outbox,
 }
 
 impl Client {
@@ -621,9 +621,9 @@ async fn bad_requests_are_400_and_unknown_actions_404() {
 }
 
 #[tokio::test]
-async fn dev_mode_never_signs_for_the_admin() {
+async fn dev_mode_never_signs_for_the_admin_nor_for_another_app() {
     let hub = Hub::new(
-        Apps::new([(APP, KEY.to_string())]),
+        Apps::new([(APP, KEY.to_string()), (OTHER, OTHER_KEY.to_string())]),
         Some((APP, KEY.to_string())),
         None,
     );
@@ -643,5 +643,48 @@ async fn dev_mode_never_signs_for_the_admin() {
             .unwrap();
         let res = app.clone().oneshot(req).await.unwrap();
         assert_eq!(res.status(), want, "{user}");
+    }
+    // Only for the dev app: another configured app's key is never used.
+    for (query, want) in [
+        (format!("&sdkAppId={APP}"), StatusCode::OK),
+        (format!("&sdkAppId={OTHER}"), StatusCode::FORBIDDEN),
+        ("&sdkAppId=42".to_string(), StatusCode::FORBIDDEN),
+    ] {
+        let req = Request::get(format!("/trtc/dev/usersig?userId=alice{query}"))
+            .body(Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), want, "{query}");
+    }
+}
+
+/// The admin identifier's userSig opens the admin API, never a room.
+#[test]
+fn the_admin_identifier_cannot_enter_a_room() {
+    for (hub, admin) in [
+        (
+            Hub::new(Apps::new([(APP, KEY.to_string())]), None, None),
+            "administrator",
+        ),
+        (
+            Hub::with_admin(Apps::new([(APP, KEY.to_string())]), None, None, "boss"),
+            "boss",
+        ),
+    ] {
+        let (c, mut rx) = hub.connect();
+        hub.handle_text(c, &join_text(APP, KEY, admin, r#"{"num":8}"#));
+        let got = rx.try_recv().ok();
+        assert!(
+            matches!(&got, Some(trtc_server::hub::Out::Msg(ServerMsg::JoinFailed { code, message }))
+                if *code == trtc_proto::code::RESERVED_USER_ID && message.contains("admin")),
+            "{got:?}"
+        );
+        assert!(hub.rooms().is_empty());
+        // Another user with the same app is let in.
+        hub.handle_text(c, &join_text(APP, KEY, "alice", r#"{"num":8}"#));
+        assert!(matches!(
+            rx.try_recv().ok(),
+            Some(trtc_server::hub::Out::Msg(ServerMsg::Joined { .. }))
+        ));
     }
 }

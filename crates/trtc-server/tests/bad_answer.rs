@@ -13,7 +13,7 @@ use trtc_server::room::Apps;
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "guard-test-key";
 
-async fn next_msg(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Out>) -> ServerMsg {
+async fn next_msg(rx: &mut trtc_server::hub::Outbox) -> ServerMsg {
     loop {
         let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
             .await
@@ -25,7 +25,7 @@ async fn next_msg(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Out>) -> ServerM
     }
 }
 
-async fn next_offer(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Out>) -> String {
+async fn next_offer(rx: &mut trtc_server::hub::Outbox) -> String {
     loop {
         if let ServerMsg::Offer { sdp, .. } = next_msg(rx).await {
             return sdp;

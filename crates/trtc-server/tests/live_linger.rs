@@ -10,7 +10,7 @@ use trtc_server::room::Apps;
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "linger-test-key";
 
-fn joined(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Out>) -> bool {
+fn joined(rx: &mut trtc_server::hub::Outbox) -> bool {
     while let Ok(o) = rx.try_recv() {
         if let Out::Msg(ServerMsg::Joined { .. }) = o {
             return true;

@@ -54,7 +54,7 @@ fn publish_audio() -> String {
     .encode()
 }
 
-fn drain(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Out>) -> Vec<ServerMsg> {
+fn drain(rx: &mut trtc_server::hub::Outbox) -> Vec<ServerMsg> {
     let mut out = Vec::new();
     while let Ok(o) = rx.try_recv() {
         if let Out::Msg(m) = o {

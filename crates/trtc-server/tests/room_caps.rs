@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_tungstenite::tungstenite::Message;
 use trtc_proto::{code, ServerMsg, MAX_MESSAGE_BYTES};
 use trtc_server::clock::now_unix;
+use trtc_server::hub::Outbox;
 use trtc_server::hub::{Hub, Out};
 use trtc_server::limits::Limits;
 use trtc_server::room::Apps;
@@ -23,7 +23,7 @@ fn join(user: &str, room: &str) -> String {
     )
 }
 
-fn drain(rx: &mut UnboundedReceiver<Out>) -> Vec<ServerMsg> {
+fn drain(rx: &mut Outbox) -> Vec<ServerMsg> {
     let mut out = Vec::new();
     while let Ok(o) = rx.try_recv() {
         if let Out::Msg(m) = o {

@@ -1,4 +1,12 @@
-//! A check on a browser's SDP answer before str0m sees it. No IO.
+//! A browser's SDP answer, checked and parsed: [`parse_answer`]. It runs wherever the caller
+//! likes — the server runs it on a blocking-task thread, not on the SFU's one thread, so a large
+//! or hostile answer never holds up anyone's media — and hands the result to
+//! [`crate::Sfu::apply_answer`]. No IO.
+//!
+//! Before str0m's parser sees the text: at most [`MAX_ANSWER_BYTES`], at most
+//! [`MAX_LINES_PER_SECTION`] lines in the session part and in each m-section (a browser's
+//! answer has ~20 per audio and ~60 per video section; str0m's parse time grows with the
+//! lines), and the payload-type check below.
 //!
 //! str0m 0.25 panics in `accept_answer` ("Pt locked multiple times") when an answer gives one
 //! payload type different codec lines in two m-lines (found by `fuzz/`, target `sdp_answer`).
@@ -9,6 +17,61 @@
 //! [`crate::Sfu::accept_answer`] refuses them like an answer that does not parse.
 
 use std::collections::HashMap;
+
+use str0m::change::SdpAnswer;
+
+/// The largest answer taken: the signalling message cap (an answer for a room of ~200).
+pub const MAX_ANSWER_BYTES: usize = trtc_proto::MAX_MESSAGE_BYTES;
+/// The most lines in the session part of an answer, and in each of its m-sections.
+pub const MAX_LINES_PER_SECTION: usize = 400;
+
+/// An answer that passed the checks and str0m's parser, ready for
+/// [`crate::Sfu::apply_answer`].
+pub struct ParsedAnswer(pub(crate) SdpAnswer);
+
+impl std::fmt::Debug for ParsedAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParsedAnswer")
+    }
+}
+
+/// Checks and parses a browser's answer (module docs). `Err` says what was wrong, in a message
+/// that quotes at most a short piece of the input.
+pub fn parse_answer(sdp: &str) -> Result<ParsedAnswer, String> {
+    if sdp.len() > MAX_ANSWER_BYTES {
+        return Err(format!(
+            "the answer is {} bytes, over the limit of {MAX_ANSWER_BYTES}",
+            sdp.len()
+        ));
+    }
+    let mut lines = 0;
+    let mut section = 0;
+    for line in sdp.split('\n') {
+        if line.starts_with("m=") {
+            lines = 0;
+            section += 1;
+        }
+        lines += 1;
+        if lines > MAX_LINES_PER_SECTION {
+            return Err(format!(
+                "{} has over {MAX_LINES_PER_SECTION} lines; a browser's answer has far fewer",
+                if section == 0 {
+                    "the answer's session part".to_string()
+                } else {
+                    format!("m-section {section} of the answer")
+                }
+            ));
+        }
+    }
+    check_answer(sdp)?;
+    let answer = SdpAnswer::from_sdp_string(sdp).map_err(|e| {
+        let e = e.to_string();
+        let clipped: String = e.chars().take(160).collect();
+        let more = if clipped.len() < e.len() { "…" } else { "" };
+        format!("the answer does not parse: {clipped}{more}")
+    })?;
+    Ok(ParsedAnswer(answer))
+}
 
 /// The `a=rtpmap` and `a=fmtp` values of one payload type in one m-line.
 type CodecLines<'a> = (Option<&'a str>, Option<&'a str>);
@@ -75,7 +138,23 @@ fn refusal(pt: &str, a: &str, b: &str, where_: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::check_answer;
+    use super::{check_answer, parse_answer, MAX_ANSWER_BYTES, MAX_LINES_PER_SECTION};
+
+    #[test]
+    fn size_and_lines_are_capped_before_parsing() {
+        let big = "a".repeat(MAX_ANSWER_BYTES + 1);
+        assert!(parse_answer(&big).unwrap_err().contains("over the limit"));
+        let many = "a=x\r\n".repeat(MAX_LINES_PER_SECTION + 1);
+        assert!(parse_answer(&many).unwrap_err().contains("session part"));
+        let section = format!(
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n{}",
+            "a=x\r\n".repeat(MAX_LINES_PER_SECTION)
+        );
+        assert!(parse_answer(&section).unwrap_err().contains("m-section 1"));
+        // Under the caps, the parser decides; its message stays short.
+        let e = parse_answer(&"v=0\r\n".repeat(100)).unwrap_err();
+        assert!(e.contains("does not parse") && e.len() < 300, "{e}");
+    }
 
     #[test]
     fn consistent_answers_pass() {

@@ -37,6 +37,11 @@ enum Command {
     Source(PeerId, PeerId, Kind, bool),
     Subscribe(PeerId, PeerId, Kind, bool),
     Answer(PeerId, String, oneshot::Sender<Result<(), String>>),
+    Parsed(
+        PeerId,
+        Result<crate::ParsedAnswer, String>,
+        oneshot::Sender<Result<(), String>>,
+    ),
     Block(PeerId, Duration),
 }
 
@@ -113,10 +118,24 @@ impl SfuHandle {
         self.send(Command::Block(peer, duration));
     }
 
-    /// See [`Sfu::accept_answer`].
+    /// See [`Sfu::accept_answer`]: the answer is parsed on the SFU's thread. The server parses
+    /// on a thread of its own and calls [`SfuHandle::apply_answer`].
     pub async fn accept_answer(&self, peer: PeerId, sdp: String) -> Result<(), String> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Answer(peer, sdp, tx));
+        rx.await
+            .unwrap_or_else(|_| Err("the SFU has stopped".into()))
+    }
+
+    /// See [`Sfu::apply_answer`]: an answer parsed by [`crate::parse_answer`] (or why it did
+    /// not parse, which counts as a failed answer).
+    pub async fn apply_answer(
+        &self,
+        peer: PeerId,
+        answer: Result<crate::ParsedAnswer, String>,
+    ) -> Result<(), String> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Parsed(peer, answer, tx));
         rx.await
             .unwrap_or_else(|_| Err("the SFU has stopped".into()))
     }
@@ -398,6 +417,9 @@ fn apply(sfu: &mut Sfu, cmd: Command, now: Instant) {
         Command::Subscribe(s, src, k, on) => sfu.subscribe(s, src, k, on, now),
         Command::Answer(p, sdp, reply) => {
             let _ = reply.send(sfu.accept_answer(p, &sdp, now));
+        }
+        Command::Parsed(p, answer, reply) => {
+            let _ = reply.send(sfu.apply_answer(p, answer, now));
         }
     }
 }

@@ -30,7 +30,7 @@
 //! | [`Sfu::set_publish`] | `publish` message | its receive slots; everyone who added it as a source gains/loses send slots |
 //! | [`Sfu::add_source`] / [`Sfu::remove_source`] | a member may see another's track (normally: everyone in the room, both kinds, once) | the subscriber has a send slot for it while the source publishes that kind |
 //! | [`Sfu::subscribe`] | audio: automatically; video: on demand | forward or not (the slot stays either way); video `on` asks for a keyframe |
-//! | [`Sfu::accept_answer`] | `answer` message | completes the outstanding offer; queued changes then make the next one |
+//! | [`Sfu::accept_answer`] (or [`parse_answer`] anywhere, then [`Sfu::apply_answer`]) | `answer` message | completes the outstanding offer; queued changes then make the next one |
 //! | [`Sfu::remove_peer`] | leave / signalling socket closed / after `Disconnected` it is already gone | the peer and its tracks disappear everywhere |
 //!
 //! and it carries [`SfuEvent::Offer`] to the browser (the slots map 1:1 to
@@ -65,7 +65,7 @@
 //! | `stun.rs` | the STUN USERNAME parse routing needs (RFC 5389), bounded, panic-free |
 //! | `rfc4571.rs` | RFC 4571 framing: a TCP byte stream cut into packets, bounded |
 //! | `negotiate.rs` | offers (slots reconciled with what is wanted), [`Sfu::accept_answer`], [`MAX_FAILED_ANSWERS`] |
-//! | `answer_check.rs` | the answer check str0m needs before it sees an answer |
+//! | `answer_check.rs` | [`parse_answer`]: the caps and the check str0m needs before it sees an answer, and str0m's parse (callable off the SFU's thread) |
 //! | `timers.rs` | every deadline: str0m timeouts, connect and ICE-recovery deadlines, keyframe retries and coalescing; [`Sfu::handle_timeout`], [`Sfu::next_timeout`] |
 //! | `peer.rs` | one peer's state, grouped: connection life (`Conn`), negotiation, tracks and slots, wake-up state |
 //! | `driver.rs` | [`spawn`]: the tokio driver (UDP socket, timers, commands) and [`SfuHandle`] |
@@ -113,9 +113,10 @@
 //!
 //! # Invariants
 //!
-//! * Bad input never panics and never affects other peers: an unparseable answer is an `Err`
-//!   and changes nothing (the offer stays outstanding); an answer str0m rejects is an `Err`, the
-//!   offer is dropped and re-made (after [`MAX_FAILED_ANSWERS`] in a row the peer is closed);
+//! * Bad input never panics and never affects other peers: one answer per offer — an answer
+//!   that does not parse or that str0m rejects is an `Err`, the offer is dropped and re-made
+//!   (after [`MAX_FAILED_ANSWERS`] in a row the peer is closed); an answer with no offer
+//!   outstanding is an `Err` and changes nothing;
 //!   garbage datagrams are dropped; a str0m error while running closes that peer only.
 //! * Unknown peer ids are ignored (logged), never a panic.
 //! * A peer that fails (ICE gone for 15 s, DTLS error, remote close, or not connected within
@@ -160,6 +161,9 @@ mod stun;
 mod tcp;
 mod timers;
 
+pub use crate::answer_check::{
+    parse_answer, ParsedAnswer, MAX_ANSWER_BYTES, MAX_LINES_PER_SECTION,
+};
 pub use crate::driver::{spawn, spawn_with_config, spawn_with_tcp, SfuHandle};
 pub use crate::negotiate::MAX_FAILED_ANSWERS;
 pub use crate::sfu::{Sfu, SfuConfig};

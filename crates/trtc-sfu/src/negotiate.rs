@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use str0m::change::SdpAnswer;
 use str0m::media::Direction;
 use tracing::{debug, warn};
 
@@ -63,28 +62,48 @@ impl Sfu {
         }
     }
 
-    /// The browser's answer to the outstanding offer.
+    /// The browser's answer to the outstanding offer: [`parse_answer`] then
+    /// [`Sfu::apply_answer`], on this thread. The server parses elsewhere and applies here.
     ///
-    /// An answer that does not parse, or that gives one payload type two different codec
-    /// descriptions (which str0m cannot take), is refused and changes nothing (the offer stays
-    /// outstanding). An answer str0m rejects drops the offer; a new one follows unless this
-    /// happened [`MAX_FAILED_ANSWERS`] times in a row, which closes the peer.
+    /// [`parse_answer`]: crate::parse_answer
     pub fn accept_answer(&mut self, peer: PeerId, sdp: &str, now: Instant) -> Result<(), String> {
+        if !self.has_pending_offer(peer) {
+            // Nothing to answer: not worth parsing.
+            return self.apply_answer(peer, Err(String::new()), now);
+        }
+        let parsed = crate::parse_answer(sdp);
+        self.apply_answer(peer, parsed, now)
+    }
+
+    /// Completes the outstanding offer with an answer parsed by [`crate::parse_answer`] (`Err`:
+    /// it did not parse or was refused by the checks there).
+    ///
+    /// One answer per offer: whatever the answer, the offer is used up. An answer that did not
+    /// parse, or that str0m rejects, counts as a failed answer: a new offer follows, unless this
+    /// happened [`MAX_FAILED_ANSWERS`] times in a row, which closes the peer. With no offer
+    /// outstanding (or an unknown peer) it is an error and nothing changes.
+    pub fn apply_answer(
+        &mut self,
+        peer: PeerId,
+        answer: Result<crate::ParsedAnswer, String>,
+        now: Instant,
+    ) -> Result<(), String> {
         let now = self.tick(now);
         let Some(p) = self.peers.get_mut(&peer) else {
             return Err(format!("unknown peer {peer}"));
         };
-        if p.neg.pending.is_none() {
-            return Err("no offer is outstanding".into());
-        }
-        // Before str0m sees it: str0m panics on one payload type with two codecs.
-        crate::answer_check::check_answer(sdp)?;
-        let answer =
-            SdpAnswer::from_sdp_string(sdp).map_err(|e| format!("answer does not parse: {e}"))?;
         let Some(pending) = p.neg.pending.take() else {
             return Err("no offer is outstanding".into());
         };
-        let result = p.rtc.sdp_api().accept_answer(pending, answer);
+        let result = match answer {
+            Ok(answer) => p
+                .rtc
+                .sdp_api()
+                .accept_answer(pending, answer.0)
+                .map_err(|e| format!("answer rejected: {e}")),
+            // The pending offer is dropped: str0m rolls its changes back.
+            Err(e) => Err(e),
+        };
         p.wake.touched = true;
         self.to_poll.push(peer);
         self.negotiate_pending = true;
@@ -122,7 +141,7 @@ impl Sfu {
                     p.tracks.recv.retain(|s| s.open);
                     p.tracks.send.retain(|s| s.open);
                 }
-                Err(format!("answer rejected: {e}"))
+                Err(e)
             }
         };
         self.drive(now);
@@ -140,6 +159,8 @@ impl Sfu {
         if let Some(p) = self.peers.get_mut(&peer) {
             p.rtc = rtc;
             p.ufrag = ufrag;
+            // The new Rtc's first offer carries the data channel again (the BUNDLE tag).
+            p.neg.anchored = false;
             p.tracks.recv.clear();
             p.tracks.send.clear();
             p.wake.next_timeout = None;

@@ -117,7 +117,7 @@ impl<A: Auth> Registry<A> {
         let mut fx = Vec::new();
         let mut gone = Vec::new();
         for &c in clients {
-            let Some(m) = self.members.remove(&c) else {
+            let Some(m) = self.remove_member(c) else {
                 continue;
             };
             fx.push(Effect::Send(
@@ -126,7 +126,9 @@ impl<A: Auth> Registry<A> {
                     reason: reason.to_string(),
                 },
             ));
-            fx.push(Effect::Media(MediaCmd::RemovePeer { peer: c }));
+            if m.peer {
+                fx.push(Effect::Media(MediaCmd::RemovePeer { peer: c }));
+            }
             fx.push(Effect::Close(c));
             if let Some(ids) = self.rooms.get_mut(&m.room) {
                 ids.retain(|x| *x != c);

@@ -15,9 +15,17 @@
 //!   changes nothing. A removed client gets [`ServerMsg::Kicked`] (`banned` / `room_disband`),
 //!   its media peer is removed and its connection closed; those who stay see it exit with
 //!   [`ExitReason::Kicked`].
-//! - a join never makes an app hold more rooms, or a room more members, than the caps set with
-//!   [`Registry::with_room_limits`] (see [`crate::limits`]); a refused join changes nothing.
+//! - a join never makes an app hold more rooms, or a room more members, or one userId of an app
+//!   more memberships, than the caps set with [`Registry::set_limits`] (see [`crate::limits`]);
+//!   nor does one userId open rooms faster than its cap; a refused join changes nothing. A
+//!   lingering empty live room makes way for a new room when the app is at its cap;
+//! - the admin identifier never enters a room;
+//! - a member has an SFU peer ([`MediaCmd::AddPeer`]) only from when it first needs one: it
+//!   publishes, it is given a slot for a stream, it subscribes or is subscribed to;
+//! - nothing a client sent is echoed back longer than [`ECHO_CHARS`] characters (a message
+//!   made by another library, which may quote it, at most [`MESSAGE_CHARS`]).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use trtc_proto::{
@@ -48,6 +56,7 @@ pub enum MediaCmd {
         /// The client.
         peer: ClientId,
     },
+    // (Sent when the member first needs a peer, not at join: see the module docs.)
     /// A client left or its connection dropped: its peer connection goes.
     RemovePeer {
         /// The client.
@@ -147,6 +156,8 @@ struct Member {
     custom_seq: u64,
     /// The unix second of the custom-message rate window, and the messages and bytes in it.
     custom_window: (u64, u32, usize),
+    /// It has an SFU peer ([`MediaCmd::AddPeer`] was sent, no `RemovePeer` since).
+    peer: bool,
 }
 
 impl Member {
@@ -179,12 +190,40 @@ pub const DEFAULT_CLIENT_TIMEOUT_SECS: u64 = 90;
 /// How long an emptied live room lingers by default (seconds).
 pub const DEFAULT_LIVE_LINGER_SECS: u64 = 30;
 
-/// `roomId 8` or `strRoomId "abc"`, as a user writes it.
+/// The most characters of a client's input a reply quotes.
+pub const ECHO_CHARS: usize = 80;
+
+/// The most characters of a reply made from another library's message (which may quote the
+/// input: serde's, the userSig check's, the SDP parser's).
+pub const MESSAGE_CHARS: usize = 600;
+
+/// The longest `session` a join may carry (the SDK's are 32 characters).
+pub const MAX_SESSION_CHARS: usize = 128;
+
+/// `s` cut to `max` characters, marked with `…` when cut.
+pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => Cow::Borrowed(s),
+        Some((at, _)) => Cow::Owned(format!("{}…", &s[..at])),
+    }
+}
+
+/// `roomId 8` or `strRoomId "abc"`, as a user writes it (an invalid id clipped).
 fn describe(room: &RoomId) -> String {
     match room {
         RoomId::Num(n) => format!("roomId {n}"),
-        RoomId::Str(s) => format!("strRoomId {s:?}"),
+        RoomId::Str(s) => format!("strRoomId {:?}", clip(s, ECHO_CHARS)),
     }
+}
+
+/// What one userId of one app may still do: its memberships, and its budget for opening rooms
+/// (a token bucket of [`Limits::room_creations_per_user_per_min`] a minute).
+///
+/// [`Limits::room_creations_per_user_per_min`]: crate::limits::Limits::room_creations_per_user_per_min
+#[derive(Debug, Clone)]
+struct UserUse {
+    rooms: usize,
+    creations: crate::limits::TokenBucket,
 }
 
 /// The rooms: who is in which, as whom, publishing what (module docs). `A` checks the userSig
@@ -204,6 +243,14 @@ pub struct Registry<A: Auth> {
     max_rooms_per_app: usize,
     /// Members one room may hold; 0: unlimited.
     max_users_per_room: usize,
+    /// Memberships one userId of an app may have at once; 0: unlimited.
+    max_rooms_per_user: usize,
+    /// Rooms one userId of an app may open a minute; 0: unlimited.
+    room_creations_per_user_per_min: u32,
+    /// Per (sdkAppId, userId): memberships and room-opening budget.
+    users: HashMap<(u64, String), UserUse>,
+    /// This userId never enters a room (the admin API's identifier).
+    admin_identifier: Option<String>,
     /// TURN relays whose credentials each joining client is issued.
     turn: Option<Turn>,
 }
@@ -233,6 +280,11 @@ impl Turn {
     }
 }
 
+/// A full bucket of room openings for one user: `per_min` a minute, all of them at once.
+fn creation_bucket(per_min: u32, now_ms: u64) -> crate::limits::TokenBucket {
+    crate::limits::TokenBucket::per_minute(per_min, now_ms)
+}
+
 fn error(client: ClientId, code: i64, message: impl Into<String>) -> Vec<Effect> {
     vec![Effect::Send(
         client,
@@ -255,8 +307,25 @@ impl<A: Auth> Registry<A> {
             client_timeout_secs: DEFAULT_CLIENT_TIMEOUT_SECS,
             max_rooms_per_app: crate::limits::DEFAULT_MAX_ROOMS_PER_APP,
             max_users_per_room: crate::limits::DEFAULT_MAX_USERS_PER_ROOM,
+            max_rooms_per_user: crate::limits::DEFAULT_MAX_ROOMS_PER_USER,
+            room_creations_per_user_per_min: crate::limits::DEFAULT_ROOM_CREATIONS_PER_USER_PER_MIN,
+            users: HashMap::new(),
+            admin_identifier: None,
             turn: None,
         }
+    }
+
+    /// Sets every cap the registry checks at join ([`crate::limits::Limits`]); members already
+    /// in rooms stay.
+    pub fn set_limits(&mut self, limits: &crate::limits::Limits) {
+        self.set_room_limits(limits.max_rooms_per_app, limits.max_users_per_room);
+        self.max_rooms_per_user = limits.max_rooms_per_user;
+        self.room_creations_per_user_per_min = limits.room_creations_per_user_per_min;
+    }
+
+    /// The userId that may never enter a room (the admin API's identifier); `None`: any may.
+    pub fn set_admin_identifier(&mut self, admin: Option<String>) {
+        self.admin_identifier = admin;
     }
 
     /// Issues credentials for these TURN relays to each client that joins (a
@@ -423,16 +492,41 @@ impl<A: Auth> Registry<A> {
             );
         }
         if !join.room.is_valid() {
-            return fail(code::BAD_ROOM, format!("invalid room id {:?}", join.room));
+            return fail(
+                code::BAD_ROOM,
+                format!(
+                    "invalid room id: {} (a roomId is 1 to 4294967294; a strRoomId 1 to 64 letters, digits, spaces and !#$%&()+-:;<=.>?@[]^_{{}}|~,)",
+                    describe(&join.room),
+                ),
+            );
         }
         if join.user_id.trim().is_empty() {
             return fail(code::BAD_MESSAGE, "userId is empty".into());
+        }
+        if join
+            .session
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > MAX_SESSION_CHARS)
+        {
+            return fail(
+                code::BAD_MESSAGE,
+                format!("session is longer than {MAX_SESSION_CHARS} characters"),
+            );
+        }
+        if self.admin_identifier.as_deref() == Some(join.user_id.as_str()) {
+            return fail(
+                code::RESERVED_USER_ID,
+                format!(
+                    "'{}' is the admin identifier: it manages rooms through the admin API and cannot enter one",
+                    clip(&join.user_id, ECHO_CHARS)
+                ),
+            );
         }
         if let Err((code, message)) =
             self.auth
                 .check(join.sdk_app_id, &join.user_id, &join.user_sig, now_unix)
         {
-            return fail(code, message);
+            return fail(code, clip(&message, MESSAGE_CHARS).into_owned());
         }
         let key: RoomKey = (join.sdk_app_id, join.room.clone());
         let mut fx = Vec::new();
@@ -460,8 +554,60 @@ impl<A: Auth> Registry<A> {
                 ),
             );
         }
+        let user_key = (join.sdk_app_id, join.user_id.clone());
+        // The same userId's earlier clients in this room (kicked or resumed below) give their
+        // membership to this one.
+        let memberships_after = self
+            .users
+            .get(&user_key)
+            .map_or(0, |u| u.rooms)
+            .saturating_sub(earlier.len())
+            + 1;
+        if self.max_rooms_per_user > 0 && memberships_after > self.max_rooms_per_user {
+            return fail(
+                code::TOO_MANY_ROOMS,
+                format!(
+                    "userId '{}' is in {} rooms, the most this server allows one user at once; exit one first (or raise the server's --max-rooms-per-user)",
+                    clip(&join.user_id, ECHO_CHARS),
+                    self.max_rooms_per_user
+                ),
+            );
+        }
+        let opens = !self.rooms.contains_key(&key);
+        if opens && self.room_creations_per_user_per_min > 0 {
+            let rate = self.room_creations_per_user_per_min;
+            let now_ms = now_unix * 1000;
+            let bucket = self
+                .users
+                .get(&user_key)
+                .map(|u| u.creations.clone())
+                .unwrap_or_else(|| creation_bucket(rate, now_ms));
+            if bucket.clone().tokens(now_ms) == 0 {
+                return fail(
+                    code::TOO_MANY_ROOMS,
+                    format!(
+                        "userId '{}' opened {rate} rooms in the last minute, the most this server allows one user; enter an existing room or wait a little (or raise the server's --room-creations-per-user-per-min)",
+                        clip(&join.user_id, ECHO_CHARS),
+                    ),
+                );
+            }
+        }
+        // A lingering empty live room makes way for a new one.
+        let mut make_way = None;
         if self.max_rooms_per_app > 0
-            && !self.rooms.contains_key(&key)
+            && opens
+            && self.room_count(join.sdk_app_id) >= self.max_rooms_per_app
+        {
+            make_way = self
+                .lingering
+                .iter()
+                .filter(|((app, _), _)| *app == join.sdk_app_id)
+                .min_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0)))
+                .map(|(k, _)| k.clone());
+        }
+        if self.max_rooms_per_app > 0
+            && opens
+            && make_way.is_none()
             && self.room_count(join.sdk_app_id) >= self.max_rooms_per_app
         {
             return fail(
@@ -474,6 +620,25 @@ impl<A: Auth> Registry<A> {
                 ),
             );
         }
+        // Nothing is refused from here on.
+        if let Some(old) = make_way {
+            self.lingering.remove(&old);
+            if self.rooms.get(&old).is_some_and(Vec::is_empty) {
+                self.rooms.remove(&old);
+            }
+        }
+        if opens && self.room_creations_per_user_per_min > 0 {
+            let rate = self.room_creations_per_user_per_min;
+            let now_ms = now_unix * 1000;
+            let entry = self
+                .users
+                .entry(user_key.clone())
+                .or_insert_with(|| UserUse {
+                    rooms: 0,
+                    creations: creation_bucket(rate, now_ms),
+                });
+            entry.creations.take(now_ms);
+        }
         // The same SDK session coming back (its connection dropped): resume silently.
         let resumed: Vec<ClientId> = earlier
             .iter()
@@ -482,8 +647,10 @@ impl<A: Auth> Registry<A> {
             .collect();
         for old in &resumed {
             let was_attached = !self.members[old].detached;
+            if self.members[old].peer {
+                fx.push(Effect::Media(MediaCmd::RemovePeer { peer: *old }));
+            }
             self.drop_silently(*old);
-            fx.push(Effect::Media(MediaCmd::RemovePeer { peer: *old }));
             if was_attached {
                 fx.push(Effect::Close(*old));
             }
@@ -519,7 +686,14 @@ impl<A: Auth> Registry<A> {
                 },
             ));
         }
-        fx.push(Effect::Media(MediaCmd::AddPeer { peer: client }));
+        // A peer only once there is something to receive (or send: see `publish`).
+        let peer = existing.iter().any(|c| {
+            let m = &self.members[c];
+            m.publishes(MediaKind::Audio) || m.publishes(MediaKind::Video)
+        });
+        if peer {
+            fx.push(Effect::Media(MediaCmd::AddPeer { peer: client }));
+        }
         for other in &existing {
             if anchor && !resuming {
                 fx.push(Effect::Send(
@@ -556,15 +730,44 @@ impl<A: Auth> Registry<A> {
                 video_muted: false,
                 custom_seq: 0,
                 custom_window: (0, 0, 0),
+                peer,
             },
         );
         self.rooms.entry(key).or_default().push(client);
+        self.users
+            .entry(user_key)
+            .or_insert_with(|| UserUse {
+                rooms: 0,
+                creations: creation_bucket(self.room_creations_per_user_per_min, now_unix * 1000),
+            })
+            .rooms += 1;
         fx
+    }
+
+    /// Takes a member out of the registry's books (`members` and its userId's count); the
+    /// caller takes it out of its room.
+    fn remove_member(&mut self, client: ClientId) -> Option<Member> {
+        let m = self.members.remove(&client)?;
+        let user_key = (m.room.0, m.user_id.clone());
+        if let Some(u) = self.users.get_mut(&user_key) {
+            u.rooms = u.rooms.saturating_sub(1);
+        }
+        Some(m)
+    }
+
+    /// Gives `client` an SFU peer if it has none yet.
+    fn ensure_peer(&mut self, client: ClientId, fx: &mut Vec<Effect>) {
+        if let Some(m) = self.members.get_mut(&client) {
+            if !m.peer {
+                m.peer = true;
+                fx.push(Effect::Media(MediaCmd::AddPeer { peer: client }));
+            }
+        }
     }
 
     /// Forgets a member without telling anyone (its session resumed on a new connection).
     fn drop_silently(&mut self, client: ClientId) {
-        if let Some(m) = self.members.remove(&client) {
+        if let Some(m) = self.remove_member(client) {
             if let Some(ids) = self.rooms.get_mut(&m.room) {
                 ids.retain(|c| *c != client);
             }
@@ -572,10 +775,13 @@ impl<A: Auth> Registry<A> {
     }
 
     fn leave(&mut self, client: ClientId, reason: ExitReason, now_unix: u64) -> Vec<Effect> {
-        let Some(m) = self.members.remove(&client) else {
+        let Some(m) = self.remove_member(client) else {
             return Vec::new();
         };
-        let mut fx = vec![Effect::Media(MediaCmd::RemovePeer { peer: client })];
+        let mut fx = Vec::new();
+        if m.peer {
+            fx.push(Effect::Media(MediaCmd::RemovePeer { peer: client }));
+        }
         if let Some(ids) = self.rooms.get_mut(&m.room) {
             ids.retain(|c| *c != client);
             for other in ids.iter().filter(|_| m.anchor) {
@@ -608,20 +814,27 @@ impl<A: Auth> Registry<A> {
             );
         }
         let others = self.others(client);
+        let mut fx = Vec::new();
+        if audio || video {
+            self.ensure_peer(client, &mut fx);
+        }
         let m = self.members.get_mut(&client).expect("joined");
         let before = m.clone();
         m.audio = audio;
         m.video = video;
         let after = m.clone();
-        let mut fx = vec![Effect::Media(MediaCmd::SetPublish {
-            peer: client,
-            audio,
-            video,
-        })];
+        if after.peer {
+            fx.push(Effect::Media(MediaCmd::SetPublish {
+                peer: client,
+                audio,
+                video,
+            }));
+        }
         for kind in KINDS {
             let (was, now) = (before.publishes(kind), after.publishes(kind));
             for other in &others {
                 if !was && now {
+                    self.ensure_peer(*other, &mut fx);
                     fx.push(Effect::Media(MediaCmd::AddSource {
                         subscriber: *other,
                         source: client,
@@ -742,16 +955,22 @@ impl<A: Auth> Registry<A> {
             .into_iter()
             .find(|c| self.members[c].user_id == user_id);
         match source {
-            Some(source) => vec![Effect::Media(MediaCmd::Subscribe {
-                subscriber: client,
-                source,
-                kind,
-                on,
-            })],
+            Some(source) => {
+                let mut fx = Vec::new();
+                self.ensure_peer(client, &mut fx);
+                self.ensure_peer(source, &mut fx);
+                fx.push(Effect::Media(MediaCmd::Subscribe {
+                    subscriber: client,
+                    source,
+                    kind,
+                    on,
+                }));
+                fx
+            }
             None => error(
                 client,
                 code::NO_SUCH_USER,
-                format!("user '{user_id}' is not in this room"),
+                format!("user '{}' is not in this room", clip(user_id, ECHO_CHARS)),
             ),
         }
     }

@@ -22,7 +22,11 @@ impl<A: Auth> Registry<A> {
         }
         m.detached = true;
         m.last_seen = m.last_seen.min(now_unix);
-        vec![Effect::Media(MediaCmd::RemovePeer { peer: client })]
+        if std::mem::take(&mut m.peer) {
+            vec![Effect::Media(MediaCmd::RemovePeer { peer: client })]
+        } else {
+            Vec::new()
+        }
     }
 
     /// The client's connection is gone.
@@ -52,6 +56,10 @@ impl<A: Auth> Registry<A> {
             }
         }
         self.tick_rooms(now_unix);
+        // Users with no membership whose room-opening budget is whole again are forgotten.
+        let now_ms = now_unix * 1000;
+        self.users
+            .retain(|_, u| u.rooms > 0 || !u.creations.is_full(now_ms));
         fx
     }
 }

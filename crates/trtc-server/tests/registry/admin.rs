@@ -51,6 +51,7 @@ fn admin_remove_users_table() {
     ];
     for row in rows {
         let mut r = scene();
+        publish_all(&mut r);
         let users: Vec<String> = row.users.iter().map(|u| u.to_string()).collect();
         let fx = r.remove_users(1, &row.room, &users).expect(row.what);
         for c in row.removed {
@@ -91,6 +92,7 @@ fn admin_dismiss_table() {
     ];
     for (room, members, rooms_after) in rows {
         let mut r = scene();
+        publish_all(&mut r);
         let fx = r.dismiss(1, &room).expect("dismiss");
         for c in 1..=5 {
             let want = if members.contains(&c) {
@@ -178,4 +180,18 @@ fn admin_refusals_change_nothing() {
         .to_string(),
         r#"not in strRoomId "x": "zed"; no one was removed"#
     );
+}
+
+/// Everyone in [`scene`] publishes audio, so everyone has an SFU peer to remove.
+fn publish_all(r: &mut Registry<FakeAuth>) {
+    for c in 1..=5 {
+        r.handle(
+            c,
+            ClientMsg::Publish {
+                audio: true,
+                video: false,
+            },
+            0,
+        );
+    }
 }
