@@ -22,6 +22,7 @@
 //! - [`quality`]: `NETWORK_QUALITY` and `STATISTICS` from two `getStats()` snapshots.
 //! - [`support`]: the `isSupported()` verdict.
 //! - [`vec_map`]: the small insertion-ordered map used instead of `HashMap`/`BTreeMap`.
+//! - [`sort`]: the stable sort of short lists used instead of `slice::sort_by`.
 //!
 //! Invariants: nothing here reads a clock or touches IO; time is passed in by the caller.
 //! Every rejection that reaches JS is built from an [`error::RtcErrorInfo`].
@@ -38,6 +39,7 @@ pub mod queue;
 pub mod reconnect;
 pub mod room;
 pub mod room_client;
+pub mod sort;
 pub mod support;
 pub mod tables;
 pub mod validate;
