@@ -28,7 +28,8 @@ cp pkg/index.d.ts pkg/index.d.cts
 #   trtc.js    classic script that sets window.TRTC, all in one file, the wasm inside it
 #              gzip-compressed and base64-encoded (inflated by the browser's DecompressionStream)
 #   trtc.cjs   CommonJS (require): the same with module.exports = TRTC
-# statics.json (TRTC.EVENT, TYPE, …) comes from the built wasm run in Node. `trtc-wasm-glue` names
+# statics.json (TRTC.EVENT, TYPE, …) comes from trtc-sdk-v5's surface in reference/ (the wasm does
+# not build these tables; the entries hand them to it). `trtc-wasm-glue` names
 # wasm-bindgen's copy of src/js/glue.js, where RtcError lives (its path has a hash).
 node scripts/gen-statics.mjs
 gzip -9 -n -c pkg/trtc_wasm_bg.wasm > pkg/trtc_wasm_bg.wasm.gz
