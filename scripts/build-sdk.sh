@@ -10,8 +10,10 @@ wasm-bindgen --target web --out-dir pkg --out-name trtc_wasm \
   target/wasm32-unknown-unknown/sdk/trtc_wasm.wasm
 # Debian's wasm-opt breaks wasm-bindgen output; binaryen from npm works.
 # -Oz, then flatten + rereloop and a second -Oz until nothing changes: ~0.7% smaller gzip
-# than one -Oz (bench/size), the same behaviour.
-tools/node_modules/.bin/wasm-opt -Oz --flatten --rereloop -Oz --merge-similar-functions -Oz --converge \
+# than one -Oz (bench/size), the same behaviour. --low-memory-unused: nothing lives in the low
+# 1 KiB (rustc puts the stack first, growing down from 1 MiB, and the data above it), so
+# `load(p + k)` can fold k into the instruction's offset: ~0.6% smaller gzip.
+tools/node_modules/.bin/wasm-opt --low-memory-unused -Oz --flatten --rereloop -Oz --merge-similar-functions -Oz --converge \
   --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-reference-types --enable-multivalue --enable-mutable-globals \
