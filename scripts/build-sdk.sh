@@ -28,13 +28,14 @@ cp pkg/index.d.ts pkg/index.d.cts
 #              glue beside it (trtc_wasm.js, snippets/, minified in place) and loads
 #              trtc_wasm_bg.wasm from beside it (new URL(…, import.meta.url))
 #   trtc.js    classic script that sets window.TRTC, all in one file, the wasm inside it
-#              gzip-compressed and base64-encoded (inflated by the browser's DecompressionStream)
+#              gzip-compressed (Zopfli) and base64-encoded (inflated by the browser's DecompressionStream)
 #   trtc.cjs   CommonJS (require): the same with module.exports = TRTC
 # statics.json (TRTC.EVENT, TYPE, …) comes from trtc-sdk-v5's surface in reference/ (the wasm does
 # not build these tables; the entries hand them to it). `trtc-wasm-glue` names
 # wasm-bindgen's copy of src/js/glue.js, where RtcError lives (its path has a hash).
 node scripts/gen-statics.mjs
-gzip -9 -n -c pkg/trtc_wasm_bg.wasm > pkg/trtc_wasm_bg.wasm.gz
+# trtc.js's copy of the wasm: gzip by Zopfli (~5% smaller than gzip -9; any gzip inflater reads it).
+node scripts/zopfli-gzip.mjs pkg/trtc_wasm_bg.wasm pkg/trtc_wasm_bg.wasm.gz
 glues=(pkg/snippets/*/src/js/glue.js)
 [ ${#glues[@]} -eq 1 ] && [ -f "${glues[0]}" ] || { echo "build-sdk: expected one wasm-bindgen snippet glue.js, found: ${glues[*]}" >&2; exit 1; }
 glue=${glues[0]#pkg/}
