@@ -21,7 +21,7 @@ function wasmUrl() {
     : new URL('trtc_wasm_bg.wasm', (document.currentScript && document.currentScript.src) || location.href));
 }
 
-const TRTC = makeTRTC(Glue, () => init({ module_or_path: wasmUrl() }).then(() => __trtcInstall()), statics, RtcError);
+const TRTC = makeTRTC(Glue, () => init({ module_or_path: wasmUrl() }).then(() => __trtcInstall(statics)), statics, RtcError);
 
 export { TRTC, RtcError };
 export default TRTC;

@@ -27,5 +27,5 @@ async function wasmBytes() {
 
 export const TRTC = makeTRTC(Glue, () => wasmBytes()
   .then((bytes) => WebAssembly.compile(bytes))
-  .then((module) => { initSync({ module }); __trtcInstall(); }), statics, RtcError);
+  .then((module) => { initSync({ module }); __trtcInstall(statics); }), statics, RtcError);
 export { RtcError };

@@ -67,7 +67,7 @@ if [ "$(cargo-zigbuild --version 2>/dev/null | awk '{print $2}')" != "0.24.1" ];
   cargo install cargo-zigbuild --version "=0.24.1" --locked
 fi
 
-if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -f tools/node_modules/@gfx/zopfli/package.json ]; then
   say "installing npm tools"
   (cd tools && npm ci --no-audit --no-fund)
 fi

@@ -16,7 +16,7 @@ use crate::value::{get, object, to_value};
 impl Trtc {
     /// `TRTC.create(options?)`: a new instance, synchronously.
     pub fn create(options: JsValue) -> Trtc {
-        crate::statics::install();
+        crate::statics::install(&JsValue::UNDEFINED);
         let sdk = Sdk::new(options);
         crate::log::info(&format!(
             "trtc-wasm {} created an instance",

@@ -130,9 +130,7 @@ async fn run_plan(
     );
     let mut f = Failure::with_origin(info, last_err.clone());
     if name == "NotAllowedError"
-        && dom_message(&last_err)
-            .to_ascii_lowercase()
-            .contains("system")
+        && trtc_core::text::contains(&dom_message(&last_err).to_ascii_lowercase(), "system")
     {
         f.settings_kind = Some(kind.noun());
     }

@@ -34,24 +34,26 @@ mod view;
 
 pub use api::Trtc;
 
-/// The exported `TRTC` class object, with its static members installed (used by tests).
+/// The exported `TRTC` class object, with `statics` (the static members, as the package's
+/// entries pass them) installed (used by tests).
 #[doc(hidden)]
-pub fn class_object() -> wasm_bindgen::JsValue {
-    install();
+pub fn class_object(statics: &wasm_bindgen::JsValue) -> wasm_bindgen::JsValue {
+    statics::install(statics);
     api::class_object()
 }
 
 use wasm_bindgen::prelude::*;
 
-/// Runs when the module is instantiated: installs the panic hook and the static members.
+/// Runs when the module is instantiated: installs the panic hook (the static members come from
+/// the package entry's `__trtcInstall(statics)`).
 #[wasm_bindgen(start)]
 pub fn start() {
-    install();
+    statics::install(&JsValue::UNDEFINED);
 }
 
-/// Installs `TRTC.EVENT`, `TRTC.TYPE`, `TRTC.ERROR_CODE`, `TRTC.VERSION` and friends on the
-/// exported class; idempotent. The package entry and the tests may call it again.
+/// Installs `statics` (`TRTC.EVENT`, `TRTC.TYPE`, `TRTC.ERROR_CODE`, `TRTC.VERSION` and
+/// friends, from the package's statics.json) on the exported class; idempotent.
 #[wasm_bindgen(js_name = __trtcInstall)]
-pub fn install() {
-    statics::install();
+pub fn install(statics: JsValue) {
+    statics::install(&statics);
 }

@@ -1,47 +1,23 @@
 //! The static members of the exported `TRTC` class (`EVENT`, `TYPE`, `ERROR_CODE`, `VERSION`,
-//! `frameWorkType`), installed once on the class object.
+//! `frameWorkType`), installed on the class object.
+//!
+//! The tables themselves are not built in the wasm: the package's entries carry them
+//! (`statics.json`, written by `scripts/gen-statics.mjs` from trtc-sdk-v5's surface, the same
+//! tables `trtc_core::tables` holds and is tested against) and hand them to `__trtcInstall`.
 
-use std::cell::Cell;
-use trtc_core::error::ErrorCode;
-use trtc_core::tables;
+use std::cell::OnceCell;
 use wasm_bindgen::JsValue;
 
-use crate::value::object;
-
 thread_local! {
-    static INSTALLED: Cell<bool> = const { Cell::new(false) };
+    /// The class object, found once (reaching it makes a throwaway instance).
+    static CLASS: OnceCell<JsValue> = const { OnceCell::new() };
 }
 
-fn table(rows: &[(&str, &str)]) -> JsValue {
-    let pairs: Vec<(&str, JsValue)> = rows
-        .iter()
-        .map(|(k, v)| (*k, JsValue::from_str(v)))
-        .collect();
-    object(&pairs)
-}
-
-fn error_codes() -> JsValue {
-    let pairs: Vec<(&str, JsValue)> = ErrorCode::ALL
-        .iter()
-        .map(|c| (c.key(), JsValue::from(c.value())))
-        .collect();
-    object(&pairs)
-}
-
-/// Installs the panic hook and the static members on the class; idempotent.
-pub fn install() {
+/// Installs the panic hook, `statics` (an object of static members, or `undefined`) on the class
+/// and makes `on`/`off`/… return `this`; idempotent.
+pub fn install(statics: &JsValue) {
     console_error_panic_hook::set_once();
-    if INSTALLED.with(|i| i.replace(true)) {
-        return;
-    }
-    let statics = object(&[
-        ("EVENT", table(tables::EVENTS)),
-        ("TYPE", table(tables::TYPES)),
-        ("ERROR_CODE", error_codes()),
-        ("VERSION", JsValue::from_str(tables::API_VERSION)),
-        ("frameWorkType", JsValue::from(tables::FRAMEWORK_TYPE)),
-    ]);
-    let ctor = crate::api::class_object();
+    let ctor = CLASS.with(|c| c.get_or_init(crate::api::class_object).clone());
     let chained: js_sys::Array = [
         "on",
         "off",
@@ -53,5 +29,5 @@ pub fn install() {
     .iter()
     .map(|n| JsValue::from_str(n))
     .collect();
-    crate::js::install_class(&ctor, &statics, &chained);
+    crate::js::install_class(&ctor, statics, &chained);
 }

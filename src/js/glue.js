@@ -38,9 +38,10 @@ export function toStringTag(v) {
   return Object.prototype.toString.call(v).slice(8, -1);
 }
 
-/** Installs static properties on the class and makes `on`/`off` return `this`. */
+/** Installs static properties (none when `statics` is undefined) on the class and makes
+ * `on`/`off` return `this`. */
 export function installClass(ctor, statics, chained) {
-  for (const [k, v] of Object.entries(statics)) {
+  for (const [k, v] of Object.entries(statics || {})) {
     if (!Object.prototype.hasOwnProperty.call(ctor, k)) ctor[k] = v;
   }
   if (ctor.__trtcChained) return;

@@ -8,6 +8,12 @@ export function describeError(e) {
   return String(e);
 }
 
+/** The static tables as scripts/gen-statics.mjs writes them into the package's statics.json. */
+export function staticsOf(surfaceJson) {
+  const s = JSON.parse(surfaceJson);
+  return { EVENT: s.events, TYPE: s.types, ERROR_CODE: s.errorCodes, VERSION: s.staticProperties.VERSION, frameWorkType: s.staticProperties.frameWorkType };
+}
+
 export function assert(cond, msg) {
   if (!cond) throw new Error('assertion failed: ' + msg);
 }

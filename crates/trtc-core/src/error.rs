@@ -157,7 +157,9 @@ impl RtcErrorInfo {
         message: &str,
     ) -> Self {
         let mut message = message.to_string();
-        if !function_name.is_empty() && !message.contains(&format!("{function_name}()")) {
+        if !function_name.is_empty()
+            && !crate::text::contains(&message, &format!("{function_name}()"))
+        {
             message.push_str(&format!(" thrown from {function_name}()"));
         }
         RtcErrorInfo {

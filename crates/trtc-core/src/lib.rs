@@ -22,6 +22,8 @@
 //! - [`quality`]: `NETWORK_QUALITY` and `STATISTICS` from two `getStats()` snapshots.
 //! - [`support`]: the `isSupported()` verdict.
 //! - [`vec_map`]: the small insertion-ordered map used instead of `HashMap`/`BTreeMap`.
+//! - [`sort`]: the stable sort of short lists used instead of `slice::sort_by`.
+//! - [`text`]: substring search used instead of `str::contains`/`replace` with `&str` patterns.
 //!
 //! Invariants: nothing here reads a clock or touches IO; time is passed in by the caller.
 //! Every rejection that reaches JS is built from an [`error::RtcErrorInfo`].
@@ -39,8 +41,10 @@ pub mod queue;
 pub mod reconnect;
 pub mod room;
 pub mod room_client;
+pub mod sort;
 pub mod support;
 pub mod tables;
+pub mod text;
 pub mod validate;
 pub mod value;
 pub mod vec_map;

@@ -456,7 +456,7 @@ pub fn switch_room(
     };
     let room = parse_room(params).map_err(|mut e| {
         e.function_name = F.into();
-        e.message = e.message.replace("enterRoom()", "switchRoom()");
+        e.message = crate::text::replace(&e.message, "enterRoom()", "switchRoom()");
         e
     })?;
     let same_type = matches!(
@@ -558,7 +558,9 @@ pub fn websocket_url(proxy: Option<&str>, page_origin: &str, path: &str) -> Stri
         base.to_string()
     };
     // A proxy that already names a path is used as is.
-    let after_scheme = base.split_once("://").map(|(_, r)| r).unwrap_or(&base);
+    let after_scheme = crate::text::split_once(&base, "://")
+        .map(|(_, r)| r)
+        .unwrap_or(&base);
     if after_scheme.contains('/') {
         base
     } else {

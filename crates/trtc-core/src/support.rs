@@ -71,8 +71,8 @@ const MIN_VERSIONS: &[(&str, u32)] = &[
 /// Whether the browser named by `user_agent` is one we support.
 pub fn is_browser_supported(user_agent: &str) -> bool {
     for (token, min) in MIN_VERSIONS {
-        if let Some(pos) = user_agent.find(token) {
-            if *token == "Version/" && !user_agent.contains("Safari/") {
+        if let Some(pos) = crate::text::find(user_agent, token) {
+            if *token == "Version/" && !crate::text::contains(user_agent, "Safari/") {
                 continue;
             }
             let rest = &user_agent[pos + token.len()..];

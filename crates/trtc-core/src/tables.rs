@@ -1,4 +1,7 @@
 //! Public constants of trtc-sdk-v5, as ordered tables. The order is the runtime's key order.
+//!
+//! The SDK's wasm does not build `TRTC.EVENT`/`TYPE`/`ERROR_CODE` from these: the package's entries
+//! carry them (scripts/gen-statics.mjs, from the same reference surface these are tested against).
 
 /// `TRTC.EVENT`: 31 keys, values as in trtc-sdk-v5 5.17.1 (note `LAYER_DATA` is camelCase).
 pub const EVENTS: &[(&str, &str)] = &[

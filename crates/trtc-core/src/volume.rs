@@ -80,7 +80,7 @@ impl VolumeEntry {
 
 /// Sorts entries loudest first (stable, so equal volumes keep their order).
 pub fn sort_loudest_first(entries: &mut [VolumeEntry]) {
-    entries.sort_by_key(|e| std::cmp::Reverse(e.volume));
+    crate::sort::sort_by(entries, |a, b| b.volume.cmp(&a.volume));
 }
 
 /// Whether a tick emits: not while the page is hidden unless `enableInBackground`.

@@ -185,7 +185,7 @@ impl RoomClient {
                 }
             }
             ServerMsg::Offer { sdp, slots } => {
-                if sdp.contains(" tcp ") || sdp.contains(" TCP ") {
+                if crate::text::contains(&sdp, " tcp ") || crate::text::contains(&sdp, " TCP ") {
                     if let Some(room) = self.room.as_mut() {
                         room.offered_tcp = true;
                     }

@@ -274,7 +274,7 @@ impl Tracker {
                 }),
             }
         }
-        users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+        crate::sort::sort_by(&mut users, |a, b| a.user_id.cmp(&b.user_id));
         let (lost, received) = per_user
             .values()
             .fold((0.0, 0.0), |acc, c| (acc.0 + c.0, acc.1 + c.1));
