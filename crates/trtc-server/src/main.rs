@@ -259,8 +259,6 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // The one line on stdout: scripts and tests read the real port from it.
-    println!("trtc-server listening on http://{addr}/");
     tracing::info!(www = %args.www.display(), pkg = %args.pkg.display(), "serving");
 
     let mut apps = args.apps.clone();
@@ -423,6 +421,10 @@ async fn main() -> ExitCode {
     let (why_tx, why) = tokio::sync::oneshot::channel::<Stop>();
     let bots = trtc_server::bot::Bots::new();
     bots.set_server_url(format!("ws://{addr}{}", trtc_proto::WS_PATH));
+    // The one line on stdout: scripts and tests read the real port from it. Printed once every
+    // socket is bound and every option checked, so a reader never gets the URL of a server that
+    // then exits.
+    println!("trtc-server listening on http://{addr}/");
     let options = trtc_server::serve::ServeOptions {
         header_timeout: Duration::from_secs(args.header_timeout),
         ..Default::default()

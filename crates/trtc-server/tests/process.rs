@@ -217,3 +217,26 @@ fn ice_tcp_listens_where_the_tcp_option_says() {
         "{log:?}"
     );
 }
+
+/// A server that cannot start (its media port is taken) exits without printing the URL line
+/// scripts and test kits wait for, so they never get the address of a server that is gone.
+#[test]
+fn no_url_line_from_a_server_that_cannot_start() {
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let out = Command::new(env!("CARGO_BIN_EXE_trtc-server"))
+        .args(["--listen", "127.0.0.1:0", "--app", "1400000001:k"])
+        .args(["--udp", &format!("127.0.0.1:{port}"), "--tcp", "off"])
+        .env_remove("TRTC_TCP")
+        .env_remove("TRTC_UDP")
+        .output()
+        .expect("the trtc-server binary runs");
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("listening on"), "stdout: {stdout}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot bind the media socket"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
