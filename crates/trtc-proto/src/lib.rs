@@ -416,6 +416,9 @@ pub mod code {
     pub const RESERVED_USER_ID: i64 = -1014;
     /// The connection did not join a room in time after it opened; the server closes it.
     pub const JOIN_TIMEOUT: i64 = -1015;
+    /// A privateMapKey check failed (TRTC's code for it): missing where the server requires one,
+    /// invalid, for another room, or without the right the action needs.
+    pub const PRIVILEGE: i64 = -100006;
 }
 
 /// Why a frame could not be decoded.

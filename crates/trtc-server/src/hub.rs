@@ -334,6 +334,11 @@ impl Hub {
         self.lock().registry.set_live_linger(secs);
     }
 
+    /// Refuses joins without a valid privateMapKey for the room.
+    pub fn set_require_private_map_key(&self, on: bool) {
+        self.lock().registry.set_require_private_map_key(on);
+    }
+
     /// Issues credentials for these TURN relays to each client that joins.
     pub fn set_turn(&self, turn: Option<crate::room::Turn>) {
         self.lock().registry.set_turn(turn);

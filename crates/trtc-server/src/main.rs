@@ -74,6 +74,11 @@ struct Args {
     /// of it.
     #[arg(long = "turn-secret", env = "TRTC_TURN_SECRET")]
     turn_secret: Option<String>,
+    /// Refuse every join that does not carry a valid privateMapKey for its room (made with
+    /// tls-sig-api-v2's genPrivateMapKey / genPrivateMapKeyWithStringRoomID). A key given
+    /// without this flag is checked too.
+    #[arg(long = "require-private-map-key", env = "TRTC_REQUIRE_PRIVATE_MAP_KEY")]
+    require_private_map_key: bool,
     /// Seconds the issued TURN credentials are valid (a client that reconnects gets new ones).
     #[arg(long = "turn-ttl", env = "TRTC_TURN_TTL", default_value_t = 86_400,
           value_parser = clap::value_parser!(u64).range(60..=604_800))]
@@ -340,6 +345,7 @@ async fn main() -> ExitCode {
     );
     hub.set_live_linger(args.live_linger);
     hub.set_client_timeout(args.client_timeout);
+    hub.set_require_private_map_key(args.require_private_map_key);
     match (&args.turn_secret, args.turn_urls.is_empty()) {
         (Some(secret), false) if !secret.is_empty() => {
             tracing::info!(urls = ?args.turn_urls, ttl = args.turn_ttl, "TURN credentials issued to clients");

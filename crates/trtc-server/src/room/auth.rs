@@ -16,7 +16,22 @@ pub trait Auth {
         user_sig: &str,
         now_unix: u64,
     ) -> Result<(), (i64, String)>;
+
+    /// What `key`, a privateMapKey of `user_id` in `sdk_app_id`, grants at `now_unix`; otherwise
+    /// a message saying what was wrong. By default none can be checked.
+    fn private_map(
+        &self,
+        sdk_app_id: u64,
+        user_id: &str,
+        key: &str,
+        now_unix: u64,
+    ) -> Result<PrivateMap, String> {
+        let _ = (sdk_app_id, user_id, key, now_unix);
+        Err("this server cannot check privateMapKeys".into())
+    }
 }
+
+pub use trtc_usersig::private_map::{privilege, PrivateMap, PrivateRoom};
 
 /// A boxed check is a check (the hub holds whichever one it was given).
 impl<T: Auth + ?Sized> Auth for Box<T> {
@@ -28,6 +43,16 @@ impl<T: Auth + ?Sized> Auth for Box<T> {
         now_unix: u64,
     ) -> Result<(), (i64, String)> {
         (**self).check(sdk_app_id, user_id, user_sig, now_unix)
+    }
+
+    fn private_map(
+        &self,
+        sdk_app_id: u64,
+        user_id: &str,
+        key: &str,
+        now_unix: u64,
+    ) -> Result<PrivateMap, String> {
+        (**self).private_map(sdk_app_id, user_id, key, now_unix)
     }
 }
 
@@ -73,5 +98,21 @@ impl Auth for Apps {
         trtc_usersig::verify(user_sig, sdk_app_id, key, user_id, now_unix)
             .map(|_| ())
             .map_err(|e| (e.code() as i64, format!("userSig check failed: {e}")))
+    }
+
+    fn private_map(
+        &self,
+        sdk_app_id: u64,
+        user_id: &str,
+        key: &str,
+        now_unix: u64,
+    ) -> Result<PrivateMap, String> {
+        let secret = self
+            .key(sdk_app_id)
+            .ok_or_else(|| format!("sdkAppId {sdk_app_id} is not configured on this server"))?;
+        trtc_usersig::private_map::verify_private_map_key(
+            key, sdk_app_id, secret, user_id, now_unix,
+        )
+        .map_err(|e| e.to_string())
     }
 }

@@ -158,6 +158,8 @@ struct Member {
     custom_window: (u64, u32, usize),
     /// It has an SFU peer ([`MediaCmd::AddPeer`] was sent, no `RemovePeer` since).
     peer: bool,
+    /// The privilege bits of its privateMapKey; `None`: it gave none (no limits).
+    privileges: Option<u32>,
 }
 
 impl Member {
@@ -253,6 +255,8 @@ pub struct Registry<A: Auth> {
     admin_identifier: Option<String>,
     /// TURN relays whose credentials each joining client is issued.
     turn: Option<Turn>,
+    /// Every join must carry a valid privateMapKey (`--require-private-map-key`).
+    require_private_map_key: bool,
 }
 
 /// TURN relays (coturn with `use-auth-secret`) for which the server issues time-limited
@@ -312,6 +316,7 @@ impl<A: Auth> Registry<A> {
             users: HashMap::new(),
             admin_identifier: None,
             turn: None,
+            require_private_map_key: false,
         }
     }
 
@@ -333,6 +338,11 @@ impl<A: Auth> Registry<A> {
     pub fn with_turn(mut self, turn: Turn) -> Self {
         self.set_turn(Some(turn));
         self
+    }
+
+    /// Refuses joins without a valid privateMapKey for the room (code [`code::PRIVILEGE`]).
+    pub fn set_require_private_map_key(&mut self, on: bool) {
+        self.require_private_map_key = on;
     }
 
     /// [`Registry::with_turn`] on a registry in use (`None`: issue none).
@@ -442,7 +452,31 @@ impl<A: Auth> Registry<A> {
             ClientMsg::Ping { seq } => vec![Effect::Send(client, ServerMsg::Pong { seq })],
             _ if !self.is_joined(client) => error(client, code::NOT_JOINED, "join a room first"),
             ClientMsg::Publish { audio, video } => self.publish(client, audio, video),
-            ClientMsg::SwitchRole { role, .. } => self.switch_role(client, role),
+            ClientMsg::SwitchRole {
+                role,
+                private_map_key,
+            } => {
+                if let Some(key) = private_map_key.filter(|k| !k.is_empty()) {
+                    let m = &self.members[&client];
+                    let (app, room) = m.room.clone();
+                    let join = Join {
+                        version: PROTOCOL_VERSION,
+                        sdk_app_id: app,
+                        user_id: m.user_id.clone(),
+                        user_sig: String::new(),
+                        room,
+                        scene: Scene::Live,
+                        role,
+                        session: None,
+                        private_map_key: Some(key),
+                    };
+                    match self.private_map_rights(&join, false, now_unix) {
+                        Ok(p) => self.members.get_mut(&client).expect("joined").privileges = p,
+                        Err(message) => return error(client, code::PRIVILEGE, message),
+                    }
+                }
+                self.switch_role(client, role)
+            }
             ClientMsg::Mute { kind, muted } => self.mute(client, kind, muted),
             ClientMsg::Subscribe { user_id, kind, on } => {
                 self.subscribe(client, &user_id, kind, on)
@@ -529,6 +563,11 @@ impl<A: Auth> Registry<A> {
             return fail(code, clip(&message, MESSAGE_CHARS).into_owned());
         }
         let key: RoomKey = (join.sdk_app_id, join.room.clone());
+        let privileges =
+            match self.private_map_rights(&join, !self.rooms.contains_key(&key), now_unix) {
+                Ok(p) => p,
+                Err(message) => return fail(code::PRIVILEGE, message),
+            };
         let mut fx = Vec::new();
         // The same userId entering again: the earlier client is kicked out.
         let earlier: Vec<ClientId> = self
@@ -731,6 +770,7 @@ impl<A: Auth> Registry<A> {
                 custom_seq: 0,
                 custom_window: (0, 0, 0),
                 peer,
+                privileges,
             },
         );
         self.rooms.entry(key).or_default().push(client);
@@ -805,7 +845,63 @@ impl<A: Auth> Registry<A> {
         fx
     }
 
+    /// The rights a join's privateMapKey grants (`None`: no key, no limits), or why the join is
+    /// refused: a key required but missing, invalid, for another room, or without the right to
+    /// enter (or to create the room, when `creates` it).
+    fn private_map_rights(
+        &self,
+        join: &Join,
+        creates: bool,
+        now_unix: u64,
+    ) -> Result<Option<u32>, String> {
+        let Some(key) = join.private_map_key.as_deref().filter(|k| !k.is_empty()) else {
+            return if self.require_private_map_key {
+                Err("this server requires a privateMapKey: pass enterRoom({privateMapKey}) made with tls-sig-api-v2's genPrivateMapKey (or ...WithStringRoomID) for this room".into())
+            } else {
+                Ok(None)
+            };
+        };
+        let map = self
+            .auth
+            .private_map(join.sdk_app_id, &join.user_id, key, now_unix)
+            .map_err(|m| clip(&m, MESSAGE_CHARS).into_owned())?;
+        let same_room = match (&map.room, &join.room) {
+            (auth::PrivateRoom::Num(a), RoomId::Num(b)) => a == b,
+            (auth::PrivateRoom::Str(a), RoomId::Str(b)) => a == b,
+            _ => false,
+        };
+        if !same_room {
+            let named = match &map.room {
+                auth::PrivateRoom::Num(n) => format!("roomId {n}"),
+                auth::PrivateRoom::Str(s) => format!("strRoomId '{}'", clip(s, ECHO_CHARS)),
+            };
+            return Err(format!(
+                "the privateMapKey is for {named}, not for {}: make one for this room",
+                describe(&join.room)
+            ));
+        }
+        for (needed, bit) in [
+            (true, auth::privilege::ENTER),
+            (creates, auth::privilege::CREATE),
+        ] {
+            if needed && !map.allows(bit) {
+                return Err(missing_right(bit));
+            }
+        }
+        Ok(Some(map.privileges))
+    }
+
     fn publish(&mut self, client: ClientId, audio: bool, video: bool) -> Vec<Effect> {
+        if let Some(p) = self.members[&client].privileges {
+            for (wanted, bit) in [
+                (audio, auth::privilege::SEND_AUDIO),
+                (video, auth::privilege::SEND_VIDEO),
+            ] {
+                if wanted && p & bit == 0 {
+                    return error(client, code::PRIVILEGE, missing_right(bit));
+                }
+            }
+        }
         if !self.members[&client].anchor && (audio || video) {
             return error(
                 client,
@@ -954,6 +1050,15 @@ impl<A: Auth> Registry<A> {
             .others(client)
             .into_iter()
             .find(|c| self.members[c].user_id == user_id);
+        if let (Some(p), true) = (self.members[&client].privileges, on) {
+            let bit = match kind {
+                MediaKind::Audio => auth::privilege::RECV_AUDIO,
+                MediaKind::Video => auth::privilege::RECV_VIDEO,
+            };
+            if p & bit == 0 {
+                return error(client, code::PRIVILEGE, missing_right(bit));
+            }
+        }
         match source {
             Some(source) => {
                 let mut fx = Vec::new();
@@ -974,4 +1079,12 @@ impl<A: Auth> Registry<A> {
             ),
         }
     }
+}
+
+/// The refusal message for an action whose privateMapKey right is missing.
+fn missing_right(bit: u32) -> String {
+    format!(
+        "not allowed to {}: the privateMapKey lacks that right (privilege bit {bit}); make one whose privilegeMap includes it",
+        auth::privilege::name(bit)
+    )
 }

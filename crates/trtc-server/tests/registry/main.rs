@@ -6,5 +6,6 @@ mod caps;
 mod custom;
 mod lifecycle;
 mod live;
+mod private_map;
 mod sessions;
 mod support;
