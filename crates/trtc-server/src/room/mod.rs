@@ -458,19 +458,8 @@ impl<A: Auth> Registry<A> {
             } => {
                 if let Some(key) = private_map_key.filter(|k| !k.is_empty()) {
                     let m = &self.members[&client];
-                    let (app, room) = m.room.clone();
-                    let join = Join {
-                        version: PROTOCOL_VERSION,
-                        sdk_app_id: app,
-                        user_id: m.user_id.clone(),
-                        user_sig: String::new(),
-                        room,
-                        scene: Scene::Live,
-                        role,
-                        session: None,
-                        private_map_key: Some(key),
-                    };
-                    match self.private_map_rights(&join, false, now_unix) {
+                    let ((app, room), user) = (&m.room, &m.user_id);
+                    match self.private_map_rights(*app, user, room, Some(&key), false, now_unix) {
                         Ok(p) => self.members.get_mut(&client).expect("joined").privileges = p,
                         Err(message) => return error(client, code::PRIVILEGE, message),
                     }
@@ -563,11 +552,17 @@ impl<A: Auth> Registry<A> {
             return fail(code, clip(&message, MESSAGE_CHARS).into_owned());
         }
         let key: RoomKey = (join.sdk_app_id, join.room.clone());
-        let privileges =
-            match self.private_map_rights(&join, !self.rooms.contains_key(&key), now_unix) {
-                Ok(p) => p,
-                Err(message) => return fail(code::PRIVILEGE, message),
-            };
+        let privileges = match self.private_map_rights(
+            join.sdk_app_id,
+            &join.user_id,
+            &join.room,
+            join.private_map_key.as_deref(),
+            !self.rooms.contains_key(&key),
+            now_unix,
+        ) {
+            Ok(p) => p,
+            Err(message) => return fail(code::PRIVILEGE, message),
+        };
         let mut fx = Vec::new();
         // The same userId entering again: the earlier client is kicked out.
         let earlier: Vec<ClientId> = self
@@ -850,11 +845,14 @@ impl<A: Auth> Registry<A> {
     /// enter (or to create the room, when `creates` it).
     fn private_map_rights(
         &self,
-        join: &Join,
+        sdk_app_id: u64,
+        user_id: &str,
+        room: &RoomId,
+        key: Option<&str>,
         creates: bool,
         now_unix: u64,
     ) -> Result<Option<u32>, String> {
-        let Some(key) = join.private_map_key.as_deref().filter(|k| !k.is_empty()) else {
+        let Some(key) = key.filter(|k| !k.is_empty()) else {
             return if self.require_private_map_key {
                 Err("this server requires a privateMapKey: pass enterRoom({privateMapKey}) made with tls-sig-api-v2's genPrivateMapKey (or ...WithStringRoomID) for this room".into())
             } else {
@@ -863,9 +861,9 @@ impl<A: Auth> Registry<A> {
         };
         let map = self
             .auth
-            .private_map(join.sdk_app_id, &join.user_id, key, now_unix)
+            .private_map(sdk_app_id, user_id, key, now_unix)
             .map_err(|m| clip(&m, MESSAGE_CHARS).into_owned())?;
-        let same_room = match (&map.room, &join.room) {
+        let same_room = match (&map.room, room) {
             (auth::PrivateRoom::Num(a), RoomId::Num(b)) => a == b,
             (auth::PrivateRoom::Str(a), RoomId::Str(b)) => a == b,
             _ => false,
@@ -877,7 +875,7 @@ impl<A: Auth> Registry<A> {
             };
             return Err(format!(
                 "the privateMapKey is for {named}, not for {}: make one for this room",
-                describe(&join.room)
+                describe(room)
             ));
         }
         for (needed, bit) in [
