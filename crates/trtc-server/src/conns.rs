@@ -155,6 +155,8 @@ impl Drop for Entry {
             }
         }
         st.unauth.remove(&self.seq);
+        drop(st);
+        crate::reclaim::note_closed();
     }
 }
 

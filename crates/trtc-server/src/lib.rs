@@ -70,6 +70,7 @@ mod dev;
 pub mod frames;
 pub mod hub;
 pub mod limits;
+pub mod reclaim;
 pub mod room;
 pub mod serve;
 mod signal;

@@ -224,8 +224,39 @@ fn parse_app(s: &str) -> Result<(u64, String), String> {
     Ok((id, key.to_string()))
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // An idle worker gives back what closed connections left in its heap (see
+        // trtc_server::reclaim): without it the RSS stays at the high-water mark of a burst.
+        .on_thread_park(|| {
+            RECLAIM.with(|r| {
+                if r.borrow_mut().due(trtc_server::reclaim::closed()) {
+                    // SAFETY: mi_collect only walks and trims the calling thread's own heap (and
+                    // abandoned segments); it has no preconditions.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        libmimalloc_sys::mi_collect(true)
+                    };
+                }
+            })
+        })
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(err) => {
+            eprintln!("trtc-server: cannot start the async runtime: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+thread_local! {
+    static RECLAIM: std::cell::RefCell<trtc_server::reclaim::Reclaimer> =
+        std::cell::RefCell::default();
+}
+
+async fn run() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

@@ -4,10 +4,10 @@
 //! `TRTC_SERVER_BIN` to measure another binary the same way).
 //!
 //! * 1,000 sockets that each announce a 16 MiB frame and send nothing: the server's RSS grows by
-//!   less than 50 MB and does not grow once they close (it does not fall either: the allocator
-//!   keeps its pages for the next connections). Then, three times, 1,000 joined sockets that
-//!   each announce a 1 MiB frame (within the joined limit) and send nothing: RSS stays within
-//!   64 MB of rest and does not climb from round to round.
+//!   less than 50 MB and gives back at least half of that once they close (idle workers give
+//!   the pages back: `trtc_server::reclaim`). Then, three times, 1,000 joined sockets that each
+//!   announce a 1 MiB frame (within the joined limit) and send nothing: RSS stays within 64 MB
+//!   of rest, and gives back at least half of its growth once they have gone.
 //! * Sockets that never finish their headers, upgraded sockets that never join, and idle
 //!   keep-alive connections are closed at their deadlines.
 //! * With `ulimit -n 1024` and 1,100 slowloris sockets open, a real client joins within 2 s.
@@ -301,35 +301,31 @@ async fn announced_frames_hold_no_memory() {
          {after_unjoined:.1} MB after they closed; 1,000 joined sockets announcing 1 MiB, {ROUNDS} rounds: {}",
         rounds.join("; ")
     );
-    // The issue's figure: less than 50 MB for the 16 MiB announcements, and nothing more once
-    // they close. (The allocator keeps the pages it got: RSS stays at its high-water mark, and
-    // the next connections reuse them, as the rounds below show.)
+    // The issue's figures: less than 50 MB for the 16 MiB announcements, and back down once
+    // they close (an idle worker gives its free pages back: trtc_server::reclaim).
     assert!(
         with_unjoined - before < 50.0,
         "16 MiB announcements: +{:.1} MB",
         with_unjoined - before
     );
     assert!(
-        after_unjoined <= with_unjoined + 5.0,
-        "no growth after the close: {after_unjoined:.1} MB > {with_unjoined:.1} MB"
+        after_unjoined - before < 0.5 * (with_unjoined - before) + 2.0,
+        "after the 16 MiB announcers closed: {after_unjoined:.1} MB, {with_unjoined:.1} MB with them, {before:.1} MB at rest"
     );
-    // Joined members cost more (rooms, queues, notifications): ~40 MB for 1,000 of them, with
-    // swings of up to ~10 MB while they leave. Bounded, and no climb from round to round.
+    // Joined members cost more (rooms, queues, notifications): ~25 MB for 1,000 of them.
+    // Bounded while they are there, and mostly given back when they have gone, round after
+    // round (how much depends on which worker freed what, and when each last parked).
     for (with, after) in with_joined.iter().zip(&after_joined) {
-        for rss in [with, after] {
-            assert!(
-                rss - before < 64.0,
-                "1 MiB announcements: +{:.1} MB",
-                rss - before
-            );
-        }
+        assert!(
+            with - before < 64.0,
+            "1 MiB announcements: +{:.1} MB",
+            with - before
+        );
+        assert!(
+            after - before < 0.5 * (with - before) + 2.0,
+            "after 1,000 joined members left: {after:.1} MB, {with:.1} MB with them, {before:.1} MB at rest"
+        );
     }
-    let first_peak = with_joined[0].max(after_joined[0]);
-    let last = after_joined[after_joined.len() - 1];
-    assert!(
-        last < first_peak + 10.0,
-        "memory climbs from round to round: {last:.1} MB after the last, {first_peak:.1} MB at the first's peak"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
