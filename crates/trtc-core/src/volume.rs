@@ -51,6 +51,18 @@ pub fn volume_of(level: f64) -> u32 {
     (level.clamp(0.0, 1.0) * 100.0).floor() as u32
 }
 
+/// `volume` for a level with `TRTC.create({volumeType: 1})`: dB-based, the level's dBFS
+/// (`20·log10(level)`) mapped linearly from -100..=0 dB onto 0..=100 and floored, so a level
+/// of 0.01 (-40 dB) reads 60 instead of 1.
+pub fn db_volume_of(level: f64) -> u32 {
+    if !(level.is_finite() && level > 0.0) {
+        return 0;
+    }
+    (20.0 * level.min(1.0).log10() + 100.0)
+        .clamp(0.0, 100.0)
+        .floor() as u32
+}
+
 /// One entry of `AUDIO_VOLUME.result`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VolumeEntry {
@@ -63,6 +75,16 @@ pub struct VolumeEntry {
 }
 
 impl VolumeEntry {
+    /// The entry for `level`, clamped to 0..=1 (a level that is not finite counts as 0);
+    /// with `db`, `volume` is [`db_volume_of`] the level.
+    pub fn with_type(user_id: &str, level: f64, db: bool) -> Self {
+        let mut e = Self::new(user_id, level);
+        if db {
+            e.volume = db_volume_of(e.float_volume);
+        }
+        e
+    }
+
     /// The entry for `level`, clamped to 0..=1 (a level that is not finite counts as 0).
     pub fn new(user_id: &str, level: f64) -> Self {
         let level = if level.is_finite() {
@@ -90,6 +112,21 @@ pub fn should_emit(page_hidden: bool, in_background: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn db_volume_maps_minus_100_to_0_db_onto_0_to_100() {
+        use super::db_volume_of;
+        assert_eq!(db_volume_of(1.0), 100);
+        assert_eq!(db_volume_of(0.1), 80);
+        assert_eq!(db_volume_of(0.01), 60);
+        assert_eq!(db_volume_of(1e-6), 0);
+        assert_eq!(db_volume_of(0.0), 0);
+        assert_eq!(db_volume_of(f64::NAN), 0);
+        assert_eq!(db_volume_of(7.0), 100);
+        let e = super::VolumeEntry::with_type("a", 0.01, true);
+        assert_eq!((e.volume, e.float_volume), (60, 0.01));
+        assert_eq!(super::VolumeEntry::with_type("a", 0.01, false).volume, 1);
+    }
+
     use super::*;
 
     #[test]
