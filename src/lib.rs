@@ -17,6 +17,7 @@ mod devices;
 mod emitter;
 pub mod error;
 mod events;
+mod experimental;
 mod js;
 mod listener;
 mod local;
@@ -30,6 +31,7 @@ mod room;
 mod sdk;
 mod statics;
 mod value;
+mod video_proc;
 mod view;
 
 pub use api::Trtc;
