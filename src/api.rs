@@ -506,7 +506,7 @@ impl Trtc {
     /// change nothing.
     #[wasm_bindgen(js_name = callExperimentalAPI)]
     pub fn call_experimental_api(&self, name: JsValue, options: JsValue) -> js_sys::Promise {
-        promise_unit(crate::experimental::run(
+        promise_unit(crate::api_experimental::run(
             self.sdk.clone(),
             name.as_string().unwrap_or_default(),
             options,

@@ -10,6 +10,7 @@
 //! - `MediaStreamTrack::clone()` is the JS `clone()` (a new track): use `Clone::clone(&t)`.
 
 mod api;
+mod api_experimental;
 mod api_static;
 mod audio;
 mod autoplay;

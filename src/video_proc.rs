@@ -12,7 +12,7 @@ use std::cell::Cell;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStreamTrack};
 
-use crate::experimental::call;
+use crate::value::call;
 use crate::value::get;
 
 /// What a processor was made for: (camera track id, mirror, image URL).

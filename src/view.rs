@@ -292,7 +292,7 @@ impl VisibilityWatch {
         let observer =
             js_sys::Reflect::construct(&ctor, &js_sys::Array::of2(callback.as_ref(), &options))?;
         for t in targets {
-            crate::experimental::call(&observer, "observe", &[t.clone().into()])?;
+            crate::value::call(&observer, "observe", &[t.clone().into()])?;
         }
         Ok(VisibilityWatch {
             observer,
@@ -303,6 +303,6 @@ impl VisibilityWatch {
 
 impl Drop for VisibilityWatch {
     fn drop(&mut self) {
-        let _ = crate::experimental::call(&self.observer, "disconnect", &[]);
+        let _ = crate::value::call(&self.observer, "disconnect", &[]);
     }
 }

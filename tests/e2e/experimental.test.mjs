@@ -58,8 +58,9 @@ test('AUDIO_FRAME: 40 ms of PCM at the asked rate and channels, local and remote
   const heard = await framesOf(a, '', 5);
   assert.deepEqual(heard.map((f) => [f.sampleRate, f.channelCount, f.len]).slice(0, 5), Array(5).fill([48000, 1, 1920]));
   // The microphone at 16 kHz mono: 640 samples a frame; the fake beep is periodic, so look at 2 s.
-  let mark = await a.evaluate(() => window.frames.length);
   assert.deepEqual(await call(a, 'enableAudioFrameEvent', { enable: true, userId: '', sampleRate: 16000, channelCount: 1 }), { ok: true });
+  // (The 48 kHz tap was released when the call resolved.)
+  let mark = await a.evaluate(() => window.frames.length);
   const local = await framesOf(a, '', 50, mark);
   for (const f of local) assert.deepEqual({ ...f, peak: 0 }, { userId: '', sampleRate: 16000, channelCount: 1, arrays: 1, f32: true, len: 640, peak: 0 });
   assert.ok(Math.max(...local.map((f) => f.peak)) > 0.01, 'the microphone frames are not silent');
