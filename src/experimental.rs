@@ -105,7 +105,7 @@ impl AudioFrames {
             }
         }
         if let Some(room) = self.room.upgrade() {
-            for (user, _) in room.remote_levels() {
+            for user in room.remote_audio_users() {
                 if !self.config.source.covers(Some(&user)) {
                     continue;
                 }

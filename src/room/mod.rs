@@ -358,16 +358,18 @@ impl RoomDriver {
         self.remote.snapshot(user_id)
     }
 
+    /// Remote users whose audio is available.
+    pub fn remote_audio_users(&self) -> Vec<String> {
+        let c = self.client.borrow();
+        c.remote_users()
+            .into_iter()
+            .filter(|u| c.remote(u).is_some_and(|s| s.audio))
+            .collect()
+    }
+
     /// Remote users' audio levels (0..1) for users whose audio is available.
     pub fn remote_levels(&self) -> Vec<(String, f64)> {
-        let users: Vec<String> = {
-            let c = self.client.borrow();
-            c.remote_users()
-                .into_iter()
-                .filter(|u| c.remote(u).is_some_and(|s| s.audio))
-                .collect()
-        };
-        users
+        self.remote_audio_users()
             .into_iter()
             .map(|u| {
                 let level = self.remote.level(&u);

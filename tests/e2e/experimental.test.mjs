@@ -52,6 +52,8 @@ async function framesOf(page, userId, n, from = 0) {
 test('AUDIO_FRAME: 40 ms of PCM at the asked rate and channels, local and remote; TRACK for each track', async () => {
   const [a, b] = await Promise.all([0, 1].map(() => openSdkPage(browser, server.url)));
   assert.deepEqual(await enter(a, await devSig(server.url, 'alice'), { roomId: 4101 }, SETUP), { ok: true });
+  // bob's instance reports dB-based volumes (TRTC.create({volumeType: 1})).
+  await b.evaluate(() => { window.trtc = window.TRTC.create({ volumeType: 1 }); window.trtc.enableAudioVolumeEvaluation(100); });
   assert.deepEqual(await enter(b, await devSig(server.url, 'bob'), { roomId: 4101 }, SETUP), { ok: true });
 
   // Listening to AUDIO_FRAME alone turned on the microphone's frames at 48 kHz mono (§4.6).
@@ -97,6 +99,15 @@ test('AUDIO_FRAME: 40 ms of PCM at the asked rate and channels, local and remote
   }
   assert.match((await call(a, 'nope', {})).message, /^experimental api nope does not exist\./);
   assert.equal((await call(a, 'preconnect', { enable: false })).code, 5200);
+
+  // volumeType 1: volume is the level's dBFS mapped from -100..0 onto 0..100.
+  await b.waitForFunction(() => window.events.some(([n, p]) => n === 'audio-volume' && p.result.some((r) => r.floatVolume > 0.001)), null, { timeout: 10000 });
+  const volumes = await b.evaluate(() => window.events.filter(([n]) => n === 'audio-volume').flatMap(([, p]) => p.result).filter((r) => r.floatVolume > 0.001));
+  for (const r of volumes) {
+    const db = Math.floor(20 * Math.log10(Math.min(r.floatVolume, 1)) + 100);
+    assert.ok(Math.abs(r.volume - db) <= 1, `volume ${r.volume} for level ${r.floatVolume} (want ${db})`);
+  }
+  assert.ok(volumes.some((r) => r.volume > 30), 'dB volumes are not the linear ones');
 
   // TRACK: the local microphone and camera (captured and published), bob's received tracks.
   const tracks = await a.evaluate(() => window.tracks);
