@@ -643,6 +643,26 @@ async fn remote_video(sdk: Rc<Sdk>, config: JsValue, function_name: &'static str
     {
         return Err(RtcErrorInfo::abort(function_name, "not started").into());
     }
+    if is_update {
+        // `option.pictureInPicture` / `option.fullScreen`: only on update, while playing.
+        let video = sdk.room.video_of(&user_id).map(JsValue::from);
+        for (key, pip, name) in [
+            (
+                "pictureInPicture",
+                true,
+                "updateRemoteVideo() with option.pictureInPicture",
+            ),
+            (
+                "fullScreen",
+                false,
+                "updateRemoteVideo() with option.fullScreen",
+            ),
+        ] {
+            if let Some(on) = v.get("option").get(key).as_bool() {
+                crate::api_experimental::view_mode(video.clone(), pip, on, name).await?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -59,26 +59,12 @@ pub async fn run(sdk: Rc<crate::sdk::Sdk>, name: String, options: JsValue) -> Re
             Ok(())
         }
         Call::PictureInPicture { enable } => {
-            let doc = crate::devices::window().document().expect("document");
-            if enable {
-                let video = first_video(&sdk, "requestPictureInPicture")?;
-                settle(call(&video, "requestPictureInPicture", &[]), "requestPictureInPicture").await
-            } else if is_set(&get(&doc, "pictureInPictureElement")) {
-                settle(call(&doc, "exitPictureInPicture", &[]), "requestPictureInPicture").await
-            } else {
-                Ok(())
-            }
+            let video = sdk.room.first_video().map(|(_, v)| JsValue::from(v));
+            view_mode(video, true, enable, "callExperimentalAPI('requestPictureInPicture')").await
         }
         Call::FullScreen { enable } => {
-            let doc = crate::devices::window().document().expect("document");
-            if enable {
-                let video = first_video(&sdk, "requestFullScreen")?;
-                settle(call(&video, "requestFullscreen", &[]), "requestFullScreen").await
-            } else if doc.fullscreen_element().is_some() {
-                settle(call(&doc, "exitFullscreen", &[]), "requestFullScreen").await
-            } else {
-                Ok(())
-            }
+            let video = sdk.room.first_video().map(|(_, v)| JsValue::from(v));
+            view_mode(video, false, enable, "callExperimentalAPI('requestFullScreen')").await
         }
         Call::Unsupported(n) => Err(RtcErrorInfo::new(
             ErrorCode::EnvNotSupported,
@@ -94,32 +80,63 @@ fn is_set(v: &JsValue) -> bool {
     !v.is_undefined() && !v.is_null()
 }
 
-/// The element of the first remote main video shown now, or 5102 when there is none.
-fn first_video(sdk: &crate::sdk::Sdk, what: &str) -> Result<JsValue> {
-    sdk.room
-        .first_video()
-        .map(|(_, v)| v.into())
-        .ok_or_else(|| {
-            RtcErrorInfo::new(
-                ErrorCode::InvalidOperation,
-                Some(extra::REMOTE_USER_NOT_EXIST),
-                trtc_core::experimental::FN,
-                &format!("callExperimentalAPI('{what}') needs a remote main video on screen: call it after startRemoteVideo() shows one."),
-            )
-            .into()
-        })
+/// Enters or leaves picture-in-picture (`pip`) or full screen with `video` (a remote video's
+/// `<video>`; `None` when none is shown: 5102). Leaving when not in it resolves. `call` names
+/// the API in messages.
+pub async fn view_mode(
+    video: Option<JsValue>,
+    pip: bool,
+    enable: bool,
+    call_name: &str,
+) -> Result<()> {
+    let doc = crate::devices::window().document().expect("document");
+    if !enable {
+        let active = if pip {
+            is_set(&get(&doc, "pictureInPictureElement"))
+        } else {
+            doc.fullscreen_element().is_some()
+        };
+        if !active {
+            return Ok(());
+        }
+        let exit = if pip {
+            "exitPictureInPicture"
+        } else {
+            "exitFullscreen"
+        };
+        return settle(call(&doc, exit, &[]), call_name).await;
+    }
+    let video = video.ok_or_else(|| {
+        Failure::from(RtcErrorInfo::new(
+            ErrorCode::InvalidOperation,
+            Some(extra::REMOTE_USER_NOT_EXIST),
+            function_of(call_name),
+            &format!("{call_name} needs a remote main video on screen: call it after startRemoteVideo() shows one."),
+        ))
+    })?;
+    let enter = if pip {
+        "requestPictureInPicture"
+    } else {
+        "requestFullscreen"
+    };
+    settle(call(&video, enter, &[]), call_name).await
+}
+
+/// `callExperimentalAPI('x')` → `callExperimentalAPI`; `updateRemoteVideo(...)` → `updateRemoteVideo`.
+fn function_of(call_name: &str) -> &str {
+    call_name.split(['(', ' ']).next().unwrap_or(call_name)
 }
 
 /// Waits for a browser promise; a refusal is `OPERATION_FAILED` with the browser's error.
-async fn settle(p: std::result::Result<JsValue, JsValue>, what: &str) -> Result<()> {
+async fn settle(p: std::result::Result<JsValue, JsValue>, call_name: &str) -> Result<()> {
     let failed = |e: JsValue| {
         Failure::with_origin(
             RtcErrorInfo::new(
                 ErrorCode::OperationFailed,
                 None,
-                trtc_core::experimental::FN,
+                function_of(call_name),
                 &format!(
-                    "callExperimentalAPI('{what}') failed: the browser refused ({}).",
+                    "{call_name} failed: the browser refused ({}).",
                     crate::value::describe(&e)
                 ),
             ),

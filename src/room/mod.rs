@@ -471,6 +471,13 @@ impl RoomDriver {
         self.remote.pause(user_id, stream_type, pause);
     }
 
+    /// The `<video>` of `user_id`'s first view, if shown.
+    pub fn video_of(&self, user_id: &str) -> Option<web_sys::HtmlVideoElement> {
+        self.remote
+            .first_video_where(|u| u == user_id)
+            .map(|(_, v)| v)
+    }
+
     /// The first remote main video shown now: (user, its element).
     pub fn first_video(&self) -> Option<(String, web_sys::HtmlVideoElement)> {
         self.remote.first_video()

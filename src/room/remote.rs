@@ -455,9 +455,18 @@ impl Remote {
 
     /// The first remote main video shown now: (user, its first view's element).
     pub fn first_video(&self) -> Option<(String, web_sys::HtmlVideoElement)> {
+        self.first_video_where(|_| true)
+    }
+
+    /// The first remote main video shown now of a user for whom `pick` holds.
+    pub fn first_video_where(
+        &self,
+        pick: impl Fn(&str) -> bool,
+    ) -> Option<(String, web_sys::HtmlVideoElement)> {
         self.videos.borrow().iter().find_map(|(u, v)| {
             v.views
                 .first()
+                .filter(|_| pick(u))
                 .map(|view| (u.clone(), view.element().clone()))
         })
     }

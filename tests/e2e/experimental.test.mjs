@@ -162,6 +162,19 @@ test('pauseRemotePlayer stops the remote video, resumeRemotePlayer plays it; pic
     assert.deepEqual(await call(a, name, { enable: false }), { ok: true }, name);
     await waitEvent(a, event, { userId: 'dan', streamType: 'main', [flag]: false });
   }
+  // updateRemoteVideo's option.pictureInPicture / option.fullScreen do the same for that user.
+  for (const [key, event, flag] of [
+    ['pictureInPicture', 'picture-in-picture-state-changed', 'isPictureInPicture'],
+    ['fullScreen', 'full-screen-state-changed', 'isFullScreen'],
+  ]) {
+    for (const on of [true, false]) {
+      await a.evaluate(async ({ key, on }) => {
+        window.events = [];
+        await window.trtc.updateRemoteVideo({ userId: 'dan', streamType: 'main', option: { [key]: on } });
+      }, { key, on });
+      await waitEvent(a, event, { userId: 'dan', streamType: 'main', [flag]: on });
+    }
+  }
   // Leaving when not in either resolves quietly.
   assert.deepEqual(await call(a, 'requestFullScreen', { enable: false }), { ok: true });
   for (const p of [a, b]) await p.close();

@@ -138,12 +138,12 @@ test('receiveWhenViewVisible: no video while the view is hidden, frames once it 
   // Bad option types: the validator's codes.
   const bad = await b.evaluate(async () => {
     const out = [];
-    for (const option of [{ receiveWhenViewVisible: 'yes' }, { viewRoot: 'body' }, { poster: 1 }]) {
+    for (const option of [{ receiveWhenViewVisible: 'yes' }, { viewRoot: 'body' }, { poster: 1 }, { pictureInPicture: 1 }, { fullScreen: 'on' }]) {
       try { await window.trtc.updateRemoteVideo({ userId: 'vis-a', streamType: 'main', option }); out.push('resolved'); }
       catch (e) { out.push(e.extraCode); }
     }
     return out;
   });
-  assert.deepEqual(bad, [5002, 5002, 5002]);
+  assert.deepEqual(bad, [5002, 5002, 5002, 5002, 5002]);
   for (const p of [a, b]) await p.close();
 });

@@ -316,6 +316,16 @@ const REMOTE_VIDEO_CONFIG: &[Rule] = &[
                 types: &[Ty::String],
                 ..Rule::DEFAULT
             },
+            Rule {
+                key: "pictureInPicture",
+                types: &[Ty::Boolean],
+                ..Rule::DEFAULT
+            },
+            Rule {
+                key: "fullScreen",
+                types: &[Ty::Boolean],
+                ..Rule::DEFAULT
+            },
         ],
         ..Rule::DEFAULT
     },
