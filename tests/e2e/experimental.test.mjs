@@ -115,6 +115,25 @@ test('AUDIO_FRAME: 40 ms of PCM at the asked rate and channels, local and remote
     assert.ok(tracks.some((t) => t.userId === want.userId && t.kind === want.kind && t.streamType === 'main' && t.isTrack && t.source),
       `TRACK ${JSON.stringify(want)} in ${JSON.stringify(tracks)}`);
   }
+  // With a port, the frames go to it instead of the event; destroy() releases every tap.
+  await a.evaluate(async () => {
+    const ch = new MessageChannel();
+    window.ported = [];
+    ch.port2.onmessage = (e) => window.ported.push([e.data.userId, e.data.sampleRate, e.data.channelCount, e.data.data.length]);
+    await window.trtc.callExperimentalAPI('enableAudioFrameEvent', { enable: true, userId: '', sampleRate: 8000, port: ch.port1 });
+    window.markPort = window.frames.length;
+  });
+  await a.waitForFunction(() => window.ported.length >= 5, null, { timeout: 10000 });
+  assert.deepEqual((await a.evaluate(() => window.ported)).slice(0, 5), Array(5).fill(['', 8000, 1, 320]));
+  assert.equal(await a.evaluate(() => window.frames.slice(window.markPort).filter((f) => f.userId === '').length), 0);
+  const posted = await a.evaluate(async () => {
+    window.trtc.destroy();
+    await new Promise((r) => setTimeout(r, 300)); // messages already posted drain
+    const n = window.ported.length;
+    await new Promise((r) => setTimeout(r, 1000));
+    return [n, window.ported.length];
+  });
+  assert.equal(posted[1], posted[0], 'no frame after destroy()');
   for (const p of [a, b]) await p.close();
 });
 
