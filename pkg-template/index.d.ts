@@ -249,7 +249,7 @@ export interface TRTCOptions {
   enableAutoPlayDialog?: boolean;
   /** Base URL of the deployed `assets/` folder. */
   assetsPath?: string;
-  /** `1` makes `AUDIO_VOLUME` report a dB-based volume. */
+  /** `1` makes `AUDIO_VOLUME` report a dB-based volume (trtc-wasm: dBFS -100..0 mapped onto 0..100). */
   volumeType?: number;
   /** Switch device automatically when recapturing. Default true. */
   enableAutoSwitchWhenRecapturing?: boolean;
@@ -443,7 +443,7 @@ export interface RemoteVideoOption {
   small?: boolean;
   /** Receive only while the view is visible. */
   receiveWhenViewVisible?: boolean;
-  /** Root for the visibility check. Default `document.body`. */
+  /** Root for the visibility check. trtc-wasm: default the viewport (trtc-sdk-v5 documents `document.body`). */
   viewRoot?: HTMLElement;
   canvasRender?: boolean;
   /** Image shown before the first frame. */

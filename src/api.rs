@@ -124,6 +124,7 @@ impl Trtc {
             .events
             .emitter()
             .on(&name, handler.unchecked_into(), context, once);
+        self.sdk.listening(&name);
         Ok(())
     }
 
@@ -500,32 +501,16 @@ impl Trtc {
         }
     }
 
-    /// `callExperimentalAPI(name, options?)`: an unknown name rejects with 5000 as in
-    /// trtc-sdk-v5; the known ones are not available yet.
+    /// `callExperimentalAPI(name, options?)` (reference §4.10): an unknown name rejects with
+    /// 5000-series 5005 as in trtc-sdk-v5; bad options reject with the validator's error and
+    /// change nothing.
     #[wasm_bindgen(js_name = callExperimentalAPI)]
-    pub fn call_experimental_api(&self, name: JsValue, _options: JsValue) -> js_sys::Promise {
-        const KNOWN: &[&str] = &[
-            "enableAudioFrameEvent",
-            "resumeRemotePlayer",
-            "pauseRemotePlayer",
-            "requestPictureInPicture",
-            "requestFullScreen",
-            "switchPlaybackQuality",
-            "preconnect",
-        ];
-        let n = name.as_string().unwrap_or_default();
-        if !KNOWN.contains(&n.as_str()) {
-            let e = RtcErrorInfo::invalid_parameter(
-                trtc_core::error::extra::RANGE,
-                "callExperimentalAPI",
-                &format!("experimental api {n} does not exist."),
-            );
-            return js_sys::Promise::reject(&Failure::from(e).to_js());
-        }
-        not_yet(
-            "callExperimentalAPI",
-            &format!("the experimental API '{n}'"),
-        )
+    pub fn call_experimental_api(&self, name: JsValue, options: JsValue) -> js_sys::Promise {
+        promise_unit(crate::api_experimental::run(
+            self.sdk.clone(),
+            name.as_string().unwrap_or_default(),
+            options,
+        ))
     }
 
     /// `enableAudioVolumeEvaluation(interval = 2000, enableInBackground = false)`; throws on a
@@ -646,11 +631,37 @@ async fn remote_video(sdk: Rc<Sdk>, config: JsValue, function_name: &'static str
     let fill = FillMode::parse_str(v.get("option").get("fillMode").as_str());
     let mirror = v.get("option").get("mirror").as_bool();
     let is_update = function_name == "updateRemoteVideo";
+    let option = get(&config, "option");
+    let extra = crate::room::ViewExtra {
+        poster: v.get("option").get("poster").as_str().map(str::to_string),
+        visible_only: v.get("option").get("receiveWhenViewVisible").as_bool(),
+        root: get(&option, "viewRoot").dyn_into().ok(),
+    };
     if !sdk
         .room
-        .start_video(&user_id, containers, fill, mirror, is_update)
+        .start_video(&user_id, containers, fill, mirror, is_update, extra)
     {
         return Err(RtcErrorInfo::abort(function_name, "not started").into());
+    }
+    if is_update {
+        // `option.pictureInPicture` / `option.fullScreen`: only on update, while playing.
+        let video = sdk.room.video_of(&user_id).map(JsValue::from);
+        for (key, pip, name) in [
+            (
+                "pictureInPicture",
+                true,
+                "updateRemoteVideo() with option.pictureInPicture",
+            ),
+            (
+                "fullScreen",
+                false,
+                "updateRemoteVideo() with option.fullScreen",
+            ),
+        ] {
+            if let Some(on) = v.get("option").get(key).as_bool() {
+                crate::api_experimental::view_mode(video.clone(), pip, on, name).await?;
+            }
+        }
     }
     Ok(())
 }

@@ -10,6 +10,7 @@
 //! - `MediaStreamTrack::clone()` is the JS `clone()` (a new track): use `Clone::clone(&t)`.
 
 mod api;
+mod api_experimental;
 mod api_static;
 mod audio;
 mod autoplay;
@@ -17,6 +18,7 @@ mod devices;
 mod emitter;
 pub mod error;
 mod events;
+mod experimental;
 mod js;
 mod listener;
 mod local;
@@ -30,6 +32,7 @@ mod room;
 mod sdk;
 mod statics;
 mod value;
+mod video_proc;
 mod view;
 
 pub use api::Trtc;

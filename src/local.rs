@@ -35,6 +35,8 @@ pub struct Local {
     on_ended: RefCell<Option<OnEnded>>,
     /// The `ended` listeners of the camera's and the microphone's tracks.
     ended: RefCell<[Option<crate::listener::Listener>; 2]>,
+    /// The ids of the last tracks announced with `TRACK` (video, audio).
+    announced: RefCell<[Option<String>; 2]>,
 }
 
 impl Local {
@@ -49,6 +51,7 @@ impl Local {
             on_change: RefCell::new(None),
             on_ended: RefCell::new(None),
             ended: RefCell::new([None, None]),
+            announced: RefCell::new([None, None]),
         }
     }
 
@@ -60,6 +63,10 @@ impl Local {
     /// Follows the `ended` event of the track now captured for `kind` (none for the app's own
     /// track, or when nothing is captured). Call after each change of the track.
     pub fn watch_ended(&self, kind: MediaKind) {
+        if kind == MediaKind::Video {
+            self.sync_video();
+        }
+        self.announce_track(kind);
         let track = match kind {
             MediaKind::Video => self
                 .video
@@ -81,13 +88,80 @@ impl Local {
         self.ended.borrow_mut()[kind as usize] = listener;
     }
 
+    /// `TRACK` `{userId: '', streamType: 'main', track, sourceTrack}` when the captured track of
+    /// `kind` is new: `sourceTrack` is what was captured, `track` what is published from it.
+    fn announce_track(&self, kind: MediaKind) {
+        let pair = match kind {
+            MediaKind::Video => self.video.borrow().as_ref().map(|v| {
+                let source = Clone::clone(&v.track);
+                (
+                    self.sent_video(v).unwrap_or_else(|| Clone::clone(&source)),
+                    source,
+                )
+            }),
+            MediaKind::Audio => self.audio.borrow().as_ref().and_then(|a| {
+                a.track
+                    .clone()
+                    .map(|source| (a.graph.publish_track(), source))
+            }),
+        };
+        let id = pair.as_ref().map(|(_, s)| s.id());
+        let new = self.announced.borrow_mut()[kind as usize] != id;
+        self.announced.borrow_mut()[kind as usize] = id;
+        if let (true, Some((track, source))) = (new, pair) {
+            self.emit(
+                trtc_core::tables::event::TRACK,
+                &crate::value::object(&[
+                    ("userId", "".into()),
+                    ("streamType", "main".into()),
+                    ("track", track.into()),
+                    ("sourceTrack", source.into()),
+                ]),
+            );
+        }
+    }
+
     /// Who hears about changes of what is published (the room).
     pub fn on_change(&self, f: Rc<dyn Fn()>) {
         *self.on_change.borrow_mut() = Some(f);
     }
 
+    /// Makes (or drops) the canvas that sends a mirrored camera or the mute image, as the
+    /// camera's settings now ask.
+    pub fn sync_video(&self) {
+        let old = {
+            let mut video = self.video.borrow_mut();
+            let Some(v) = video.as_mut() else {
+                return;
+            };
+            let image = if v.muted { v.image.clone() } else { None };
+            let mirror = v.mirror.mirrors_publish();
+            let want = (mirror || image.is_some()).then(|| (v.track.id(), mirror, image));
+            if v.processor.as_ref().map(|p| p.key()) == want.as_ref() {
+                return;
+            }
+            let old = v.processor.take();
+            if let Some(key) = want {
+                match crate::video_proc::Processor::new(&v.track, key, v.profile.frame_rate) {
+                    Ok(p) => v.processor = Some(p),
+                    Err(e) => crate::log::warn(&format!(
+                        "cannot mirror the published video or send the mute image: {}",
+                        crate::value::describe(&e)
+                    )),
+                }
+            }
+            old
+        };
+        drop(old);
+    }
+
+    fn sent_video(&self, v: &LocalVideo) -> Option<MediaStreamTrack> {
+        v.processor.as_ref().map(|p| p.track())
+    }
+
     /// Tells the room that what is published, muted or captured changed.
     pub fn changed(&self) {
+        self.sync_video();
         let f = self.on_change.borrow().clone();
         if let Some(f) = f {
             f();
@@ -134,7 +208,10 @@ impl Local {
             .video
             .borrow()
             .as_ref()
-            .map(|v| (v.publish, v.muted))
+            .map(|v| {
+                let image = v.processor.as_ref().is_some_and(|p| p.sends_image());
+                (v.publish, v.muted && !image)
+            })
             .unwrap_or((false, false));
         LocalMedia {
             audio,
@@ -158,7 +235,7 @@ impl Local {
                 .borrow()
                 .as_ref()
                 .filter(|v| v.publish)
-                .map(|v| Clone::clone(&v.track)),
+                .map(|v| self.sent_video(v).unwrap_or_else(|| Clone::clone(&v.track))),
         }
     }
 
@@ -199,6 +276,11 @@ pub struct LocalVideo {
     pub publish: bool,
     pub muted: bool,
     pub views: Vec<VideoView>,
+    /// `mute: '<image url>'`: the image published while muted.
+    pub image: Option<String>,
+    /// The canvas that makes what is sent when it is not the camera's picture (mirrored, or
+    /// the image); see [`crate::video_proc`].
+    pub processor: Option<crate::video_proc::Processor>,
 }
 
 impl LocalVideo {

@@ -189,6 +189,11 @@ pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
         publish: cfg.publish.unwrap_or(true),
         muted,
         views,
+        image: match &cfg.mute {
+            Some(VideoMute::Image(url)) => Some(url.clone()),
+            _ => None,
+        },
+        processor: None,
     });
     local.video_queue.finish(id, true);
     local.watch_ended(trtc_proto::MediaKind::Video);
@@ -350,6 +355,10 @@ async fn update_run(
             lv.publish = p;
         }
         if let Some(m) = &cfg.mute {
+            lv.image = match m {
+                VideoMute::Image(url) => Some(url.clone()),
+                _ => None,
+            };
             let muted = !matches!(m, VideoMute::Unmute);
             if muted != lv.muted {
                 lv.muted = muted;

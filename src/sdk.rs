@@ -35,6 +35,10 @@ pub struct Sdk {
     device_watch: RefCell<Option<crate::recover::DeviceWatch>>,
     /// `TRTC.create(options)`.
     pub options: JsValue,
+    /// `AUDIO_FRAME` delivery, per `enableAudioFrameEvent` userId (`''`, `'*'` or a user).
+    audio_frames: RefCell<Vec<(String, Rc<crate::experimental::AudioFrames>)>>,
+    /// `enableAudioFrameEvent` was called (listening to AUDIO_FRAME then turns nothing on).
+    frames_configured: std::cell::Cell<bool>,
 }
 
 /// The analysis window for a volume interval.
@@ -94,6 +98,8 @@ impl Sdk {
                 volume: RefCell::new(None),
                 device_watch,
                 options,
+                audio_frames: RefCell::new(Vec::new()),
+                frames_configured: std::cell::Cell::new(false),
             }
         });
         LIVE.with(|l| {
@@ -194,12 +200,14 @@ impl Sdk {
         if !volume::should_emit(hidden, in_background) {
             return;
         }
+        // `TRTC.create({volumeType: 1})`: dB-based volumes.
+        let db = get(&self.options, "volumeType").as_f64() == Some(1.0);
         let mut entries = Vec::new();
         if let Some(level) = self.local.audio_level() {
-            entries.push(VolumeEntry::new("", level));
+            entries.push(VolumeEntry::with_type("", level, db));
         }
         for (user, level) in self.room.remote_levels() {
-            entries.push(VolumeEntry::new(&user, level));
+            entries.push(VolumeEntry::with_type(&user, level, db));
         }
         volume::sort_loudest_first(&mut entries);
         let result = js_sys::Array::new();
@@ -214,6 +222,56 @@ impl Sdk {
             .emit(event::AUDIO_VOLUME, &object(&[("result", result.into())]));
     }
 
+    /// `enableAudioFrameEvent` for `source`: `Some` (re)starts its delivery, `None` stops it.
+    pub fn set_audio_frames(
+        &self,
+        source: &trtc_core::experimental::AudioSource,
+        config: Option<crate::experimental::FrameConfig>,
+    ) {
+        use trtc_core::experimental::AudioSource;
+        self.frames_configured.set(true);
+        let key = match source {
+            AudioSource::Local => String::new(),
+            AudioSource::AllRemote => "*".to_string(),
+            AudioSource::Remote(u) => u.clone(),
+        };
+        let old = {
+            let mut list = self.audio_frames.borrow_mut();
+            let old = list
+                .iter()
+                .position(|(k, _)| *k == key)
+                .map(|i| list.remove(i));
+            if let Some(c) = config {
+                let frames = crate::experimental::AudioFrames::start(
+                    c,
+                    self.events.emit_fn(),
+                    &self.local,
+                    &self.room,
+                );
+                list.push((key, frames));
+            }
+            old
+        };
+        drop(old);
+    }
+
+    /// Listening to `AUDIO_FRAME` turns on the microphone's frames (48 kHz, mono) unless the
+    /// app configured delivery itself (reference §4.6).
+    pub fn listening(&self, name: &str) {
+        if name == event::AUDIO_FRAME && !self.frames_configured.get() {
+            let source = trtc_core::experimental::AudioSource::Local;
+            self.set_audio_frames(
+                &source.clone(),
+                Some(crate::experimental::FrameConfig {
+                    source,
+                    sample_rate: 48000,
+                    channels: 1,
+                    port: None,
+                }),
+            );
+        }
+    }
+
     /// `destroy()`: leaves the room, stops capture, removes every element and listener; later
     /// calls fail with 5100-series errors.
     pub fn destroy(&self) {
@@ -222,6 +280,8 @@ impl Sdk {
         }
         self.volume.borrow_mut().take();
         self.device_watch.borrow_mut().take();
+        let frames = std::mem::take(&mut *self.audio_frames.borrow_mut());
+        drop(frames);
         self.room.input(trtc_core::client::Input::Exit {
             op: None,
             cause: trtc_core::client::ExitCause::Destroy,

@@ -97,3 +97,11 @@ pub fn describe(v: &JsValue) -> String {
             .unwrap_or_else(|| v.js_typeof().as_string().unwrap_or_default()),
     }
 }
+
+/// Calls `obj[name](...args)`; an error when it is not a function or throws.
+pub fn call(obj: &JsValue, name: &str, args: &[JsValue]) -> std::result::Result<JsValue, JsValue> {
+    let f: js_sys::Function = get(obj, name)
+        .dyn_into()
+        .map_err(|_| JsValue::from_str(&format!("{name} is not supported by this browser")))?;
+    f.apply(obj, &args.iter().collect::<js_sys::Array>())
+}

@@ -113,6 +113,40 @@ impl VideoView {
                     );
                 }
             }));
+            for (kind, entering) in [
+                ("enterpictureinpicture", true),
+                ("leavepictureinpicture", false),
+            ] {
+                let e = ev.clone();
+                listeners.push(Listener::new(&video, kind, move |evt| {
+                    let mut pairs = vec![
+                        ("userId", JsValue::from_str(&e.user_id)),
+                        ("streamType", e.stream_type.into()),
+                        ("isPictureInPicture", entering.into()),
+                    ];
+                    let window = crate::value::get(&evt, "pictureInPictureWindow");
+                    if entering && !window.is_undefined() {
+                        pairs.push(("pictureInPictureWindow", window));
+                    }
+                    (e.emit)(event::PICTURE_IN_PICTURE_STATE_CHANGED, &object(&pairs));
+                }));
+            }
+            let e = ev.clone();
+            let v = video.clone();
+            listeners.push(Listener::new(&video, "fullscreenchange", move |_| {
+                let doc = crate::devices::window().document().expect("document");
+                let full = doc
+                    .fullscreen_element()
+                    .is_some_and(|el| el.is_same_node(Some(v.as_ref())));
+                (e.emit)(
+                    event::FULL_SCREEN_STATE_CHANGED,
+                    &object(&[
+                        ("userId", JsValue::from_str(&e.user_id)),
+                        ("streamType", e.stream_type.into()),
+                        ("isFullScreen", full.into()),
+                    ]),
+                );
+            }));
         }
         let view = VideoView {
             video,
@@ -150,6 +184,16 @@ impl VideoView {
         self.video.set_src_object(Some(&stream));
         self.play();
         Ok(())
+    }
+
+    /// The `<video>` element.
+    pub fn element(&self) -> &HtmlVideoElement {
+        &self.video
+    }
+
+    /// `option.poster`: the image shown before the first frame.
+    pub fn set_poster(&self, url: &str) {
+        let _ = self.video.set_attribute("poster", url);
     }
 
     pub fn set_fill(&self, fill: FillMode) {
@@ -200,5 +244,65 @@ impl Drop for VideoView {
         }
         self.video.set_src_object(None);
         self.video.remove();
+    }
+}
+
+/// `receiveWhenViewVisible`: an `IntersectionObserver` on a remote video's containers that
+/// tells when the first of them becomes visible or none is (within `viewRoot`, by default the
+/// viewport). The observer is disconnected when this is dropped.
+pub struct VisibilityWatch {
+    observer: JsValue,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)>,
+}
+
+impl VisibilityWatch {
+    pub fn new(
+        targets: &[HtmlElement],
+        root: Option<&HtmlElement>,
+        on_change: impl Fn(bool) + 'static,
+    ) -> Result<VisibilityWatch, JsValue> {
+        let seen: Rc<std::cell::RefCell<Vec<(JsValue, bool)>>> = Rc::default();
+        let last: Rc<Cell<Option<bool>>> = Rc::default();
+        let callback =
+            wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |entries: JsValue| {
+                let mut seen = seen.borrow_mut();
+                for e in js_sys::Array::from(&entries).iter() {
+                    let target = crate::value::get(&e, "target");
+                    let on = crate::value::get(&e, "isIntersecting").as_bool() == Some(true);
+                    match seen.iter_mut().find(|(t, _)| *t == target) {
+                        Some(slot) => slot.1 = on,
+                        None => seen.push((target, on)),
+                    }
+                }
+                let visible = seen.iter().any(|(_, on)| *on);
+                drop(seen);
+                if last.replace(Some(visible)) != Some(visible) {
+                    on_change(visible);
+                }
+            });
+        let ctor = crate::value::get(&crate::devices::window(), "IntersectionObserver");
+        let ctor: js_sys::Function = ctor
+            .dyn_into()
+            .map_err(|_| JsValue::from_str("IntersectionObserver is not supported"))?;
+        let options = object(&[(
+            "root",
+            root.map(|r| JsValue::from(r.clone()))
+                .unwrap_or(JsValue::NULL),
+        )]);
+        let observer =
+            js_sys::Reflect::construct(&ctor, &js_sys::Array::of2(callback.as_ref(), &options))?;
+        for t in targets {
+            crate::value::call(&observer, "observe", &[t.clone().into()])?;
+        }
+        Ok(VisibilityWatch {
+            observer,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for VisibilityWatch {
+    fn drop(&mut self) {
+        let _ = crate::value::call(&self.observer, "disconnect", &[]);
     }
 }

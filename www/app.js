@@ -790,7 +790,8 @@ ui.clearLog.addEventListener('click', () => {
 
 // ---------------------------------------------------------------- SDK events
 
-for (const name of Object.values(TRTC.EVENT)) {
+// AUDIO_FRAME is left out: listening to it turns on the microphone's PCM, 25 events a second.
+for (const name of Object.values(TRTC.EVENT).filter((n) => n !== TRTC.EVENT.AUDIO_FRAME)) {
   trtc.on(name, (payload) => {
     if (name === TRTC.EVENT.ERROR) {
       showError(`event ${name}`, payload);

@@ -158,6 +158,15 @@ impl Conn {
         self.slots.borrow_mut().clear();
     }
 
+    /// Every received track: (user, kind, track).
+    pub fn received(&self) -> Vec<(String, MediaKind, MediaStreamTrack)> {
+        self.tracks
+            .borrow()
+            .iter()
+            .map(|((u, k), (t, _))| (u.clone(), *k, Clone::clone(t)))
+            .collect()
+    }
+
     /// The received track of `user_id`'s `kind`, if any.
     pub fn track(&self, user_id: &str, kind: MediaKind) -> Option<MediaStreamTrack> {
         self.tracks

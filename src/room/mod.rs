@@ -33,6 +33,17 @@ use crate::local::Local;
 use conn::Conn;
 pub use remote::AutoplayFailed;
 
+/// `startRemoteVideo`'s options beyond the views (`None`: as before).
+#[derive(Default)]
+pub struct ViewExtra {
+    /// `option.poster`.
+    pub poster: Option<String>,
+    /// `option.receiveWhenViewVisible`.
+    pub visible_only: Option<bool>,
+    /// `option.viewRoot` (the visibility watch's root; default: the viewport).
+    pub root: Option<HtmlElement>,
+}
+
 /// A pending API call: its promise's resolve and reject.
 struct Pending {
     resolve: js_sys::Function,
@@ -197,8 +208,24 @@ impl RoomDriver {
                     return;
                 };
                 wasm_bindgen_futures::spawn_local(async move {
+                    let before: Vec<String> =
+                        c.received().into_iter().map(|(_, _, t)| t.id()).collect();
                     let answer = c.apply_offer(&sdp, &slots, &me.local).await;
                     me.input(Input::OfferApplied { conn, answer });
+                    // TRACK for each track this offer brought.
+                    for (user, _, track) in c.received() {
+                        if !before.contains(&track.id()) {
+                            me.events.emit(
+                                trtc_core::tables::event::TRACK,
+                                &crate::value::object(&[
+                                    ("userId", JsValue::from_str(&user)),
+                                    ("streamType", "main".into()),
+                                    ("track", track.clone().into()),
+                                    ("sourceTrack", track.into()),
+                                ]),
+                            );
+                        }
+                    }
                 });
             }
             Effect::RefreshSenders { conn } => {
@@ -331,16 +358,18 @@ impl RoomDriver {
         self.remote.snapshot(user_id)
     }
 
+    /// Remote users whose audio is available.
+    pub fn remote_audio_users(&self) -> Vec<String> {
+        let c = self.client.borrow();
+        c.remote_users()
+            .into_iter()
+            .filter(|u| c.remote(u).is_some_and(|s| s.audio))
+            .collect()
+    }
+
     /// Remote users' audio levels (0..1) for users whose audio is available.
     pub fn remote_levels(&self) -> Vec<(String, f64)> {
-        let users: Vec<String> = {
-            let c = self.client.borrow();
-            c.remote_users()
-                .into_iter()
-                .filter(|u| c.remote(u).is_some_and(|s| s.audio))
-                .collect()
-        };
-        users
+        self.remote_audio_users()
             .into_iter()
             .map(|u| {
                 let level = self.remote.level(&u);
@@ -366,6 +395,7 @@ impl RoomDriver {
         fill: Option<FillMode>,
         mirror: Option<bool>,
         is_update: bool,
+        extra: ViewExtra,
     ) -> bool {
         if !self
             .remote
@@ -373,7 +403,22 @@ impl RoomDriver {
         {
             return false;
         }
-        if is_update {
+        let was_watched = self.remote.visible_only(user_id);
+        let watch = match extra.visible_only {
+            Some(true) => Some(self.visibility_watch(user_id, extra.root.as_ref())),
+            Some(false) => Some(None),
+            None => None,
+        };
+        self.remote.set_extra(user_id, extra.poster, watch);
+        let watched = self.remote.visible_only(user_id);
+        if watched {
+            // The watch subscribes and unsubscribes as the view shows and hides.
+        } else if is_update && was_watched {
+            self.input(Input::RemoteVideo {
+                user_id: user_id.to_string(),
+                on: true,
+            });
+        } else if is_update {
             // New containers render the track that is there now.
             if let Some(track) = self
                 .remote_track(user_id, MediaKind::Video)
@@ -388,6 +433,54 @@ impl RoomDriver {
             });
         }
         true
+    }
+
+    /// Receives `user_id`'s video only while one of its containers is visible: hidden, the
+    /// views go and the video is unsubscribed; visible again, it is subscribed and shown.
+    fn visibility_watch(
+        &self,
+        user_id: &str,
+        root: Option<&HtmlElement>,
+    ) -> Option<crate::view::VisibilityWatch> {
+        let me = self.me.clone();
+        let uid = user_id.to_string();
+        let containers = self.remote.containers(user_id);
+        let watch = crate::view::VisibilityWatch::new(&containers, root, move |visible| {
+            if let Some(d) = me.upgrade() {
+                if !visible {
+                    d.remote.hide_video(&uid);
+                }
+                d.input(Input::RemoteVideo {
+                    user_id: uid.clone(),
+                    on: visible,
+                });
+            }
+        });
+        watch
+            .map_err(|e| {
+                crate::log::warn(&format!(
+                    "receiveWhenViewVisible: {}; receiving always",
+                    crate::value::describe(&e)
+                ))
+            })
+            .ok()
+    }
+
+    /// `pauseRemotePlayer` / `resumeRemotePlayer`.
+    pub fn pause_player(&self, user_id: &str, stream_type: Option<&str>, pause: bool) {
+        self.remote.pause(user_id, stream_type, pause);
+    }
+
+    /// The `<video>` of `user_id`'s first view, if shown.
+    pub fn video_of(&self, user_id: &str) -> Option<web_sys::HtmlVideoElement> {
+        self.remote
+            .first_video_where(|u| u == user_id)
+            .map(|(_, v)| v)
+    }
+
+    /// The first remote main video shown now: (user, its element).
+    pub fn first_video(&self) -> Option<(String, web_sys::HtmlVideoElement)> {
+        self.remote.first_video()
     }
 
     /// `stopRemoteVideo` for one user, or `'*'`.

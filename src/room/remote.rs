@@ -29,6 +29,19 @@ pub struct RemoteVideo {
     pub fill: FillMode,
     pub mirror: bool,
     pub views: Vec<VideoView>,
+    /// The app's extra options (`poster`, `receiveWhenViewVisible`) and the player state.
+    pub extra: RemoteVideoExtra,
+}
+
+/// `startRemoteVideo` options beyond the views, and `pauseRemotePlayer`'s state.
+#[derive(Default)]
+pub struct RemoteVideoExtra {
+    /// `option.poster`.
+    pub poster: Option<String>,
+    /// `option.receiveWhenViewVisible`: the watch on the containers.
+    pub watch: Option<crate::view::VisibilityWatch>,
+    /// `pauseRemotePlayer` paused the video.
+    pub paused: bool,
 }
 
 /// A remote user's audio playback.
@@ -282,6 +295,7 @@ impl Remote {
                 fill: FillMode::Cover,
                 mirror: false,
                 views: Vec::new(),
+                extra: RemoteVideoExtra::default(),
             });
             if let Some(f) = fill {
                 entry.fill = f;
@@ -305,7 +319,7 @@ impl Remote {
 
     /// Renders `track` into the user's containers, unless its views exist.
     pub fn show_video(&self, user_id: &str, track: &MediaStreamTrack) {
-        let (containers, fill, mirror) = {
+        let (containers, fill, mirror, poster, paused) = {
             let videos = self.videos.borrow();
             let Some(v) = videos.get(user_id) else {
                 return;
@@ -313,7 +327,13 @@ impl Remote {
             if !v.views.is_empty() {
                 return;
             }
-            (v.containers.clone(), v.fill, v.mirror)
+            (
+                v.containers.clone(),
+                v.fill,
+                v.mirror,
+                v.extra.poster.clone(),
+                v.extra.paused,
+            )
         };
         let mut views = Vec::new();
         for (i, c) in containers.iter().enumerate() {
@@ -323,7 +343,15 @@ impl Remote {
                 stream_type: "main",
             });
             match VideoView::new(c, track, fill, mirror, events) {
-                Ok(view) => views.push(view),
+                Ok(view) => {
+                    if let Some(p) = &poster {
+                        view.set_poster(p);
+                    }
+                    if paused {
+                        let _ = view.element().pause();
+                    }
+                    views.push(view)
+                }
                 Err(e) => crate::log::error(&format!(
                     "cannot render {user_id}'s video: {}",
                     crate::value::describe(&e)
@@ -335,6 +363,112 @@ impl Remote {
             return;
         }
         drop(views);
+    }
+
+    /// The app's extra options for a started video: the poster (applied to the views there
+    /// are), and the visibility watch (`Some(None)` removes it). Whether the video is started.
+    pub fn set_extra(
+        &self,
+        user_id: &str,
+        poster: Option<String>,
+        watch: Option<Option<crate::view::VisibilityWatch>>,
+    ) -> bool {
+        let old = {
+            let mut videos = self.videos.borrow_mut();
+            let Some(v) = videos.get_mut(user_id) else {
+                return false;
+            };
+            if let Some(p) = poster {
+                v.views.iter().for_each(|view| view.set_poster(&p));
+                v.extra.poster = Some(p);
+            }
+            match watch {
+                Some(w) => std::mem::replace(&mut v.extra.watch, w),
+                None => None,
+            }
+        };
+        drop(old);
+        true
+    }
+
+    /// Whether the user's video is received only while its view is visible.
+    pub fn visible_only(&self, user_id: &str) -> bool {
+        self.videos
+            .borrow()
+            .get(user_id)
+            .is_some_and(|v| v.extra.watch.is_some())
+    }
+
+    /// The containers of a started video.
+    pub fn containers(&self, user_id: &str) -> Vec<HtmlElement> {
+        self.videos
+            .borrow()
+            .get(user_id)
+            .map(|v| v.containers.clone())
+            .unwrap_or_default()
+    }
+
+    /// `pauseRemotePlayer` / `resumeRemotePlayer` for a user or `'*'`: the video players
+    /// (`streamType` `'main'` or none), and the audio when no `streamType` is given. A paused
+    /// video stays paused in views made later, until resumed.
+    pub fn pause(&self, user_id: &str, stream_type: Option<&str>, pause: bool) {
+        let hit = |u: &str| user_id == "*" || u == user_id;
+        if stream_type.is_none_or(|s| s == "main") {
+            let elements: Vec<web_sys::HtmlVideoElement> = {
+                let mut videos = self.videos.borrow_mut();
+                let mut out = Vec::new();
+                for (u, v) in videos.iter_mut() {
+                    if hit(u) {
+                        v.extra.paused = pause;
+                        out.extend(v.views.iter().map(|view| view.element().clone()));
+                    }
+                }
+                out
+            };
+            for el in elements {
+                if pause {
+                    let _ = el.pause();
+                } else if let Ok(p) = el.play() {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = JsFuture::from(p).await;
+                    });
+                }
+            }
+        }
+        if stream_type.is_none() {
+            let elements: Vec<(String, HtmlAudioElement)> = self
+                .audios
+                .borrow()
+                .iter()
+                .filter(|(u, _)| hit(u))
+                .map(|(u, a)| (u.clone(), Clone::clone(&a.element)))
+                .collect();
+            for (u, el) in elements {
+                if pause {
+                    let _ = el.pause();
+                } else {
+                    self.play_element(&el, &u);
+                }
+            }
+        }
+    }
+
+    /// The first remote main video shown now: (user, its first view's element).
+    pub fn first_video(&self) -> Option<(String, web_sys::HtmlVideoElement)> {
+        self.first_video_where(|_| true)
+    }
+
+    /// The first remote main video shown now of a user for whom `pick` holds.
+    pub fn first_video_where(
+        &self,
+        pick: impl Fn(&str) -> bool,
+    ) -> Option<(String, web_sys::HtmlVideoElement)> {
+        self.videos.borrow().iter().find_map(|(u, v)| {
+            v.views
+                .first()
+                .filter(|_| pick(u))
+                .map(|view| (u.clone(), view.element().clone()))
+        })
     }
 
     /// Removes the user's video views (keeps the containers for a new track).

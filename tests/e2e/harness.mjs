@@ -80,7 +80,8 @@ export async function enter(page, { sdkAppId, userId, userSig }, room, before = 
     if (!window.recording) {
       window.recording = true;
       for (const name of Object.values(TRTC.EVENT)) {
-        window.trtc.on(name, (p) => window.events.push([name, JSON.parse(JSON.stringify(p ?? null))]));
+        // AUDIO_FRAME is left out: listening to it turns on PCM delivery (reference §4.6).
+        if (name !== 'audio-frame') window.trtc.on(name, (p) => window.events.push([name, JSON.parse(JSON.stringify(p ?? null))]));
       }
     }
     if (before) await (0, eval)(`(async () => { ${before} })()`);

@@ -37,7 +37,7 @@ const HANDLERS = `
   view.style.width = '160px'; view.style.height = '120px';
   document.body.append(view);
   const note = (e) => window.reentry.errors.push(String(e && e.message || e));
-  for (const name of Object.values(TRTC.EVENT)) {
+  for (const name of Object.values(TRTC.EVENT).filter((n) => n !== 'audio-frame')) {
     trtc.on(name, (p) => {
       const r = window.reentry;
       if (r.exited) r.afterExit.push(name);

@@ -25,7 +25,7 @@ export const EVENT_TABLE = {
   REMOTE_VIDEO_AVAILABLE: T('room_signalling', 'two users see each other enter, publish, mute and exit'),
   REMOTE_VIDEO_UNAVAILABLE: T('room_signalling', 'two users see each other enter, publish, mute and exit'),
   AUDIO_VOLUME: T('room_media', 'two pages: decoded video and audible audio both ways through the SFU'),
-  AUDIO_FRAME: NOT_YET('needs callExperimentalAPI enableAudioFrameEvent (issue 13, item 6)'),
+  AUDIO_FRAME: T('experimental', 'AUDIO_FRAME: 40 ms of PCM at the asked rate and channels, local and remote; TRACK for each track'),
   NETWORK_QUALITY: T('quality_stats', 'two publishing pages: quality 1–2 with loopback RTT, statistics that follow the media'),
   CONNECTION_STATE_CHANGED: T('room_signalling', 'two users see each other enter, publish, mute and exit'),
   AUDIO_PLAY_STATE_CHANGED: T('room_media', 'two pages: decoded video and audible audio both ways through the SFU'),
@@ -33,7 +33,7 @@ export const EVENT_TABLE = {
   SCREEN_SHARE_STOPPED: NOT_YET('screen sharing is not implemented (issue 11)'),
   DEVICE_CHANGED: T('device_and_size_events', 'DEVICE_CHANGED active for the camera and microphone that capture starts on'),
   PUBLISH_STATE_CHANGED: T('room_media', 'two pages: decoded video and audible audio both ways through the SFU'),
-  TRACK: NOT_YET('not emitted yet (issue 13, item 6)'),
+  TRACK: T('experimental', 'AUDIO_FRAME: 40 ms of PCM at the asked rate and channels, local and remote; TRACK for each track'),
   STATISTICS: T('quality_stats', 'two publishing pages: quality 1–2 with loopback RTT, statistics that follow the media'),
   SEI_MESSAGE: NOT_YET('SEI is not implemented (issue 13, item 2)'),
   CUSTOM_MESSAGE: T('custom_message', 'custom messages reach everyone else in the room, in order, and no other room'),
@@ -44,8 +44,8 @@ export const EVENT_TABLE = {
   VIDEO_SIZE_CHANGED: T('device_and_size_events', 'VIDEO_SIZE_CHANGED when the sender switches profile: remote and local views'),
   REALTIME_TRANSCRIBER_MESSAGE: NOT_YET('real-time transcription is a Tencent cloud service; out of scope'),
   REALTIME_TRANSCRIBER_STATE_CHANGED: NOT_YET('real-time transcription is a Tencent cloud service; out of scope'),
-  PICTURE_IN_PICTURE_STATE_CHANGED: NOT_YET('needs callExperimentalAPI requestPictureInPicture (issue 13, item 6)'),
-  FULL_SCREEN_STATE_CHANGED: NOT_YET('needs callExperimentalAPI requestFullScreen (issue 13, item 6)'),
+  PICTURE_IN_PICTURE_STATE_CHANGED: T('experimental', 'pauseRemotePlayer stops the remote video, resumeRemotePlayer plays it; picture-in-picture and full screen'),
+  FULL_SCREEN_STATE_CHANGED: T('experimental', 'pauseRemotePlayer stops the remote video, resumeRemotePlayer plays it; picture-in-picture and full screen'),
 };
 
 /** The Rust sources of the SDK, concatenated. */

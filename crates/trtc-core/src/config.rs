@@ -98,6 +98,10 @@ impl Mirror {
     pub fn mirrors_view(self) -> bool {
         matches!(self, Mirror::View | Mirror::Both)
     }
+    /// Whether what the others see is mirrored (`'publish'`, `'both'`).
+    pub fn mirrors_publish(self) -> bool {
+        matches!(self, Mirror::Publish | Mirror::Both)
+    }
     fn parse(v: &Value) -> Option<Mirror> {
         match v {
             Value::Bool(true) => Some(Mirror::View),
@@ -176,7 +180,8 @@ pub enum VideoMute {
     Unmute,
     /// `true`: black frames are sent; the camera stays open.
     Mute,
-    /// Mute, showing (and later publishing) this image instead.
+    /// The camera is muted and this image (a URL, same-origin or CORS-enabled) is published
+    /// instead; the others keep seeing video.
     Image(String),
 }
 

@@ -12,6 +12,7 @@
 //! - [`capture`]: the getUserMedia constraint plan with its retries (reference §8).
 //! - [`queue`]: the per-resource operation queue (start/update/stop, OPERATION_ABORT rules).
 //! - [`volume`]: audio level math and the volume-evaluation schedule.
+//! - [`experimental`]: `callExperimentalAPI` options and the `AUDIO_FRAME` PCM framing.
 //! - [`reconnect`]: the retry schedule after a lost connection.
 //! - [`room`]: `enterRoom` parameters (validation order, room ids, proxy URL).
 //! - [`client`]: the room client as a sans-IO state machine — inputs (API calls, server
@@ -35,6 +36,7 @@ pub mod client;
 pub mod config;
 pub mod devices;
 pub mod error;
+pub mod experimental;
 pub mod profile;
 pub mod quality;
 pub mod queue;

@@ -119,6 +119,16 @@ pub mod event {
     pub const STATISTICS: &str = "statistics";
     /// Another user's custom message: `{userId, cmdId, seq, data}`.
     pub const CUSTOM_MESSAGE: &str = "custom-message";
+    /// 40 ms of PCM (`callExperimentalAPI('enableAudioFrameEvent')`):
+    /// `{userId, sampleRate, channelCount, data}`.
+    pub const AUDIO_FRAME: &str = "audio-frame";
+    /// A local or remote track became available: `{userId, streamType, track, sourceTrack}`.
+    pub const TRACK: &str = "track";
+    /// A remote video entered or left picture-in-picture:
+    /// `{userId, streamType, isPictureInPicture, pictureInPictureWindow?}`.
+    pub const PICTURE_IN_PICTURE_STATE_CHANGED: &str = "picture-in-picture-state-changed";
+    /// A video entered or left full screen: `{userId, streamType, isFullScreen}`.
+    pub const FULL_SCREEN_STATE_CHANGED: &str = "full-screen-state-changed";
 }
 
 /// The API level this SDK matches (`TRTC.VERSION`).
@@ -208,6 +218,11 @@ mod tests {
             event::REMOTE_VIDEO_UNAVAILABLE,
             event::CONNECTION_STATE_CHANGED,
             event::PUBLISH_STATE_CHANGED,
+            event::CUSTOM_MESSAGE,
+            event::AUDIO_FRAME,
+            event::TRACK,
+            event::PICTURE_IN_PICTURE_STATE_CHANGED,
+            event::FULL_SCREEN_STATE_CHANGED,
         ] {
             assert!(EVENTS.iter().any(|e| e.1 == name), "{name}");
         }

@@ -51,6 +51,26 @@ pub fn volume_of(level: f64) -> u32 {
     (level.clamp(0.0, 1.0) * 100.0).floor() as u32
 }
 
+/// `volume` for a level with `TRTC.create({volumeType: 1})`: dB-based, the level's dBFS
+/// (`20·log10(level)`) mapped linearly from -100..=0 dB onto 0..=100 and floored, so a level
+/// of 0.01 (-40 dB) reads 60 instead of 1.
+pub fn db_volume_of(level: f64) -> u32 {
+    // The largest v in 0..=100 with 10^((v - 100) / 20) <= level, found by 1 dB steps from
+    // -100 dB (no logarithm: that would bring libm's into the wasm).
+    const STEP: f64 = 1.122_018_454_301_963_3; // 10^(1/20)
+    if !(level.is_finite() && level > 0.0) {
+        return 0;
+    }
+    let level = level * (1.0 + 1e-12);
+    let mut threshold = 1e-5;
+    let mut v = 0;
+    while v < 100 && threshold * STEP <= level {
+        threshold *= STEP;
+        v += 1;
+    }
+    v
+}
+
 /// One entry of `AUDIO_VOLUME.result`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VolumeEntry {
@@ -63,6 +83,16 @@ pub struct VolumeEntry {
 }
 
 impl VolumeEntry {
+    /// The entry for `level`, clamped to 0..=1 (a level that is not finite counts as 0);
+    /// with `db`, `volume` is [`db_volume_of`] the level.
+    pub fn with_type(user_id: &str, level: f64, db: bool) -> Self {
+        let mut e = Self::new(user_id, level);
+        if db {
+            e.volume = db_volume_of(e.float_volume);
+        }
+        e
+    }
+
     /// The entry for `level`, clamped to 0..=1 (a level that is not finite counts as 0).
     pub fn new(user_id: &str, level: f64) -> Self {
         let level = if level.is_finite() {
@@ -90,6 +120,26 @@ pub fn should_emit(page_hidden: bool, in_background: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn db_volume_maps_minus_100_to_0_db_onto_0_to_100() {
+        use super::db_volume_of;
+        assert_eq!(db_volume_of(1.0), 100);
+        assert_eq!(db_volume_of(0.1), 80);
+        assert_eq!(db_volume_of(0.01), 60);
+        assert_eq!(db_volume_of(1e-6), 0);
+        assert_eq!(db_volume_of(0.0), 0);
+        assert_eq!(db_volume_of(f64::NAN), 0);
+        assert_eq!(db_volume_of(7.0), 100);
+        for v in 0..=100u32 {
+            let level = 10f64.powf((v as f64 - 100.0) / 20.0);
+            assert_eq!(db_volume_of(level), v, "at {v} dB above -100");
+            assert_eq!(db_volume_of(level * 1.05), v, "just above {v}");
+        }
+        let e = super::VolumeEntry::with_type("a", 0.01, true);
+        assert_eq!((e.volume, e.float_volume), (60, 0.01));
+        assert_eq!(super::VolumeEntry::with_type("a", 0.01, false).volume, 1);
+    }
+
     use super::*;
 
     #[test]

@@ -301,6 +301,31 @@ const REMOTE_VIDEO_CONFIG: &[Rule] = &[
                 types: &[Ty::Boolean],
                 ..Rule::DEFAULT
             },
+            Rule {
+                key: "receiveWhenViewVisible",
+                types: &[Ty::Boolean],
+                ..Rule::DEFAULT
+            },
+            Rule {
+                key: "viewRoot",
+                types: &[Ty::Element],
+                ..Rule::DEFAULT
+            },
+            Rule {
+                key: "poster",
+                types: &[Ty::String],
+                ..Rule::DEFAULT
+            },
+            Rule {
+                key: "pictureInPicture",
+                types: &[Ty::Boolean],
+                ..Rule::DEFAULT
+            },
+            Rule {
+                key: "fullScreen",
+                types: &[Ty::Boolean],
+                ..Rule::DEFAULT
+            },
         ],
         ..Rule::DEFAULT
     },

@@ -25,7 +25,38 @@ fn div() -> Value {
 /// (rule, value, expected extraCode or None for ok)
 #[test]
 fn rule_table() {
+    let remote = |option: Value| {
+        obj(&[
+            ("userId", s("u")),
+            ("streamType", s("main")),
+            ("option", option),
+        ])
+    };
     let rows: Vec<(&Rule, Value, Option<i32>)> = vec![
+        (
+            &REMOTE_VIDEO,
+            remote(obj(&[
+                ("receiveWhenViewVisible", Value::Bool(true)),
+                ("viewRoot", div()),
+                ("poster", s("p.png")),
+            ])),
+            None,
+        ),
+        (
+            &REMOTE_VIDEO,
+            remote(obj(&[("receiveWhenViewVisible", s("yes"))])),
+            Some(5002),
+        ),
+        (
+            &REMOTE_VIDEO,
+            remote(obj(&[("viewRoot", s("body"))])),
+            Some(5002),
+        ),
+        (
+            &REMOTE_VIDEO,
+            remote(obj(&[("poster", n(1.0))])),
+            Some(5002),
+        ),
         (&START_LOCAL_VIDEO, Value::Undefined, None),
         (&UPDATE_LOCAL_VIDEO, Value::Undefined, Some(5001)),
         (&START_LOCAL_VIDEO, n(1.0), Some(5002)),

@@ -1,0 +1,154 @@
+//! `callExperimentalAPI(name, options)` (reference §4.10): checks the options with
+//! `trtc_core::experimental` and carries the call out: `AUDIO_FRAME` delivery
+//! ([`crate::experimental`]), the remote players (the room), picture-in-picture and full screen
+//! (the browser's own calls on the first remote main video).
+
+use std::rc::Rc;
+
+use trtc_core::error::{extra, ErrorCode, RtcErrorInfo};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::{Failure, Result};
+use crate::experimental::FrameConfig;
+use crate::value::call;
+use crate::value::get;
+
+/// `callExperimentalAPI(name, options)`.
+pub async fn run(sdk: Rc<crate::sdk::Sdk>, name: String, options: JsValue) -> Result<()> {
+    use trtc_core::experimental::{parse, Call, FN};
+    sdk.events.check_alive(FN)?;
+    match parse(&name, &crate::value::to_value(&options))? {
+        Call::AudioFrame {
+            enable,
+            source,
+            sample_rate,
+            channels,
+        } => {
+            if !enable {
+                sdk.set_audio_frames(&source, None);
+                return Ok(());
+            }
+            let port = get(&options, "port");
+            let port = (!port.is_undefined() && !port.is_null()).then_some(port);
+            if port.as_ref().is_some_and(|p| !get(p, "postMessage").is_function()) {
+                return Err(RtcErrorInfo::invalid_parameter(
+                    extra::INSTANCE,
+                    FN,
+                    "'port' must be a MessagePort when calling callExperimentalAPI('enableAudioFrameEvent').",
+                )
+                .into());
+            }
+            sdk.set_audio_frames(
+                &source.clone(),
+                Some(FrameConfig {
+                    source,
+                    sample_rate,
+                    channels,
+                    port,
+                }),
+            );
+            Ok(())
+        }
+        Call::Player {
+            pause,
+            user_id,
+            stream_type,
+        } => {
+            sdk.room
+                .pause_player(&user_id, stream_type.as_deref(), pause);
+            Ok(())
+        }
+        Call::PictureInPicture { enable } => {
+            let video = sdk.room.first_video().map(|(_, v)| JsValue::from(v));
+            view_mode(video, true, enable, "callExperimentalAPI('requestPictureInPicture')").await
+        }
+        Call::FullScreen { enable } => {
+            let video = sdk.room.first_video().map(|(_, v)| JsValue::from(v));
+            view_mode(video, false, enable, "callExperimentalAPI('requestFullScreen')").await
+        }
+        Call::Unsupported(n) => Err(RtcErrorInfo::new(
+            ErrorCode::EnvNotSupported,
+            None,
+            FN,
+            &format!("callExperimentalAPI('{n}') is not available in trtc-wasm: {n} is not implemented (see the README's 'Not done yet')."),
+        )
+        .into()),
+    }
+}
+
+fn is_set(v: &JsValue) -> bool {
+    !v.is_undefined() && !v.is_null()
+}
+
+/// Enters or leaves picture-in-picture (`pip`) or full screen with `video` (a remote video's
+/// `<video>`; `None` when none is shown: 5102). Leaving when not in it resolves. `call` names
+/// the API in messages.
+pub async fn view_mode(
+    video: Option<JsValue>,
+    pip: bool,
+    enable: bool,
+    call_name: &str,
+) -> Result<()> {
+    let doc = crate::devices::window().document().expect("document");
+    if !enable {
+        let active = if pip {
+            is_set(&get(&doc, "pictureInPictureElement"))
+        } else {
+            doc.fullscreen_element().is_some()
+        };
+        if !active {
+            return Ok(());
+        }
+        let exit = if pip {
+            "exitPictureInPicture"
+        } else {
+            "exitFullscreen"
+        };
+        return settle(call(&doc, exit, &[]), call_name).await;
+    }
+    let video = video.ok_or_else(|| {
+        Failure::from(RtcErrorInfo::new(
+            ErrorCode::InvalidOperation,
+            Some(extra::REMOTE_USER_NOT_EXIST),
+            function_of(call_name),
+            &format!("{call_name} needs a remote main video on screen: call it after startRemoteVideo() shows one."),
+        ))
+    })?;
+    let enter = if pip {
+        "requestPictureInPicture"
+    } else {
+        "requestFullscreen"
+    };
+    settle(call(&video, enter, &[]), call_name).await
+}
+
+/// `callExperimentalAPI('x')` → `callExperimentalAPI`; `updateRemoteVideo(...)` → `updateRemoteVideo`.
+fn function_of(call_name: &str) -> &str {
+    call_name.split(['(', ' ']).next().unwrap_or(call_name)
+}
+
+/// Waits for a browser promise; a refusal is `OPERATION_FAILED` with the browser's error.
+async fn settle(p: std::result::Result<JsValue, JsValue>, call_name: &str) -> Result<()> {
+    let failed = |e: JsValue| {
+        Failure::with_origin(
+            RtcErrorInfo::new(
+                ErrorCode::OperationFailed,
+                None,
+                function_of(call_name),
+                &format!(
+                    "{call_name} failed: the browser refused ({}).",
+                    crate::value::describe(&e)
+                ),
+            ),
+            e,
+        )
+    };
+    let p = p.map_err(failed)?;
+    match p.dyn_into::<js_sys::Promise>() {
+        Ok(p) => wasm_bindgen_futures::JsFuture::from(p)
+            .await
+            .map(|_| ())
+            .map_err(failed),
+        Err(_) => Ok(()),
+    }
+}
