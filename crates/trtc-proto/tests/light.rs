@@ -272,7 +272,8 @@ fn server_messages_are_read_exactly_as_serde_reads_them() {
         ServerMsg::decode(text).unwrap()
     );
     // A server from before screen sharing sends users without the sub-stream fields.
-    let text = r#"{"type":"joined","userId":"a","users":[{"userId":"b","audio":true,"video":false}]}"#;
+    let text =
+        r#"{"type":"joined","userId":"a","users":[{"userId":"b","audio":true,"video":false}]}"#;
     assert_eq!(
         light_decode(text).unwrap(),
         ServerMsg::decode(text).unwrap()

@@ -62,15 +62,27 @@ fn camera_and_screen_are_forwarded_apart_each_starting_on_a_keyframe() {
         w.c(B).rx_from(A, Kind::SubAudio),
     );
     let a = w.c(A);
-    assert!(a.sent_sub_video >= 12, "A sent {} screen frames", a.sent_sub_video);
-    assert!(cam.frames + 3 >= a.sent_video, "camera {cam:?} of {}", a.sent_video);
+    assert!(
+        a.sent_sub_video >= 12,
+        "A sent {} screen frames",
+        a.sent_sub_video
+    );
+    assert!(
+        cam.frames + 3 >= a.sent_video,
+        "camera {cam:?} of {}",
+        a.sent_video
+    );
     assert!(
         screen.frames + 2 >= a.sent_sub_video && screen.frames <= a.sent_sub_video,
         "screen {screen:?} of {}",
         a.sent_sub_video
     );
     assert_eq!(screen.first_was_keyframe, Some(true), "{screen:?}");
-    assert_eq!(sys.bytes, sys.frames * 60, "system audio is its own track: {sys:?}");
+    assert_eq!(
+        sys.bytes,
+        sys.frames * 60,
+        "system audio is its own track: {sys:?}"
+    );
     assert!(sys.frames > 100, "{sys:?}");
     assert_eq!(
         w.c(B).rx_from(A, Kind::Audio).frames,
