@@ -206,25 +206,28 @@ impl RoomDriver {
                     c.refresh_senders(&self.local);
                 }
             }
-            Effect::PlayAudio { conn, user_id } => {
-                if let Some(track) = self
-                    .conn(conn)
-                    .and_then(|c| c.track(&user_id, MediaKind::Audio))
-                {
+            Effect::PlayAudio {
+                conn,
+                user_id,
+                kind,
+            } => {
+                if let Some(track) = self.conn(conn).and_then(|c| c.track(&user_id, kind)) {
                     let muted = self.client.borrow().audio_muted(&user_id);
-                    self.remote.play_audio(&user_id, &track, muted);
+                    self.remote
+                        .play_audio(&user_id, &track, muted, kind.is_sub());
                 }
             }
-            Effect::StopAudio { user_id } => self.remote.stop_audio(&user_id),
-            Effect::ShowVideo { conn, user_id } => {
-                if let Some(track) = self
-                    .conn(conn)
-                    .and_then(|c| c.track(&user_id, MediaKind::Video))
-                {
-                    self.remote.show_video(&user_id, &track);
+            Effect::StopAudio { user_id, kind } => self.remote.stop_audio(&user_id, kind.is_sub()),
+            Effect::ShowVideo {
+                conn,
+                user_id,
+                kind,
+            } => {
+                if let Some(track) = self.conn(conn).and_then(|c| c.track(&user_id, kind)) {
+                    self.remote.show_video(&user_id, &track, kind.is_sub());
                 }
             }
-            Effect::HideVideo { user_id } => self.remote.hide_video(&user_id),
+            Effect::HideVideo { user_id, kind } => self.remote.hide_video(&user_id, kind.is_sub()),
             Effect::ForgetUser { user_id } => self.remote.forget(&user_id),
             Effect::CollectStats { conn } => {
                 if let Some(c) = self.conn(conn) {
@@ -327,8 +330,8 @@ impl RoomDriver {
             .unwrap_or(JsValue::NULL)
     }
 
-    pub fn snapshot(&self, user_id: &str) -> String {
-        self.remote.snapshot(user_id)
+    pub fn snapshot(&self, user_id: &str, sub: bool) -> String {
+        self.remote.snapshot(user_id, sub)
     }
 
     /// Remote users' audio levels (0..1) for users whose audio is available.
@@ -359,48 +362,51 @@ impl RoomDriver {
 
     /// `startRemoteVideo` / `updateRemoteVideo` after validation: the views, then (start only)
     /// the room client receives and shows it.
+    /// `kind` is [`MediaKind::Video`] (streamType `main`) or [`MediaKind::SubVideo`] (`sub`).
     pub fn start_video(
         &self,
         user_id: &str,
+        kind: MediaKind,
         containers: Option<Vec<HtmlElement>>,
         fill: Option<FillMode>,
         mirror: Option<bool>,
         is_update: bool,
     ) -> bool {
+        let sub = kind.is_sub();
         if !self
             .remote
-            .set_video(user_id, containers, fill, mirror, is_update)
+            .set_video(user_id, containers, fill, mirror, is_update, sub)
         {
             return false;
         }
         if is_update {
             // New containers render the track that is there now.
-            if let Some(track) = self
-                .remote_track(user_id, MediaKind::Video)
-                .dyn_into_track()
-            {
-                self.remote.show_video(user_id, &track);
+            if let Some(track) = self.remote_track(user_id, kind).dyn_into_track() {
+                self.remote.show_video(user_id, &track, sub);
             }
         } else {
             self.input(Input::RemoteVideo {
                 user_id: user_id.to_string(),
+                kind,
                 on: true,
             });
         }
         true
     }
 
-    /// `stopRemoteVideo` for one user, or `'*'`.
-    pub fn stop_video(&self, user_id: &str) {
+    /// `stopRemoteVideo` of `kind` (main or sub) for one user, or `'*'`.
+    pub fn stop_video(&self, user_id: &str, kind: MediaKind) {
+        let sub = kind.is_sub();
         let users = if user_id == "*" {
-            self.remote.video_users()
+            self.remote.video_users(sub)
         } else {
             vec![user_id.to_string()]
         };
         for u in users {
-            if self.remote.stop_video(&u) {
+            if self.remote.stop_video(&u, sub) {
                 self.input(Input::RemoteVideo {
                     user_id: u,
+                    kind,
                     on: false,
                 });
             }
