@@ -45,11 +45,13 @@ async function decoded(page, id, after = 10) {
 
 const SHARE = `await window.trtc.startLocalVideo();
   await window.trtc.startScreenShare({ option: { systemAudio: true } });`;
+// The same with a screen profile key: it sets the capture size.
+const SHARE_720 = SHARE.replace('systemAudio: true', "systemAudio: true, profile: '720p'");
 
 test('camera and screen at once, decoded on the other page at their own sizes', async () => {
   const a = await openSdkPage(browser, server.url);
   const b = await openSdkPage(browser, server.url);
-  assert.deepEqual(await enter(a, await devSig(server.url, 'alice'), { roomId: 6001 }, SHARE), { ok: true });
+  assert.deepEqual(await enter(a, await devSig(server.url, 'alice'), { roomId: 6001 }, SHARE_720), { ok: true });
   const local = await a.evaluate(() => {
     const t = window.trtc.getVideoTrack({ streamType: 'sub' });
     const s = t.getSettings();
@@ -96,6 +98,8 @@ test('the share ended from its track: SCREEN_SHARE_STOPPED, the sub stream goes,
   await waitEvent(b, 'remote-video-available', { userId: 'carol', streamType: 'sub' });
   assert.deepEqual(await render(b, 'carol', 'sub', 'screen'), { ok: true });
   const first = await decoded(b, 'screen', 3);
+  // The default screen profile, 1080p (1920×1080, 5 fps), decoded at its size.
+  assert.deepEqual([first.width, first.height], [1920, 1080], JSON.stringify(first));
   // The user presses the browser's "Stop sharing": the track ends.
   await a.evaluate(() => {
     const t = window.trtc.getVideoTrack({ streamType: 'sub' });
@@ -115,7 +119,7 @@ test('the share ended from its track: SCREEN_SHARE_STOPPED, the sub stream goes,
   await b.waitForFunction(() => window.events.filter(([n, p]) => n === 'remote-video-available' && p.streamType === 'sub').length === 2,
     null, { timeout: 10000 });
   const again = await decoded(b, 'screen', 3);
-  assert.equal(again.width, 1280, JSON.stringify({ first, again }));
+  assert.deepEqual([again.width, again.height], [1920, 1080], JSON.stringify({ first, again }));
   for (const p of [a, b]) await p.close();
 });
 
@@ -132,7 +136,7 @@ test('errors: bad config, a refusal, no getDisplayMedia, a second start, a missi
   assert.equal(await call(`window.trtc.startScreenShare({ option: { preferDisplaySurface: 'desk' } })`), '5000/5005 startScreenShare');
   assert.equal(await call(`window.trtc.startScreenShare({ view: 'no-such-id' })`), '5000/5009 startScreenShare');
   assert.equal(await call(`window.trtc.updateScreenShare()`), '5000/5001 updateScreenShare');
-  assert.equal(await call(`window.trtc.updateScreenShare({ publish: false })`), '5998/null updateScreenShare');
+  assert.equal(await call(`window.trtc.updateScreenShare({ publish: false })`), '5998/undefined updateScreenShare');
   assert.equal(await a.evaluate(() => window.trtc.getVideoTrack({ streamType: 'sub' })), null, 'nothing shared after refusals');
   // The user refuses in the picker.
   const real = await a.evaluate(() => {
