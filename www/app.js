@@ -817,8 +817,7 @@ const availableScreens = new Set();
 function showRemoteScreen(userId) {
   if (screens.has(userId) || !state.room) return;
   const tile = el('article', 'tile screen-tile');
-  tile.dataset.userId = userId;
-  tile.dataset.stream = 'sub';
+  tile.dataset.screenOf = userId;
   tile.setAttribute('aria-label', `${userId}'s screen`);
   const stage = el('div', 'stage');
   const video = el('div', 'remote-video');
