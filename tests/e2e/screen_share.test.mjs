@@ -123,6 +123,27 @@ test('the share ended from its track: SCREEN_SHARE_STOPPED, the sub stream goes,
   for (const p of [a, b]) await p.close();
 });
 
+test("streamType 'main': the screen goes out in the camera's place", async () => {
+  const a = await openSdkPage(browser, server.url);
+  const b = await openSdkPage(browser, server.url);
+  const MAIN = `await window.trtc.startLocalVideo();
+    await window.trtc.startScreenShare({ streamType: 'main', option: { profile: '720p' } });`;
+  assert.deepEqual(await enter(a, await devSig(server.url, 'gus'), { roomId: 6004 }, MAIN), { ok: true });
+  assert.deepEqual(await enter(b, await devSig(server.url, 'hal'), { roomId: 6004 }), { ok: true });
+  await waitEvent(b, 'remote-video-available', { userId: 'gus', streamType: 'main' });
+  assert.deepEqual(await render(b, 'gus', 'main', 'cam'), { ok: true });
+  const main = await decoded(b, 'cam', 3);
+  assert.deepEqual([main.width, main.height], [1280, 720], 'the screen, not the 640×480 camera');
+  assert.equal(await b.evaluate(() => window.events.some(([n, p]) => n === 'remote-video-available' && p.streamType === 'sub')), false);
+  // Stopping the share gives the slot back to the camera.
+  await a.evaluate(() => window.trtc.stopScreenShare());
+  await b.waitForFunction(() => {
+    const v = document.querySelector('#cam video');
+    return v && v.videoWidth === 640;
+  }, null, { timeout: 15000 });
+  for (const p of [a, b]) await p.close();
+});
+
 test('errors: bad config, a refusal, no getDisplayMedia, a second start, a missing sub stream', async () => {
   const a = await openSdkPage(browser, server.url);
   const call = (expr) => a.evaluate(async (expr) => {
