@@ -17,6 +17,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::error::{Failure, Result};
 use crate::local_audio;
+use crate::local_screen;
 use crate::local_video;
 use crate::sdk::Sdk;
 use crate::value::{get, to_value};
@@ -300,7 +301,15 @@ impl Trtc {
                 )
                 .into());
             }
-            sdk.room.stop_video(&user_id);
+            let kind = if get(&config, "streamType").as_string().as_deref() == Some("sub") {
+                MediaKind::SubVideo
+            } else {
+                MediaKind::Video
+            };
+            if user_id == "*" && get(&config, "streamType").is_undefined() {
+                sdk.room.stop_video("*", MediaKind::SubVideo);
+            }
+            sdk.room.stop_video(&user_id, kind);
             Ok(())
         })
     }
@@ -342,23 +351,31 @@ impl Trtc {
     #[wasm_bindgen(js_name = getVideoSnapshot)]
     pub fn get_video_snapshot(&self, config: JsValue) -> String {
         let user_id = get(&config, "userId").as_string().unwrap_or_default();
-        if get(&config, "streamType")
-            .as_string()
-            .is_some_and(|s| s != "main")
-        {
-            return String::new();
-        }
+        let sub = match get(&config, "streamType").as_string().as_deref() {
+            None | Some("main") => false,
+            Some("sub") => true,
+            Some(_) => return String::new(),
+        };
         if user_id.is_empty() {
-            return self
-                .sdk
-                .local
-                .video
-                .borrow()
-                .as_ref()
-                .and_then(|v| v.views.first().map(|view| view.snapshot()))
-                .unwrap_or_default();
+            let first = |views: &[crate::view::VideoView]| views.first().map(|v| v.snapshot());
+            return if sub {
+                self.sdk
+                    .local
+                    .screen
+                    .borrow()
+                    .as_ref()
+                    .and_then(|s| first(&s.views))
+            } else {
+                self.sdk
+                    .local
+                    .video
+                    .borrow()
+                    .as_ref()
+                    .and_then(|v| first(&v.views))
+            }
+            .unwrap_or_default();
         }
-        self.sdk.room.snapshot(&user_id)
+        self.sdk.room.snapshot(&user_id, sub)
     }
 
     /// `switchRole(role, option?)`: live scene; in the rtc scene it changes nothing.
@@ -418,22 +435,23 @@ impl Trtc {
         }
     }
 
-    /// `startScreenShare(config?)`: not available yet.
+    /// `startScreenShare(config?)`: shares a screen, window or tab (the sub stream, or the
+    /// main one with `streamType: 'main'`).
     #[wasm_bindgen(js_name = startScreenShare)]
-    pub fn start_screen_share(&self, _config: JsValue) -> js_sys::Promise {
-        not_yet("startScreenShare", "screen sharing")
+    pub fn start_screen_share(&self, config: JsValue) -> js_sys::Promise {
+        promise_unit(local_screen::start(self.sdk.local.clone(), config))
     }
 
-    /// `updateScreenShare(config)`: not available yet.
+    /// `updateScreenShare(config)`: views, fill mode, publish, system audio mute, QoS.
     #[wasm_bindgen(js_name = updateScreenShare)]
-    pub fn update_screen_share(&self, _config: JsValue) -> js_sys::Promise {
-        not_yet("updateScreenShare", "screen sharing")
+    pub fn update_screen_share(&self, config: JsValue) -> js_sys::Promise {
+        promise_unit(local_screen::update(self.sdk.local.clone(), config))
     }
 
-    /// `stopScreenShare()`: resolves (nothing can be shared yet).
+    /// `stopScreenShare()`: resolves when nothing is shared.
     #[wasm_bindgen(js_name = stopScreenShare)]
     pub fn stop_screen_share(&self) -> js_sys::Promise {
-        js_sys::Promise::resolve(&JsValue::UNDEFINED)
+        promise_unit(local_screen::stop(self.sdk.local.clone()))
     }
 
     /// `startPlugin(name, options?)`: no plugins yet.
@@ -550,11 +568,29 @@ impl Trtc {
                     .unwrap_or_else(|| "main".into()),
             )
         };
-        if stream_type != "main" {
-            return JsValue::NULL;
-        }
+        let sub = match stream_type.as_str() {
+            "main" => false,
+            "sub" => true,
+            _ => return JsValue::NULL,
+        };
         if !user_id.is_empty() {
-            return self.sdk.room.remote_track(&user_id, MediaKind::Audio);
+            let kind = if sub {
+                MediaKind::SubAudio
+            } else {
+                MediaKind::Audio
+            };
+            return self.sdk.room.remote_track(&user_id, kind);
+        }
+        if sub {
+            return self
+                .sdk
+                .local
+                .screen
+                .borrow()
+                .as_ref()
+                .and_then(|s| s.audio.clone())
+                .map(JsValue::from)
+                .unwrap_or(JsValue::NULL);
         }
         self.sdk
             .local
@@ -573,11 +609,28 @@ impl Trtc {
         let stream_type = get(&config, "streamType")
             .as_string()
             .unwrap_or_else(|| "main".into());
-        if stream_type != "main" {
-            return JsValue::NULL;
-        }
+        let sub = match stream_type.as_str() {
+            "main" => false,
+            "sub" => true,
+            _ => return JsValue::NULL,
+        };
         if !user_id.is_empty() {
-            return self.sdk.room.remote_track(&user_id, MediaKind::Video);
+            let kind = if sub {
+                MediaKind::SubVideo
+            } else {
+                MediaKind::Video
+            };
+            return self.sdk.room.remote_track(&user_id, kind);
+        }
+        if sub {
+            return self
+                .sdk
+                .local
+                .screen
+                .borrow()
+                .as_ref()
+                .map(|s| JsValue::from(Clone::clone(&s.track)))
+                .unwrap_or(JsValue::NULL);
         }
         self.sdk
             .local
@@ -603,21 +656,36 @@ async fn remote_video(sdk: Rc<Sdk>, config: JsValue, function_name: &'static str
         .into());
     }
     let user_id = v.get("userId").as_str().unwrap_or_default().to_string();
-    if !sdk.room.remote(&user_id).is_some_and(|s| s.video) {
+    let (kind, stream) = match v.get("streamType").as_str() {
+        Some("sub") => (MediaKind::SubVideo, "sub"),
+        _ => (MediaKind::Video, "main"),
+    };
+    let Some(streams) = sdk.room.remote(&user_id) else {
         return Err(RtcErrorInfo::new(
             ErrorCode::InvalidOperation,
             Some(extra::REMOTE_USER_NOT_EXIST),
             function_name,
-            &format!("{function_name}() failed: user '{user_id}' does not publish video now. Call it after REMOTE_VIDEO_AVAILABLE."),
+            &format!("{function_name}() failed: user '{user_id}' is not in the room or publishes nothing now. Call it after REMOTE_VIDEO_AVAILABLE."),
         )
         .into());
-    }
-    if v.get("streamType").as_str() != Some("main") {
+    };
+    if !streams.get(kind) {
+        let (code, what) = if streams.video || streams.sub_video {
+            (
+                extra::STREAM_TYPE_NOT_EXIST,
+                format!("has no '{stream}' stream now"),
+            )
+        } else {
+            (
+                extra::REMOTE_USER_NOT_EXIST,
+                "does not publish video now".into(),
+            )
+        };
         return Err(RtcErrorInfo::new(
             ErrorCode::InvalidOperation,
-            Some(extra::STREAM_TYPE_NOT_EXIST),
+            Some(code),
             function_name,
-            &format!("{function_name}() failed: user '{user_id}' has no 'sub' stream (screen sharing is not supported yet)."),
+            &format!("{function_name}() failed: user '{user_id}' {what}. Call it after REMOTE_VIDEO_AVAILABLE with streamType '{stream}'."),
         )
         .into());
     }
@@ -639,7 +707,7 @@ async fn remote_video(sdk: Rc<Sdk>, config: JsValue, function_name: &'static str
     };
     if !sdk
         .room
-        .start_video(&user_id, containers, fill, mirror, is_update, extra)
+        .start_video(&user_id, kind, containers, fill, mirror, is_update, extra)
     {
         return Err(RtcErrorInfo::abort(function_name, "not started").into());
     }

@@ -414,3 +414,48 @@ pub fn current_speaker() -> Option<String> {
 pub fn set_current_speaker(id: &str) {
     SPEAKER.with(|s| *s.borrow_mut() = Some(id.to_string()));
 }
+
+/// `getDisplayMedia(constraints)` for a screen share: its video track and, when the browser
+/// captured one, its audio track. No `getDisplayMedia` → ENV_NOT_SUPPORTED 5205; a refusal or
+/// failure → DEVICE_ERROR with the DOMException's extraCode.
+pub async fn capture_screen(
+    function_name: &str,
+    constraints: &JsValue,
+) -> Result<(MediaStreamTrack, Option<MediaStreamTrack>)> {
+    let unsupported = || Failure::from(trtc_core::error::screen_share_unsupported(function_name));
+    let md = media_devices().ok_or_else(unsupported)?;
+    let f = get(&md, "getDisplayMedia");
+    let f = f.dyn_ref::<js_sys::Function>().ok_or_else(unsupported)?;
+    let refused = |e: JsValue| {
+        Failure::with_origin(
+            device_error(
+                function_name,
+                DeviceKind::Screen,
+                &dom_name(&e),
+                &dom_message(&e),
+                false,
+            ),
+            e,
+        )
+    };
+    let p = f.call1(&md, constraints).map_err(refused)?;
+    let stream: MediaStream = JsFuture::from(js_sys::Promise::resolve(&p))
+        .await
+        .map_err(refused)?
+        .unchecked_into();
+    let audio: Option<MediaStreamTrack> = stream.get_audio_tracks().get(0).dyn_into().ok();
+    let video: Option<MediaStreamTrack> = stream.get_video_tracks().get(0).dyn_into().ok();
+    let video = video.ok_or_else(|| {
+        if let Some(a) = &audio {
+            a.stop();
+        }
+        Failure::from(device_error(
+            function_name,
+            DeviceKind::Screen,
+            "",
+            "the captured stream has no video track",
+            false,
+        ))
+    })?;
+    Ok((video, audio))
+}

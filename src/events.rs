@@ -79,8 +79,9 @@ impl Events {
 
     /// Emits one of the room client's events with trtc-sdk-v5's name and payload.
     pub fn emit_room(&self, e: Event) {
-        let (name, payload) = room_event(e);
-        self.emit(name, &payload);
+        if let Some((name, payload)) = room_event(e) {
+            self.emit(name, &payload);
+        }
     }
 }
 
@@ -88,9 +89,10 @@ fn user(user_id: &str) -> (&'static str, JsValue) {
     ("userId", JsValue::from_str(user_id))
 }
 
-/// A room event as (trtc-sdk-v5 event name, payload).
-fn room_event(e: Event) -> (&'static str, JsValue) {
-    match e {
+/// A room event as (trtc-sdk-v5 event name, payload); `None` for what trtc-sdk-v5 has no event
+/// for (the availability of a shared screen's system audio).
+fn room_event(e: Event) -> Option<(&'static str, JsValue)> {
+    Some(match e {
         Event::ConnectionState {
             prev,
             state,
@@ -123,14 +125,15 @@ fn room_event(e: Event) -> (&'static str, JsValue) {
                 },
                 object(&[user(&user_id)]),
             ),
-            MediaKind::Video => (
+            MediaKind::Video | MediaKind::SubVideo => (
                 if available {
                     event::REMOTE_VIDEO_AVAILABLE
                 } else {
                     event::REMOTE_VIDEO_UNAVAILABLE
                 },
-                object(&[user(&user_id), ("streamType", "main".into())]),
+                object(&[user(&user_id), ("streamType", stream_type(kind).into())]),
             ),
+            MediaKind::SubAudio => return None,
         },
         Event::PublishState {
             kind,
@@ -169,13 +172,25 @@ fn room_event(e: Event) -> (&'static str, JsValue) {
                 ("data", js_sys::Uint8Array::from(&data[..]).buffer().into()),
             ]),
         ),
-    }
+    })
 }
 
+/// `PUBLISH_STATE_CHANGED`'s `mediaType` of a local stream.
 pub fn kind_name(kind: MediaKind) -> &'static str {
     match kind {
         MediaKind::Audio => "audio",
         MediaKind::Video => "video",
+        MediaKind::SubVideo => "screen",
+        MediaKind::SubAudio => "screen-audio",
+    }
+}
+
+/// The `streamType` of a video kind: `'sub'` for a shared screen, else `'main'`.
+pub fn stream_type(kind: MediaKind) -> &'static str {
+    if kind.is_sub() {
+        "sub"
+    } else {
+        "main"
     }
 }
 

@@ -23,6 +23,7 @@ mod js;
 mod listener;
 mod local;
 mod local_audio;
+mod local_screen;
 mod local_video;
 mod log;
 mod oneshot;

@@ -1,6 +1,7 @@
-//! The local camera and microphone of one instance ([`crate::local_video`],
-//! [`crate::local_audio`]): what runs, their operation queues, and what the room publishes from
-//! them. It knows nothing of rooms: a change is announced through [`Local::on_change`]. The
+//! The local camera, microphone and shared screen of one instance ([`crate::local_video`],
+//! [`crate::local_audio`], [`crate::local_screen`]): what runs, their operation queues, and what
+//! the room publishes from them. A screen shared as the sub stream is published next to the
+//! camera; one shared as the main stream takes the camera's place. It knows nothing of rooms: a change is announced through [`Local::on_change`]. The
 //! operations on them (start, update, stop) are in `local_video.rs` and `local_audio.rs`.
 
 use std::cell::{Cell, RefCell};
@@ -28,6 +29,9 @@ pub struct Local {
     pub audio: RefCell<Option<LocalAudio>>,
     pub video_queue: AsyncQueue,
     pub audio_queue: AsyncQueue,
+    /// The shared screen (`startScreenShare`).
+    pub screen: RefCell<Option<LocalScreen>>,
+    pub screen_queue: AsyncQueue,
     /// The analysis window of the microphone's level meter (set with the volume interval).
     meter_window: Cell<u32>,
     on_change: RefCell<Option<Rc<dyn Fn()>>>,
@@ -35,8 +39,9 @@ pub struct Local {
     on_ended: RefCell<Option<OnEnded>>,
     /// The `ended` listeners of the camera's and the microphone's tracks.
     ended: RefCell<[Option<crate::listener::Listener>; 2]>,
-    /// The ids of the last tracks announced with `TRACK` (video, audio).
-    announced: RefCell<[Option<String>; 2]>,
+    /// The ids of the last tracks announced with `TRACK`, by [`MediaKind`] (audio, video, the
+    /// screen, its audio).
+    announced: RefCell<[Option<String>; 4]>,
 }
 
 impl Local {
@@ -47,11 +52,13 @@ impl Local {
             audio: RefCell::new(None),
             video_queue: AsyncQueue::default(),
             audio_queue: AsyncQueue::default(),
+            screen: RefCell::new(None),
+            screen_queue: AsyncQueue::default(),
             meter_window: Cell::new(meter_window),
             on_change: RefCell::new(None),
             on_ended: RefCell::new(None),
             ended: RefCell::new([None, None]),
-            announced: RefCell::new([None, None]),
+            announced: RefCell::new([None, None, None, None]),
         }
     }
 
@@ -80,6 +87,8 @@ impl Local {
                 .as_ref()
                 .filter(|a| !a.custom)
                 .and_then(|a| a.track.clone()),
+            // A shared screen's end is watched by `local_screen` itself.
+            MediaKind::SubVideo | MediaKind::SubAudio => return,
         };
         let f = self.on_ended.borrow().clone();
         let listener = track
@@ -88,10 +97,24 @@ impl Local {
         self.ended.borrow_mut()[kind as usize] = listener;
     }
 
-    /// `TRACK` `{userId: '', streamType: 'main', track, sourceTrack}` when the captured track of
-    /// `kind` is new: `sourceTrack` is what was captured, `track` what is published from it.
-    fn announce_track(&self, kind: MediaKind) {
+    /// `TRACK` `{userId: '', streamType, track, sourceTrack}` when the captured track of `kind`
+    /// is new: `sourceTrack` is what was captured, `track` what is published from it (the
+    /// screen's tracks are sent as captured; a screen shared as the main stream is `'main'`).
+    pub fn announce_track(&self, kind: MediaKind) {
+        let screen = |audio: bool| {
+            self.screen.borrow().as_ref().and_then(|s| {
+                let t = if audio {
+                    s.audio.clone()
+                } else {
+                    Some(Clone::clone(&s.track))
+                };
+                t.map(|t| (Clone::clone(&t), t))
+            })
+        };
+        let main_screen = self.screen.borrow().as_ref().is_some_and(|s| s.main);
         let pair = match kind {
+            MediaKind::SubVideo => screen(false),
+            MediaKind::SubAudio => screen(true),
             MediaKind::Video => self.video.borrow().as_ref().map(|v| {
                 let source = Clone::clone(&v.track);
                 (
@@ -113,7 +136,15 @@ impl Local {
                 trtc_core::tables::event::TRACK,
                 &crate::value::object(&[
                     ("userId", "".into()),
-                    ("streamType", "main".into()),
+                    (
+                        "streamType",
+                        if kind.is_sub() && !main_screen {
+                            "sub"
+                        } else {
+                            "main"
+                        }
+                        .into(),
+                    ),
                     ("track", track.into()),
                     ("sourceTrack", source.into()),
                 ]),
@@ -213,17 +244,45 @@ impl Local {
                 (v.publish, v.muted && !image)
             })
             .unwrap_or((false, false));
+        let screen = self.screen.borrow();
+        let screen = screen.as_ref().filter(|s| s.publish);
+        let main_screen = screen.is_some_and(|s| s.main);
         LocalMedia {
             audio,
-            video,
+            // A screen shared as the main stream is sent in the camera's place.
+            video: video || main_screen,
             audio_muted,
-            video_muted,
+            video_muted: video_muted && !main_screen,
+            screen: screen.is_some_and(|s| !s.main),
+            screen_audio: screen.is_some_and(|s| s.sends_audio()),
         }
+    }
+
+    /// The shared screen published as the main stream (in the camera's place), if any.
+    fn main_screen(&self) -> Option<MediaStreamTrack> {
+        self.screen
+            .borrow()
+            .as_ref()
+            .filter(|s| s.publish && s.main)
+            .map(|s| Clone::clone(&s.track))
     }
 
     /// The track to send for `kind`, if it is published.
     pub fn publish_track(&self, kind: MediaKind) -> Option<MediaStreamTrack> {
         match kind {
+            MediaKind::SubVideo => self
+                .screen
+                .borrow()
+                .as_ref()
+                .filter(|s| s.publish && !s.main)
+                .map(|s| Clone::clone(&s.track)),
+            MediaKind::SubAudio => self
+                .screen
+                .borrow()
+                .as_ref()
+                .filter(|s| s.sends_audio())
+                .and_then(|s| s.audio.clone()),
+            MediaKind::Video if self.main_screen().is_some() => self.main_screen(),
             MediaKind::Audio => self
                 .audio
                 .borrow()
@@ -257,8 +316,52 @@ impl Local {
             a.release();
         }
         drop(audio);
+        let screen = self.screen.borrow_mut().take();
+        if let Some(s) = &screen {
+            s.release();
+        }
+        drop(screen);
         self.video_queue.abort_all();
         self.audio_queue.abort_all();
+        self.screen_queue.abort_all();
+    }
+}
+
+/// The shared screen.
+pub struct LocalScreen {
+    pub track: MediaStreamTrack,
+    /// The system audio the browser captured with it (when `option.systemAudio` asked).
+    pub audio: Option<MediaStreamTrack>,
+    /// The app's own tracks: never stopped by the SDK.
+    pub custom_video: bool,
+    pub custom_audio: bool,
+    pub fill: FillMode,
+    /// Whether to publish in a room.
+    pub publish: bool,
+    /// `streamType: 'main'`: published in the camera's place.
+    pub main: bool,
+    /// `muteSystemAudio`.
+    pub audio_muted: bool,
+    pub views: Vec<VideoView>,
+    /// The video track's `ended` (the user stopped sharing in the browser's UI); removed with
+    /// the share.
+    pub _ended: crate::listener::Listener,
+}
+
+impl LocalScreen {
+    /// Whether the system audio goes to the room (as the sub stream's audio).
+    pub fn sends_audio(&self) -> bool {
+        self.publish && !self.main && !self.audio_muted && self.audio.is_some()
+    }
+
+    /// Stops capture (unless the app owns the tracks); the views go when dropped.
+    pub fn release(&self) {
+        if !self.custom_video {
+            self.track.stop();
+        }
+        if let (Some(a), false) = (&self.audio, self.custom_audio) {
+            a.stop();
+        }
     }
 }
 

@@ -157,6 +157,8 @@ pub async fn recapture(local: Rc<Local>, kind: MediaKind, auto_switch: bool) {
             MICROPHONE_RECOVER_FAILED,
             "microphone",
         ),
+        // A shared screen that ends is stopped, not captured again (`local_screen`).
+        MediaKind::SubVideo | MediaKind::SubAudio => return,
     };
     let track = match kind {
         MediaKind::Video => local
@@ -164,7 +166,7 @@ pub async fn recapture(local: Rc<Local>, kind: MediaKind, auto_switch: bool) {
             .borrow()
             .as_ref()
             .map(|v| Clone::clone(&v.track)),
-        MediaKind::Audio => local.audio.borrow().as_ref().and_then(|a| a.track.clone()),
+        _ => local.audio.borrow().as_ref().and_then(|a| a.track.clone()),
     };
     let Some(track) = track else {
         return;
@@ -189,7 +191,7 @@ pub async fn recapture(local: Rc<Local>, kind: MediaKind, auto_switch: bool) {
         let cfg = object(&[("option", object(&[(key, JsValue::from_str(&id))]))]);
         let r = match kind {
             MediaKind::Video => crate::local_video::update(local.clone(), cfg).await,
-            MediaKind::Audio => crate::local_audio::update(local.clone(), cfg).await,
+            _ => crate::local_audio::update(local.clone(), cfg).await,
         };
         match r {
             Ok(()) => return,
@@ -201,7 +203,7 @@ pub async fn recapture(local: Rc<Local>, kind: MediaKind, auto_switch: bool) {
     }
     let still_running = match kind {
         MediaKind::Video => local.video.borrow().is_some(),
-        MediaKind::Audio => local.audio.borrow().is_some(),
+        _ => local.audio.borrow().is_some(),
     };
     if still_running && !local.is_destroyed() {
         let hint = if auto_switch {

@@ -17,6 +17,8 @@ const ui = {
   startCamera: $('btn-start-camera'),
   stopCamera: $('btn-stop-camera'),
   muteCamera: $('btn-mute-camera'),
+  shareScreen: $('btn-share-screen'),
+  stopScreen: $('btn-stop-screen'),
   startMic: $('btn-start-mic'),
   stopMic: $('btn-stop-mic'),
   muteMic: $('btn-mute-mic'),
@@ -57,8 +59,9 @@ const state = {
   cameraMuted: false,
   micOn: false,
   micMuted: false,
+  screenOn: false,
   // One pending SDK call per resource; its buttons are disabled meanwhile.
-  busy: { camera: false, mic: false, room: false },
+  busy: { camera: false, mic: false, screen: false, room: false },
   // The room we are in ({roomId, userId}) or null.
   room: null,
   connection: 'DISCONNECTED',
@@ -189,6 +192,9 @@ function render() {
   ui.muteCamera.disabled = busyCamera || !state.cameraOn;
   ui.muteCamera.textContent = state.cameraMuted ? 'Unmute camera' : 'Mute camera';
   ui.muteCamera.setAttribute('aria-pressed', String(state.cameraMuted));
+
+  ui.shareScreen.disabled = state.busy.screen || state.screenOn;
+  ui.stopScreen.disabled = state.busy.screen || !state.screenOn;
 
   const busyMic = state.busy.mic;
   ui.startMic.disabled = busyMic || state.micOn;
@@ -442,6 +448,7 @@ async function enterRoom() {
     log('info', 'enterRoom', 'ok');
     state.room = { roomId, userId };
     for (const user of state.remotes.values()) syncRemoteVideo(user);
+    for (const userId of availableScreens) showRemoteScreen(userId);
     rememberRoomInUrl(roomId, userId);
     setStatus(`In room ${roomId} as ${userId}.`);
     setRoomMessage(state.cameraOn || state.micOn
@@ -469,6 +476,8 @@ function leftRoom(message, kind = 'info') {
   state.room = null;
   state.mutedRemotes.clear();
   for (const userId of [...state.remotes.keys()]) removeRemote(userId);
+  availableScreens.clear();
+  for (const userId of [...screens.keys()]) hideRemoteScreen(userId);
   setRoomMessage(message, kind);
   setStatus('Not in a room.');
   render();
@@ -721,7 +730,7 @@ trtc.on(TRTC.EVENT.REMOTE_USER_ENTER, ({ userId }) => { remoteUser(userId); });
 trtc.on(TRTC.EVENT.REMOTE_USER_EXIT, ({ userId }) => { removeRemote(userId); });
 
 trtc.on(TRTC.EVENT.REMOTE_VIDEO_AVAILABLE, ({ userId, streamType }) => {
-  if (streamType !== 'main') return; // screen sharing is not shown
+  if (streamType !== 'main') return; // shared screens have tiles of their own (below)
   const user = remoteUser(userId);
   user.videoAvailable = true;
   renderRemote(user);
@@ -776,6 +785,74 @@ trtc.on(TRTC.EVENT.PUBLISH_STATE_CHANGED, ({ mediaType, state: value, reason }) 
   if (value === 'stopped' && reason === 'error') {
     setRoomMessage(`Publishing your ${mediaType} failed (see the event log).`, 'error');
   }
+});
+
+// ---------------------------------------------------------------- screen sharing
+
+// The screen goes out as the sub stream, next to the camera; the others see it in a tile of
+// its own. The browser asks what to share (a screen, a window or a tab).
+ui.shareScreen.addEventListener('click', async () => {
+  const ok = await call('screen', 'startScreenShare', () =>
+    trtc.startScreenShare({ view: 'screen-view', option: { systemAudio: true } }));
+  if (ok) { state.screenOn = true; render(); }
+});
+
+ui.stopScreen.addEventListener('click', async () => {
+  await call('screen', 'stopScreenShare', () => trtc.stopScreenShare());
+  state.screenOn = false;
+  render();
+});
+
+// Ended from the browser's own "Stop sharing" button.
+trtc.on(TRTC.EVENT.SCREEN_SHARE_STOPPED, () => {
+  state.screenOn = false;
+  render();
+});
+
+// userId -> the tile showing that user's shared screen; the users sharing one now (announced
+// while enterRoom() is still pending too: their tiles come once it resolves).
+const screens = new Map();
+const availableScreens = new Set();
+
+function showRemoteScreen(userId) {
+  if (screens.has(userId) || !state.room) return;
+  const tile = el('article', 'tile screen-tile');
+  tile.dataset.screenOf = userId;
+  tile.setAttribute('aria-label', `${userId}'s screen`);
+  const stage = el('div', 'stage');
+  const video = el('div', 'remote-video');
+  stage.append(video);
+  const bar = el('div', 'tile-bar');
+  bar.append(el('span', 'tile-name', `${userId} · screen`));
+  tile.append(stage, bar);
+  screens.set(userId, tile);
+  ui.remoteGrid.append(tile);
+  trtc.startRemoteVideo({ userId, streamType: 'sub', view: video })
+    .then(() => log('info', 'startRemoteVideo', `${userId} sub`))
+    .catch((err) => showError(`startRemoteVideo ${userId} sub`, err));
+}
+
+function hideRemoteScreen(userId) {
+  const tile = screens.get(userId);
+  if (!tile) return;
+  screens.delete(userId);
+  tile.remove();
+  trtc.stopRemoteVideo({ userId, streamType: 'sub' }).catch((err) => showError(`stopRemoteVideo ${userId} sub`, err));
+}
+
+trtc.on(TRTC.EVENT.REMOTE_VIDEO_AVAILABLE, ({ userId, streamType }) => {
+  if (streamType !== 'sub') return;
+  availableScreens.add(userId);
+  showRemoteScreen(userId);
+});
+trtc.on(TRTC.EVENT.REMOTE_VIDEO_UNAVAILABLE, ({ userId, streamType }) => {
+  if (streamType !== 'sub') return;
+  availableScreens.delete(userId);
+  hideRemoteScreen(userId);
+});
+trtc.on(TRTC.EVENT.REMOTE_USER_EXIT, ({ userId }) => {
+  availableScreens.delete(userId);
+  hideRemoteScreen(userId);
 });
 
 // ---------------------------------------------------------------- misc buttons

@@ -40,8 +40,7 @@ fn main() {
         }),
         ClientMsg::Publish {
             audio: true,
-            video: false,
-        },
+            video: false, sub_video: false, sub_audio: false, },
         ClientMsg::Mute {
             kind: MediaKind::Video,
             muted: true,
@@ -67,8 +66,7 @@ fn main() {
             users: vec![RemoteUser {
                 user_id: "bob".into(),
                 audio: true,
-                video: false,
-            }],
+                video: false, sub_video: false, sub_audio: false, }],
         },
         ServerMsg::Offer {
             sdp: "v=0".into(),

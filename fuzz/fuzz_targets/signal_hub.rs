@@ -62,6 +62,8 @@ enum Op {
         client: u8,
         audio: bool,
         video: bool,
+        sub_video: bool,
+        sub_audio: bool,
     },
     Mute {
         client: u8,
@@ -244,7 +246,18 @@ fuzz_target!(|ops: Vec<Op>| {
                 client,
                 audio,
                 video,
-            } => w.text(client, &ClientMsg::Publish { audio, video }.encode()),
+                sub_video,
+                sub_audio,
+            } => w.text(
+                client,
+                &ClientMsg::Publish {
+                    audio,
+                    video,
+                    sub_video,
+                    sub_audio,
+                }
+                .encode(),
+            ),
             Op::Mute {
                 client,
                 video,

@@ -213,13 +213,14 @@ impl RoomDriver {
                     let answer = c.apply_offer(&sdp, &slots, &me.local).await;
                     me.input(Input::OfferApplied { conn, answer });
                     // TRACK for each track this offer brought.
-                    for (user, _, track) in c.received() {
+                    for (user, kind, track) in c.received() {
                         if !before.contains(&track.id()) {
+                            let stream_type = if kind.is_sub() { "sub" } else { "main" };
                             me.events.emit(
                                 trtc_core::tables::event::TRACK,
                                 &crate::value::object(&[
                                     ("userId", JsValue::from_str(&user)),
-                                    ("streamType", "main".into()),
+                                    ("streamType", stream_type.into()),
                                     ("track", track.clone().into()),
                                     ("sourceTrack", track.into()),
                                 ]),
@@ -233,25 +234,28 @@ impl RoomDriver {
                     c.refresh_senders(&self.local);
                 }
             }
-            Effect::PlayAudio { conn, user_id } => {
-                if let Some(track) = self
-                    .conn(conn)
-                    .and_then(|c| c.track(&user_id, MediaKind::Audio))
-                {
+            Effect::PlayAudio {
+                conn,
+                user_id,
+                kind,
+            } => {
+                if let Some(track) = self.conn(conn).and_then(|c| c.track(&user_id, kind)) {
                     let muted = self.client.borrow().audio_muted(&user_id);
-                    self.remote.play_audio(&user_id, &track, muted);
+                    self.remote
+                        .play_audio(&user_id, &track, muted, kind.is_sub());
                 }
             }
-            Effect::StopAudio { user_id } => self.remote.stop_audio(&user_id),
-            Effect::ShowVideo { conn, user_id } => {
-                if let Some(track) = self
-                    .conn(conn)
-                    .and_then(|c| c.track(&user_id, MediaKind::Video))
-                {
-                    self.remote.show_video(&user_id, &track);
+            Effect::StopAudio { user_id, kind } => self.remote.stop_audio(&user_id, kind.is_sub()),
+            Effect::ShowVideo {
+                conn,
+                user_id,
+                kind,
+            } => {
+                if let Some(track) = self.conn(conn).and_then(|c| c.track(&user_id, kind)) {
+                    self.remote.show_video(&user_id, &track, kind.is_sub());
                 }
             }
-            Effect::HideVideo { user_id } => self.remote.hide_video(&user_id),
+            Effect::HideVideo { user_id, kind } => self.remote.hide_video(&user_id, kind.is_sub()),
             Effect::ForgetUser { user_id } => self.remote.forget(&user_id),
             Effect::CollectStats { conn } => {
                 if let Some(c) = self.conn(conn) {
@@ -354,8 +358,8 @@ impl RoomDriver {
             .unwrap_or(JsValue::NULL)
     }
 
-    pub fn snapshot(&self, user_id: &str) -> String {
-        self.remote.snapshot(user_id)
+    pub fn snapshot(&self, user_id: &str, sub: bool) -> String {
+        self.remote.snapshot(user_id, sub)
     }
 
     /// Remote users whose audio is available.
@@ -388,47 +392,49 @@ impl RoomDriver {
 
     /// `startRemoteVideo` / `updateRemoteVideo` after validation: the views, then (start only)
     /// the room client receives and shows it.
+    /// `kind` is [`MediaKind::Video`] (streamType `main`) or [`MediaKind::SubVideo`] (`sub`).
     pub fn start_video(
         &self,
         user_id: &str,
+        kind: MediaKind,
         containers: Option<Vec<HtmlElement>>,
         fill: Option<FillMode>,
         mirror: Option<bool>,
         is_update: bool,
         extra: ViewExtra,
     ) -> bool {
+        let sub = kind.is_sub();
         if !self
             .remote
-            .set_video(user_id, containers, fill, mirror, is_update)
+            .set_video(user_id, containers, fill, mirror, is_update, sub)
         {
             return false;
         }
-        let was_watched = self.remote.visible_only(user_id);
+        let was_watched = self.remote.visible_only(user_id, sub);
         let watch = match extra.visible_only {
-            Some(true) => Some(self.visibility_watch(user_id, extra.root.as_ref())),
+            Some(true) => Some(self.visibility_watch(user_id, kind, extra.root.as_ref())),
             Some(false) => Some(None),
             None => None,
         };
-        self.remote.set_extra(user_id, extra.poster, watch);
-        let watched = self.remote.visible_only(user_id);
+        self.remote.set_extra(user_id, sub, extra.poster, watch);
+        let watched = self.remote.visible_only(user_id, sub);
         if watched {
             // The watch subscribes and unsubscribes as the view shows and hides.
         } else if is_update && was_watched {
             self.input(Input::RemoteVideo {
                 user_id: user_id.to_string(),
+                kind,
                 on: true,
             });
         } else if is_update {
             // New containers render the track that is there now.
-            if let Some(track) = self
-                .remote_track(user_id, MediaKind::Video)
-                .dyn_into_track()
-            {
-                self.remote.show_video(user_id, &track);
+            if let Some(track) = self.remote_track(user_id, kind).dyn_into_track() {
+                self.remote.show_video(user_id, &track, sub);
             }
         } else {
             self.input(Input::RemoteVideo {
                 user_id: user_id.to_string(),
+                kind,
                 on: true,
             });
         }
@@ -440,18 +446,21 @@ impl RoomDriver {
     fn visibility_watch(
         &self,
         user_id: &str,
+        kind: MediaKind,
         root: Option<&HtmlElement>,
     ) -> Option<crate::view::VisibilityWatch> {
         let me = self.me.clone();
         let uid = user_id.to_string();
-        let containers = self.remote.containers(user_id);
+        let sub = kind.is_sub();
+        let containers = self.remote.containers(user_id, sub);
         let watch = crate::view::VisibilityWatch::new(&containers, root, move |visible| {
             if let Some(d) = me.upgrade() {
                 if !visible {
-                    d.remote.hide_video(&uid);
+                    d.remote.hide_video(&uid, sub);
                 }
                 d.input(Input::RemoteVideo {
                     user_id: uid.clone(),
+                    kind,
                     on: visible,
                 });
             }
@@ -483,17 +492,19 @@ impl RoomDriver {
         self.remote.first_video()
     }
 
-    /// `stopRemoteVideo` for one user, or `'*'`.
-    pub fn stop_video(&self, user_id: &str) {
+    /// `stopRemoteVideo` of `kind` (main or sub) for one user, or `'*'`.
+    pub fn stop_video(&self, user_id: &str, kind: MediaKind) {
+        let sub = kind.is_sub();
         let users = if user_id == "*" {
-            self.remote.video_users()
+            self.remote.video_users(sub)
         } else {
             vec![user_id.to_string()]
         };
         for u in users {
-            if self.remote.stop_video(&u) {
+            if self.remote.stop_video(&u, sub) {
                 self.input(Input::RemoteVideo {
                     user_id: u,
+                    kind,
                     on: false,
                 });
             }

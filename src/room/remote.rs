@@ -1,6 +1,9 @@
 //! Remote media in the page: each remote user's audio playback (an off-DOM `<audio>`, a level
 //! meter, an amplifier above volume 100) and the video views the app asked for.
 //!
+//! The sub stream (a shared screen and its system audio) has maps of its own, keyed by user like
+//! the main stream's: `sub` selects them.
+//!
 //! Nothing here decides what plays: the room client does, and the driver carries it out here.
 //! Whatever is dropped is first taken out of its `RefCell`, so a view's teardown (which emits
 //! `VIDEO_PLAY_STATE_CHANGED`) runs with no borrow held.
@@ -115,6 +118,9 @@ pub struct Remote {
     autoplay_failed: AutoplayFailed,
     audios: RefCell<VecMap<String, RemoteAudio>>,
     videos: RefCell<VecMap<String, RemoteVideo>>,
+    /// The sub stream's: system audio, shared screens.
+    sub_audios: RefCell<VecMap<String, RemoteAudio>>,
+    sub_videos: RefCell<VecMap<String, RemoteVideo>>,
     /// `setRemoteAudioVolume` values: for `'*'`, and per user.
     volume_all: Cell<Option<f64>>,
     volumes: RefCell<VecMap<String, f64>>,
@@ -128,9 +134,27 @@ impl Remote {
             autoplay_failed,
             audios: RefCell::new(VecMap::new()),
             videos: RefCell::new(VecMap::new()),
+            sub_audios: RefCell::new(VecMap::new()),
+            sub_videos: RefCell::new(VecMap::new()),
             volume_all: Cell::new(None),
             volumes: RefCell::new(VecMap::new()),
             meter_window: Cell::new(meter_window),
+        }
+    }
+
+    fn audios(&self, sub: bool) -> &RefCell<VecMap<String, RemoteAudio>> {
+        if sub {
+            &self.sub_audios
+        } else {
+            &self.audios
+        }
+    }
+
+    fn videos(&self, sub: bool) -> &RefCell<VecMap<String, RemoteVideo>> {
+        if sub {
+            &self.sub_videos
+        } else {
+            &self.videos
         }
     }
 
@@ -153,17 +177,21 @@ impl Remote {
                 .borrow_mut()
                 .insert(user_id.to_string(), volume);
         }
-        for (u, a) in self.audios.borrow().iter() {
-            if user_id == "*" || u == user_id {
-                a.apply(volume, muted(u));
+        for sub in [false, true] {
+            for (u, a) in self.audios(sub).borrow().iter() {
+                if user_id == "*" || u == user_id {
+                    a.apply(volume, muted(u));
+                }
             }
         }
     }
 
     /// Applies `muteRemoteAudio` to the elements playing now.
     pub fn apply_mutes(&self, muted: &dyn Fn(&str) -> bool) {
-        for (u, a) in self.audios.borrow().iter() {
-            a.apply(self.volume(u), muted(u));
+        for sub in [false, true] {
+            for (u, a) in self.audios(sub).borrow().iter() {
+                a.apply(self.volume(u), muted(u));
+            }
         }
     }
 
@@ -185,9 +213,10 @@ impl Remote {
             .unwrap_or(0.0)
     }
 
-    /// Plays `user_id`'s audio track through an (off-DOM) audio element.
-    pub fn play_audio(&self, user_id: &str, track: &MediaStreamTrack, muted: bool) {
-        if self.audios.borrow().contains_key(user_id) {
+    /// Plays `user_id`'s audio track (`sub`: its shared screen's system audio) through an
+    /// (off-DOM) audio element.
+    pub fn play_audio(&self, user_id: &str, track: &MediaStreamTrack, muted: bool, sub: bool) {
+        if self.audios(sub).borrow().contains_key(user_id) {
             return;
         }
         let doc = crate::devices::window().document().expect("document");
@@ -236,7 +265,9 @@ impl Remote {
             _listeners: vec![playing],
         };
         audio.apply(self.volume(user_id), muted);
-        self.audios.borrow_mut().insert(user_id.to_string(), audio);
+        self.audios(sub)
+            .borrow_mut()
+            .insert(user_id.to_string(), audio);
         self.play_element(&element, user_id);
     }
 
@@ -253,18 +284,22 @@ impl Remote {
         });
     }
 
-    pub fn stop_audio(&self, user_id: &str) {
-        let a = self.audios.borrow_mut().remove(user_id);
+    pub fn stop_audio(&self, user_id: &str, sub: bool) {
+        let a = self.audios(sub).borrow_mut().remove(user_id);
         drop(a);
     }
 
     /// Replays every remote audio element (after a user gesture or `resume()`).
     pub fn resume_all(&self) {
-        let elements: Vec<HtmlAudioElement> = self
-            .audios
-            .borrow()
-            .values()
-            .map(|a| Clone::clone(&a.element))
+        let elements: Vec<HtmlAudioElement> = [false, true]
+            .iter()
+            .flat_map(|sub| {
+                self.audios(*sub)
+                    .borrow()
+                    .values()
+                    .map(|a| Clone::clone(&a.element))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         for el in elements {
             if let Ok(p) = el.play() {
@@ -276,7 +311,8 @@ impl Remote {
     }
 
     /// `startRemoteVideo`/`updateRemoteVideo`: the views, fill mode and mirror the app gave.
-    /// New containers replace the old views. `is_update` needs a started video.
+    /// New containers replace the old views. `is_update` needs a started video. A shared
+    /// screen (`sub`) is shown whole by default (`contain`), a camera fills its view (`cover`).
     pub fn set_video(
         &self,
         user_id: &str,
@@ -284,15 +320,20 @@ impl Remote {
         fill: Option<FillMode>,
         mirror: Option<bool>,
         is_update: bool,
+        sub: bool,
     ) -> bool {
         let old = {
-            let mut videos = self.videos.borrow_mut();
+            let mut videos = self.videos(sub).borrow_mut();
             if is_update && !videos.contains_key(user_id) {
                 return false;
             }
             let entry = videos.get_or_insert_with(user_id.to_string(), || RemoteVideo {
                 containers: Vec::new(),
-                fill: FillMode::Cover,
+                fill: if sub {
+                    FillMode::Contain
+                } else {
+                    FillMode::Cover
+                },
                 mirror: false,
                 views: Vec::new(),
                 extra: RemoteVideoExtra::default(),
@@ -318,9 +359,9 @@ impl Remote {
     }
 
     /// Renders `track` into the user's containers, unless its views exist.
-    pub fn show_video(&self, user_id: &str, track: &MediaStreamTrack) {
+    pub fn show_video(&self, user_id: &str, track: &MediaStreamTrack, sub: bool) {
         let (containers, fill, mirror, poster, paused) = {
-            let videos = self.videos.borrow();
+            let videos = self.videos(sub).borrow();
             let Some(v) = videos.get(user_id) else {
                 return;
             };
@@ -340,7 +381,7 @@ impl Remote {
             let events = (i == 0).then(|| ViewEvents {
                 emit: self.emit.clone(),
                 user_id: user_id.to_string(),
-                stream_type: "main",
+                stream_type: if sub { "sub" } else { "main" },
             });
             match VideoView::new(c, track, fill, mirror, events) {
                 Ok(view) => {
@@ -358,7 +399,7 @@ impl Remote {
                 )),
             }
         }
-        if let Some(v) = self.videos.borrow_mut().get_mut(user_id) {
+        if let Some(v) = self.videos(sub).borrow_mut().get_mut(user_id) {
             v.views = views;
             return;
         }
@@ -370,11 +411,12 @@ impl Remote {
     pub fn set_extra(
         &self,
         user_id: &str,
+        sub: bool,
         poster: Option<String>,
         watch: Option<Option<crate::view::VisibilityWatch>>,
     ) -> bool {
         let old = {
-            let mut videos = self.videos.borrow_mut();
+            let mut videos = self.videos(sub).borrow_mut();
             let Some(v) = videos.get_mut(user_id) else {
                 return false;
             };
@@ -392,16 +434,16 @@ impl Remote {
     }
 
     /// Whether the user's video is received only while its view is visible.
-    pub fn visible_only(&self, user_id: &str) -> bool {
-        self.videos
+    pub fn visible_only(&self, user_id: &str, sub: bool) -> bool {
+        self.videos(sub)
             .borrow()
             .get(user_id)
             .is_some_and(|v| v.extra.watch.is_some())
     }
 
     /// The containers of a started video.
-    pub fn containers(&self, user_id: &str) -> Vec<HtmlElement> {
-        self.videos
+    pub fn containers(&self, user_id: &str, sub: bool) -> Vec<HtmlElement> {
+        self.videos(sub)
             .borrow()
             .get(user_id)
             .map(|v| v.containers.clone())
@@ -409,13 +451,18 @@ impl Remote {
     }
 
     /// `pauseRemotePlayer` / `resumeRemotePlayer` for a user or `'*'`: the video players
-    /// (`streamType` `'main'` or none), and the audio when no `streamType` is given. A paused
-    /// video stays paused in views made later, until resumed.
+    /// (`streamType` `'main'` or `'sub'`; both when none), and the audio when no `streamType`
+    /// is given. A paused video stays paused in views made later, until resumed.
     pub fn pause(&self, user_id: &str, stream_type: Option<&str>, pause: bool) {
         let hit = |u: &str| user_id == "*" || u == user_id;
-        if stream_type.is_none_or(|s| s == "main") {
+        let subs: &[bool] = match stream_type {
+            None => &[false, true],
+            Some("sub") => &[true],
+            Some(_) => &[false],
+        };
+        for &sub in subs {
             let elements: Vec<web_sys::HtmlVideoElement> = {
-                let mut videos = self.videos.borrow_mut();
+                let mut videos = self.videos(sub).borrow_mut();
                 let mut out = Vec::new();
                 for (u, v) in videos.iter_mut() {
                     if hit(u) {
@@ -463,7 +510,7 @@ impl Remote {
         &self,
         pick: impl Fn(&str) -> bool,
     ) -> Option<(String, web_sys::HtmlVideoElement)> {
-        self.videos.borrow().iter().find_map(|(u, v)| {
+        self.videos(false).borrow().iter().find_map(|(u, v)| {
             v.views
                 .first()
                 .filter(|_| pick(u))
@@ -472,9 +519,9 @@ impl Remote {
     }
 
     /// Removes the user's video views (keeps the containers for a new track).
-    pub fn hide_video(&self, user_id: &str) {
+    pub fn hide_video(&self, user_id: &str, sub: bool) {
         let views = self
-            .videos
+            .videos(sub)
             .borrow_mut()
             .get_mut(user_id)
             .map(|v| std::mem::take(&mut v.views));
@@ -482,19 +529,19 @@ impl Remote {
     }
 
     /// `stopRemoteVideo`: the views and containers go; whether there were any.
-    pub fn stop_video(&self, user_id: &str) -> bool {
-        let v = self.videos.borrow_mut().remove(user_id);
+    pub fn stop_video(&self, user_id: &str, sub: bool) -> bool {
+        let v = self.videos(sub).borrow_mut().remove(user_id);
         v.is_some()
     }
 
-    /// Users whose video the app asked to render.
-    pub fn video_users(&self) -> Vec<String> {
-        self.videos.borrow().keys().cloned().collect()
+    /// Users whose video (`sub`: shared screen) the app asked to render.
+    pub fn video_users(&self, sub: bool) -> Vec<String> {
+        self.videos(sub).borrow().keys().cloned().collect()
     }
 
     /// A PNG data URL of the user's video as shown now; `''` when it is not.
-    pub fn snapshot(&self, user_id: &str) -> String {
-        self.videos
+    pub fn snapshot(&self, user_id: &str, sub: bool) -> String {
+        self.videos(sub)
             .borrow()
             .get(user_id)
             .and_then(|v| v.views.first().map(|view| view.snapshot()))
@@ -503,29 +550,33 @@ impl Remote {
 
     /// Everything of `user_id` goes (they left).
     pub fn forget(&self, user_id: &str) {
-        let v = self.videos.borrow_mut().remove(user_id);
-        drop(v);
-        self.stop_audio(user_id);
+        for sub in [false, true] {
+            let v = self.videos(sub).borrow_mut().remove(user_id);
+            drop(v);
+            self.stop_audio(user_id, sub);
+        }
     }
 
     /// The connection went: every element and view goes; the app's containers stay unless
     /// the room is left.
     pub fn drop_media(&self, leaving: bool) {
-        let audios: Vec<_> = self.audios.borrow_mut().drain().collect();
-        drop(audios);
-        let views: Vec<VideoView> = if leaving {
-            self.videos
-                .borrow_mut()
-                .drain()
-                .flat_map(|(_, v)| v.views)
-                .collect()
-        } else {
-            self.videos
-                .borrow_mut()
-                .values_mut()
-                .flat_map(|v| std::mem::take(&mut v.views))
-                .collect()
-        };
-        drop(views);
+        for sub in [false, true] {
+            let audios: Vec<_> = self.audios(sub).borrow_mut().drain().collect();
+            drop(audios);
+            let views: Vec<VideoView> = if leaving {
+                self.videos(sub)
+                    .borrow_mut()
+                    .drain()
+                    .flat_map(|(_, v)| v.views)
+                    .collect()
+            } else {
+                self.videos(sub)
+                    .borrow_mut()
+                    .values_mut()
+                    .flat_map(|v| std::mem::take(&mut v.views))
+                    .collect()
+            };
+            drop(views);
+        }
     }
 }

@@ -209,6 +209,38 @@ test('two users in one room see each other: tiles, video and audio state, mute, 
   await b.context().close();
 });
 
+test('Share screen: the other sees it in a tile of its own; the browser ending it turns the button back', async () => {
+  const a = await openDemo('/?roomId=4243&userId=carol');
+  const b = await openDemo('/?roomId=4243&userId=dan');
+  await startMedia(a);
+  await enterFromForm(a);
+  await enterFromForm(b);
+  await a.click('#btn-share-screen');
+  await a.waitForSelector('#screen-view video', { timeout: 10000 });
+  assert.ok(await a.isDisabled('#btn-share-screen'));
+  assert.ok(!(await a.isDisabled('#btn-stop-screen')));
+  // Dan: carol's camera tile and, apart, her screen's tile with its picture.
+  const screenTile = '#remote-grid [data-screen-of="carol"]';
+  await b.waitForSelector(`${tile('carol')}[data-video="on"]`, { timeout: 10000 });
+  await b.waitForFunction((sel) => {
+    const v = document.querySelector(`${sel} video`);
+    return v && v.videoWidth >= 1280 && v.getVideoPlaybackQuality().totalVideoFrames > 2;
+  }, screenTile, { timeout: 15000 });
+  assert.equal(await b.textContent(`${screenTile} .tile-name`), 'carol · screen');
+  await b.screenshot({ path: path.join(artifacts, 'demo-screen-share.png') });
+  // Carol ends it in the browser's UI: the track ends, the buttons turn back, the tile goes.
+  await a.evaluate(() => {
+    const t = window.trtc.getVideoTrack({ streamType: 'sub' });
+    t.stop();
+    t.dispatchEvent(new Event('ended'));
+  });
+  await a.waitForFunction(() => !document.querySelector('#btn-share-screen').disabled, null, { timeout: 10000 });
+  assert.ok(await a.isDisabled('#btn-stop-screen'));
+  await b.waitForSelector(screenTile, { state: 'detached', timeout: 10000 });
+  assert.ok(await b.isVisible(tile('carol')), 'the camera tile stays');
+  for (const p of [a, b]) await p.close();
+});
+
 test('without --dev the demo says where userSigs come from', async () => {
   const plain = await startServer();
   try {

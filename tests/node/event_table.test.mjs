@@ -30,7 +30,7 @@ export const EVENT_TABLE = {
   CONNECTION_STATE_CHANGED: T('room_signalling', 'two users see each other enter, publish, mute and exit'),
   AUDIO_PLAY_STATE_CHANGED: T('room_media', 'two pages: decoded video and audible audio both ways through the SFU'),
   VIDEO_PLAY_STATE_CHANGED: T('room_media', 'two pages: decoded video and audible audio both ways through the SFU'),
-  SCREEN_SHARE_STOPPED: NOT_YET('screen sharing is not implemented (issue 11)'),
+  SCREEN_SHARE_STOPPED: T('screen_share', 'the share ended from its track: SCREEN_SHARE_STOPPED, the sub stream goes, sharing again shows frames'),
   DEVICE_CHANGED: T('device_and_size_events', 'DEVICE_CHANGED active for the camera and microphone that capture starts on'),
   PUBLISH_STATE_CHANGED: T('room_media', 'two pages: decoded video and audible audio both ways through the SFU'),
   TRACK: T('experimental', 'AUDIO_FRAME: 40 ms of PCM at the asked rate and channels, local and remote; TRACK for each track'),

@@ -129,14 +129,29 @@ pub enum ProfileArg {
 }
 
 fn parse_video_profile(v: &Value, function_name: &str) -> Result<ProfileArg, RtcErrorInfo> {
+    parse_profile(
+        v,
+        function_name,
+        profile::video_profile,
+        profile::default_video_profile(),
+    )
+}
+
+/// A profile key looked up with `lookup`, or a custom object whose missing frame rate and
+/// bitrate come from `base`.
+fn parse_profile(
+    v: &Value,
+    function_name: &str,
+    lookup: fn(&str) -> Option<VideoProfile>,
+    base: VideoProfile,
+) -> Result<ProfileArg, RtcErrorInfo> {
     match v {
         Value::Undefined => Ok(ProfileArg::Unset),
-        Value::String(key) => Ok(match profile::video_profile(key) {
+        Value::String(key) => Ok(match lookup(key) {
             Some(p) => ProfileArg::Known(p),
             None => ProfileArg::UnknownKey(key.clone()),
         }),
         Value::Object(_) => {
-            let base = profile::default_video_profile();
             let field = |k: &str, default: u32| -> Result<u32, RtcErrorInfo> {
                 match v.get(k) {
                     Value::Undefined => Ok(default),
@@ -240,6 +255,89 @@ impl LocalVideoConfig {
     /// Whether the camera itself must change (a new capture).
     pub fn changes_device(&self) -> bool {
         self.camera_id.is_some() || self.facing.is_some() || self.custom_track
+    }
+}
+
+/// Which stream a shared screen is published as (`streamType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenStream {
+    /// `'sub'` (default): next to the camera.
+    Sub,
+    /// `'main'`: in the camera's place.
+    Main,
+}
+
+/// `option.qosPreference`: keep the frame rate (`Smooth`) or the detail (`Clear`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QosPreference {
+    /// `'smooth'`: lower the resolution first (a camera's default).
+    Smooth,
+    /// `'clear'`: lower the frame rate first (a screen's default).
+    Clear,
+}
+
+/// The argument of `startScreenShare` / `updateScreenShare`. `None` members were not given:
+/// start uses the defaults, update keeps what there is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenShareConfig {
+    /// Where the local preview is rendered.
+    pub view: ViewArg,
+    /// Whether the screen is published once in a room (default true).
+    pub publish: Option<bool>,
+    /// `streamType` (default `Sub`; start only).
+    pub stream_type: Option<ScreenStream>,
+    /// `muteSystemAudio`: stop sending the system audio (it keeps being captured).
+    pub mute_system_audio: Option<bool>,
+    /// `option.profile` (default 1080p, 5 fps, 1600 kbps; start only).
+    pub profile: ProfileArg,
+    /// `option.fillMode` of the preview (default `Contain`).
+    pub fill_mode: Option<FillMode>,
+    /// `option.systemAudio`: ask the browser for the system (tab) audio too (default false).
+    pub system_audio: bool,
+    /// `option.qosPreference` (default `Clear`).
+    pub qos: Option<QosPreference>,
+    /// `option.preferDisplaySurface` (default `'monitor'`): what the browser's picker offers
+    /// first.
+    pub prefer_display_surface: Option<String>,
+    /// Whether `option.videoTrack` was given: the app's own track is shared.
+    pub custom_video: bool,
+    /// Whether `option.audioTrack` was given.
+    pub custom_audio: bool,
+    /// Whether `option.captureElement` was given (Element Capture: only that element).
+    pub capture_element: bool,
+}
+
+impl ScreenShareConfig {
+    /// Parses a config the validator accepted (`Undefined` = all defaults).
+    pub fn parse(v: &Value, function_name: &str) -> Result<Self, RtcErrorInfo> {
+        let o = v.get("option");
+        Ok(ScreenShareConfig {
+            view: ViewArg::parse(v.get("view")),
+            publish: v.get("publish").as_bool(),
+            stream_type: match v.get("streamType").as_str() {
+                Some("main") => Some(ScreenStream::Main),
+                Some("sub") => Some(ScreenStream::Sub),
+                _ => None,
+            },
+            mute_system_audio: v.get("muteSystemAudio").as_bool(),
+            profile: parse_profile(
+                o.get("profile"),
+                function_name,
+                profile::screen_profile,
+                profile::default_screen_profile(),
+            )?,
+            fill_mode: FillMode::parse(o.get("fillMode")),
+            system_audio: o.get("systemAudio").as_bool().unwrap_or(false),
+            qos: match o.get("qosPreference").as_str() {
+                Some("smooth") => Some(QosPreference::Smooth),
+                Some("clear") => Some(QosPreference::Clear),
+                _ => None,
+            },
+            prefer_display_surface: o.get("preferDisplaySurface").as_str().map(str::to_string),
+            custom_video: !o.get("videoTrack").is_undefined(),
+            custom_audio: !o.get("audioTrack").is_undefined(),
+            capture_element: !o.get("captureElement").is_undefined(),
+        })
     }
 }
 
@@ -427,5 +525,120 @@ mod tests {
         let e = missing_view("startLocalVideo", "nope");
         assert_eq!(e.extra_code, Some(5009));
         assert!(e.message.contains("'nope'"));
+    }
+}
+
+#[cfg(test)]
+mod screen_tests {
+    use super::*;
+    use crate::validate::{rules, validate};
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+    fn s(x: &str) -> Value {
+        Value::String(x.into())
+    }
+
+    #[test]
+    fn screen_share_config_defaults_and_values() {
+        let c = ScreenShareConfig::parse(&Value::Undefined, "startScreenShare").unwrap();
+        assert_eq!(c.stream_type, None);
+        assert_eq!(c.profile, ProfileArg::Unset);
+        assert!(!c.system_audio);
+        let v = obj(&[
+            ("streamType", s("main")),
+            ("publish", Value::Bool(false)),
+            (
+                "option",
+                obj(&[
+                    ("profile", s("720p")),
+                    ("systemAudio", Value::Bool(true)),
+                    ("qosPreference", s("smooth")),
+                    ("preferDisplaySurface", s("window")),
+                    ("fillMode", s("cover")),
+                ]),
+            ),
+        ]);
+        validate(&rules::START_SCREEN_SHARE, &v, "startScreenShare").unwrap();
+        let c = ScreenShareConfig::parse(&v, "startScreenShare").unwrap();
+        assert_eq!(c.stream_type, Some(ScreenStream::Main));
+        assert_eq!(c.publish, Some(false));
+        assert_eq!(
+            c.profile,
+            ProfileArg::Known(profile::screen_profile("720p").unwrap())
+        );
+        assert!(c.system_audio);
+        assert_eq!(c.qos, Some(QosPreference::Smooth));
+        assert_eq!(c.prefer_display_surface.as_deref(), Some("window"));
+        assert_eq!(c.fill_mode, Some(FillMode::Cover));
+        // A custom profile takes the screen's defaults for what it leaves out.
+        let v = obj(&[(
+            "option",
+            obj(&[(
+                "profile",
+                obj(&[
+                    ("width", Value::Number(800.0)),
+                    ("height", Value::Number(600.0)),
+                ]),
+            )]),
+        )]);
+        let c = ScreenShareConfig::parse(&v, "startScreenShare").unwrap();
+        assert_eq!(
+            c.profile,
+            ProfileArg::Known(VideoProfile {
+                width: 800,
+                height: 600,
+                frame_rate: 5,
+                bitrate: 1600
+            })
+        );
+    }
+
+    #[test]
+    fn bad_screen_share_configs_are_refused_with_their_codes() {
+        let rows: Vec<(Value, i32)> = vec![
+            (s("x"), extra::TYPE),
+            (obj(&[("streamType", s("big"))]), extra::RANGE),
+            (obj(&[("publish", s("yes"))]), extra::TYPE),
+            (
+                obj(&[("option", obj(&[("systemAudio", s("y"))]))]),
+                extra::TYPE,
+            ),
+            (
+                obj(&[("option", obj(&[("preferDisplaySurface", s("desk"))]))]),
+                extra::RANGE,
+            ),
+            (
+                obj(&[("option", obj(&[("fillMode", s("zoom"))]))]),
+                extra::RANGE,
+            ),
+            (
+                obj(&[("option", obj(&[("qosPreference", s("sharp"))]))]),
+                extra::RANGE,
+            ),
+        ];
+        for (v, code) in rows {
+            let e = validate(&rules::START_SCREEN_SHARE, &v, "startScreenShare").unwrap_err();
+            assert_eq!(e.extra_code, Some(code), "{v:?}: {}", e.message);
+            assert_eq!(e.function_name, "startScreenShare");
+        }
+        let e = validate(
+            &rules::UPDATE_SCREEN_SHARE,
+            &Value::Undefined,
+            "updateScreenShare",
+        )
+        .unwrap_err();
+        assert_eq!(e.extra_code, Some(extra::REQUIRED));
+        let v = obj(&[(
+            "option",
+            obj(&[("profile", obj(&[("width", Value::Number(-1.0))]))]),
+        )]);
+        assert!(ScreenShareConfig::parse(&v, "startScreenShare").is_err());
     }
 }

@@ -115,6 +115,8 @@ pub mod extra {
     pub const NOT_SUPPORTED_HTTP: i32 = 5201;
     /// The browser has no WebRTC.
     pub const NOT_SUPPORTED_WEBRTC: i32 = 5202;
+    /// No `getDisplayMedia` in this browser.
+    pub const NOT_SUPPORTED_SCREEN_SHARE: i32 = 5205;
     /// A plugin's `isSupported()` is false, or this SDK does not have the plugin.
     pub const NOT_SUPPORTED_PLUGIN: i32 = 5210;
     /// `NotFoundError`: no such device.
@@ -212,6 +214,8 @@ pub enum DeviceKind {
     Microphone,
     /// An audio output (a speaker or a headset).
     Speaker,
+    /// A screen, window or tab to share (`startScreenShare`).
+    Screen,
 }
 
 impl DeviceKind {
@@ -221,6 +225,7 @@ impl DeviceKind {
             DeviceKind::Camera => "camera",
             DeviceKind::Microphone => "microphone",
             DeviceKind::Speaker => "speaker",
+            DeviceKind::Screen => "screen share",
         }
     }
 }
@@ -249,6 +254,14 @@ pub fn device_extra_code(dom_name: &str) -> i32 {
 /// The advice part of a device error message: what the user can do about it.
 fn device_advice(extra_code: i32, kind: DeviceKind, named_device: bool) -> String {
     let d = kind.noun();
+    if kind == DeviceKind::Screen {
+        return match extra_code {
+            extra::DEVICE_NOT_ALLOWED => "the user (or the system) refused to share a screen, window or tab. Call startScreenShare() again from a user gesture and ask the user to pick what to share (on macOS the browser also needs the Screen Recording permission)".into(),
+            extra::DEVICE_NOT_READABLE | extra::DEVICE_ABORT => "the screen could not be captured (the OS or another application stopped it). Try again, or share another window".into(),
+            extra::DEVICE_INVALID_STATE => "screen sharing must start from a user gesture. Call startScreenShare() from a click handler".into(),
+            _ => "the screen share could not be started".into(),
+        };
+    }
     match extra_code {
         extra::DEVICE_NOT_FOUND => format!(
             "no {d} was found. Connect a {d}, or check that the browser can see it (TRTC.get{}List())",
@@ -306,6 +319,18 @@ pub fn device_error(
     )
 }
 
+/// ENV_NOT_SUPPORTED when the browser cannot capture a screen (no `getDisplayMedia`).
+pub fn screen_share_unsupported(function_name: &str) -> RtcErrorInfo {
+    RtcErrorInfo::new(
+        ErrorCode::EnvNotSupported,
+        Some(extra::NOT_SUPPORTED_SCREEN_SHARE),
+        function_name,
+        &format!(
+            "{function_name}() failed: this browser cannot capture a screen (navigator.mediaDevices.getDisplayMedia is missing; mobile browsers and insecure http pages lack it). Check TRTC.isSupported().detail.isScreenShareSupported first, or pass a track in option.videoTrack."
+        ),
+    )
+}
+
 /// ENV_NOT_SUPPORTED for capture on an insecure page (http that is not localhost).
 pub fn insecure_context(function_name: &str) -> RtcErrorInfo {
     RtcErrorInfo::new(
@@ -321,6 +346,26 @@ pub fn insecure_context(function_name: &str) -> RtcErrorInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn screen_errors_name_the_screen_share() {
+        let e = device_error(
+            "startScreenShare",
+            DeviceKind::Screen,
+            "NotAllowedError",
+            "Permission denied",
+            false,
+        );
+        assert_eq!((e.code, e.extra_code), (ErrorCode::DeviceError, Some(5302)));
+        assert!(e.message.contains("refused to share"), "{}", e.message);
+        assert!(e.message.contains("Permission denied"), "{}", e.message);
+        let e = screen_share_unsupported("startScreenShare");
+        assert_eq!(
+            (e.code, e.extra_code),
+            (ErrorCode::EnvNotSupported, Some(5205))
+        );
+        assert_eq!(e.function_name, "startScreenShare");
+    }
 
     #[test]
     fn device_error_table() {

@@ -86,6 +86,11 @@ pub fn default_video_profile() -> VideoProfile {
     video_profile(DEFAULT_VIDEO_PROFILE_KEY).expect("default profile is in the table")
 }
 
+/// The profile of [`DEFAULT_SCREEN_PROFILE_KEY`].
+pub fn default_screen_profile() -> VideoProfile {
+    screen_profile(DEFAULT_SCREEN_PROFILE_KEY).expect("default screen profile is in the table")
+}
+
 /// An audio capture and encoding target.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

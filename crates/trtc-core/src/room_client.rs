@@ -37,6 +37,10 @@ pub struct RemoteStreams {
     pub audio: bool,
     /// The user publishes its main video.
     pub video: bool,
+    /// The user shares its screen (the sub stream).
+    pub sub_video: bool,
+    /// The user's shared screen comes with system audio.
+    pub sub_audio: bool,
 }
 
 impl RemoteStreams {
@@ -45,14 +49,56 @@ impl RemoteStreams {
         match kind {
             MediaKind::Audio => self.audio,
             MediaKind::Video => self.video,
+            MediaKind::SubVideo => self.sub_video,
+            MediaKind::SubAudio => self.sub_audio,
         }
     }
     fn set(&mut self, kind: MediaKind, on: bool) {
-        match kind {
-            MediaKind::Audio => self.audio = on,
-            MediaKind::Video => self.video = on,
-        }
+        *flag_mut(
+            &mut self.audio,
+            &mut self.video,
+            &mut self.sub_video,
+            &mut self.sub_audio,
+            kind,
+        ) = on;
     }
+}
+
+/// The flag of `kind` among a user's four.
+fn flag_mut<'a>(
+    audio: &'a mut bool,
+    video: &'a mut bool,
+    sub_video: &'a mut bool,
+    sub_audio: &'a mut bool,
+    kind: MediaKind,
+) -> &'a mut bool {
+    match kind {
+        MediaKind::Audio => audio,
+        MediaKind::Video => video,
+        MediaKind::SubVideo => sub_video,
+        MediaKind::SubAudio => sub_audio,
+    }
+}
+
+/// A user's availability flag for `kind`, as a server message carries it.
+pub fn user_flag(u: &mut RemoteUser, kind: MediaKind) -> &mut bool {
+    flag_mut(
+        &mut u.audio,
+        &mut u.video,
+        &mut u.sub_video,
+        &mut u.sub_audio,
+        kind,
+    )
+}
+
+/// Each kind of [`MediaKind::ALL`] with whether `u` has it available.
+pub fn user_kinds(u: &RemoteUser) -> [(MediaKind, bool); 4] {
+    [
+        (MediaKind::Audio, u.audio),
+        (MediaKind::Video, u.video),
+        (MediaKind::SubVideo, u.sub_video),
+        (MediaKind::SubAudio, u.sub_audio),
+    ]
 }
 
 /// The remote users in the room and their available streams, in order of arrival.
@@ -83,7 +129,7 @@ impl RemoteUsers {
                 .insert(u.user_id.clone(), RemoteStreams::default());
             out.push(RoomEvent::UserEnter(u.user_id.clone()));
         }
-        for (kind, on) in [(MediaKind::Audio, u.audio), (MediaKind::Video, u.video)] {
+        for (kind, on) in user_kinds(u) {
             self.availability(&u.user_id, kind, on, out);
         }
     }
@@ -105,7 +151,12 @@ impl RemoteUsers {
         if !self.users.contains_key(user_id) {
             return;
         }
-        for kind in [MediaKind::Video, MediaKind::Audio] {
+        for kind in [
+            MediaKind::SubVideo,
+            MediaKind::SubAudio,
+            MediaKind::Video,
+            MediaKind::Audio,
+        ] {
             self.availability(user_id, kind, false, out);
         }
         self.users.remove(user_id);
@@ -129,6 +180,8 @@ impl RemoteUsers {
                     user_id: user_id.clone(),
                     audio: false,
                     video: false,
+                    sub_video: false,
+                    sub_audio: false,
                 },
                 &mut out,
             ),
@@ -173,6 +226,8 @@ mod tests {
                         user_id: "a".into(),
                         audio: true,
                         video: true,
+                        sub_video: false,
+                        sub_audio: false,
                     }],
                 },
                 vec![
@@ -248,7 +303,8 @@ mod tests {
             r.get("b"),
             Some(RemoteStreams {
                 audio: false,
-                video: true
+                video: true,
+                ..RemoteStreams::default()
             })
         );
         r.clear();

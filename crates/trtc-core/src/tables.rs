@@ -82,6 +82,8 @@ pub mod event {
     pub const AUDIO_PLAY_STATE_CHANGED: &str = "audio-play-state-changed";
     /// A video track started, paused or stopped playing: `{userId, streamType, state, reason}`.
     pub const VIDEO_PLAY_STATE_CHANGED: &str = "video-play-state-changed";
+    /// The user ended the screen share in the browser's own UI; the SDK stopped it (no payload).
+    pub const SCREEN_SHARE_STOPPED: &str = "screen-share-stopped";
     /// A camera, microphone or speaker was added, removed or became the active one:
     /// `{type, action, device}`.
     pub const DEVICE_CHANGED: &str = "device-changed";

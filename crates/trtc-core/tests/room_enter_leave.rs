@@ -48,6 +48,7 @@ fn two_users_enter_see_each_other_and_leave() {
         Input::RemoteVideo {
             user_id: "alice".into(),
             on: true,
+            kind: trtc_proto::MediaKind::Video,
         },
     );
     assert!(w.forwards(bob, "alice", MediaKind::Video));
@@ -273,6 +274,8 @@ fn leaving_from_a_handler_drops_the_rest_of_the_rooms_events() {
             user_id: u.into(),
             audio: true,
             video: true,
+            sub_video: false,
+            sub_audio: false,
         })
         .to_vec();
     c.handle(
@@ -482,6 +485,7 @@ fn stop_remote_video_stops_receiving_it() {
             Input::RemoteVideo {
                 user_id: "alice".into(),
                 on,
+                kind: trtc_proto::MediaKind::Video,
             },
         );
         assert_eq!(w.forwards(bob, "alice", MediaKind::Video), on);

@@ -24,6 +24,7 @@ fn call() -> (World, usize, usize) {
             Input::RemoteVideo {
                 user_id: other.into(),
                 on: true,
+                kind: trtc_proto::MediaKind::Video,
             },
         );
     }

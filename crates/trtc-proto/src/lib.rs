@@ -44,14 +44,55 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// The WebSocket path, relative to the server's origin.
 pub const WS_PATH: &str = "/trtc/ws";
 
-/// A kind of media stream: `"audio"` or `"video"`.
+/// A kind of media stream: `"audio"` or `"video"` (the main stream: microphone and camera), or
+/// `"sub-video"` / `"sub-audio"` (the sub stream: a shared screen and the system audio that came
+/// with it). A publisher has at most one stream of each kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum MediaKind {
     /// The microphone's stream.
     Audio,
-    /// The camera's stream.
+    /// The camera's stream (streamType `main`).
     Video,
+    /// The shared screen (streamType `sub`).
+    SubVideo,
+    /// The system audio captured with the shared screen.
+    SubAudio,
+}
+
+impl MediaKind {
+    /// Every kind, main stream first.
+    pub const ALL: [MediaKind; 4] = [
+        MediaKind::Audio,
+        MediaKind::Video,
+        MediaKind::SubVideo,
+        MediaKind::SubAudio,
+    ];
+
+    /// Whether it is a video stream (main or sub).
+    pub fn is_video(self) -> bool {
+        matches!(self, MediaKind::Video | MediaKind::SubVideo)
+    }
+
+    /// Whether it belongs to the sub stream (screen sharing).
+    pub fn is_sub(self) -> bool {
+        matches!(self, MediaKind::SubVideo | MediaKind::SubAudio)
+    }
+
+    /// Its name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            MediaKind::Audio => "audio",
+            MediaKind::Video => "video",
+            MediaKind::SubVideo => "sub-video",
+            MediaKind::SubAudio => "sub-audio",
+        }
+    }
+
+    /// The kind named `name` on the wire.
+    pub fn from_name(name: &str) -> Option<MediaKind> {
+        MediaKind::ALL.into_iter().find(|k| k.name() == name)
+    }
 }
 
 /// TRTC's application scene, chosen at `enterRoom`.
@@ -133,6 +174,12 @@ pub enum ClientMsg {
         audio: bool,
         /// Whether it sends video.
         video: bool,
+        /// Whether it sends a shared screen (the sub stream); absent: no.
+        #[serde(default)]
+        sub_video: bool,
+        /// Whether it sends the system audio of a shared screen; absent: no.
+        #[serde(default)]
+        sub_audio: bool,
     },
     /// A published stream muted or unmuted (others see it unavailable/available).
     Mute {
@@ -189,6 +236,12 @@ pub struct RemoteUser {
     pub audio: bool,
     /// Whether its video is available (published and not muted).
     pub video: bool,
+    /// Whether its shared screen (the sub stream) is available; absent: no.
+    #[serde(default)]
+    pub sub_video: bool,
+    /// Whether the system audio of its shared screen is available; absent: no.
+    #[serde(default)]
+    pub sub_audio: bool,
 }
 
 /// What one `mid` of an offer carries.
@@ -516,7 +569,39 @@ mod tests {
                 r#"{"type":"subscribe","userId":"bob","kind":"video","on":true}"#,
             ),
             (ClientMsg::Leave, r#"{"type":"leave"}"#),
+            (
+                ClientMsg::Publish {
+                    audio: true,
+                    video: false,
+                    sub_video: true,
+                    sub_audio: true,
+                },
+                r#"{"type":"publish","audio":true,"video":false,"subVideo":true,"subAudio":true}"#,
+            ),
+            (
+                ClientMsg::Subscribe {
+                    user_id: "bob".into(),
+                    kind: MediaKind::SubVideo,
+                    on: true,
+                },
+                r#"{"type":"subscribe","userId":"bob","kind":"sub-video","on":true}"#,
+            ),
         ];
+        // Older clients send no sub-stream fields: the same as not sharing.
+        assert_eq!(
+            ClientMsg::decode(r#"{"type":"publish","audio":true,"video":true}"#).unwrap(),
+            ClientMsg::Publish {
+                audio: true,
+                video: true,
+                sub_video: false,
+                sub_audio: false
+            }
+        );
+        for k in MediaKind::ALL {
+            assert_eq!(MediaKind::from_name(k.name()), Some(k));
+            let json = format!("\"{}\"", k.name());
+            assert_eq!(serde_json::to_string(&k).unwrap(), json);
+        }
         for (msg, json) in rows {
             assert_eq!(msg.encode(), json);
             assert_eq!(ClientMsg::decode(json).unwrap(), msg);
@@ -553,6 +638,7 @@ mod tests {
             "[]",
             r#"{"type":"nope"}"#,
             r#"{"type":"mute","kind":"smell","muted":true}"#,
+            r#"{"type":"subscribe","userId":"b","kind":"subvideo","on":true}"#,
             r#"{"type":"join","version":1}"#,
             r#"{"type":"join","version":1,"sdkAppId":-5,"userId":"u","userSig":"s","room":{"num":1}}"#,
             r#"{"type":"join","version":1,"sdkAppId":1,"userId":"u","userSig":"s","room":{"num":4294967296}}"#,

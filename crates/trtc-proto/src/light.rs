@@ -48,6 +48,14 @@ fn boolean<T: JsonTree>(v: &T, key: &str) -> Result<bool, DecodeError> {
 }
 
 /// An integer field within `min..=max` (JSON numbers are f64 in the browser).
+/// A boolean field that may be absent (then `false`), as `#[serde(default)]` reads it.
+fn opt_boolean<T: JsonTree>(v: &T, key: &str) -> Result<bool, DecodeError> {
+    match v.member(key) {
+        None => Ok(false),
+        Some(_) => boolean(v, key),
+    }
+}
+
 fn integer<T: JsonTree>(v: &T, key: &str, min: f64, max: f64) -> Result<f64, DecodeError> {
     match req(v, key)?.number() {
         Some(n) if n.fract() == 0.0 && n >= min && n <= max => Ok(n),
@@ -56,11 +64,8 @@ fn integer<T: JsonTree>(v: &T, key: &str, min: f64, max: f64) -> Result<f64, Dec
 }
 
 fn kind<T: JsonTree>(v: &T) -> Result<MediaKind, DecodeError> {
-    match string(v, "kind")?.as_str() {
-        "audio" => Ok(MediaKind::Audio),
-        "video" => Ok(MediaKind::Video),
-        other => Err(bad(format!("unknown kind `{other}`"))),
-    }
+    let name = string(v, "kind")?;
+    MediaKind::from_name(&name).ok_or_else(|| bad(format!("unknown kind `{name}`")))
 }
 
 fn array<T: JsonTree>(v: &T, key: &str) -> Result<Vec<T>, DecodeError> {
@@ -87,6 +92,8 @@ impl ServerMsg {
                             user_id: string(u, "userId")?,
                             audio: boolean(u, "audio")?,
                             video: boolean(u, "video")?,
+                            sub_video: opt_boolean(u, "subVideo")?,
+                            sub_audio: opt_boolean(u, "subAudio")?,
                         })
                     })
                     .collect::<Result<_, DecodeError>>()?,
@@ -349,10 +356,7 @@ impl ObjectWriter {
 }
 
 fn kind_str(k: MediaKind) -> &'static str {
-    match k {
-        MediaKind::Audio => "audio",
-        MediaKind::Video => "video",
-    }
+    k.name()
 }
 
 fn role_str(r: Role) -> &'static str {
@@ -390,10 +394,17 @@ impl ClientMsg {
                     .opt_str("session", j.session.as_deref())
                     .opt_str("privateMapKey", j.private_map_key.as_deref());
             }
-            ClientMsg::Publish { audio, video } => {
+            ClientMsg::Publish {
+                audio,
+                video,
+                sub_video,
+                sub_audio,
+            } => {
                 w.str("type", "publish")
                     .bool("audio", *audio)
-                    .bool("video", *video);
+                    .bool("video", *video)
+                    .bool("subVideo", *sub_video)
+                    .bool("subAudio", *sub_audio);
             }
             ClientMsg::Mute { kind, muted } => {
                 w.str("type", "mute")

@@ -68,10 +68,23 @@ fn client_samples() -> Vec<ClientMsg> {
         ClientMsg::Publish {
             audio: true,
             video: false,
+            sub_video: false,
+            sub_audio: false,
         },
         ClientMsg::Publish {
             audio: false,
             video: true,
+            sub_video: true,
+            sub_audio: true,
+        },
+        ClientMsg::Subscribe {
+            user_id: "bob".into(),
+            kind: MediaKind::SubVideo,
+            on: true,
+        },
+        ClientMsg::Mute {
+            kind: MediaKind::SubAudio,
+            muted: true,
         },
         ClientMsg::Mute {
             kind: MediaKind::Audio,
@@ -131,11 +144,15 @@ fn server_samples() -> Vec<ServerMsg> {
                     user_id: "bob".into(),
                     audio: true,
                     video: false,
+                    sub_video: true,
+                    sub_audio: false,
                 },
                 RemoteUser {
                     user_id: AWKWARD.into(),
                     audio: false,
                     video: true,
+                    sub_video: false,
+                    sub_audio: true,
                 },
             ],
         },
@@ -162,6 +179,16 @@ fn server_samples() -> Vec<ServerMsg> {
         ServerMsg::MediaState {
             user_id: "dan".into(),
             kind: MediaKind::Video,
+            available: false,
+        },
+        ServerMsg::MediaState {
+            user_id: "dan".into(),
+            kind: MediaKind::SubVideo,
+            available: true,
+        },
+        ServerMsg::MediaState {
+            user_id: "dan".into(),
+            kind: MediaKind::SubAudio,
             available: false,
         },
         ServerMsg::Offer {
@@ -244,6 +271,13 @@ fn server_messages_are_read_exactly_as_serde_reads_them() {
         light_decode(text).unwrap(),
         ServerMsg::decode(text).unwrap()
     );
+    // A server from before screen sharing sends users without the sub-stream fields.
+    let text =
+        r#"{"type":"joined","userId":"a","users":[{"userId":"b","audio":true,"video":false}]}"#;
+    assert_eq!(
+        light_decode(text).unwrap(),
+        ServerMsg::decode(text).unwrap()
+    );
 }
 
 #[test]
@@ -264,6 +298,9 @@ fn what_serde_refuses_the_light_decoder_refuses() {
         r#"{"type":"media-state","userId":"a","kind":"audio","available":1}"#,
         r#"{"type":"joined","userId":"a","users":{}}"#,
         r#"{"type":"joined","userId":"a","users":[{"userId":"b","audio":true}]}"#,
+        r#"{"type":"joined","userId":"a","users":[{"userId":"b","audio":true,"video":true,"subVideo":1}]}"#,
+        r#"{"type":"joined","userId":"a","users":[{"userId":"b","audio":true,"video":true,"subAudio":null}]}"#,
+        r#"{"type":"media-state","userId":"a","kind":"sub_video","available":true}"#,
         r#"{"type":"offer","sdp":"x","slots":[{"mid":"0","userId":5,"kind":"audio"}]}"#,
         r#"{"type":"join-failed","code":"x","message":"m"}"#,
         r#"{"type":"kicked"}"#,

@@ -761,7 +761,13 @@ impl Hub {
         match cmd {
             MediaCmd::AddPeer { peer } => sfu.add_peer(peer),
             MediaCmd::RemovePeer { peer } => sfu.remove_peer(peer),
-            MediaCmd::SetPublish { peer, audio, video } => sfu.set_publish(peer, audio, video),
+            MediaCmd::SetPublish {
+                peer,
+                audio,
+                video,
+                sub_video,
+                sub_audio,
+            } => sfu.set_publish_all(peer, [audio, video, sub_video, sub_audio]),
             MediaCmd::AddSource {
                 subscriber,
                 source,

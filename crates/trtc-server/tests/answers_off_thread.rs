@@ -55,6 +55,8 @@ fn publish(hub: &Hub, c: u64) {
         &ClientMsg::Publish {
             audio: true,
             video: true,
+            sub_video: false,
+            sub_audio: false,
         }
         .encode(),
     );

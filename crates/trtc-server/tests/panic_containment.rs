@@ -50,6 +50,8 @@ fn publish_audio() -> String {
     ClientMsg::Publish {
         audio: true,
         video: false,
+        sub_video: false,
+        sub_audio: false,
     }
     .encode()
 }

@@ -34,6 +34,7 @@ enum Command {
     AddPeer(PeerId),
     RemovePeer(PeerId),
     SetPublish(PeerId, bool, bool),
+    SetPublishAll(PeerId, [bool; 4]),
     Source(PeerId, PeerId, Kind, bool),
     Subscribe(PeerId, PeerId, Kind, bool),
     Answer(PeerId, String, oneshot::Sender<Result<(), String>>),
@@ -96,6 +97,11 @@ impl SfuHandle {
     /// See [`Sfu::set_publish`].
     pub fn set_publish(&self, peer: PeerId, audio: bool, video: bool) {
         self.send(Command::SetPublish(peer, audio, video));
+    }
+
+    /// See [`Sfu::set_publish_all`].
+    pub fn set_publish_all(&self, peer: PeerId, kinds: [bool; 4]) {
+        self.send(Command::SetPublishAll(peer, kinds));
     }
 
     /// See [`Sfu::add_source`].
@@ -412,6 +418,7 @@ fn apply(sfu: &mut Sfu, cmd: Command, now: Instant) {
         Command::Block(p, d) => sfu.block(p, now + d),
         Command::RemovePeer(p) => sfu.remove_peer(p),
         Command::SetPublish(p, a, v) => sfu.set_publish(p, a, v, now),
+        Command::SetPublishAll(p, k) => sfu.set_publish_all(p, k, now),
         Command::Source(s, src, k, true) => sfu.add_source(s, src, k, now),
         Command::Source(s, src, k, false) => sfu.remove_source(s, src, k, now),
         Command::Subscribe(s, src, k, on) => sfu.subscribe(s, src, k, on, now),

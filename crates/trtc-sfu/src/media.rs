@@ -31,7 +31,7 @@ use str0m::net::{Protocol, Receive};
 use str0m::{Event, IceConnectionState, Input, Output};
 use tracing::{debug, info, trace, warn};
 
-use crate::peer::{from_str0m, Conn, Key, Peer};
+use crate::peer::{Conn, Key, Peer};
 use crate::timers::ICE_RECOVERY;
 use crate::{stun, Kind, Packet, PeerId, Sfu, SfuEvent, Transport};
 
@@ -499,7 +499,7 @@ impl Peer {
             }
             Event::MediaAdded(m) => {
                 // Browsers never offer here; the server makes every offer.
-                debug!(peer = id, mid = %m.mid, kind = ?from_str0m(m.kind), "media added by the remote");
+                debug!(peer = id, mid = %m.mid, kind = ?m.kind, "media added by the remote");
             }
             _ => {}
         }

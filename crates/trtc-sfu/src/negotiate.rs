@@ -184,8 +184,7 @@ impl Peer {
         // First m-line of the first offer: a data channel that lives as long as the peer (the
         // BUNDLE tag). Only when there is media to negotiate, so no offer is made for nothing.
         if !self.neg.anchored {
-            let wants_media = tracks.publish.get(Kind::Audio)
-                || tracks.publish.get(Kind::Video)
+            let wants_media = Kind::ALL.iter().any(|k| tracks.publish.get(*k))
                 || tracks.subs.iter().any(|(k, sub)| {
                     sub.added && publishing.get(&k.source).is_some_and(|p| p.get(k.kind()))
                 });
@@ -208,7 +207,7 @@ impl Peer {
             }
             false
         });
-        for kind in [Kind::Audio, Kind::Video] {
+        for kind in Kind::ALL {
             if publish.get(kind) && !tracks.recv.iter().any(|r| r.kind == kind) {
                 let mid = api.add_media(to_str0m(kind), Direction::RecvOnly, None, None, None);
                 tracks.recv.push(RecvSlot {
@@ -265,7 +264,7 @@ impl Peer {
             });
             // A new transceiver: its decoder needs a keyframe to start.
             if let Some(sub) = subs.get_mut(&k) {
-                sub.waiting_kf = sub.forward && kind == Kind::Video;
+                sub.waiting_kf = sub.forward && kind.is_video();
                 sub.kf_asked = false;
             }
         }

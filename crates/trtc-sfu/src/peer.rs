@@ -180,11 +180,13 @@ pub(crate) struct Wake {
     pub(crate) deadline_queued: Option<Instant>,
 }
 
-/// A value per kind.
-#[derive(Debug, Clone, Copy, Default)]
+/// A value per kind (main audio and video, sub video and audio).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Kinds<T> {
     pub(crate) audio: T,
     pub(crate) video: T,
+    pub(crate) sub_video: T,
+    pub(crate) sub_audio: T,
 }
 
 impl<T: Copy> Kinds<T> {
@@ -192,6 +194,8 @@ impl<T: Copy> Kinds<T> {
         match k {
             Kind::Audio => self.audio,
             Kind::Video => self.video,
+            Kind::SubVideo => self.sub_video,
+            Kind::SubAudio => self.sub_audio,
         }
     }
 }
@@ -219,27 +223,23 @@ pub(crate) struct SendSlot {
     pub(crate) open: bool,
 }
 
-/// A remote track: (source, kind). `Kind` is not `Ord`, hence this.
+/// A remote track: (source, kind). `Kind` is not `Ord`, hence its index in [`Kind::ALL`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Key {
     pub(crate) source: PeerId,
-    pub(crate) video: bool,
+    kind: u8,
 }
 
 impl Key {
     pub(crate) fn new(source: PeerId, kind: Kind) -> Key {
         Key {
             source,
-            video: kind == Kind::Video,
+            kind: Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u8,
         }
     }
 
     pub(crate) fn kind(self) -> Kind {
-        if self.video {
-            Kind::Video
-        } else {
-            Kind::Audio
-        }
+        Kind::ALL[self.kind as usize]
     }
 }
 
@@ -321,22 +321,13 @@ pub(crate) fn new_rtc(
 }
 
 pub(crate) fn to_str0m(k: Kind) -> MediaKind {
-    match k {
-        Kind::Audio => MediaKind::Audio,
-        Kind::Video => MediaKind::Video,
-    }
-}
-
-pub(crate) fn from_str0m(k: MediaKind) -> Kind {
-    match k {
-        MediaKind::Audio => Kind::Audio,
-        MediaKind::Video => Kind::Video,
+    if k.is_video() {
+        MediaKind::Video
+    } else {
+        MediaKind::Audio
     }
 }
 
 pub(crate) fn kind_name(k: Kind) -> &'static str {
-    match k {
-        Kind::Audio => "audio",
-        Kind::Video => "video",
-    }
+    k.name()
 }

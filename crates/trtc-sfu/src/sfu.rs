@@ -273,13 +273,30 @@ impl Sfu {
     /// What the peer sends: renegotiates its receive slots. Other peers that added it as a
     /// source get (or lose) send slots for it.
     pub fn set_publish(&mut self, peer: PeerId, audio: bool, video: bool, now: Instant) {
+        let sub = self
+            .peers
+            .get(&peer)
+            .map(|p| (p.tracks.publish.sub_video, p.tracks.publish.sub_audio))
+            .unwrap_or_default();
+        self.set_publish_all(peer, [audio, video, sub.0, sub.1], now);
+    }
+
+    /// [`Sfu::set_publish`] for every kind: whether the peer sends each of [`Kind::ALL`]
+    /// (main audio, main video, sub video, sub audio).
+    pub fn set_publish_all(&mut self, peer: PeerId, kinds: [bool; 4], now: Instant) {
         let now = self.tick(now);
         let Some(p) = self.peers.get_mut(&peer) else {
             warn!(peer, "set_publish: unknown peer");
             return;
         };
-        let new = Kinds { audio, video };
-        if p.tracks.publish.audio == audio && p.tracks.publish.video == video {
+        let [audio, video, sub_video, sub_audio] = kinds;
+        let new = Kinds {
+            audio,
+            video,
+            sub_video,
+            sub_audio,
+        };
+        if p.tracks.publish == new {
             return;
         }
         p.tracks.publish = new;
@@ -372,7 +389,7 @@ impl Sfu {
             return;
         }
         sub.forward = on;
-        sub.waiting_kf = on && kind == Kind::Video;
+        sub.waiting_kf = on && kind.is_video();
         sub.kf_asked = false;
         self.timers.kf_dirty = true;
         debug!(subscriber, source, ?kind, on, "subscription changed");

@@ -255,8 +255,8 @@ impl Sfu {
                 rtc, tracks, wake, ..
             } = p;
             for r in tracks.recv.iter_mut() {
-                if !r.open || !r.kf_wanted || r.kind != Kind::Video {
-                    if r.kind == Kind::Audio {
+                if !r.open || !r.kf_wanted || !r.kind.is_video() {
+                    if !r.kind.is_video() {
                         r.kf_wanted = false;
                     }
                     continue;
@@ -296,7 +296,7 @@ impl Sfu {
                 continue;
             }
             for r in p.tracks.recv.iter() {
-                if r.open && r.kind == Kind::Video && r.kf_wanted {
+                if r.open && r.kind.is_video() && r.kf_wanted {
                     consider(
                         r.kf_last
                             .map_or(self.now.unwrap_or_else(Instant::now), |l| {

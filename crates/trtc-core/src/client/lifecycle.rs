@@ -66,6 +66,7 @@ impl RoomClient {
             users: RemoteUsers::new(),
             render: VecMap::new(),
             published: Vec::new(),
+            starting: Vec::new(),
             reconcile: None,
             media_ever: false,
             media_failures: 0,
@@ -294,11 +295,8 @@ impl RoomClient {
                     }
                     Some(u) => {
                         rec.users.retain(|x| x != &known);
-                        for kind in [MediaKind::Audio, MediaKind::Video] {
-                            let now_on = match kind {
-                                MediaKind::Audio => &mut u.audio,
-                                MediaKind::Video => &mut u.video,
-                            };
+                        for kind in MediaKind::ALL {
+                            let now_on = crate::room_client::user_flag(u, kind);
                             let key = (known.clone(), kind);
                             if was.get(kind) && !*now_on {
                                 *now_on = true;
@@ -318,7 +316,7 @@ impl RoomClient {
         }
         // Receive what is there now (again, after a reconnection).
         for u in &users {
-            for (kind, on) in [(MediaKind::Audio, u.audio), (MediaKind::Video, u.video)] {
+            for (kind, on) in crate::room_client::user_kinds(u) {
                 if on && self.wants(&u.user_id, kind) {
                     self.subscribe(&u.user_id, kind, true);
                 }
@@ -344,7 +342,7 @@ impl RoomClient {
                     if let Some(was) = room.users.get(user_id) {
                         // A user we knew, entering a restarted server afresh: its streams come
                         // back when it publishes again; until then they stay as they were.
-                        for kind in [MediaKind::Audio, MediaKind::Video] {
+                        for kind in MediaKind::ALL {
                             let key = (user_id.clone(), kind);
                             if was.get(kind) && !rec.streams.contains(&key) {
                                 rec.streams.push(key);

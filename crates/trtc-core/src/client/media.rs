@@ -5,22 +5,25 @@ use crate::quality::{Context, RemoteTrack};
 use crate::room_client::RoomEvent;
 
 impl RoomClient {
-    /// (audio, video) published as the room should see it: an audience publishes nothing.
-    fn effective_publish(&self, role: Role) -> (bool, bool) {
+    /// What is published as the room should see it, per kind of [`MediaKind::ALL`]: an
+    /// audience publishes nothing.
+    fn effective_publish(&self, role: Role) -> [bool; 4] {
         if role == Role::Audience {
-            (false, false)
+            [false; 4]
         } else {
-            (self.local.audio, self.local.video)
+            let l = &self.local;
+            [l.audio, l.video, l.screen, l.screen && l.screen_audio]
         }
     }
 
     /// Tells the server what is published now and puts the local tracks on the upstream
-    /// slots; `PUBLISH_STATE_CHANGED` for what starts or stops.
+    /// slots; `PUBLISH_STATE_CHANGED` for what starts or stops (the system audio of a shared
+    /// screen has no state of its own).
     pub(super) fn sync_publish(&mut self) {
         let Some(role) = self.room.as_ref().map(|r| r.role) else {
             return;
         };
-        let (audio, video) = self.effective_publish(role);
+        let kinds = self.effective_publish(role);
         let mutes = (self.local.audio_muted, self.local.video_muted);
         let room = self.room.as_mut().expect("checked");
         let Some(link) = Self::link_mut(&mut room.phase) else {
@@ -29,23 +32,35 @@ impl RoomClient {
         let conn = link.conn;
         let mut fx = Vec::new();
         let mut events = Vec::new();
-        if std::mem::replace(&mut link.sent_publish, (audio, video)) != (audio, video) {
+        if std::mem::replace(&mut link.sent_publish, kinds) != kinds {
+            let [audio, video, sub_video, sub_audio] = kinds;
             fx.push(Effect::Send {
                 conn,
-                msg: ClientMsg::Publish { audio, video },
+                msg: ClientMsg::Publish {
+                    audio,
+                    video,
+                    sub_video,
+                    sub_audio,
+                },
             });
-            for (kind, on) in [(MediaKind::Audio, audio), (MediaKind::Video, video)] {
+            for (kind, on) in MediaKind::ALL.into_iter().zip(kinds) {
+                if kind == MediaKind::SubAudio {
+                    continue;
+                }
                 let started = room.published.contains(&kind);
-                if on && !started {
+                let starting = room.starting.contains(&kind);
+                if on && !started && !starting {
+                    room.starting.push(kind);
                     events.push((kind, PublishState::Starting, PublishState::Stopped, None));
-                } else if !on && started {
+                } else if !on && (started || starting) {
                     room.published.retain(|k| *k != kind);
-                    events.push((
-                        kind,
-                        PublishState::Stopped,
-                        PublishState::Started,
-                        Some("api-call"),
-                    ));
+                    room.starting.retain(|k| *k != kind);
+                    let prev = if started {
+                        PublishState::Started
+                    } else {
+                        PublishState::Starting
+                    };
+                    events.push((kind, PublishState::Stopped, prev, Some("api-call")));
                 }
             }
         }
@@ -75,23 +90,24 @@ impl RoomClient {
         }
     }
 
-    /// Whether to receive `user_id`'s `kind` when it is available: audio unless the app muted
-    /// it (or autoReceiveAudio is off and it did not unmute it); video when the app renders it
-    /// (or autoReceiveVideo is on and it did not stop it).
+    /// Whether to receive `user_id`'s `kind` when it is available: audio (and a shared
+    /// screen's system audio) unless the app muted it (or autoReceiveAudio is off and it did
+    /// not unmute it); video, main or sub, when the app renders it (or autoReceiveVideo is on
+    /// and it did not stop it).
     pub(super) fn wants(&self, user_id: &str, kind: MediaKind) -> bool {
         let Some(room) = self.room.as_ref() else {
             return false;
         };
-        match kind {
-            MediaKind::Audio => match self.mute.get(user_id).copied().or(self.mute_all) {
+        if kind.is_video() {
+            room.render
+                .get(&(user_id.to_string(), kind))
+                .copied()
+                .unwrap_or(room.config.auto_receive_video)
+        } else {
+            match self.mute.get(user_id).copied().or(self.mute_all) {
                 Some(muted) => !muted,
                 None => room.config.auto_receive_audio,
-            },
-            MediaKind::Video => room
-                .render
-                .get(user_id)
-                .copied()
-                .unwrap_or(room.config.auto_receive_video),
+            }
         }
     }
 
@@ -108,26 +124,27 @@ impl RoomClient {
         }
     }
 
-    /// `startRemoteVideo` / `stopRemoteVideo`.
-    pub(super) fn remote_video(&mut self, user_id: String, on: bool) {
+    /// `startRemoteVideo` / `stopRemoteVideo` of the main (`Video`) or sub (`SubVideo`) stream.
+    pub(super) fn remote_video(&mut self, user_id: String, kind: MediaKind, on: bool) {
         let Some(room) = self.room.as_mut() else {
             return;
         };
-        let before = room.render.insert(user_id.clone(), on);
-        let available = room.users.get(&user_id).is_some_and(|s| s.video);
+        let key = (user_id.clone(), kind);
+        let before = room.render.insert(key.clone(), on);
+        let available = room.users.get(&user_id).is_some_and(|s| s.get(kind));
         let Some(conn) = self.joined_conn() else {
             return;
         };
         if on {
-            self.subscribe(&user_id, MediaKind::Video, true);
-            self.show_if_ready(conn, &user_id);
+            self.subscribe(&user_id, kind, true);
+            self.show_if_ready(conn, &user_id, kind);
         } else {
             if available || before == Some(true) {
-                self.subscribe(&user_id, MediaKind::Video, false);
+                self.subscribe(&user_id, kind, false);
             }
             let room = self.room.as_mut().expect("checked");
             if let Some(link) = Self::link_mut(&mut room.phase) {
-                link.shown_video.retain(|u| u != &user_id);
+                link.shown_video.retain(|k| k != &key);
             }
         }
     }
@@ -147,9 +164,11 @@ impl RoomClient {
             }
         };
         for u in users {
-            if self.remote(&u).is_some_and(|s| s.audio) {
-                let on = self.wants(&u, MediaKind::Audio);
-                self.subscribe(&u, MediaKind::Audio, on);
+            for kind in [MediaKind::Audio, MediaKind::SubAudio] {
+                if self.remote(&u).is_some_and(|s| s.get(kind)) {
+                    let on = self.wants(&u, kind);
+                    self.subscribe(&u, kind, on);
+                }
             }
         }
     }
@@ -213,23 +232,15 @@ impl RoomClient {
             .map(|(k, _)| k.clone())
             .collect();
         let mut fx = Vec::new();
-        for (user, kind) in &gone {
-            link.tracks.remove(&(user.clone(), *kind));
-            match kind {
-                MediaKind::Audio => {
-                    if take(&mut link.playing_audio, user) {
-                        fx.push(Effect::StopAudio {
-                            user_id: user.clone(),
-                        });
-                    }
+        for key in &gone {
+            link.tracks.remove(key);
+            let (user_id, kind) = (key.0.clone(), key.1);
+            if kind.is_video() {
+                if take(&mut link.shown_video, key) {
+                    fx.push(Effect::HideVideo { user_id, kind });
                 }
-                MediaKind::Video => {
-                    if take(&mut link.shown_video, user) {
-                        fx.push(Effect::HideVideo {
-                            user_id: user.clone(),
-                        });
-                    }
-                }
+            } else if take(&mut link.playing_audio, key) {
+                fx.push(Effect::StopAudio { user_id, kind });
             }
         }
         let new: Vec<(String, MediaKind)> = received
@@ -242,9 +253,10 @@ impl RoomClient {
             self.push(e);
         }
         for (user, kind) in new {
-            match kind {
-                MediaKind::Audio => self.play_if_ready(conn, &user),
-                MediaKind::Video => self.show_if_ready(conn, &user),
+            if kind.is_video() {
+                self.show_if_ready(conn, &user, kind);
+            } else {
+                self.play_if_ready(conn, &user, kind);
             }
         }
         self.publish_started(conn);
@@ -257,16 +269,21 @@ impl RoomClient {
             return;
         }
         let role = self.room.as_ref().map(|r| r.role).expect("joined");
-        let (audio, video) = self.effective_publish(role);
+        let kinds = self.effective_publish(role);
         let room = self.room.as_mut().expect("joined");
         let upstream = Self::link_mut(&mut room.phase)
             .expect("joined")
             .upstream
             .clone();
         let mut started = Vec::new();
-        for (kind, on) in [(MediaKind::Audio, audio), (MediaKind::Video, video)] {
-            if on && upstream.contains(&kind) && !room.published.contains(&kind) {
+        for (kind, on) in MediaKind::ALL.into_iter().zip(kinds) {
+            if kind != MediaKind::SubAudio
+                && on
+                && upstream.contains(&kind)
+                && !room.published.contains(&kind)
+            {
                 room.published.push(kind);
+                room.starting.retain(|k| *k != kind);
                 started.push(kind);
             }
         }
@@ -281,42 +298,37 @@ impl RoomClient {
     }
 
     /// Plays a received audio track (every remote audio plays; muting is the element's).
-    fn play_if_ready(&mut self, conn: ConnId, user: &str) {
+    fn play_if_ready(&mut self, conn: ConnId, user: &str, kind: MediaKind) {
         let Some(link) = self.link_of(conn) else {
             return;
         };
-        if link
-            .tracks
-            .contains_key(&(user.to_string(), MediaKind::Audio))
-            && !link.playing_audio.iter().any(|u| u == user)
-        {
-            link.playing_audio.push(user.to_string());
+        let key = (user.to_string(), kind);
+        if link.tracks.contains_key(&key) && !link.playing_audio.contains(&key) {
+            link.playing_audio.push(key);
             self.push(Effect::PlayAudio {
                 conn,
                 user_id: user.to_string(),
+                kind,
             });
         }
     }
 
-    /// Renders a received video track when the app asked for it.
-    fn show_if_ready(&mut self, conn: ConnId, user: &str) {
+    /// Renders a received video track (main or sub) when the app asked for it.
+    fn show_if_ready(&mut self, conn: ConnId, user: &str, kind: MediaKind) {
+        let key = (user.to_string(), kind);
         let rendering = self
             .room
             .as_ref()
-            .is_some_and(|r| r.render.get(user) == Some(&true));
+            .is_some_and(|r| r.render.get(&key) == Some(&true));
         let Some(link) = self.link_of(conn) else {
             return;
         };
-        if rendering
-            && link
-                .tracks
-                .contains_key(&(user.to_string(), MediaKind::Video))
-            && !link.shown_video.iter().any(|u| u == user)
-        {
-            link.shown_video.push(user.to_string());
+        if rendering && link.tracks.contains_key(&key) && !link.shown_video.contains(&key) {
+            link.shown_video.push(key);
             self.push(Effect::ShowVideo {
                 conn,
                 user_id: user.to_string(),
+                kind,
             });
         }
     }
@@ -327,17 +339,22 @@ impl RoomClient {
             RoomEvent::UserEnter(user_id) => self.emit(Event::UserEnter(user_id)),
             RoomEvent::UserExit { user_id, reason } => {
                 let room = self.room.as_mut().expect("in a room");
-                room.render.remove(&user_id);
+                room.render.retain(|(u, _), _| u != &user_id);
                 if let Some(link) = Self::link_mut(&mut room.phase) {
                     link.tracks.retain(|(u, _), _| u != &user_id);
-                    link.playing_audio.retain(|u| u != &user_id);
-                    link.shown_video.retain(|u| u != &user_id);
+                    link.playing_audio.retain(|(u, _)| u != &user_id);
+                    link.shown_video.retain(|(u, _)| u != &user_id);
                 }
                 self.push(Effect::ForgetUser {
                     user_id: user_id.clone(),
                 });
                 self.emit(Event::UserExit { user_id, reason });
             }
+            // The system audio of a shared screen has no event: it plays with the user's audio.
+            RoomEvent::Available {
+                kind: MediaKind::SubAudio,
+                ..
+            } => {}
             RoomEvent::Available {
                 user_id,
                 kind,
@@ -402,9 +419,9 @@ impl RoomClient {
     }
 }
 
-/// Removes `user` from `list`; whether it was there.
-fn take(list: &mut Vec<String>, user: &str) -> bool {
+/// Removes `key` from `list`; whether it was there.
+fn take(list: &mut Vec<(String, MediaKind)>, key: &(String, MediaKind)) -> bool {
     let before = list.len();
-    list.retain(|u| u != user);
+    list.retain(|k| k != key);
     list.len() != before
 }

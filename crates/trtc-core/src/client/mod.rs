@@ -76,6 +76,10 @@ pub struct LocalMedia {
     pub audio_muted: bool,
     /// `updateLocalVideo({mute: true})`.
     pub video_muted: bool,
+    /// A shared screen runs as the sub stream and `publish` is on.
+    pub screen: bool,
+    /// The shared screen came with system audio (published with it).
+    pub screen_audio: bool,
 }
 
 /// Why the room is being left from this side.
@@ -126,10 +130,12 @@ pub enum Input {
     SwitchRole(Role),
     /// Local capture or its publish/mute flags changed (or a track was replaced).
     Local(LocalMedia),
-    /// `startRemoteVideo` (`true`) or `stopRemoteVideo` (`false`) for a user.
+    /// `startRemoteVideo` (`true`) or `stopRemoteVideo` (`false`) for a user's stream.
     RemoteVideo {
         /// The remote user.
         user_id: String,
+        /// [`MediaKind::Video`] (streamType `main`) or [`MediaKind::SubVideo`] (`sub`).
+        kind: MediaKind,
         /// Render (and receive) it, or stop.
         on: bool,
     },
@@ -242,7 +248,8 @@ pub enum Event {
         /// Why.
         reason: u8,
     },
-    /// `REMOTE_{AUDIO,VIDEO}_{AVAILABLE,UNAVAILABLE}` (video: streamType `main`).
+    /// `REMOTE_{AUDIO,VIDEO}_{AVAILABLE,UNAVAILABLE}` (video: streamType `main`; sub-video:
+    /// streamType `sub`). The system audio of a shared screen has no event of its own.
     Available {
         /// Whose.
         user_id: String,
@@ -345,29 +352,38 @@ pub enum Effect {
         /// Which connection.
         conn: ConnId,
     },
-    /// Play `user_id`'s received audio track.
+    /// Play `user_id`'s received audio track of `kind` (microphone or system audio).
     PlayAudio {
         /// Which connection received it.
         conn: ConnId,
         /// Whose.
         user_id: String,
+        /// [`MediaKind::Audio`] or [`MediaKind::SubAudio`].
+        kind: MediaKind,
     },
-    /// Stop playing `user_id`'s audio (its track went away).
+    /// Stop playing `user_id`'s audio of `kind` (its track went away).
     StopAudio {
         /// Whose.
         user_id: String,
+        /// [`MediaKind::Audio`] or [`MediaKind::SubAudio`].
+        kind: MediaKind,
     },
-    /// Render `user_id`'s received video into the views the app gave.
+    /// Render `user_id`'s received video of `kind` into the views the app gave.
     ShowVideo {
         /// Which connection received it.
         conn: ConnId,
         /// Whose.
         user_id: String,
+        /// [`MediaKind::Video`] (main) or [`MediaKind::SubVideo`] (sub).
+        kind: MediaKind,
     },
-    /// Remove `user_id`'s video views (the views the app gave are kept for a new track).
+    /// Remove `user_id`'s video views of `kind` (the views the app gave are kept for a new
+    /// track).
     HideVideo {
         /// Whose.
         user_id: String,
+        /// [`MediaKind::Video`] (main) or [`MediaKind::SubVideo`] (sub).
+        kind: MediaKind,
     },
     /// `user_id` left: drop everything of theirs, the app's views included.
     ForgetUser {
@@ -412,8 +428,8 @@ struct Link {
     ping_seq: u64,
     next_stats: f64,
     stats_taken: u32,
-    /// What the server was last told.
-    sent_publish: (bool, bool),
+    /// What the server was last told (per kind of [`MediaKind::ALL`]).
+    sent_publish: [bool; 4],
     sent_mute: (bool, bool),
     /// Offers waiting to be applied, in order; `applying` holds the slots of the one being
     /// applied now.
@@ -427,8 +443,8 @@ struct Link {
     media_deadline: f64,
     /// Received tracks: (user, kind) → mid.
     tracks: VecMap<(String, MediaKind), String>,
-    playing_audio: Vec<String>,
-    shown_video: Vec<String>,
+    playing_audio: Vec<(String, MediaKind)>,
+    shown_video: Vec<(String, MediaKind)>,
     /// NETWORK_QUALITY / STATISTICS: the previous snapshot of this connection.
     tracker: Tracker,
 }
@@ -443,7 +459,7 @@ impl Link {
             ping_seq: 0,
             next_stats: f64::INFINITY,
             stats_taken: 0,
-            sent_publish: (false, false),
+            sent_publish: [false; 4],
             sent_mute: (false, false),
             offers: VecDeque::new(),
             applying: None,
@@ -493,10 +509,13 @@ struct Room {
     role: Role,
     phase: Phase,
     users: RemoteUsers,
-    /// `startRemoteVideo` (true) / `stopRemoteVideo` (false) per user; absent: autoReceiveVideo.
-    render: VecMap<String, bool>,
+    /// `startRemoteVideo` (true) / `stopRemoteVideo` (false) per user and stream (main or
+    /// sub); absent: autoReceiveVideo.
+    render: VecMap<(String, MediaKind), bool>,
     /// Local kinds whose publishing has started (PUBLISH_STATE_CHANGED `started`).
     published: Vec<MediaKind>,
+    /// Local kinds asked for and not started yet (PUBLISH_STATE_CHANGED `starting`).
+    starting: Vec<MediaKind>,
     reconcile: Option<Reconcile>,
     /// The media connection has connected at least once in this room.
     media_ever: bool,
@@ -581,7 +600,7 @@ impl RoomClient {
                 self.local = local;
                 self.sync_publish();
             }
-            Input::RemoteVideo { user_id, on } => self.remote_video(user_id, on),
+            Input::RemoteVideo { user_id, kind, on } => self.remote_video(user_id, kind, on),
             Input::MuteRemoteAudio { target, mute } => self.mute_remote_audio(target, mute),
             Input::SocketOpened(conn) => self.socket_opened(conn),
             Input::SocketClosed { conn, error } => self.socket_closed(conn, error, now),

@@ -256,14 +256,20 @@ impl Tracker {
                         point2point_delay: p2p,
                     }
                 }
-                MediaKind::Video => user.video.push(RemoteVideo {
+                // The system audio of a shared screen: not the user's audio statistics.
+                MediaKind::SubAudio => {}
+                MediaKind::Video | MediaKind::SubVideo => user.video.push(RemoteVideo {
                     width: int(number("frameWidth")),
                     height: int(number("frameHeight")),
                     frame_rate: int(flow.frame_rate),
                     bitrate: int(flow.bitrate),
                     jitter_buffer_delay: int(flow.jitter_buffer_ms),
                     point2point_delay: p2p,
-                    video_type: "big",
+                    video_type: if track.kind == MediaKind::SubVideo {
+                        "sub"
+                    } else {
+                        "big"
+                    },
                     codec: inbound
                         .and_then(|s| s.get_text("codecId"))
                         .and_then(|id| snap.get(id))

@@ -113,6 +113,121 @@ pub const UPDATE_LOCAL_VIDEO: Rule = Rule {
     ..START_LOCAL_VIDEO
 };
 
+const SCREEN_OPTION: &[Rule] = &[
+    Rule {
+        key: "profile",
+        types: &[Ty::String, Ty::Object],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "fillMode",
+        types: &[Ty::String],
+        values: FILL_MODES,
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "systemAudio",
+        types: &[Ty::Boolean],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "echoCancellation",
+        types: &[Ty::Boolean],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "autoGainControl",
+        types: &[Ty::Boolean],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "noiseSuppression",
+        types: &[Ty::Boolean],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "videoTrack",
+        types: &[Ty::Track],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "audioTrack",
+        types: &[Ty::Track],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "captureElement",
+        types: &[Ty::Element],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "preferDisplaySurface",
+        types: &[Ty::String],
+        values: &[
+            Lit::Str("current-tab"),
+            Lit::Str("tab"),
+            Lit::Str("window"),
+            Lit::Str("monitor"),
+        ],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "selfBrowserSurface",
+        types: &[Ty::String],
+        values: &[Lit::Str("include"), Lit::Str("exclude")],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "qosPreference",
+        types: &[Ty::String],
+        values: &[Lit::Str("smooth"), Lit::Str("clear")],
+        ..Rule::DEFAULT
+    },
+];
+
+const SCREEN_CONFIG: &[Rule] = &[
+    Rule {
+        key: "view",
+        types: &[Ty::String, Ty::Element, Ty::Array, Ty::Null],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "publish",
+        types: &[Ty::Boolean],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "streamType",
+        types: &[Ty::String],
+        values: &[Lit::Str("main"), Lit::Str("sub")],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "muteSystemAudio",
+        types: &[Ty::Boolean],
+        ..Rule::DEFAULT
+    },
+    Rule {
+        key: "option",
+        types: &[Ty::Object],
+        properties: SCREEN_OPTION,
+        ..Rule::DEFAULT
+    },
+];
+
+/// `startScreenShare(config?)`.
+pub const START_SCREEN_SHARE: Rule = Rule {
+    key: "config",
+    types: &[Ty::Object],
+    properties: SCREEN_CONFIG,
+    ..Rule::DEFAULT
+};
+/// `updateScreenShare(config)`: the config is required.
+pub const UPDATE_SCREEN_SHARE: Rule = Rule {
+    required: true,
+    ..START_SCREEN_SHARE
+};
+
 const AUDIO_OPTION: &[Rule] = &[
     Rule {
         key: "microphoneId",

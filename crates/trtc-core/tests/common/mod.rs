@@ -142,6 +142,15 @@ pub const PUBLISHING: LocalMedia = LocalMedia {
     video: true,
     audio_muted: false,
     video_muted: false,
+    screen: false,
+    screen_audio: false,
+};
+
+/// Camera, microphone and a shared screen with system audio.
+pub const SHARING: LocalMedia = LocalMedia {
+    screen: true,
+    screen_audio: true,
+    ..PUBLISHING
 };
 
 impl World {
@@ -332,10 +341,22 @@ impl World {
                         .handle(Input::MediaConnected(conn), now);
                 }
             }
-            Effect::PlayAudio { user_id, .. } => self.sims[sim].media.push(("play", user_id)),
-            Effect::StopAudio { user_id } => self.sims[sim].media.push(("stop", user_id)),
-            Effect::ShowVideo { user_id, .. } => self.sims[sim].media.push(("show", user_id)),
-            Effect::HideVideo { user_id } => self.sims[sim].media.push(("hide", user_id)),
+            Effect::PlayAudio { user_id, kind, .. } => {
+                let what = if kind.is_sub() { "play-sub" } else { "play" };
+                self.sims[sim].media.push((what, user_id))
+            }
+            Effect::StopAudio { user_id, kind } => {
+                let what = if kind.is_sub() { "stop-sub" } else { "stop" };
+                self.sims[sim].media.push((what, user_id))
+            }
+            Effect::ShowVideo { user_id, kind, .. } => {
+                let what = if kind.is_sub() { "show-sub" } else { "show" };
+                self.sims[sim].media.push((what, user_id))
+            }
+            Effect::HideVideo { user_id, kind } => {
+                let what = if kind.is_sub() { "hide-sub" } else { "hide" };
+                self.sims[sim].media.push((what, user_id))
+            }
             Effect::ForgetUser { user_id } => self.sims[sim].media.push(("forget", user_id)),
             Effect::RefreshSenders { .. } | Effect::CollectStats { .. } | Effect::Log(..) => {}
             Effect::SetIce { ice, .. } => self.sims[sim].ice.push(("set", ice)),
@@ -387,9 +408,18 @@ impl World {
                 self.media.peers.remove(&peer);
                 return;
             }
-            MediaCmd::SetPublish { peer, audio, video } => {
+            MediaCmd::SetPublish {
+                peer,
+                audio,
+                video,
+                sub_video,
+                sub_audio,
+            } => {
                 let p = self.media.peers.entry(peer).or_default();
-                for (kind, on) in [(MediaKind::Audio, audio), (MediaKind::Video, video)] {
+                for (kind, on) in MediaKind::ALL
+                    .into_iter()
+                    .zip([audio, video, sub_video, sub_audio])
+                {
                     if on {
                         p.add(None, kind);
                     } else {
@@ -600,10 +630,7 @@ pub fn brief(events: &[Event]) -> Vec<String> {
                 available,
             } => format!(
                 "{} {} {user_id}",
-                match kind {
-                    MediaKind::Audio => "audio",
-                    MediaKind::Video => "video",
-                },
+                kind.name(),
                 if *available { "on" } else { "off" }
             ),
             Event::PublishState {
@@ -613,10 +640,7 @@ pub fn brief(events: &[Event]) -> Vec<String> {
                 reason,
             } => format!(
                 "publish {} {}->{}{}",
-                match kind {
-                    MediaKind::Audio => "audio",
-                    MediaKind::Video => "video",
-                },
+                kind.name(),
                 prev.name(),
                 state.name(),
                 reason.map(|r| format!(" ({r})")).unwrap_or_default()

@@ -479,9 +479,11 @@ impl Sim {
     }
 
     fn subscribes(&self, kind: Kind) -> bool {
+        // The load client neither shares screens nor subscribes to them.
         match kind {
             Kind::Audio => self.spec.subscribe_audio,
             Kind::Video => self.spec.subscribe_video,
+            Kind::SubVideo | Kind::SubAudio => false,
         }
     }
 
@@ -592,17 +594,19 @@ impl Sim {
         let now = Instant::now();
         let h = seed(&self.spec.user_id);
         for (kind, codec) in [(Kind::Audio, Codec::Opus), (Kind::Video, Codec::Vp8)] {
-            let publishes = match kind {
-                Kind::Audio => self.spec.publish_audio,
-                Kind::Video => self.spec.publish_video,
+            let publishes = if kind == Kind::Audio {
+                self.spec.publish_audio
+            } else {
+                self.spec.publish_video
             };
             let slot = slots
                 .iter()
                 .find(|s| s.user_id.is_none() && s.kind == kind)
                 .map(|s| Mid::from(s.mid.as_str()));
-            let entry = match kind {
-                Kind::Audio => &mut self.audio,
-                Kind::Video => &mut self.video,
+            let entry = if kind == Kind::Audio {
+                &mut self.audio
+            } else {
+                &mut self.video
             };
             match slot {
                 Some(mid) if publishes => {

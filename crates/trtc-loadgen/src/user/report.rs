@@ -3,7 +3,6 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use trtc_proto::MediaKind as Kind;
 
 use super::{ms, Sim};
 use crate::stats;
@@ -125,10 +124,7 @@ impl Sim {
                 let bytes = end.bytes - t.start.bytes;
                 TrackReport {
                     source: t.source.clone(),
-                    kind: match t.kind {
-                        Kind::Audio => "audio",
-                        Kind::Video => "video",
-                    },
+                    kind: t.kind.name(),
                     ssrc: *t.ssrc,
                     pkts: end.received - t.start.received,
                     bytes,

@@ -177,9 +177,10 @@ impl Sim {
                 let source = slot
                     .and_then(|s| s.user_id.clone())
                     .unwrap_or_else(|| "?".into());
-                let clock = match kind {
-                    Kind::Audio => 48_000,
-                    Kind::Video => media::VIDEO_CLOCK,
+                let clock = if kind.is_video() {
+                    media::VIDEO_CLOCK
+                } else {
+                    48_000
                 };
                 self.tracks.push(Track {
                     ssrc,

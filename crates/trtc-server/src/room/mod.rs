@@ -70,6 +70,10 @@ pub enum MediaCmd {
         audio: bool,
         /// Whether it sends video.
         video: bool,
+        /// Whether it sends a shared screen (the sub stream).
+        sub_video: bool,
+        /// Whether it sends the shared screen's system audio.
+        sub_audio: bool,
     },
     /// Give `subscriber` a send slot for `source`'s `kind` (no forwarding until subscribed).
     AddSource {
@@ -148,10 +152,10 @@ struct Member {
     live: bool,
     /// Has uplink and is seen by others: always in rtc, the anchors in live.
     anchor: bool,
-    audio: bool,
-    video: bool,
-    audio_muted: bool,
-    video_muted: bool,
+    /// What it publishes, per kind (indexed as [`MediaKind::ALL`]).
+    publish: [bool; 4],
+    /// What it muted, per kind.
+    muted: [bool; 4],
     /// Custom messages sent so far (the `seq` of the last).
     custom_seq: u64,
     /// The unix second of the custom-message rate window, and the messages and bytes in it.
@@ -164,27 +168,33 @@ struct Member {
 
 impl Member {
     fn publishes(&self, kind: MediaKind) -> bool {
-        match kind {
-            MediaKind::Audio => self.audio,
-            MediaKind::Video => self.video,
-        }
+        self.publish[kind_index(kind)]
     }
     fn available(&self, kind: MediaKind) -> bool {
-        match kind {
-            MediaKind::Audio => self.audio && !self.audio_muted,
-            MediaKind::Video => self.video && !self.video_muted,
-        }
+        self.publishes(kind) && !self.muted[kind_index(kind)]
     }
     fn as_remote(&self) -> RemoteUser {
         RemoteUser {
             user_id: self.user_id.clone(),
             audio: self.available(MediaKind::Audio),
             video: self.available(MediaKind::Video),
+            sub_video: self.available(MediaKind::SubVideo),
+            sub_audio: self.available(MediaKind::SubAudio),
         }
     }
 }
 
-const KINDS: [MediaKind; 2] = [MediaKind::Audio, MediaKind::Video];
+/// `kind`'s place in [`MediaKind::ALL`].
+fn kind_index(kind: MediaKind) -> usize {
+    match kind {
+        MediaKind::Audio => 0,
+        MediaKind::Video => 1,
+        MediaKind::SubVideo => 2,
+        MediaKind::SubAudio => 3,
+    }
+}
+
+const KINDS: [MediaKind; 4] = MediaKind::ALL;
 
 /// How long a silent or dropped client stays by default (TRTC's heartbeat timeout).
 pub const DEFAULT_CLIENT_TIMEOUT_SECS: u64 = 90;
@@ -451,7 +461,12 @@ impl<A: Auth> Registry<A> {
             ClientMsg::Join(join) => self.join(client, join, now_unix),
             ClientMsg::Ping { seq } => vec![Effect::Send(client, ServerMsg::Pong { seq })],
             _ if !self.is_joined(client) => error(client, code::NOT_JOINED, "join a room first"),
-            ClientMsg::Publish { audio, video } => self.publish(client, audio, video),
+            ClientMsg::Publish {
+                audio,
+                video,
+                sub_video,
+                sub_audio,
+            } => self.publish(client, [audio, video, sub_video, sub_audio]),
             ClientMsg::SwitchRole {
                 role,
                 private_map_key,
@@ -721,10 +736,9 @@ impl<A: Auth> Registry<A> {
             ));
         }
         // A peer only once there is something to receive (or send: see `publish`).
-        let peer = existing.iter().any(|c| {
-            let m = &self.members[c];
-            m.publishes(MediaKind::Audio) || m.publishes(MediaKind::Video)
-        });
+        let peer = existing
+            .iter()
+            .any(|c| self.members[c].publish.iter().any(|p| *p));
         if peer {
             fx.push(Effect::Media(MediaCmd::AddPeer { peer: client }));
         }
@@ -758,10 +772,8 @@ impl<A: Auth> Registry<A> {
                 detached: false,
                 live,
                 anchor,
-                audio: false,
-                video: false,
-                audio_muted: false,
-                video_muted: false,
+                publish: [false; 4],
+                muted: [false; 4],
                 custom_seq: 0,
                 custom_window: (0, 0, 0),
                 peer,
@@ -889,18 +901,21 @@ impl<A: Auth> Registry<A> {
         Ok(Some(map.privileges))
     }
 
-    fn publish(&mut self, client: ClientId, audio: bool, video: bool) -> Vec<Effect> {
+    /// What `client` publishes from now on, per kind of [`MediaKind::ALL`].
+    pub(crate) fn publish(&mut self, client: ClientId, kinds: [bool; 4]) -> Vec<Effect> {
+        let [audio, video, sub_video, sub_audio] = kinds;
+        let any = kinds.iter().any(|k| *k);
         if let Some(p) = self.members[&client].privileges {
             for (wanted, bit) in [
-                (audio, auth::privilege::SEND_AUDIO),
-                (video, auth::privilege::SEND_VIDEO),
+                (audio || sub_audio, auth::privilege::SEND_AUDIO),
+                (video || sub_video, auth::privilege::SEND_VIDEO),
             ] {
                 if wanted && p & bit == 0 {
                     return error(client, code::PRIVILEGE, missing_right(bit));
                 }
             }
         }
-        if !self.members[&client].anchor && (audio || video) {
+        if !self.members[&client].anchor && any {
             return error(
                 client,
                 code::ROLE_AUDIENCE,
@@ -909,19 +924,20 @@ impl<A: Auth> Registry<A> {
         }
         let others = self.others(client);
         let mut fx = Vec::new();
-        if audio || video {
+        if any {
             self.ensure_peer(client, &mut fx);
         }
         let m = self.members.get_mut(&client).expect("joined");
         let before = m.clone();
-        m.audio = audio;
-        m.video = video;
+        m.publish = kinds;
         let after = m.clone();
         if after.peer {
             fx.push(Effect::Media(MediaCmd::SetPublish {
                 peer: client,
                 audio,
                 video,
+                sub_video,
+                sub_audio,
             }));
         }
         for kind in KINDS {
@@ -1004,10 +1020,7 @@ impl<A: Auth> Registry<A> {
         let others = self.others(client);
         let m = self.members.get_mut(&client).expect("joined");
         let before = m.clone();
-        match kind {
-            MediaKind::Audio => m.audio_muted = muted,
-            MediaKind::Video => m.video_muted = muted,
-        }
+        m.muted[kind_index(kind)] = muted;
         let after = m.clone();
         Self::availability(&before, &after, kind, &others)
     }
@@ -1049,9 +1062,10 @@ impl<A: Auth> Registry<A> {
             .into_iter()
             .find(|c| self.members[c].user_id == user_id);
         if let (Some(p), true) = (self.members[&client].privileges, on) {
-            let bit = match kind {
-                MediaKind::Audio => auth::privilege::RECV_AUDIO,
-                MediaKind::Video => auth::privilege::RECV_VIDEO,
+            let bit = if kind.is_video() {
+                auth::privilege::RECV_VIDEO
+            } else {
+                auth::privilege::RECV_AUDIO
             };
             if p & bit == 0 {
                 return error(client, code::PRIVILEGE, missing_right(bit));

@@ -190,6 +190,8 @@ fn publish_all(r: &mut Registry<FakeAuth>) {
             ClientMsg::Publish {
                 audio: true,
                 video: false,
+                sub_video: false,
+                sub_audio: false,
             },
             0,
         );

@@ -20,6 +20,8 @@ fn lifecycle_enter_publish_leave() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            sub_video: false,
+            sub_audio: false,
         },
         0,
     );
@@ -30,7 +32,9 @@ fn lifecycle_enter_publish_leave() {
             MediaCmd::SetPublish {
                 peer: 1,
                 audio: true,
-                video: true
+                video: true,
+                sub_video: false,
+                sub_audio: false,
             }
         ]
     );
@@ -42,7 +46,9 @@ fn lifecycle_enter_publish_leave() {
             users: vec![RemoteUser {
                 user_id: "alice".into(),
                 audio: true,
-                video: true
+                video: true,
+                sub_video: false,
+                sub_audio: false,
             }]
         }]
     );
@@ -74,6 +80,8 @@ fn lifecycle_enter_publish_leave() {
         ClientMsg::Publish {
             audio: true,
             video: false,
+            sub_video: false,
+            sub_audio: false,
         },
         0,
     );
@@ -216,6 +224,8 @@ fn refused_messages_change_nothing() {
             ClientMsg::Publish {
                 audio: true,
                 video: true,
+                sub_video: false,
+                sub_audio: false,
             },
             code::NOT_JOINED,
         ),

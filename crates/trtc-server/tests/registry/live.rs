@@ -11,6 +11,8 @@ fn live_audiences_are_invisible_and_cannot_publish() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            sub_video: false,
+            sub_audio: false,
         },
         0,
     );
@@ -26,7 +28,9 @@ fn live_audiences_are_invisible_and_cannot_publish() {
             users: vec![RemoteUser {
                 user_id: "anchor".into(),
                 audio: true,
-                video: true
+                video: true,
+                sub_video: false,
+                sub_audio: false,
             }]
         }]
     );
@@ -40,6 +44,8 @@ fn live_audiences_are_invisible_and_cannot_publish() {
         ClientMsg::Publish {
             audio: true,
             video: false,
+            sub_video: false,
+            sub_audio: false,
         },
         0,
     );
@@ -80,6 +86,8 @@ fn switch_role_both_ways() {
         ClientMsg::Publish {
             audio: false,
             video: true,
+            sub_video: false,
+            sub_audio: false,
         },
         0,
     );
@@ -94,7 +102,9 @@ fn switch_role_both_ways() {
     assert!(media(&fx).contains(&MediaCmd::SetPublish {
         peer: 2,
         audio: false,
-        video: true
+        video: true,
+        sub_video: false,
+        sub_audio: false,
     }));
     let fx = r.handle(
         2,
@@ -121,7 +131,9 @@ fn switch_role_both_ways() {
     assert!(media(&fx).contains(&MediaCmd::SetPublish {
         peer: 2,
         audio: false,
-        video: false
+        video: false,
+        sub_video: false,
+        sub_audio: false,
     }));
     // Same role again: nothing. In an rtc room: refused.
     assert!(r

@@ -8,4 +8,5 @@ mod lifecycle;
 mod live;
 mod private_map;
 mod sessions;
+mod sub_stream;
 mod support;

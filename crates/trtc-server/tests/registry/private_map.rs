@@ -151,6 +151,8 @@ fn publishing_and_receiving_need_their_bits() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            sub_video: false,
+            sub_audio: false,
         },
         NOW,
     );
@@ -160,6 +162,8 @@ fn publishing_and_receiving_need_their_bits() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            sub_video: false,
+            sub_audio: false,
         },
         NOW,
     );
@@ -171,6 +175,8 @@ fn publishing_and_receiving_need_their_bits() {
         ClientMsg::Publish {
             audio: true,
             video: false,
+            sub_video: false,
+            sub_audio: false,
         },
         NOW,
     );
@@ -221,6 +227,8 @@ fn a_server_that_requires_keys_refuses_joins_without_one_and_switch_role_takes_a
         ClientMsg::Publish {
             audio: true,
             video: false,
+            sub_video: false,
+            sub_audio: false,
         },
         NOW,
     );
@@ -250,6 +258,8 @@ fn a_server_that_requires_keys_refuses_joins_without_one_and_switch_role_takes_a
         ClientMsg::Publish {
             audio: true,
             video: true,
+            sub_video: false,
+            sub_audio: false,
         },
         NOW,
     );

@@ -11,6 +11,8 @@ fn a_dropped_session_resumes_silently() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            sub_video: false,
+            sub_audio: false,
         },
         100,
     );
@@ -30,6 +32,8 @@ fn a_dropped_session_resumes_silently() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            sub_video: false,
+            sub_audio: false,
         },
         104,
     );

@@ -86,6 +86,13 @@ pub struct Client {
     next_video: Option<Instant>,
     /// The next video frame must be a keyframe.
     want_keyframe: bool,
+    /// The sub stream (a shared screen): frames sent, when the next is due, whether it must be a
+    /// keyframe; and its audio.
+    pub sent_sub_video: u64,
+    next_sub_video: Option<Instant>,
+    want_sub_keyframe: bool,
+    pub sent_sub_audio: u64,
+    next_sub_audio: Option<Instant>,
     next_timeout: Option<Instant>,
     start: Instant,
 }
@@ -130,6 +137,11 @@ impl Client {
             next_audio: None,
             next_video: None,
             want_keyframe: true,
+            sent_sub_video: 0,
+            next_sub_video: None,
+            want_sub_keyframe: true,
+            sent_sub_audio: 0,
+            next_sub_audio: None,
             next_timeout: None,
             start: now,
         }
@@ -145,6 +157,9 @@ impl Client {
         self.next_audio = None;
         self.next_video = None;
         self.want_keyframe = true;
+        self.next_sub_video = None;
+        self.want_sub_keyframe = true;
+        self.next_sub_audio = None;
     }
 
     /// Keyframe requests received at or after `t`.
@@ -239,6 +254,36 @@ impl Client {
                 if let Some(w) = self.rtc.writer(mid) {
                     w.write(pt, now, ts, data).expect("video write");
                     self.sent_video += 1;
+                }
+            }
+        }
+        // The sub stream: a screen at 5 fps (first byte after the header marks it) and its audio.
+        if let Some(mid) = self.mid_of(None, Kind::SubVideo) {
+            let next = *self.next_sub_video.get_or_insert(now);
+            if now >= next {
+                self.next_sub_video = Some(next + Duration::from_millis(200));
+                let pt = self.pt(Codec::Vp8);
+                let n = self.sent_sub_video;
+                let ts = MediaTime::new(n * 18000, Frequency::NINETY_KHZ);
+                let key = std::mem::take(&mut self.want_sub_keyframe);
+                let data = vp8_frame(key, n);
+                if let Some(w) = self.rtc.writer(mid) {
+                    w.write(pt, now, ts, data).expect("sub video write");
+                    self.sent_sub_video += 1;
+                }
+            }
+        }
+        if let Some(mid) = self.mid_of(None, Kind::SubAudio) {
+            let next = *self.next_sub_audio.get_or_insert(now);
+            if now >= next {
+                self.next_sub_audio = Some(next + Duration::from_millis(20));
+                let pt = self.pt(Codec::Opus);
+                let n = self.sent_sub_audio;
+                let ts = MediaTime::new(n * 960, Frequency::FORTY_EIGHT_KHZ);
+                let data: Vec<u8> = (0..60).map(|i| (i as u64 * 3 + n) as u8).collect();
+                if let Some(w) = self.rtc.writer(mid) {
+                    w.write(pt, now, ts, data).expect("sub audio write");
+                    self.sent_sub_audio += 1;
                 }
             }
         }
@@ -570,7 +615,11 @@ fn on_client_event(c: &mut Client, e: Event, now: Instant) {
         Event::KeyframeRequest(r) => {
             let media_kind = c.rtc.media(r.mid).map(|m| m.kind());
             if media_kind == Some(MediaKind::Video) && c.honor_keyframe_requests {
-                c.want_keyframe = true;
+                if c.mid_of(None, Kind::SubVideo) == Some(r.mid) {
+                    c.want_sub_keyframe = true;
+                } else {
+                    c.want_keyframe = true;
+                }
             }
             c.keyframe_requests.push((now, r.kind));
         }
