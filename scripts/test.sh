@@ -19,6 +19,11 @@ node scripts/check-modules.mjs src crates/*/src
 step "host tests"
 cargo test --workspace
 
+step "fuzz targets build; their kept inputs and seeds run as tests"
+# fuzz/ is a workspace of its own (cargo-fuzz); built here on stable so it cannot rot unseen.
+(cd fuzz && cargo fmt --check)
+CARGO_TARGET_DIR="$PWD/target" cargo test --manifest-path fuzz/Cargo.toml
+
 step "TypeScript declarations"
 scripts/check-types.sh
 

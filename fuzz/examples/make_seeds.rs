@@ -37,10 +37,14 @@ fn main() {
             scene: Scene::Live,
             role: Role::Audience,
             session: Some("s-1".into()),
+            private_map_key: Some("eJyrVgrxCdYrSy1SslIy0jNQ0gHzM1NS80oy0zLBwhWZiflZpXlQqeKU".into()),
         }),
         ClientMsg::Publish {
             audio: true,
-            video: false, sub_video: false, sub_audio: false, },
+            video: false,
+            sub_video: false,
+            sub_audio: false,
+        },
         ClientMsg::Mute {
             kind: MediaKind::Video,
             muted: true,
@@ -54,7 +58,10 @@ fn main() {
             sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n".into(),
         },
         ClientMsg::Leave,
-        ClientMsg::SwitchRole { role: Role::Anchor },
+        ClientMsg::SwitchRole {
+            role: Role::Anchor,
+            private_map_key: None,
+        },
         ClientMsg::Ping { seq: 42 },
     ];
     for (i, m) in client.iter().enumerate() {
@@ -66,7 +73,10 @@ fn main() {
             users: vec![RemoteUser {
                 user_id: "bob".into(),
                 audio: true,
-                video: false, sub_video: false, sub_audio: false, }],
+                video: false,
+                sub_video: false,
+                sub_audio: false,
+            }],
         },
         ServerMsg::Offer {
             sdp: "v=0".into(),

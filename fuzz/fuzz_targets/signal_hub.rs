@@ -57,6 +57,8 @@ enum Op {
         session: Option<u8>,
         sig: Sig,
         version: Option<u32>,
+        /// A privateMapKey: any text (the server verifies it with the app's key).
+        private_map_key: Option<String>,
     },
     Publish {
         client: u8,
@@ -86,6 +88,7 @@ enum Op {
     SwitchRole {
         client: u8,
         anchor: bool,
+        private_map_key: Option<String>,
     },
     Ping {
         client: u8,
@@ -211,6 +214,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 session,
                 sig,
                 version,
+                private_map_key,
             } => {
                 let user_id = USERS[usize::from(user) % USERS.len()].to_string();
                 let (app, key) = if other_app {
@@ -239,6 +243,7 @@ fuzz_target!(|ops: Vec<Op>| {
                         Role::Anchor
                     },
                     session: session.map(|s| format!("s{}", s % 4)),
+                    private_map_key,
                 });
                 w.text(client, &msg.encode());
             }
@@ -286,9 +291,17 @@ fuzz_target!(|ops: Vec<Op>| {
             }
             Op::Answer { client, sdp } => w.text(client, &ClientMsg::Answer { sdp }.encode()),
             Op::Leave { client } => w.text(client, &ClientMsg::Leave.encode()),
-            Op::SwitchRole { client, anchor } => {
+            Op::SwitchRole {
+                client,
+                anchor,
+                private_map_key,
+            } => {
                 let role = if anchor { Role::Anchor } else { Role::Audience };
-                w.text(client, &ClientMsg::SwitchRole { role }.encode())
+                let msg = ClientMsg::SwitchRole {
+                    role,
+                    private_map_key,
+                };
+                w.text(client, &msg.encode())
             }
             Op::Ping { client, seq } => w.text(client, &ClientMsg::Ping { seq }.encode()),
             Op::Binary { client } => {

@@ -76,8 +76,8 @@ impl SfuSession {
                 }
             }
         }
-        while let Some((_, _, buf)) = self.sfu.poll_transmit() {
-            self.sfu.recycle(buf);
+        while let Some(p) = self.sfu.poll_transmit() {
+            self.sfu.recycle(p.data);
         }
     }
 
@@ -237,7 +237,7 @@ impl UdpSession {
                     Ok(Output::Timeout(_)) | Err(_) => break,
                 }
             }
-            while let Some((to, from, data)) = self.sfu.poll_transmit() {
+            while let Some(trtc_sfu::Packet { to, from, data, .. }) = self.sfu.poll_transmit() {
                 if to == self.client_addr {
                     moved = true;
                     if let Ok(contents) = data.as_slice().try_into() {
@@ -267,8 +267,8 @@ impl UdpSession {
     pub fn inject(&mut self, from: SocketAddr, data: &[u8]) {
         let now = self.now;
         self.sfu.handle_datagram(from, self.sfu_addr, data, now);
-        while let Some((_, _, buf)) = self.sfu.poll_transmit() {
-            self.sfu.recycle(buf);
+        while let Some(p) = self.sfu.poll_transmit() {
+            self.sfu.recycle(p.data);
         }
         while self.sfu.poll_event().is_some() {}
     }
