@@ -15,6 +15,7 @@ mod audio;
 mod autoplay;
 mod devices;
 mod emitter;
+mod encoding;
 pub mod error;
 mod events;
 mod js;

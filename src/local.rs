@@ -12,6 +12,7 @@ use web_sys::MediaStreamTrack;
 
 use trtc_core::capture::{AudioRequest, FacingMode};
 use trtc_core::config::{AudioMute, FillMode, Mirror};
+use trtc_core::encoding::{AudioEncoding, QosPreference, VideoEncoding};
 use trtc_core::profile::VideoProfile;
 
 use crate::audio::MicGraph;
@@ -162,6 +163,19 @@ impl Local {
         }
     }
 
+    /// The camera's encoder settings (its profile and QoS preference), when it runs.
+    pub fn video_encoding(&self) -> Option<VideoEncoding> {
+        let video = self.video.borrow();
+        let v = video.as_ref()?;
+        Some(VideoEncoding::new(&v.profile, v.qos))
+    }
+
+    /// The microphone's encoder settings (its profile), when it runs.
+    pub fn audio_encoding(&self) -> Option<AudioEncoding> {
+        let audio = self.audio.borrow();
+        Some(AudioEncoding::new(&audio.as_ref()?.request.profile))
+    }
+
     /// The local level for AUDIO_VOLUME, when the microphone runs.
     pub fn audio_level(&self) -> Option<f64> {
         self.audio.borrow().as_ref().map(|a| a.level())
@@ -193,6 +207,8 @@ pub struct LocalVideo {
     pub camera_id: Option<String>,
     pub facing: Option<FacingMode>,
     pub profile: VideoProfile,
+    /// `option.qosPreference`: what the encoder gives up first.
+    pub qos: QosPreference,
     pub fill: FillMode,
     pub mirror: Mirror,
     /// Whether to publish in a room.

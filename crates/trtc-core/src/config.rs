@@ -4,6 +4,7 @@
 //! JS handles from the original argument.
 
 use crate::capture::FacingMode;
+use crate::encoding::QosPreference;
 use crate::error::{extra, RtcErrorInfo};
 use crate::profile::{self, AudioProfile, VideoProfile};
 use crate::value::Value;
@@ -202,6 +203,8 @@ pub struct LocalVideoConfig {
     pub fill_mode: Option<FillMode>,
     /// `option.mirror` (default [`Mirror::DEFAULT`]).
     pub mirror: Option<Mirror>,
+    /// `option.qosPreference` (the camera's default: [`QosPreference::Smooth`]).
+    pub qos: Option<QosPreference>,
 }
 
 impl LocalVideoConfig {
@@ -229,6 +232,10 @@ impl LocalVideoConfig {
             profile: parse_video_profile(o.get("profile"), function_name)?,
             fill_mode: FillMode::parse(o.get("fillMode")),
             mirror: Mirror::parse(o.get("mirror")),
+            qos: o
+                .get("qosPreference")
+                .as_str()
+                .and_then(QosPreference::parse),
         })
     }
 
@@ -325,6 +332,7 @@ mod tests {
         let c = LocalVideoConfig::parse(&Value::Undefined, "startLocalVideo").unwrap();
         assert_eq!(c.view, ViewArg::Unset);
         assert_eq!(c.profile, ProfileArg::Unset);
+        assert_eq!(c.qos, None);
         assert!(!c.changes_device());
     }
 
@@ -340,6 +348,7 @@ mod tests {
                     ("profile", Value::String("720p".into())),
                     ("fillMode", Value::String("contain".into())),
                     ("mirror", Value::Bool(false)),
+                    ("qosPreference", Value::String("clear".into())),
                 ]),
             ),
         ]);
@@ -353,6 +362,7 @@ mod tests {
         );
         assert_eq!(c.fill_mode, Some(FillMode::Contain));
         assert_eq!(c.mirror, Some(Mirror::None));
+        assert_eq!(c.qos, Some(QosPreference::Clear));
         assert!(c.changes_device());
     }
 
