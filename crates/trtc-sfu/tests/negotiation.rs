@@ -508,7 +508,7 @@ fn offers_carry_opus_stereo_both_ways() {
                 SfuEvent::Offer { peer: p, sdp, .. } if *p == peer => Some(sdp.clone()),
                 _ => None,
             })
-            .last()
+            .next_back()
             .expect("an offer");
         let opus_pt = sdp
             .lines()
