@@ -23,6 +23,14 @@ extern "C" {
 
     #[wasm_bindgen(js_name = constructorOf)]
     pub fn constructor_of(obj: &JsValue) -> JsValue;
+
+    /// See `setSendParameters` in glue.js: a promise of whether `setParameters` was called.
+    #[wasm_bindgen(js_name = setSendParameters)]
+    pub fn set_send_parameters(
+        sender: &JsValue,
+        encoding: &JsValue,
+        degradation_preference: Option<&str>,
+    ) -> js_sys::Promise;
 }
 
 /// The `RtcError` class, exported for real at runtime by the package entry.

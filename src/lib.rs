@@ -16,6 +16,7 @@ mod audio;
 mod autoplay;
 mod devices;
 mod emitter;
+mod encoding;
 pub mod error;
 mod events;
 mod experimental;

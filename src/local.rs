@@ -13,6 +13,7 @@ use web_sys::MediaStreamTrack;
 
 use trtc_core::capture::{AudioRequest, FacingMode};
 use trtc_core::config::{AudioMute, FillMode, Mirror};
+use trtc_core::encoding::{AudioEncoding, QosPreference, VideoEncoding};
 use trtc_core::profile::VideoProfile;
 
 use crate::audio::MicGraph;
@@ -298,6 +299,37 @@ impl Local {
         }
     }
 
+    /// The encoder settings of what the main video sender carries: a screen shared as the main
+    /// stream (its profile and QoS), else the camera (its profile and QoS), when it runs.
+    pub fn video_encoding(&self) -> Option<VideoEncoding> {
+        if let Some(s) = self
+            .screen
+            .borrow()
+            .as_ref()
+            .filter(|s| s.publish && s.main)
+        {
+            return Some(s.encoding);
+        }
+        let video = self.video.borrow();
+        let v = video.as_ref()?;
+        Some(VideoEncoding::new(&v.profile, v.qos))
+    }
+
+    /// The encoder settings of the screen shared as the sub stream, when it is.
+    pub fn screen_encoding(&self) -> Option<VideoEncoding> {
+        let screen = self.screen.borrow();
+        screen
+            .as_ref()
+            .filter(|s| s.publish && !s.main)
+            .map(|s| s.encoding)
+    }
+
+    /// The microphone's encoder settings (its profile), when it runs.
+    pub fn audio_encoding(&self) -> Option<AudioEncoding> {
+        let audio = self.audio.borrow();
+        Some(AudioEncoding::new(&audio.as_ref()?.request.profile))
+    }
+
     /// The local level for AUDIO_VOLUME, when the microphone runs.
     pub fn audio_level(&self) -> Option<f64> {
         self.audio.borrow().as_ref().map(|a| a.level())
@@ -343,6 +375,8 @@ pub struct LocalScreen {
     /// `muteSystemAudio`.
     pub audio_muted: bool,
     pub views: Vec<VideoView>,
+    /// The sender's settings: the screen profile's bitrate and frame rate, `qosPreference`.
+    pub encoding: VideoEncoding,
     /// The video track's `ended` (the user stopped sharing in the browser's UI); removed with
     /// the share.
     pub _ended: crate::listener::Listener,
@@ -373,6 +407,8 @@ pub struct LocalVideo {
     pub camera_id: Option<String>,
     pub facing: Option<FacingMode>,
     pub profile: VideoProfile,
+    /// `option.qosPreference`: what the encoder gives up first.
+    pub qos: QosPreference,
     pub fill: FillMode,
     pub mirror: Mirror,
     /// Whether to publish in a room.

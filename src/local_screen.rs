@@ -9,7 +9,8 @@
 
 use std::rc::{Rc, Weak};
 
-use trtc_core::config::{FillMode, ProfileArg, QosPreference, ScreenShareConfig, ScreenStream};
+use trtc_core::config::{FillMode, ProfileArg, ScreenShareConfig, ScreenStream};
+use trtc_core::encoding::{QosPreference, VideoEncoding};
 use trtc_core::error::{insecure_context, RtcErrorInfo};
 use trtc_core::profile::{self, VideoProfile};
 use trtc_core::queue::{OpKind, KEEP_STOP};
@@ -80,13 +81,10 @@ fn constraints(raw: &JsValue, cfg: &ScreenShareConfig, p: VideoProfile) -> JsVal
 }
 
 /// `qosPreference` as the track's content hint: `'clear'` keeps detail (`'detail'`, the
-/// encoder drops frames first), `'smooth'` keeps motion.
+/// encoder drops frames first), `'smooth'` keeps motion. (The sender's bitrate, frame rate and
+/// degradation preference follow from [`LocalScreen::encoding`] once it is published.)
 fn apply_qos(track: &MediaStreamTrack, qos: QosPreference) {
-    let hint = match qos {
-        QosPreference::Clear => "detail",
-        QosPreference::Smooth => "motion",
-    };
-    set(track, "contentHint", &JsValue::from_str(hint));
+    set(track, "contentHint", &JsValue::from_str(qos.content_hint()));
 }
 
 /// `option.captureElement`: only that element of the current tab is sent (Region Capture:
@@ -230,7 +228,9 @@ pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
             RtcErrorInfo::abort(START, KEEP_STOP).into()
         });
     }
-    apply_qos(&track, cfg.qos.unwrap_or(QosPreference::Clear));
+    let qos = cfg.qos.unwrap_or(QosPreference::Clear);
+    apply_qos(&track, qos);
+    let encoding = VideoEncoding::new(&profile, qos);
     let capture_element = get(&get(&raw, "option"), "captureElement");
     if cfg.capture_element && custom_video.is_none() {
         crop_to(&track, &capture_element).await;
@@ -260,6 +260,7 @@ pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
         main,
         audio_muted: cfg.mute_system_audio.unwrap_or(false),
         views,
+        encoding,
         _ended: ended,
     });
     local.announce_track(trtc_proto::MediaKind::SubVideo);
@@ -328,6 +329,8 @@ fn update_run(
         }
         if let Some(q) = cfg.qos {
             apply_qos(&s.track, q);
+            s.encoding.degradation_preference = q.degradation_preference();
+            s.encoding.content_hint = q.content_hint();
         }
         new_views.map(|v| std::mem::replace(&mut s.views, v))
     };

@@ -5,6 +5,7 @@ use trtc_core::capture::VideoRequest;
 use trtc_core::config::{
     missing_view, FillMode, LocalVideoConfig, Mirror, ProfileArg, VideoMute, ViewArg,
 };
+use trtc_core::encoding::QosPreference;
 use trtc_core::error::{device_error, extra, insecure_context, DeviceKind, RtcErrorInfo};
 use trtc_core::profile::{self, VideoProfile};
 use trtc_core::queue::{OpKind, KEEP_STOP};
@@ -184,6 +185,7 @@ pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
         camera_id: cfg.camera_id.clone(),
         facing: cfg.facing,
         profile,
+        qos: cfg.qos.unwrap_or(QosPreference::Smooth),
         fill,
         mirror,
         publish: cfg.publish.unwrap_or(true),
@@ -338,6 +340,9 @@ async fn update_run(
             lv.track.set_enabled(!lv.muted);
         }
         lv.profile = profile;
+        if let Some(q) = cfg.qos {
+            lv.qos = q;
+        }
         if let Some(views) = new_views {
             dropped_views = std::mem::replace(&mut lv.views, views);
         }

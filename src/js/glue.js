@@ -57,3 +57,23 @@ export function installClass(ctor, statics, chained) {
 export function constructorOf(obj) {
   return obj.constructor;
 }
+
+/** Sets the members of `encoding` on a sender's first encoding and, when given, its
+ * `degradationPreference`; calls `setParameters` only when something differs. Resolves to
+ * whether it did; rejects as `setParameters` does. */
+export function setSendParameters(sender, encoding, degradationPreference) {
+  try {
+    const p = sender.getParameters();
+    const e = p.encodings && p.encodings[0];
+    if (!e) return Promise.resolve(false);
+    let changed = false;
+    for (const k in encoding) if (e[k] !== encoding[k]) { e[k] = encoding[k]; changed = true; }
+    if (degradationPreference && p.degradationPreference !== degradationPreference) {
+      p.degradationPreference = degradationPreference;
+      changed = true;
+    }
+    return changed ? sender.setParameters(p).then(() => true) : Promise.resolve(false);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

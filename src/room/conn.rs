@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use trtc_core::client::{ConnId, Input};
+use trtc_core::encoding::{prefer_video_codecs, set_opus_stereo, VideoCodec};
 use trtc_core::quality::{self, LinkState, Stat};
 use trtc_core::room::IceConfig;
 use trtc_core::vec_map::VecMap;
@@ -177,13 +178,32 @@ impl Conn {
 
     /// Applies an offer: upstream slots send the local tracks, the others receive; returns the
     /// answer's SDP (which the room client sends).
+    ///
+    /// Opus: the server offers `stereo=1` everywhere; the upstream audio keeps it only for a
+    /// stereo profile (the browser encodes what the offer asks), and the answer asks for stereo
+    /// on every audio m-line (the browser decodes what its answer says). The camera's m-line
+    /// lists `codecs` first (H.264 then VP8 unless `useVp8`): the browser sends with the first
+    /// codec of the offer it can encode. The audio profile is read
+    /// when the offer comes: a profile changed with no new offer between (a stop and a start in
+    /// the same instant) keeps the old channel count until the next offer.
     pub async fn apply_offer(
         &self,
         sdp: &str,
         slots: &[TrackSlot],
         local: &Local,
+        codecs: &[VideoCodec],
     ) -> Result<String, String> {
-        let desc = object(&[("type", "offer".into()), ("sdp", JsValue::from_str(sdp))]);
+        let mids = |upstream: bool, kind: MediaKind| -> Vec<&str> {
+            slots
+                .iter()
+                .filter(|s| s.user_id.is_none() == upstream && s.kind == kind)
+                .map(|s| s.mid.as_str())
+                .collect()
+        };
+        let stereo = local.audio_encoding().is_some_and(|e| e.stereo);
+        let sdp = set_opus_stereo(sdp, &mids(true, MediaKind::Audio), stereo);
+        let sdp = prefer_video_codecs(&sdp, &mids(true, MediaKind::Video), codecs);
+        let desc = object(&[("type", "offer".into()), ("sdp", JsValue::from_str(&sdp))]);
         self.wait(self.pc.set_remote_description(desc.unchecked_ref()))
             .await?;
         let by_mid: VecMap<String, TrackSlot> =
@@ -219,15 +239,60 @@ impl Conn {
             }
         }
         let answer = self.wait(self.pc.create_answer()).await?;
+        let answer_sdp = get(&answer, "sdp").as_string().unwrap_or_default();
+        // Every audio m-line of the answer says the same, stopped ones too (the server refuses
+        // an answer that describes one payload type two ways); on the upstream one it says
+        // nothing of what the browser sends, which follows the offer.
+        let answer_sdp = set_opus_stereo(&answer_sdp, &["*"], true);
+        let answer = object(&[("type", "answer".into()), ("sdp", answer_sdp.into())]);
         self.wait(self.pc.set_local_description(answer.unchecked_ref()))
             .await?;
         *self.slots.borrow_mut() = by_mid;
         *self.tracks.borrow_mut() = received;
+        self.apply_encodings(local);
         Ok(self
             .pc
             .local_description()
             .map(|d| d.sdp())
             .unwrap_or_default())
+    }
+
+    /// Gives the upstream senders their encoder settings: the camera's (or a screen's shared as
+    /// the main stream), the microphone's, the screen's.
+    fn apply_encodings(&self, local: &Local) {
+        let slots = self.slots.borrow().clone();
+        for t in self.pc.get_transceivers().iter() {
+            let t: RtcRtpTransceiver = t.unchecked_into();
+            let Some(mid) = t.mid() else { continue };
+            let Some(TrackSlot {
+                user_id: None,
+                kind,
+                ..
+            }) = slots.get(&mid)
+            else {
+                continue;
+            };
+            let sender = t.sender();
+            match kind {
+                MediaKind::Video => {
+                    if let Some(enc) = local.video_encoding() {
+                        crate::encoding::apply_video(&sender, sender.track().as_ref(), &enc);
+                    }
+                }
+                MediaKind::Audio => {
+                    if let Some(enc) = local.audio_encoding() {
+                        crate::encoding::apply_audio(&sender, &enc);
+                    }
+                }
+                MediaKind::SubVideo => {
+                    if let Some(enc) = local.screen_encoding() {
+                        crate::encoding::apply_video(&sender, sender.track().as_ref(), &enc);
+                    }
+                }
+                // System audio is sent as the browser captured it.
+                MediaKind::SubAudio => {}
+            }
+        }
     }
 
     /// Waits for one of the peer connection's promises, or until the connection closes.
@@ -255,6 +320,7 @@ impl Conn {
                     .replace_track(local.publish_track(*kind).as_ref());
             }
         }
+        self.apply_encodings(local);
     }
 
     /// `getStats()` turned into the room client's [`Input::Stats`] (skipped while one runs).

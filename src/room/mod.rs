@@ -207,10 +207,12 @@ impl RoomDriver {
                 let (Some(c), Some(me)) = (self.conn(conn), self.me.upgrade()) else {
                     return;
                 };
+                let use_vp8 = self.config().is_some_and(|c| c.use_vp8);
                 wasm_bindgen_futures::spawn_local(async move {
                     let before: Vec<String> =
                         c.received().into_iter().map(|(_, _, t)| t.id()).collect();
-                    let answer = c.apply_offer(&sdp, &slots, &me.local).await;
+                    let codecs = trtc_core::encoding::preferred_codecs(use_vp8);
+                    let answer = c.apply_offer(&sdp, &slots, &me.local, &codecs).await;
                     me.input(Input::OfferApplied { conn, answer });
                     // TRACK for each track this offer brought.
                     for (user, kind, track) in c.received() {

@@ -4,6 +4,7 @@
 //! JS handles from the original argument.
 
 use crate::capture::FacingMode;
+use crate::encoding::QosPreference;
 use crate::error::{extra, RtcErrorInfo};
 use crate::profile::{self, AudioProfile, VideoProfile};
 use crate::value::Value;
@@ -222,6 +223,8 @@ pub struct LocalVideoConfig {
     pub fill_mode: Option<FillMode>,
     /// `option.mirror` (default [`Mirror::DEFAULT`]).
     pub mirror: Option<Mirror>,
+    /// `option.qosPreference` (the camera's default: [`QosPreference::Smooth`]).
+    pub qos: Option<QosPreference>,
 }
 
 impl LocalVideoConfig {
@@ -249,6 +252,10 @@ impl LocalVideoConfig {
             profile: parse_video_profile(o.get("profile"), function_name)?,
             fill_mode: FillMode::parse(o.get("fillMode")),
             mirror: Mirror::parse(o.get("mirror")),
+            qos: o
+                .get("qosPreference")
+                .as_str()
+                .and_then(QosPreference::parse),
         })
     }
 
@@ -265,15 +272,6 @@ pub enum ScreenStream {
     Sub,
     /// `'main'`: in the camera's place.
     Main,
-}
-
-/// `option.qosPreference`: keep the frame rate (`Smooth`) or the detail (`Clear`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QosPreference {
-    /// `'smooth'`: lower the resolution first (a camera's default).
-    Smooth,
-    /// `'clear'`: lower the frame rate first (a screen's default).
-    Clear,
 }
 
 /// The argument of `startScreenShare` / `updateScreenShare`. `None` members were not given:
@@ -328,11 +326,10 @@ impl ScreenShareConfig {
             )?,
             fill_mode: FillMode::parse(o.get("fillMode")),
             system_audio: o.get("systemAudio").as_bool().unwrap_or(false),
-            qos: match o.get("qosPreference").as_str() {
-                Some("smooth") => Some(QosPreference::Smooth),
-                Some("clear") => Some(QosPreference::Clear),
-                _ => None,
-            },
+            qos: o
+                .get("qosPreference")
+                .as_str()
+                .and_then(QosPreference::parse),
             prefer_display_surface: o.get("preferDisplaySurface").as_str().map(str::to_string),
             custom_video: !o.get("videoTrack").is_undefined(),
             custom_audio: !o.get("audioTrack").is_undefined(),
@@ -428,6 +425,7 @@ mod tests {
         let c = LocalVideoConfig::parse(&Value::Undefined, "startLocalVideo").unwrap();
         assert_eq!(c.view, ViewArg::Unset);
         assert_eq!(c.profile, ProfileArg::Unset);
+        assert_eq!(c.qos, None);
         assert!(!c.changes_device());
     }
 
@@ -443,6 +441,7 @@ mod tests {
                     ("profile", Value::String("720p".into())),
                     ("fillMode", Value::String("contain".into())),
                     ("mirror", Value::Bool(false)),
+                    ("qosPreference", Value::String("clear".into())),
                 ]),
             ),
         ]);
@@ -456,6 +455,7 @@ mod tests {
         );
         assert_eq!(c.fill_mode, Some(FillMode::Contain));
         assert_eq!(c.mirror, Some(Mirror::None));
+        assert_eq!(c.qos, Some(QosPreference::Clear));
         assert!(c.changes_device());
     }
 

@@ -10,6 +10,8 @@
 //! - [`config`]: typed local-capture configurations parsed from validated values.
 //! - [`profile`]: camera, screen and audio profiles.
 //! - [`capture`]: the getUserMedia constraint plan with its retries (reference §8).
+//! - [`encoding`]: what the encoder is told — a profile's bitrate and frame rate, what
+//!   `qosPreference` means, the preferred video codecs, Opus stereo in a description.
 //! - [`queue`]: the per-resource operation queue (start/update/stop, OPERATION_ABORT rules).
 //! - [`volume`]: audio level math and the volume-evaluation schedule.
 //! - [`experimental`]: `callExperimentalAPI` options and the `AUDIO_FRAME` PCM framing.
@@ -35,6 +37,7 @@ pub mod capture;
 pub mod client;
 pub mod config;
 pub mod devices;
+pub mod encoding;
 pub mod error;
 pub mod experimental;
 pub mod profile;

@@ -236,6 +236,9 @@ pub struct EnterRoomConfig {
     /// `privateMapKey` (also `switchRole`'s and `switchRoom`'s): sent to the server, which checks
     /// the room and rights it grants when it enforces them.
     pub private_map_key: Option<String>,
+    /// `useVp8` (read by trtc-sdk-v5's runtime, not in its typings): the camera prefers VP8 to
+    /// H.264 ([`crate::encoding::preferred_codecs`]).
+    pub use_vp8: bool,
 }
 
 /// How the media connection may reach the server: the app's TURN relays and whether only
@@ -543,6 +546,7 @@ pub fn parse(v: &Value) -> Result<EnterRoomConfig, RtcErrorInfo> {
         websocket_proxy,
         ice,
         private_map_key: v.get("privateMapKey").as_str().map(str::to_string),
+        use_vp8: v.get("useVp8").as_bool().unwrap_or(false),
     })
 }
 
@@ -678,6 +682,12 @@ mod tests {
         let c = parse(&base(&[("roomId", n(1.0))])).unwrap();
         assert_eq!((c.scene, c.role), (Scene::Rtc, Role::Anchor));
         assert!(c.auto_receive_audio && !c.auto_receive_video && c.enable_autoplay_dialog);
+        assert!(!c.use_vp8);
+        assert!(
+            parse(&base(&[("roomId", n(1.0)), ("useVp8", Value::Bool(true))]))
+                .unwrap()
+                .use_vp8
+        );
         assert_eq!(c.websocket_proxy, None);
         let c = parse(&base(&[
             ("roomId", n(1.0)),

@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use str0m::change::SdpPendingOffer;
+use str0m::format::{Codec, CodecConfig, FormatParams};
 use str0m::media::{MediaKind, Mid};
 use str0m::net::TcpType;
 use str0m::{Candidate, Input, Rtc};
@@ -291,7 +292,9 @@ pub(crate) fn new_rtc(
     tcp: &[SocketAddr],
     now: Instant,
 ) -> (Rtc, String) {
-    let mut rtc = Rtc::builder().set_ice_lite(true).build(now);
+    let mut config = Rtc::builder().set_ice_lite(true);
+    opus_stereo(config.codec_config());
+    let mut rtc = config.build(now);
     let udp_candidates = udp.iter().map(|a| (*a, Candidate::host(*a, "udp")));
     let tcp_candidates = tcp.iter().map(|a| {
         let c = Candidate::builder()
@@ -318,6 +321,36 @@ pub(crate) fn new_rtc(
     }
     let ufrag = rtc.direct_api().local_ice_credentials().ufrag;
     (rtc, ufrag)
+}
+
+/// Opus with `stereo=1; sprop-stereo=1` in every offer: the server receives stereo (a browser
+/// encodes two channels only when the description it was given says `stereo=1`) and may send
+/// it (`sprop-stereo=1`). Whether a publisher sends one channel or two is its choice (the SDK
+/// keeps `stereo=1` only for the stereo audio profiles); a subscriber that asks for stereo
+/// decodes both. The other parameters are str0m's defaults (`minptime=10; useinbandfec=1`).
+fn opus_stereo(codecs: &mut CodecConfig) {
+    let Some(opus) = codecs
+        .params()
+        .iter()
+        .find(|p| p.spec().codec == Codec::Opus)
+        .map(|p| (p.pt(), p.spec()))
+    else {
+        return;
+    };
+    let (pt, spec) = opus;
+    codecs.enable_opus(false, false);
+    codecs.add_config(
+        pt,
+        None,
+        Codec::Opus,
+        spec.clock_rate,
+        spec.channels,
+        FormatParams {
+            stereo: Some(true),
+            sprop_stereo: Some(true),
+            ..spec.format
+        },
+    );
 }
 
 pub(crate) fn to_str0m(k: Kind) -> MediaKind {

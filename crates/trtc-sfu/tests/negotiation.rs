@@ -486,3 +486,53 @@ fn the_bundle_tag_is_a_data_channel_that_is_never_stopped() {
         "A's video m-line is stopped"
     );
 }
+
+/// Every Opus line of the server's offers, upstream (the browser sends) and downstream (the
+/// server sends), says `stereo=1; sprop-stereo=1`: a browser encodes two channels only when the
+/// description it was given has `stereo=1`, and the subscribers learn the stream may be stereo.
+/// Answers without stereo are still accepted and media flows (str0m matches Opus by codec).
+#[test]
+fn offers_carry_opus_stereo_both_ways() {
+    let mut w = World::new();
+    w.join(A);
+    w.join(B);
+    w.sfu.set_publish(A, true, true, w.now);
+    w.add_sources(B, A);
+    w.settle();
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+    for peer in [A, B] {
+        let sdp = w
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                SfuEvent::Offer { peer: p, sdp, .. } if *p == peer => Some(sdp.clone()),
+                _ => None,
+            })
+            .next_back()
+            .expect("an offer");
+        let opus_pt = sdp
+            .lines()
+            .find_map(|l| l.strip_prefix("a=rtpmap:")?.strip_suffix(" opus/48000/2"))
+            .expect("Opus is offered")
+            .to_string();
+        let fmtp: Vec<&str> = sdp
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("a=fmtp:{opus_pt} ")))
+            .collect();
+        assert_eq!(fmtp.len(), 1, "one audio m-line for {peer}: {sdp}");
+        let params: BTreeSet<&str> = fmtp[0].split(';').map(str::trim).collect();
+        for p in [
+            "stereo=1",
+            "sprop-stereo=1",
+            "minptime=10",
+            "useinbandfec=1",
+        ] {
+            assert!(params.contains(p), "{p} in {:?} (peer {peer})", fmtp[0]);
+        }
+    }
+    // B receives A's audio (the test clients answer with str0m's defaults: no stereo).
+    w.subscribe(B, A, Kind::Audio, true);
+    w.run_for(Duration::from_secs(1));
+    let audio = w.c(B).rx_from(A, Kind::Audio);
+    assert!(audio.frames >= 40, "Opus flows to B: {audio:?}");
+}

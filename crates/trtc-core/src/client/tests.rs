@@ -18,6 +18,7 @@ fn joined() -> RoomClient {
         websocket_proxy: None,
         ice: Default::default(),
         private_map_key: None,
+        use_vp8: false,
     };
     c.handle(
         Input::Enter {

@@ -126,6 +126,7 @@ pub fn config(user: &str, room: u32) -> EnterRoomConfig {
         websocket_proxy: None,
         ice: Default::default(),
         private_map_key: None,
+        use_vp8: false,
     }
 }
 

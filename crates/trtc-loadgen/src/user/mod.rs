@@ -288,6 +288,7 @@ async fn run(
         websocket_proxy: None,
         ice: Default::default(),
         private_map_key: None,
+        use_vp8: false,
     };
     let video_src = match &common.clip {
         Some(clip) => VideoSource::with_clip(common.video.clone(), clip.clone()),
