@@ -701,13 +701,15 @@ async fn remote_video(sdk: Rc<Sdk>, config: JsValue, function_name: &'static str
     let is_update = function_name == "updateRemoteVideo";
     let option = get(&config, "option");
     let extra = crate::room::ViewExtra {
+        fill,
+        mirror,
         poster: v.get("option").get("poster").as_str().map(str::to_string),
         visible_only: v.get("option").get("receiveWhenViewVisible").as_bool(),
         root: get(&option, "viewRoot").dyn_into().ok(),
     };
     if !sdk
         .room
-        .start_video(&user_id, kind, containers, fill, mirror, is_update, extra)
+        .start_video(&user_id, kind, containers, is_update, extra)
     {
         return Err(RtcErrorInfo::abort(function_name, "not started").into());
     }

@@ -36,6 +36,10 @@ pub use remote::AutoplayFailed;
 /// `startRemoteVideo`'s options beyond the views (`None`: as before).
 #[derive(Default)]
 pub struct ViewExtra {
+    /// `option.fillMode` (`None`: as it was, or the stream's default).
+    pub fill: Option<FillMode>,
+    /// `option.mirror`.
+    pub mirror: Option<bool>,
     /// `option.poster`.
     pub poster: Option<String>,
     /// `option.receiveWhenViewVisible`.
@@ -400,16 +404,18 @@ impl RoomDriver {
         user_id: &str,
         kind: MediaKind,
         containers: Option<Vec<HtmlElement>>,
-        fill: Option<FillMode>,
-        mirror: Option<bool>,
         is_update: bool,
         extra: ViewExtra,
     ) -> bool {
         let sub = kind.is_sub();
-        if !self
-            .remote
-            .set_video(user_id, containers, fill, mirror, is_update, sub)
-        {
+        if !self.remote.set_video(
+            user_id,
+            containers,
+            extra.fill,
+            extra.mirror,
+            is_update,
+            sub,
+        ) {
             return false;
         }
         let was_watched = self.remote.visible_only(user_id, sub);
