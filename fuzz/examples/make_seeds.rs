@@ -41,6 +41,7 @@ fn main() {
         ClientMsg::Publish {
             audio: true,
             video: false,
+            small: false,
         },
         ClientMsg::Mute {
             kind: MediaKind::Video,
@@ -50,6 +51,7 @@ fn main() {
             user_id: "bob".into(),
             kind: MediaKind::Audio,
             on: true,
+            small: false,
         },
         ClientMsg::Answer {
             sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n".into(),

@@ -244,7 +244,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 client,
                 audio,
                 video,
-            } => w.text(client, &ClientMsg::Publish { audio, video }.encode()),
+            } => w.text(client, &ClientMsg::Publish { audio, video, small: false }.encode()),
             Op::Mute {
                 client,
                 video,
@@ -269,7 +269,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     MediaKind::Audio
                 };
                 let user_id = USERS[usize::from(user) % USERS.len()].to_string();
-                w.text(client, &ClientMsg::Subscribe { user_id, kind, on }.encode())
+                w.text(client, &ClientMsg::Subscribe { user_id, kind, on, small: false }.encode())
             }
             Op::Answer { client, sdp } => w.text(client, &ClientMsg::Answer { sdp }.encode()),
             Op::Leave { client } => w.text(client, &ClientMsg::Leave.encode()),

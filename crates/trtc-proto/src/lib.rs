@@ -133,6 +133,10 @@ pub enum ClientMsg {
         audio: bool,
         /// Whether it sends video.
         video: bool,
+        /// Whether its video carries a small layer too (`option.small`: simulcast, rids `h`
+        /// and `l`). Absent (old clients): `false`; written only when `true`.
+        #[serde(default, skip_serializing_if = "is_false")]
+        small: bool,
     },
     /// A published stream muted or unmuted (others see it unavailable/available).
     Mute {
@@ -149,6 +153,11 @@ pub enum ClientMsg {
         kind: MediaKind,
         /// Forward (`true`) or stop.
         on: bool,
+        /// Video: the small layer (`startRemoteVideo`'s `option.small`) instead of the big one;
+        /// the big one is sent when the user publishes no small one. Absent (old clients):
+        /// `false`; written only when `true`.
+        #[serde(default, skip_serializing_if = "is_false")]
+        small: bool,
     },
     /// The answer to the outstanding [`ServerMsg::Offer`].
     Answer {
@@ -177,6 +186,11 @@ pub enum ClientMsg {
         /// Echoed in the answer.
         seq: u64,
     },
+}
+
+/// For `skip_serializing_if`: fields that are written only when set.
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A user already in the room, and what they publish.
@@ -512,8 +526,34 @@ mod tests {
                     user_id: "bob".into(),
                     kind: MediaKind::Video,
                     on: true,
+                    small: false,
                 },
                 r#"{"type":"subscribe","userId":"bob","kind":"video","on":true}"#,
+            ),
+            (
+                ClientMsg::Subscribe {
+                    user_id: "bob".into(),
+                    kind: MediaKind::Video,
+                    on: true,
+                    small: true,
+                },
+                r#"{"type":"subscribe","userId":"bob","kind":"video","on":true,"small":true}"#,
+            ),
+            (
+                ClientMsg::Publish {
+                    audio: true,
+                    video: true,
+                    small: false,
+                },
+                r#"{"type":"publish","audio":true,"video":true}"#,
+            ),
+            (
+                ClientMsg::Publish {
+                    audio: false,
+                    video: true,
+                    small: true,
+                },
+                r#"{"type":"publish","audio":false,"video":true,"small":true}"#,
             ),
             (ClientMsg::Leave, r#"{"type":"leave"}"#),
         ];

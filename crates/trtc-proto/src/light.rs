@@ -390,21 +390,36 @@ impl ClientMsg {
                     .opt_str("session", j.session.as_deref())
                     .opt_str("privateMapKey", j.private_map_key.as_deref());
             }
-            ClientMsg::Publish { audio, video } => {
+            ClientMsg::Publish {
+                audio,
+                video,
+                small,
+            } => {
                 w.str("type", "publish")
                     .bool("audio", *audio)
                     .bool("video", *video);
+                if *small {
+                    w.bool("small", true);
+                }
             }
             ClientMsg::Mute { kind, muted } => {
                 w.str("type", "mute")
                     .str("kind", kind_str(*kind))
                     .bool("muted", *muted);
             }
-            ClientMsg::Subscribe { user_id, kind, on } => {
+            ClientMsg::Subscribe {
+                user_id,
+                kind,
+                on,
+                small,
+            } => {
                 w.str("type", "subscribe")
                     .str("userId", user_id)
                     .str("kind", kind_str(*kind))
                     .bool("on", *on);
+                if *small {
+                    w.bool("small", true);
+                }
             }
             ClientMsg::Answer { sdp } => {
                 w.str("type", "answer").str("sdp", sdp);

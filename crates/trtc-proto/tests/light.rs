@@ -68,10 +68,12 @@ fn client_samples() -> Vec<ClientMsg> {
         ClientMsg::Publish {
             audio: true,
             video: false,
+            small: false,
         },
         ClientMsg::Publish {
             audio: false,
             video: true,
+            small: true,
         },
         ClientMsg::Mute {
             kind: MediaKind::Audio,
@@ -85,11 +87,13 @@ fn client_samples() -> Vec<ClientMsg> {
             user_id: "bob".into(),
             kind: MediaKind::Video,
             on: true,
+            small: true,
         },
         ClientMsg::Subscribe {
             user_id: AWKWARD.into(),
             kind: MediaKind::Audio,
             on: false,
+            small: false,
         },
         ClientMsg::Answer {
             sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n".into(),

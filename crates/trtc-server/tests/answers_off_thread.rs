@@ -55,6 +55,7 @@ fn publish(hub: &Hub, c: u64) {
         &ClientMsg::Publish {
             audio: true,
             video: true,
+            small: false,
         }
         .encode(),
     );

@@ -82,6 +82,7 @@ async fn an_answer_the_sfu_cannot_take_is_refused_and_the_server_carries_on() {
             &ClientMsg::Publish {
                 audio: true,
                 video: true,
+                small: false,
             }
             .encode(),
         );

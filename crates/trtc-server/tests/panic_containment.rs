@@ -50,6 +50,7 @@ fn publish_audio() -> String {
     ClientMsg::Publish {
         audio: true,
         video: false,
+        small: false,
     }
     .encode()
 }

@@ -166,6 +166,7 @@ pub use crate::answer_check::{
 };
 pub use crate::driver::{spawn, spawn_with_config, spawn_with_tcp, SfuHandle};
 pub use crate::negotiate::MAX_FAILED_ANSWERS;
+pub use crate::peer::{RID_BIG, RID_SMALL};
 pub use crate::sfu::{Sfu, SfuConfig};
 pub use crate::tcp::TcpConfig;
 

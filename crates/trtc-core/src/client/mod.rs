@@ -126,6 +126,18 @@ pub enum Input {
     SwitchRole(Role),
     /// Local capture or its publish/mute flags changed (or a track was replaced).
     Local(LocalMedia),
+    /// `startLocalVideo` / `updateLocalVideo` `option.small`: the camera is published with a
+    /// small stream too (`true`) or not.
+    LocalSmall(bool),
+    /// `startRemoteVideo` / `updateRemoteVideo` `option.small`: receive the user's small
+    /// stream (`true`) or its big one. Sent before `RemoteVideo` so the subscription starts on
+    /// the wanted stream.
+    RemoteSmall {
+        /// Whose video.
+        user_id: String,
+        /// The small stream.
+        small: bool,
+    },
     /// `startRemoteVideo` (`true`) or `stopRemoteVideo` (`false`) for a user.
     RemoteVideo {
         /// The remote user.
@@ -414,6 +426,8 @@ struct Link {
     stats_taken: u32,
     /// What the server was last told.
     sent_publish: (bool, bool),
+    /// Whether the server was told the video carries a small stream.
+    sent_small: bool,
     sent_mute: (bool, bool),
     /// Offers waiting to be applied, in order; `applying` holds the slots of the one being
     /// applied now.
@@ -444,6 +458,7 @@ impl Link {
             next_stats: f64::INFINITY,
             stats_taken: 0,
             sent_publish: (false, false),
+            sent_small: false,
             sent_mute: (false, false),
             offers: VecDeque::new(),
             applying: None,
@@ -495,6 +510,8 @@ struct Room {
     users: RemoteUsers,
     /// `startRemoteVideo` (true) / `stopRemoteVideo` (false) per user; absent: autoReceiveVideo.
     render: VecMap<String, bool>,
+    /// `option.small` of `startRemoteVideo` / `updateRemoteVideo` per user; absent: big.
+    small: VecMap<String, bool>,
     /// Local kinds whose publishing has started (PUBLISH_STATE_CHANGED `started`).
     published: Vec<MediaKind>,
     reconcile: Option<Reconcile>,
@@ -516,6 +533,8 @@ pub struct RoomClient {
     next_conn: ConnId,
     out: VecDeque<Effect>,
     local: LocalMedia,
+    /// `startLocalVideo`'s `option.small`: the camera is published with a small stream too.
+    local_small: bool,
     /// `muteRemoteAudio` intents: for `'*'`, and per user.
     mute_all: Option<bool>,
     mute: VecMap<String, bool>,
@@ -581,6 +600,11 @@ impl RoomClient {
                 self.local = local;
                 self.sync_publish();
             }
+            Input::LocalSmall(small) => {
+                self.local_small = small;
+                self.sync_publish();
+            }
+            Input::RemoteSmall { user_id, small } => self.remote_small(user_id, small),
             Input::RemoteVideo { user_id, on } => self.remote_video(user_id, on),
             Input::MuteRemoteAudio { target, mute } => self.mute_remote_audio(target, mute),
             Input::SocketOpened(conn) => self.socket_opened(conn),

@@ -100,6 +100,24 @@ pub enum MediaCmd {
         /// Forward (`true`) or stop.
         on: bool,
     },
+    /// Whether a client's video carries a small layer too (sent before the `SetPublish` it
+    /// goes with, so the video slot is negotiated with simulcast from the start).
+    SetSmall {
+        /// The client.
+        peer: ClientId,
+        /// Small layer or not.
+        small: bool,
+    },
+    /// Which layer of `source`'s video `subscriber` wants (the SFU gives the big one when there
+    /// is no small one).
+    SetLayer {
+        /// Who receives.
+        subscriber: ClientId,
+        /// Whose video.
+        source: ClientId,
+        /// The small layer (`true`) or the big one.
+        small: bool,
+    },
     /// A client's SDP answer to the SFU's outstanding offer.
     Answer {
         /// The client.
@@ -451,7 +469,11 @@ impl<A: Auth> Registry<A> {
             ClientMsg::Join(join) => self.join(client, join, now_unix),
             ClientMsg::Ping { seq } => vec![Effect::Send(client, ServerMsg::Pong { seq })],
             _ if !self.is_joined(client) => error(client, code::NOT_JOINED, "join a room first"),
-            ClientMsg::Publish { audio, video } => self.publish(client, audio, video),
+            ClientMsg::Publish {
+                audio,
+                video,
+                small,
+            } => self.publish(client, audio, video, small),
             ClientMsg::SwitchRole {
                 role,
                 private_map_key,
@@ -467,9 +489,12 @@ impl<A: Auth> Registry<A> {
                 self.switch_role(client, role)
             }
             ClientMsg::Mute { kind, muted } => self.mute(client, kind, muted),
-            ClientMsg::Subscribe { user_id, kind, on } => {
-                self.subscribe(client, &user_id, kind, on)
-            }
+            ClientMsg::Subscribe {
+                user_id,
+                kind,
+                on,
+                small,
+            } => self.subscribe(client, &user_id, kind, on, small),
             ClientMsg::Answer { sdp } => {
                 vec![Effect::Media(MediaCmd::Answer { peer: client, sdp })]
             }
@@ -889,7 +914,7 @@ impl<A: Auth> Registry<A> {
         Ok(Some(map.privileges))
     }
 
-    fn publish(&mut self, client: ClientId, audio: bool, video: bool) -> Vec<Effect> {
+    fn publish(&mut self, client: ClientId, audio: bool, video: bool, small: bool) -> Vec<Effect> {
         if let Some(p) = self.members[&client].privileges {
             for (wanted, bit) in [
                 (audio, auth::privilege::SEND_AUDIO),
@@ -918,6 +943,10 @@ impl<A: Auth> Registry<A> {
         m.video = video;
         let after = m.clone();
         if after.peer {
+            fx.push(Effect::Media(MediaCmd::SetSmall {
+                peer: client,
+                small: small && video,
+            }));
             fx.push(Effect::Media(MediaCmd::SetPublish {
                 peer: client,
                 audio,
@@ -1043,6 +1072,7 @@ impl<A: Auth> Registry<A> {
         user_id: &str,
         kind: MediaKind,
         on: bool,
+        small: bool,
     ) -> Vec<Effect> {
         let source = self
             .others(client)
@@ -1062,6 +1092,14 @@ impl<A: Auth> Registry<A> {
                 let mut fx = Vec::new();
                 self.ensure_peer(client, &mut fx);
                 self.ensure_peer(source, &mut fx);
+                if kind == MediaKind::Video {
+                    // The layer first: forwarding then starts on the wanted one.
+                    fx.push(Effect::Media(MediaCmd::SetLayer {
+                        subscriber: client,
+                        source,
+                        small,
+                    }));
+                }
                 fx.push(Effect::Media(MediaCmd::Subscribe {
                     subscriber: client,
                     source,

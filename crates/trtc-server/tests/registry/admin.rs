@@ -190,6 +190,7 @@ fn publish_all(r: &mut Registry<FakeAuth>) {
             ClientMsg::Publish {
                 audio: true,
                 video: false,
+                small: false,
             },
             0,
         );

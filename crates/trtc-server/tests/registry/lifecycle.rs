@@ -20,6 +20,7 @@ fn lifecycle_enter_publish_leave() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            small: false,
         },
         0,
     );
@@ -27,6 +28,10 @@ fn lifecycle_enter_publish_leave() {
         media(&fx),
         vec![
             MediaCmd::AddPeer { peer: 1 },
+            MediaCmd::SetSmall {
+                peer: 1,
+                small: false
+            },
             MediaCmd::SetPublish {
                 peer: 1,
                 audio: true,
@@ -74,6 +79,7 @@ fn lifecycle_enter_publish_leave() {
         ClientMsg::Publish {
             audio: true,
             video: false,
+            small: false,
         },
         0,
     );
@@ -123,17 +129,25 @@ fn lifecycle_enter_publish_leave() {
             user_id: "alice".into(),
             kind: MediaKind::Video,
             on: true,
+            small: false,
         },
         0,
     );
     assert_eq!(
         media(&fx),
-        vec![MediaCmd::Subscribe {
-            subscriber: 2,
-            source: 1,
-            kind: MediaKind::Video,
-            on: true
-        }]
+        vec![
+            MediaCmd::SetLayer {
+                subscriber: 2,
+                source: 1,
+                small: false
+            },
+            MediaCmd::Subscribe {
+                subscriber: 2,
+                source: 1,
+                kind: MediaKind::Video,
+                on: true
+            }
+        ]
     );
     // Alice leaves; the room stays with Bob; Bob leaves; the room is gone.
     let fx = r.handle(1, ClientMsg::Leave, 0);
@@ -168,6 +182,7 @@ fn rooms_are_separate_namespaces() {
             user_id: "a".into(),
             kind: MediaKind::Audio,
             on: true,
+            small: false,
         },
         0,
     );
@@ -216,6 +231,7 @@ fn refused_messages_change_nothing() {
             ClientMsg::Publish {
                 audio: true,
                 video: true,
+                small: false,
             },
             code::NOT_JOINED,
         ),

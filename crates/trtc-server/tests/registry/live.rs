@@ -11,6 +11,7 @@ fn live_audiences_are_invisible_and_cannot_publish() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            small: false,
         },
         0,
     );
@@ -40,6 +41,7 @@ fn live_audiences_are_invisible_and_cannot_publish() {
         ClientMsg::Publish {
             audio: true,
             video: false,
+            small: false,
         },
         0,
     );
@@ -80,6 +82,7 @@ fn switch_role_both_ways() {
         ClientMsg::Publish {
             audio: false,
             video: true,
+            small: false,
         },
         0,
     );

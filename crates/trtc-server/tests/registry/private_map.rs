@@ -151,6 +151,7 @@ fn publishing_and_receiving_need_their_bits() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            small: false,
         },
         NOW,
     );
@@ -160,6 +161,7 @@ fn publishing_and_receiving_need_their_bits() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            small: false,
         },
         NOW,
     );
@@ -171,6 +173,7 @@ fn publishing_and_receiving_need_their_bits() {
         ClientMsg::Publish {
             audio: true,
             video: false,
+            small: false,
         },
         NOW,
     );
@@ -180,6 +183,7 @@ fn publishing_and_receiving_need_their_bits() {
         user_id: "bob".into(),
         kind,
         on: true,
+        small: false,
     };
     assert!(refused(&r.handle(1, sub(MediaKind::Audio), NOW), 1).is_none());
     let fx = r.handle(1, sub(MediaKind::Video), NOW);
@@ -191,6 +195,7 @@ fn publishing_and_receiving_need_their_bits() {
             user_id: "alice".into(),
             kind: MediaKind::Audio,
             on: true,
+            small: false,
         },
         NOW,
     );
@@ -221,6 +226,7 @@ fn a_server_that_requires_keys_refuses_joins_without_one_and_switch_role_takes_a
         ClientMsg::Publish {
             audio: true,
             video: false,
+            small: false,
         },
         NOW,
     );
@@ -250,6 +256,7 @@ fn a_server_that_requires_keys_refuses_joins_without_one_and_switch_role_takes_a
         ClientMsg::Publish {
             audio: true,
             video: true,
+            small: false,
         },
         NOW,
     );

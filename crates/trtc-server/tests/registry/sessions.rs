@@ -11,6 +11,7 @@ fn a_dropped_session_resumes_silently() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            small: false,
         },
         100,
     );
@@ -30,6 +31,7 @@ fn a_dropped_session_resumes_silently() {
         ClientMsg::Publish {
             audio: true,
             video: true,
+            small: false,
         },
         104,
     );
