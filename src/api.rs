@@ -646,6 +646,10 @@ async fn remote_video(sdk: Rc<Sdk>, config: JsValue, function_name: &'static str
     let fill = FillMode::parse_str(v.get("option").get("fillMode").as_str());
     let mirror = v.get("option").get("mirror").as_bool();
     let is_update = function_name == "updateRemoteVideo";
+    // `option.small`: which stream of the user's to receive (before the subscription starts).
+    if let Some(small) = v.get("option").get("small").as_bool() {
+        sdk.room.set_remote_small(&user_id, small);
+    }
     if !sdk
         .room
         .start_video(&user_id, containers, fill, mirror, is_update)

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 use trtc_core::capture::VideoRequest;
 use trtc_core::config::{
-    missing_view, FillMode, LocalVideoConfig, Mirror, ProfileArg, VideoMute, ViewArg,
+    missing_view, FillMode, LocalVideoConfig, Mirror, ProfileArg, SmallArg, VideoMute, ViewArg,
 };
 use trtc_core::error::{device_error, extra, insecure_context, DeviceKind, RtcErrorInfo};
 use trtc_core::profile::{self, VideoProfile};
@@ -83,6 +83,25 @@ fn profile_of(arg: &ProfileArg, current: VideoProfile) -> VideoProfile {
             current
         }
         ProfileArg::Unset => current,
+    }
+}
+
+/// The small stream after `option.small`: `current` when not given; a value that must be
+/// ignored (an unknown key, not smaller than the camera's `main` profile) is, with a warning.
+fn small_of(
+    arg: &SmallArg,
+    main: VideoProfile,
+    current: Option<VideoProfile>,
+) -> Option<VideoProfile> {
+    if *arg == SmallArg::Unset {
+        return current;
+    }
+    match arg.resolve(main) {
+        Ok(p) => p,
+        Err(warning) => {
+            crate::log::warn(&warning);
+            current
+        }
     }
 }
 
@@ -184,6 +203,7 @@ pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
         camera_id: cfg.camera_id.clone(),
         facing: cfg.facing,
         profile,
+        small: small_of(&cfg.small, profile, None),
         fill,
         mirror,
         publish: cfg.publish.unwrap_or(true),
@@ -333,6 +353,7 @@ async fn update_run(
             lv.track.set_enabled(!lv.muted);
         }
         lv.profile = profile;
+        lv.small = small_of(&cfg.small, profile, lv.small);
         if let Some(views) = new_views {
             dropped_views = std::mem::replace(&mut lv.views, views);
         }

@@ -212,6 +212,16 @@ impl Conn {
         let answer = self.wait(self.pc.create_answer()).await?;
         self.wait(self.pc.set_local_description(answer.unchecked_ref()))
             .await?;
+        for t in self.pc.get_transceivers().iter() {
+            let t: RtcRtpTransceiver = t.unchecked_into();
+            let upstream_video = t
+                .mid()
+                .and_then(|m| by_mid.get(&m).cloned())
+                .is_some_and(|s| s.user_id.is_none() && s.kind == MediaKind::Video);
+            if upstream_video && !is_stopped(&t) {
+                set_layers(&t.sender(), local);
+            }
+        }
         *self.slots.borrow_mut() = by_mid;
         *self.tracks.borrow_mut() = received;
         Ok(self
@@ -244,6 +254,9 @@ impl Conn {
                 let _ = t
                     .sender()
                     .replace_track(local.publish_track(*kind).as_ref());
+                if *kind == MediaKind::Video {
+                    set_layers(&t.sender(), local);
+                }
             }
         }
     }
@@ -366,3 +379,65 @@ fn parse_stats(report: &JsValue) -> Vec<Stat> {
         })
         .collect()
 }
+
+/// The encodings of the video upstream when the server negotiated it with simulcast (the
+/// publisher asked for a small stream): rid `h` is the camera as it is, rid `l` the small
+/// stream — scaled down to its profile's size, at its frame rate and bitrate — while one is
+/// wanted, inactive otherwise. A sender with one encoding is left alone.
+fn set_layers(sender: &web_sys::RtcRtpSender, local: &Local) {
+    let call = |name: &str, args: &js_sys::Array| {
+        get(sender, name)
+            .dyn_into::<js_sys::Function>()
+            .ok()
+            .and_then(|f| f.apply(sender, args).ok())
+    };
+    let Some(params) = call("getParameters", &js_sys::Array::new()) else {
+        return;
+    };
+    let Ok(encodings) = get(&params, "encodings").dyn_into::<js_sys::Array>() else {
+        return;
+    };
+    if encodings.length() < 2 {
+        return;
+    }
+    let small = local.small_stream();
+    let set = |o: &JsValue, k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(o, &JsValue::from_str(k), &v);
+    };
+    for e in encodings.iter() {
+        match get(&e, "rid").as_string().as_deref() {
+            Some(RID_SMALL) => match small {
+                Some((p, (w, h))) => {
+                    let scale = (w / f64::from(p.width.max(1)))
+                        .max(h / f64::from(p.height.max(1)))
+                        .max(1.0);
+                    set(&e, "active", true.into());
+                    set(&e, "scaleResolutionDownBy", scale.into());
+                    set(&e, "maxBitrate", (f64::from(p.bitrate) * 1000.0).into());
+                    set(&e, "maxFramerate", f64::from(p.frame_rate).into());
+                }
+                None => set(&e, "active", false.into()),
+            },
+            _ => {
+                set(&e, "active", true.into());
+                set(&e, "scaleResolutionDownBy", 1.0.into());
+            }
+        }
+    }
+    let Some(pending) = call("setParameters", &js_sys::Array::of1(&params))
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+    else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = JsFuture::from(pending).await {
+            crate::log::warn(&format!(
+                "the small stream could not be configured: {}",
+                describe(e)
+            ));
+        }
+    });
+}
+
+/// The rid the server gives the small stream's encoding (`trtc_sfu::RID_SMALL`).
+const RID_SMALL: &str = "l";

@@ -390,6 +390,15 @@ impl RoomDriver {
         true
     }
 
+    /// `option.small` of `startRemoteVideo` / `updateRemoteVideo`: the user's small stream or
+    /// its big one.
+    pub fn set_remote_small(&self, user_id: &str, small: bool) {
+        self.input(Input::RemoteSmall {
+            user_id: user_id.to_string(),
+            small,
+        });
+    }
+
     /// `stopRemoteVideo` for one user, or `'*'`.
     pub fn stop_video(&self, user_id: &str) {
         let users = if user_id == "*" {
@@ -449,6 +458,8 @@ impl RoomDriver {
     /// What is captured or published changed.
     pub fn local_changed(&self) {
         let state = self.local.publish_state();
+        // The small stream first: the publish that starts the video then says so at once.
+        self.input(Input::LocalSmall(self.local.small_stream().is_some()));
         self.input(Input::Local(state));
     }
 }
