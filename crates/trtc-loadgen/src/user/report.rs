@@ -54,6 +54,10 @@ pub struct SentReport {
     pub keyframes: u64,
     /// Keyframes made because one was requested.
     pub requested_keyframes: u64,
+    /// Small-stream RTP packets (`--small`).
+    pub small_pkts: u64,
+    /// Small-stream payload bytes.
+    pub small_bytes: u64,
 }
 
 impl SentReport {
@@ -65,6 +69,8 @@ impl SentReport {
             video_bytes: self.video_bytes - o.video_bytes,
             frames: self.frames - o.frames,
             keyframes: self.keyframes - o.keyframes,
+            small_pkts: self.small_pkts - o.small_pkts,
+            small_bytes: self.small_bytes - o.small_bytes,
             requested_keyframes: self.requested_keyframes - o.requested_keyframes,
         }
     }
