@@ -35,6 +35,9 @@ pub struct UserReport {
     /// Audio packets or video frames produced late (the process could not keep up): a sign
     /// that the load client itself is saturated.
     pub late: u64,
+    /// The user asked for the small stream of every video (`--subscribe-small`): what it
+    /// receives of a publisher with one is measured against that publisher's small stream.
+    pub small_video: bool,
 }
 
 /// What one user sent: RTP packets and payload bytes (headers not counted), by kind.
@@ -123,6 +126,7 @@ impl Sim {
         r.sent = self.sent.minus(sent0);
         r.keyframe_requests = self.keyframe_requests - kfr0;
         r.late = self.late - late0;
+        r.small_video = self.common.subscribe_small;
         r.tracks = self
             .tracks
             .iter()
