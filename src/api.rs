@@ -707,6 +707,13 @@ async fn remote_video(sdk: Rc<Sdk>, config: JsValue, function_name: &'static str
         visible_only: v.get("option").get("receiveWhenViewVisible").as_bool(),
         root: get(&option, "viewRoot").dyn_into().ok(),
     };
+    // `option.small`: which of the user's camera streams to receive (before the subscription
+    // starts); the sub stream (a shared screen) has no small one.
+    if kind == MediaKind::Video {
+        if let Some(small) = v.get("option").get("small").as_bool() {
+            sdk.room.set_remote_small(&user_id, small);
+        }
+    }
     if !sdk
         .room
         .start_video(&user_id, kind, containers, is_update, extra)

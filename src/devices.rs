@@ -366,7 +366,13 @@ pub fn support_detail() -> SupportDetail {
         is_webcodecs_supported: has_global("VideoEncoder") && has_global("VideoDecoder"),
         is_media_devices_supported: has_md_fn("getUserMedia") && has_md_fn("enumerateDevices"),
         is_screen_share_supported: has_md_fn("getDisplayMedia"),
-        is_small_stream_supported: webrtc && browser && has_global("RTCRtpTransceiver"),
+        // The small stream is a second simulcast encoding of the camera, set up with
+        // RTCRtpSender.setParameters on a VP8 (or H.264) encoder.
+        is_small_stream_supported: webrtc
+            && browser
+            && has_global("RTCRtpTransceiver")
+            && sender_can_set_parameters()
+            && (has(&enc, "video/vp8") || has(&enc, "video/h264")),
         is_h264_encode_supported: has(&enc, "video/h264"),
         is_vp8_encode_supported: has(&enc, "video/vp8"),
         is_h265_encode_supported: has(&enc, "video/h265"),
@@ -458,4 +464,10 @@ pub async fn capture_screen(
         ))
     })?;
     Ok((video, audio))
+}
+
+/// Whether `RTCRtpSender.prototype.setParameters` exists (the small stream needs it).
+fn sender_can_set_parameters() -> bool {
+    let sender = crate::value::get(&js_sys::global(), "RTCRtpSender");
+    crate::value::get(&crate::value::get(&sender, "prototype"), "setParameters").is_function()
 }

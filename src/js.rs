@@ -30,6 +30,7 @@ extern "C" {
         sender: &JsValue,
         encoding: &JsValue,
         degradation_preference: Option<&str>,
+        small: &JsValue,
     ) -> js_sys::Promise;
 }
 

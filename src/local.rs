@@ -330,6 +330,38 @@ impl Local {
         Some(AudioEncoding::new(&audio.as_ref()?.request.profile))
     }
 
+    /// The small stream beside the published camera, if any: its profile and the camera
+    /// track's size (`getSettings`, else the profile's), to scale it down from. None while a
+    /// screen is shared as the main stream (the main sender carries it, and a screen has no
+    /// small stream).
+    pub fn small_stream(&self) -> Option<(VideoProfile, (f64, f64))> {
+        if self
+            .screen
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.publish && s.main)
+        {
+            return None;
+        }
+        let video = self.video.borrow();
+        let v = video.as_ref().filter(|v| v.publish)?;
+        let small = v.small?;
+        let settings = v.track.get_settings();
+        let dim = |key: &str, fallback: u32| {
+            crate::value::get(&settings, key)
+                .as_f64()
+                .filter(|n| *n > 0.0)
+                .unwrap_or(f64::from(fallback))
+        };
+        Some((
+            small,
+            (
+                dim("width", v.profile.width),
+                dim("height", v.profile.height),
+            ),
+        ))
+    }
+
     /// The local level for AUDIO_VOLUME, when the microphone runs.
     pub fn audio_level(&self) -> Option<f64> {
         self.audio.borrow().as_ref().map(|a| a.level())
@@ -409,6 +441,8 @@ pub struct LocalVideo {
     pub profile: VideoProfile,
     /// `option.qosPreference`: what the encoder gives up first.
     pub qos: QosPreference,
+    /// `option.small`: the small stream's profile, when one is published beside the camera.
+    pub small: Option<VideoProfile>,
     pub fill: FillMode,
     pub mirror: Mirror,
     /// Whether to publish in a room.

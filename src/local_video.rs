@@ -3,7 +3,7 @@
 use std::rc::Rc;
 use trtc_core::capture::VideoRequest;
 use trtc_core::config::{
-    missing_view, FillMode, LocalVideoConfig, Mirror, ProfileArg, VideoMute, ViewArg,
+    missing_view, FillMode, LocalVideoConfig, Mirror, ProfileArg, SmallArg, VideoMute, ViewArg,
 };
 use trtc_core::encoding::QosPreference;
 use trtc_core::error::{device_error, extra, insecure_context, DeviceKind, RtcErrorInfo};
@@ -84,6 +84,25 @@ fn profile_of(arg: &ProfileArg, current: VideoProfile) -> VideoProfile {
             current
         }
         ProfileArg::Unset => current,
+    }
+}
+
+/// The small stream after `option.small`: `current` when not given; a value that must be
+/// ignored (an unknown key, not smaller than the camera's `main` profile) is, with a warning.
+fn small_of(
+    arg: &SmallArg,
+    main: VideoProfile,
+    current: Option<VideoProfile>,
+) -> Option<VideoProfile> {
+    if *arg == SmallArg::Unset {
+        return current;
+    }
+    match arg.resolve(main) {
+        Ok(p) => p,
+        Err(warning) => {
+            crate::log::warn(&warning);
+            current
+        }
     }
 }
 
@@ -186,6 +205,7 @@ pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
         facing: cfg.facing,
         profile,
         qos: cfg.qos.unwrap_or(QosPreference::Smooth),
+        small: small_of(&cfg.small, profile, None),
         fill,
         mirror,
         publish: cfg.publish.unwrap_or(true),
@@ -343,6 +363,7 @@ async fn update_run(
         if let Some(q) = cfg.qos {
             lv.qos = q;
         }
+        lv.small = small_of(&cfg.small, profile, lv.small);
         if let Some(views) = new_views {
             dropped_views = std::mem::replace(&mut lv.views, views);
         }

@@ -260,7 +260,8 @@ ui.startCamera.addEventListener('click', async () => {
   const cameraId = ui.cameraSelect.value || undefined;
   const profile = ui.profileSelect.value;
   const ok = await call('camera', 'startLocalVideo', () =>
-    trtc.startLocalVideo({ view: 'local-view', option: { cameraId, profile } }));
+    // small: a 160x120 stream beside the camera's, for viewers who pick "Small" on its tile.
+    trtc.startLocalVideo({ view: 'local-view', option: { cameraId, profile, small: true } }));
   if (ok) {
     state.cameraOn = true;
     state.cameraMuted = false;
@@ -610,9 +611,13 @@ function remoteUser(userId) {
   mute.type = 'button';
   mute.setAttribute('aria-pressed', 'false');
   mute.title = `Mute ${userId} for you`;
+  const small = el('button', 'tile-small', 'Small');
+  small.type = 'button';
+  small.setAttribute('aria-pressed', 'false');
+  small.title = `Receive ${userId}'s small stream (160x120) instead of the full one`;
   const stats = el('span', 'tile-stats', '');
   stats.title = `What you receive from ${userId} (STATISTICS)`;
-  bar.append(name, stats, meter, mute);
+  bar.append(name, stats, meter, small, mute);
 
   tile.append(stage, bar);
 
@@ -624,6 +629,8 @@ function remoteUser(userId) {
     meter,
     level,
     mute,
+    smallButton: small,
+    small: false, // receive the small stream (option.small)
     stats,
     videoAvailable: false,
     videoStarted: false, // startRemoteVideo called and not stopped since
@@ -633,6 +640,7 @@ function remoteUser(userId) {
     removed: false,
   };
   mute.addEventListener('click', () => toggleRemoteMute(user));
+  small.addEventListener('click', () => toggleRemoteSmall(user));
   state.remotes.set(userId, user);
   ui.remoteGrid.append(tile);
   renderRemote(user);
@@ -682,7 +690,9 @@ function syncRemoteVideo(user) {
     if (user.videoAvailable && !user.videoStarted) {
       user.videoStarted = true;
       try {
-        await trtc.startRemoteVideo({ userId: user.userId, streamType: 'main', view: user.video });
+        await trtc.startRemoteVideo({
+          userId: user.userId, streamType: 'main', view: user.video, option: { small: user.small },
+        });
         log('info', 'startRemoteVideo', user.userId);
       } catch (err) {
         user.videoStarted = false;
@@ -695,6 +705,22 @@ function syncRemoteVideo(user) {
       } catch (err) {
         showError(`stopRemoteVideo ${user.userId}`, err);
       }
+    }
+  });
+}
+
+// Big/small: the SFU switches on the next keyframe of the other stream (a user who publishes
+// no small stream stays big).
+function toggleRemoteSmall(user) {
+  user.small = !user.small;
+  user.smallButton.setAttribute('aria-pressed', String(user.small));
+  queueFor(user, async () => {
+    if (!user.videoStarted) return; // startRemoteVideo passes it
+    try {
+      await trtc.updateRemoteVideo({ userId: user.userId, streamType: 'main', option: { small: user.small } });
+      log('info', 'updateRemoteVideo', `${user.userId} small ${user.small}`);
+    } catch (err) {
+      showError(`updateRemoteVideo ${user.userId}`, err);
     }
   });
 }

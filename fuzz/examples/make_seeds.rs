@@ -44,6 +44,7 @@ fn main() {
             video: false,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         ClientMsg::Mute {
             kind: MediaKind::Video,
@@ -53,6 +54,7 @@ fn main() {
             user_id: "bob".into(),
             kind: MediaKind::Audio,
             on: true,
+            small: false,
         },
         ClientMsg::Answer {
             sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n".into(),

@@ -66,6 +66,8 @@ enum Op {
         video: bool,
         sub_video: bool,
         sub_audio: bool,
+        /// The camera carries a small stream too (`option.small`).
+        small: bool,
     },
     Mute {
         client: u8,
@@ -77,6 +79,8 @@ enum Op {
         user: u8,
         video: bool,
         on: bool,
+        /// The small stream (`option.small` of startRemoteVideo).
+        small: bool,
     },
     Answer {
         client: u8,
@@ -253,6 +257,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 video,
                 sub_video,
                 sub_audio,
+                small,
             } => w.text(
                 client,
                 &ClientMsg::Publish {
@@ -260,6 +265,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     video,
                     sub_video,
                     sub_audio,
+                    small,
                 }
                 .encode(),
             ),
@@ -280,6 +286,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 user,
                 video,
                 on,
+                small,
             } => {
                 let kind = if video {
                     MediaKind::Video
@@ -287,7 +294,16 @@ fuzz_target!(|ops: Vec<Op>| {
                     MediaKind::Audio
                 };
                 let user_id = USERS[usize::from(user) % USERS.len()].to_string();
-                w.text(client, &ClientMsg::Subscribe { user_id, kind, on }.encode())
+                w.text(
+                    client,
+                    &ClientMsg::Subscribe {
+                        user_id,
+                        kind,
+                        on,
+                        small,
+                    }
+                    .encode(),
+                )
             }
             Op::Answer { client, sdp } => w.text(client, &ClientMsg::Answer { sdp }.encode()),
             Op::Leave { client } => w.text(client, &ClientMsg::Leave.encode()),

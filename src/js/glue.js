@@ -58,16 +58,27 @@ export function constructorOf(obj) {
   return obj.constructor;
 }
 
-/** Sets the members of `encoding` on a sender's first encoding and, when given, its
- * `degradationPreference`; calls `setParameters` only when something differs. Resolves to
- * whether it did; rejects as `setParameters` does. */
-export function setSendParameters(sender, encoding, degradationPreference) {
+/** Sets the members of `encoding` on a sender's main encoding (rid `h` of a simulcast sender,
+ * else the first) and, when given, its `degradationPreference`. A simulcast sender (two
+ * encodings) also gets its layers in the same call: `h` active at full size, `l` the members
+ * of `small` (active) or inactive when `small` is null. One `setParameters`, only when something
+ * differs. Resolves to whether it was called; rejects as `setParameters` does. */
+export function setSendParameters(sender, encoding, degradationPreference, small) {
   try {
     const p = sender.getParameters();
-    const e = p.encodings && p.encodings[0];
-    if (!e) return Promise.resolve(false);
+    const list = p.encodings || [];
+    const main = list.find((e) => e.rid === 'h') || list[0];
+    if (!main) return Promise.resolve(false);
     let changed = false;
-    for (const k in encoding) if (e[k] !== encoding[k]) { e[k] = encoding[k]; changed = true; }
+    const put = (e, members) => {
+      for (const k in members) if (e[k] !== members[k]) { e[k] = members[k]; changed = true; }
+    };
+    put(main, encoding);
+    if (list.length > 1) {
+      put(main, { active: true, scaleResolutionDownBy: 1 });
+      const low = list.find((e) => e.rid === 'l');
+      if (low) put(low, small ? { active: true, ...small } : { active: false });
+    }
     if (degradationPreference && p.degradationPreference !== degradationPreference) {
       p.degradationPreference = degradationPreference;
       changed = true;

@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use trtc_core::client::{ConnId, Input};
-use trtc_core::encoding::{prefer_video_codecs, set_opus_stereo, VideoCodec};
+use trtc_core::encoding::{prefer_video_codecs, set_opus_stereo, SmallLayer, VideoCodec};
 use trtc_core::quality::{self, LinkState, Stat};
 use trtc_core::room::IceConfig;
 use trtc_core::vec_map::VecMap;
@@ -258,7 +258,9 @@ impl Conn {
     }
 
     /// Gives the upstream senders their encoder settings: the camera's (or a screen's shared as
-    /// the main stream), the microphone's, the screen's.
+    /// the main stream) with its small stream's layer, the microphone's, the screen's. Called
+    /// after every offer (once the answer is set: a simulcast sender has its rids then) and
+    /// every change of what is published.
     fn apply_encodings(&self, local: &Local) {
         let slots = self.slots.borrow().clone();
         for t in self.pc.get_transceivers().iter() {
@@ -274,9 +276,19 @@ impl Conn {
             };
             let sender = t.sender();
             match kind {
+                // The camera's sender: its profile on rid `h` (or its one encoding) and, once
+                // negotiated with simulcast, the small stream on rid `l` — one step.
                 MediaKind::Video => {
                     if let Some(enc) = local.video_encoding() {
-                        crate::encoding::apply_video(&sender, sender.track().as_ref(), &enc);
+                        let small = local
+                            .small_stream()
+                            .map(|(p, (w, h))| SmallLayer::new(&p, w, h));
+                        crate::encoding::apply_camera(
+                            &sender,
+                            sender.track().as_ref(),
+                            &enc,
+                            small,
+                        );
                     }
                 }
                 MediaKind::Audio => {

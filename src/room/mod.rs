@@ -449,6 +449,15 @@ impl RoomDriver {
         true
     }
 
+    /// `option.small` of `startRemoteVideo` / `updateRemoteVideo`: the user's small (camera)
+    /// stream or its big one.
+    pub fn set_remote_small(&self, user_id: &str, small: bool) {
+        self.input(Input::RemoteSmall {
+            user_id: user_id.to_string(),
+            small,
+        });
+    }
+
     /// Receives `user_id`'s video only while one of its containers is visible: hidden, the
     /// views go and the video is unsubscribed; visible again, it is subscribed and shown.
     fn visibility_watch(
@@ -561,6 +570,8 @@ impl RoomDriver {
     /// What is captured or published changed.
     pub fn local_changed(&self) {
         let state = self.local.publish_state();
+        // The small stream first: the publish that starts the video then says so at once.
+        self.input(Input::LocalSmall(self.local.small_stream().is_some()));
         self.input(Input::Local(state));
     }
 }

@@ -41,6 +41,10 @@ export async function isSupportedMeasuresTheBrowser(TRTC) {
   eq(detail.isVp8EncodeSupported, enc.includes('video/vp8'), 'VP8 encode');
   eq(detail.isH264EncodeSupported, enc.includes('video/h264'), 'H264 encode');
   eq(detail.isH264DecodeSupported, dec.includes('video/h264'), 'H264 decode');
+  // The small stream is a simulcast encoding set up with setParameters on a VP8/H.264 encoder.
+  eq(detail.isSmallStreamSupported, typeof RTCRtpSender.prototype.setParameters === 'function'
+    && (enc.includes('video/vp8') || enc.includes('video/h264')), 'isSmallStreamSupported');
+  eq(detail.isSmallStreamSupported, true, 'small streams in headless Chromium');
   eq(detail.isBrowserSupported, true, 'Chromium is supported');
   eq(result, true, 'result for headless Chromium');
 }

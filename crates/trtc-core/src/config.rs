@@ -129,20 +129,26 @@ pub enum ProfileArg {
     UnknownKey(String),
 }
 
-fn parse_video_profile(v: &Value, function_name: &str) -> Result<ProfileArg, RtcErrorInfo> {
+fn parse_video_profile(
+    v: &Value,
+    function_name: &str,
+    name: &str,
+) -> Result<ProfileArg, RtcErrorInfo> {
     parse_profile(
         v,
         function_name,
+        name,
         profile::video_profile,
         profile::default_video_profile(),
     )
 }
 
 /// A profile key looked up with `lookup`, or a custom object whose missing frame rate and
-/// bitrate come from `base`.
+/// bitrate come from `base`; `name` is the option's name in error messages.
 fn parse_profile(
     v: &Value,
     function_name: &str,
+    name: &str,
     lookup: fn(&str) -> Option<VideoProfile>,
     base: VideoProfile,
 ) -> Result<ProfileArg, RtcErrorInfo> {
@@ -161,7 +167,7 @@ fn parse_profile(
                         extra::TYPE,
                         function_name,
                         &format!(
-                            "'profile.{k}' must be a positive number when calling {function_name}(), received: {}.",
+                            "'{name}.{k}' must be a positive number when calling {function_name}(), received: {}.",
                             other.display()
                         ),
                     )),
@@ -174,7 +180,7 @@ fn parse_profile(
                     extra::REQUIRED,
                     function_name,
                     &format!(
-                        "a custom 'profile' needs 'width' and 'height' when calling {function_name}(), e.g. {{width: 640, height: 480, frameRate: 15, bitrate: 500}}."
+                        "a custom '{name}' needs 'width' and 'height' when calling {function_name}(), e.g. {{width: 640, height: 480, frameRate: 15, bitrate: 500}}."
                     ),
                 ));
             }
@@ -219,12 +225,67 @@ pub struct LocalVideoConfig {
     pub custom_track: bool,
     /// `option.profile`: resolution, frame rate and bitrate.
     pub profile: ProfileArg,
+    /// `option.small`: the small stream published beside the camera's.
+    pub small: SmallArg,
     /// `option.fillMode` of the preview (default `Cover`).
     pub fill_mode: Option<FillMode>,
     /// `option.mirror` (default [`Mirror::DEFAULT`]).
     pub mirror: Option<Mirror>,
     /// `option.qosPreference` (the camera's default: [`QosPreference::Smooth`]).
     pub qos: Option<QosPreference>,
+}
+
+/// `option.small` of `startLocalVideo` / `updateLocalVideo`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SmallArg {
+    /// Not given: on start no small stream, on update what there is stays.
+    Unset,
+    /// `false`: no small stream.
+    Off,
+    /// `true` ([`profile::DEFAULT_SMALL_PROFILE_KEY`]), a key of the camera table, or a custom
+    /// `{width, height, frameRate?, bitrate?}`.
+    Profile(VideoProfile),
+    /// A key that is not in the table: ignored with a warning, as an unknown `profile` is.
+    UnknownKey(String),
+}
+
+impl SmallArg {
+    /// The small stream's profile beside the camera's `main` one: `Ok(None)` for none, and
+    /// `Err(warning)` when it must be ignored (an unknown key, or not smaller than `main` in
+    /// width or height) — the caller keeps what there was.
+    pub fn resolve(&self, main: VideoProfile) -> Result<Option<VideoProfile>, String> {
+        match self {
+            SmallArg::Unset | SmallArg::Off => Ok(None),
+            SmallArg::UnknownKey(k) => Err(format!(
+                "unknown small stream profile '{k}' ignored; use a camera profile key such as '120p_2'"
+            )),
+            SmallArg::Profile(p) if p.width >= main.width || p.height >= main.height => {
+                Err(format!(
+                    "option.small ({}x{}) ignored: the small stream must be smaller than the camera's profile ({}x{})",
+                    p.width, p.height, main.width, main.height
+                ))
+            }
+            SmallArg::Profile(p) => Ok(Some(*p)),
+        }
+    }
+}
+
+fn parse_small(v: &Value, function_name: &str) -> Result<SmallArg, RtcErrorInfo> {
+    Ok(match v {
+        Value::Bool(true) => SmallArg::Profile(
+            profile::video_profile(profile::DEFAULT_SMALL_PROFILE_KEY).expect("in the table"),
+        ),
+        Value::Bool(false) => SmallArg::Off,
+        Value::String(key) => match profile::video_profile(key) {
+            Some(p) => SmallArg::Profile(p),
+            None => SmallArg::UnknownKey(key.clone()),
+        },
+        Value::Object(_) => match parse_video_profile(v, function_name, "small")? {
+            ProfileArg::Known(p) => SmallArg::Profile(p),
+            _ => SmallArg::Unset,
+        },
+        _ => SmallArg::Unset,
+    })
 }
 
 impl LocalVideoConfig {
@@ -249,7 +310,8 @@ impl LocalVideoConfig {
                 }
             }),
             custom_track: !o.get("videoTrack").is_undefined(),
-            profile: parse_video_profile(o.get("profile"), function_name)?,
+            profile: parse_video_profile(o.get("profile"), function_name, "profile")?,
+            small: parse_small(o.get("small"), function_name)?,
             fill_mode: FillMode::parse(o.get("fillMode")),
             mirror: Mirror::parse(o.get("mirror")),
             qos: o
@@ -321,6 +383,7 @@ impl ScreenShareConfig {
             profile: parse_profile(
                 o.get("profile"),
                 function_name,
+                "profile",
                 profile::screen_profile,
                 profile::default_screen_profile(),
             )?,
@@ -640,5 +703,141 @@ mod screen_tests {
             obj(&[("profile", obj(&[("width", Value::Number(-1.0))]))]),
         )]);
         assert!(ScreenShareConfig::parse(&v, "startScreenShare").is_err());
+    }
+}
+
+#[cfg(test)]
+mod small_tests {
+    use super::*;
+    use crate::validate::{rules, validate};
+
+    fn with_small(small: Value) -> Value {
+        Value::Object(
+            [(
+                "option".to_string(),
+                Value::Object([("small".to_string(), small)].into_iter().collect()),
+            )]
+            .into_iter()
+            .collect(),
+        )
+    }
+
+    fn size(w: f64, h: f64) -> Value {
+        Value::Object(
+            [
+                ("width".to_string(), Value::Number(w)),
+                ("height".to_string(), Value::Number(h)),
+            ]
+            .into_iter()
+            .collect(),
+        )
+    }
+
+    fn small_of(v: Value) -> SmallArg {
+        let cfg = with_small(v);
+        validate(&rules::START_LOCAL_VIDEO, &cfg, "startLocalVideo").unwrap();
+        LocalVideoConfig::parse(&cfg, "startLocalVideo")
+            .unwrap()
+            .small
+    }
+
+    #[test]
+    fn small_true_is_120p_2_and_keys_and_objects_are_profiles() {
+        let main = profile::default_video_profile();
+        let p = small_of(Value::Bool(true)).resolve(main).unwrap().unwrap();
+        assert_eq!(
+            (p.width, p.height, p.frame_rate, p.bitrate),
+            (160, 120, 15, 100)
+        );
+        let p = small_of(Value::String("180p".into()))
+            .resolve(main)
+            .unwrap()
+            .unwrap();
+        assert_eq!((p.width, p.height), (320, 180));
+        let p = small_of(size(320.0, 240.0)).resolve(main).unwrap().unwrap();
+        assert_eq!((p.width, p.height), (320, 240));
+        assert_eq!(small_of(Value::Bool(false)), SmallArg::Off);
+        assert_eq!(small_of(Value::Bool(false)).resolve(main), Ok(None));
+        let unset = LocalVideoConfig::parse(&Value::Undefined, "startLocalVideo").unwrap();
+        assert_eq!(unset.small, SmallArg::Unset);
+    }
+
+    #[test]
+    fn a_small_stream_not_smaller_than_the_camera_is_ignored_with_a_warning() {
+        let main = profile::default_video_profile(); // 640x480
+        for v in [
+            Value::String("480p".into()),
+            Value::String("720p".into()),
+            size(640.0, 100.0),
+            size(100.0, 480.0),
+        ] {
+            let warning = small_of(v.clone()).resolve(main).unwrap_err();
+            assert!(warning.contains("smaller"), "{v:?}: {warning}");
+        }
+        let warning = small_of(Value::String("nope".into()))
+            .resolve(main)
+            .unwrap_err();
+        assert!(warning.contains("'nope'"), "{warning}");
+        // Smaller than a bigger camera profile: fine.
+        let hd = profile::video_profile("720p").unwrap();
+        assert!(small_of(Value::String("480p".into()))
+            .resolve(hd)
+            .unwrap()
+            .is_some());
+    }
+
+    #[test]
+    fn bad_small_values_are_parameter_errors() {
+        // Wrong type: refused by the rules (INVALID_PARAMETER, extraCode of a wrong type).
+        for v in [Value::Number(1.0), Value::Null] {
+            let e = validate(
+                &rules::START_LOCAL_VIDEO,
+                &with_small(v.clone()),
+                "startLocalVideo",
+            )
+            .unwrap_err();
+            assert_eq!(e.code, crate::error::ErrorCode::InvalidParameter, "{v:?}");
+            assert_eq!(e.extra_code, Some(extra::TYPE), "{v:?}");
+        }
+        // A custom object without a size, or with a bad number.
+        let e = LocalVideoConfig::parse(
+            &with_small(Value::Object(Default::default())),
+            "startLocalVideo",
+        )
+        .unwrap_err();
+        assert_eq!(e.extra_code, Some(extra::REQUIRED));
+        assert!(e.message.contains("'small'"), "{}", e.message);
+        let e = LocalVideoConfig::parse(&with_small(size(-1.0, 120.0)), "updateLocalVideo")
+            .unwrap_err();
+        assert_eq!(e.extra_code, Some(extra::TYPE));
+        assert!(e.message.contains("'small.width'"), "{}", e.message);
+        // Remote: a boolean only.
+        let remote = |small: Value| {
+            Value::Object(
+                [
+                    ("userId".to_string(), Value::String("bob".into())),
+                    ("streamType".to_string(), Value::String("main".into())),
+                    (
+                        "option".to_string(),
+                        Value::Object([("small".to_string(), small)].into_iter().collect()),
+                    ),
+                ]
+                .into_iter()
+                .collect(),
+            )
+        };
+        assert!(validate(
+            &rules::REMOTE_VIDEO,
+            &remote(Value::Bool(true)),
+            "startRemoteVideo"
+        )
+        .is_ok());
+        let e = validate(
+            &rules::REMOTE_VIDEO,
+            &remote(Value::String("small".into())),
+            "updateRemoteVideo",
+        )
+        .unwrap_err();
+        assert_eq!(e.extra_code, Some(extra::TYPE));
     }
 }

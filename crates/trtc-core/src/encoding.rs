@@ -82,6 +82,32 @@ impl VideoEncoding {
     }
 }
 
+/// The small stream's encoding (rid `l` of a camera sender negotiated with simulcast): the
+/// camera's picture scaled down to the small profile's size, at its frame rate and bitrate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SmallLayer {
+    /// `scaleResolutionDownBy` (at least 1).
+    pub scale: f64,
+    /// `maxBitrate`, bits per second.
+    pub max_bitrate: u32,
+    /// `maxFramerate`.
+    pub max_framerate: u32,
+}
+
+impl SmallLayer {
+    /// The layer of `small` sent from a camera track of `width` x `height`.
+    pub fn new(small: &VideoProfile, width: f64, height: f64) -> SmallLayer {
+        let scale = (width / f64::from(small.width.max(1)))
+            .max(height / f64::from(small.height.max(1)))
+            .max(1.0);
+        SmallLayer {
+            scale,
+            max_bitrate: small.bitrate.saturating_mul(1000),
+            max_framerate: small.frame_rate,
+        }
+    }
+}
+
 /// What an audio sender is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AudioEncoding {
@@ -290,6 +316,18 @@ pub fn set_opus_stereo(sdp: &str, mids: &[&str], stereo: bool) -> String {
 mod tests {
     use super::*;
     use crate::profile::{audio_profile, screen_profile, video_profile};
+
+    #[test]
+    fn the_small_layer_scales_the_camera_down_to_its_profile() {
+        let small = video_profile("120p_2").unwrap();
+        let l = SmallLayer::new(&small, 640.0, 480.0);
+        assert_eq!(l.scale, 4.0);
+        assert_eq!(l.max_bitrate, small.bitrate * 1000);
+        assert_eq!(l.max_framerate, small.frame_rate);
+        // Never scaled up; the larger ratio keeps it inside the profile's box.
+        assert_eq!(SmallLayer::new(&small, 100.0, 80.0).scale, 1.0);
+        assert_eq!(SmallLayer::new(&small, 1280.0, 480.0).scale, 8.0);
+    }
 
     #[test]
     fn qos_preferences() {

@@ -34,6 +34,7 @@ fn camera_and_screen_are_published_at_once_and_seen_apart() {
         video: true,
         sub_video: true,
         sub_audio: true,
+        small: false,
     }));
     // PUBLISH_STATE_CHANGED for the screen (mediaType 'screen' in the glue); none for the
     // system audio, nothing again for the camera.

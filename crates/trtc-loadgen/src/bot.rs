@@ -58,6 +58,8 @@ impl Bot {
             },
             audio_bytes: 0,
             clip: Some(clip),
+            small: None,
+            subscribe_small: false,
         });
         let spec = UserSpec {
             user_id: cfg.user_id,

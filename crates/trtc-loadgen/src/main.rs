@@ -53,6 +53,14 @@ struct Args {
     /// Video bitrate, kbit/s.
     #[arg(long, default_value_t = 500)]
     video_kbps: u32,
+    /// Video publishers also send a small stream (`option.small`, a second simulcast encoding)
+    /// at this bitrate, kbit/s, 15 fps; 0: none.
+    #[arg(long, default_value_t = 0)]
+    small_kbps: u32,
+    /// Every video subscription asks for the small stream (`startRemoteVideo`'s
+    /// `option.small: true`).
+    #[arg(long)]
+    subscribe_small: bool,
     /// Video frame rate.
     #[arg(long, default_value_t = 30)]
     fps: u32,
@@ -151,6 +159,14 @@ fn main() -> ExitCode {
         },
         audio_bytes: args.audio_bytes,
         clip: None,
+        small: (args.small_kbps > 0).then(|| VideoConfig {
+            kbps: args.small_kbps,
+            fps: 15,
+            keyframe_interval: Duration::from_secs_f64(args.keyframe_interval.max(0.0)),
+            key_ratio: args.key_ratio.max(1),
+            max_payload: args.max_payload.max(64),
+        }),
+        subscribe_small: args.subscribe_small,
     };
     let users = scenario(
         &args.prefix,

@@ -160,6 +160,8 @@ pub fn summarize(users: &[UserReport], wants: &[Wants]) -> Summary {
 
     // What each source sent per second, by (user, kind).
     let mut sent_rate: BTreeMap<(&str, bool), f64> = BTreeMap::new();
+    // What each source sent of its small stream per second (`--small-kbps`).
+    let mut small_rate: BTreeMap<&str, f64> = BTreeMap::new();
     let (mut sent_pkts, mut sent_bytes) = (0, 0);
     for u in &ok {
         let w = u.window_s.max(1e-9);
@@ -169,8 +171,11 @@ pub fn summarize(users: &[UserReport], wants: &[Wants]) -> Summary {
         if u.sent.video_pkts > 0 {
             sent_rate.insert((&u.user_id, true), u.sent.video_bytes as f64 / w);
         }
-        sent_pkts += u.sent.audio_pkts + u.sent.video_pkts;
-        sent_bytes += u.sent.audio_bytes + u.sent.video_bytes;
+        if u.sent.small_pkts > 0 {
+            small_rate.insert(&u.user_id, u.sent.small_bytes as f64 / w);
+        }
+        sent_pkts += u.sent.audio_pkts + u.sent.video_pkts + u.sent.small_pkts;
+        sent_bytes += u.sent.audio_bytes + u.sent.video_bytes + u.sent.small_bytes;
     }
     let (mut recv_pkts, mut recv_bytes) = (0, 0);
     for u in &ok {
@@ -218,6 +223,11 @@ pub fn summarize(users: &[UserReport], wants: &[Wants]) -> Summary {
                 acc.loss.push(loss);
                 acc.jitter
                     .push(tracks.iter().map(|t| t.jitter_ms).fold(0.0, f64::max));
+                // A subscriber on small streams gets a source's small one, if it sends one.
+                let rate = match small_rate.get(src) {
+                    Some(small) if video && u.small_video => small,
+                    _ => rate,
+                };
                 acc.delivered.push(if *rate > 0.0 {
                     bytes as f64 / w / rate * 100.0
                 } else {

@@ -64,6 +64,8 @@ fn common(addr: std::net::SocketAddr, key: &str) -> Common {
         },
         audio_bytes: 80,
         clip: None,
+        small: None,
+        subscribe_small: false,
     }
 }
 
@@ -120,4 +122,52 @@ async fn a_refused_user_sig_is_the_users_error() {
     assert_eq!(summary.failed, 1);
     let err = reports[0].error.as_deref().unwrap_or_default();
     assert!(err.starts_with("join failed (-100018)"), "{err}");
+}
+
+/// The kbit/s the subscriber `t-s0` received of video.
+fn subscriber_video_kbps(reports: &[trtc_loadgen::user::UserReport]) -> f64 {
+    let s = reports
+        .iter()
+        .find(|r| r.user_id == "t-s0")
+        .expect("the subscriber");
+    let video: Vec<f64> = s
+        .tracks
+        .iter()
+        .filter(|t| t.kind == "video")
+        .map(|t| t.kbps)
+        .collect();
+    assert_eq!(video.len(), 1, "one video track: {video:?}");
+    video[0]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publisher_sends_big_and_small_and_subscribers_get_the_one_they_ask_for() {
+    let addr = server().await;
+    let small = trtc_loadgen::media::VideoConfig {
+        kbps: 60,
+        fps: 15,
+        keyframe_interval: Duration::from_secs(2),
+        key_ratio: 4,
+        max_payload: 1100,
+    };
+    for subscribe_small in [false, true] {
+        let mut c = common(addr, KEY);
+        c.room = RoomId::Num(if subscribe_small { 71 } else { 72 });
+        c.small = Some(small.clone());
+        c.subscribe_small = subscribe_small;
+        let (reports, summary) = run(config(c, 1, 1)).await;
+        assert_eq!(summary.failed, 0, "{:?}", summary.errors);
+        let p = reports.iter().find(|r| r.user_id == "t-p0").unwrap();
+        assert!(
+            p.sent.small_pkts > 0 && p.sent.video_pkts > 0,
+            "{:?}",
+            p.sent
+        );
+        let kbps = subscriber_video_kbps(&reports);
+        if subscribe_small {
+            assert!((20.0..150.0).contains(&kbps), "small: {kbps} kbit/s");
+        } else {
+            assert!(kbps > 200.0, "big: {kbps} kbit/s");
+        }
+    }
 }

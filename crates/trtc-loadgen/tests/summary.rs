@@ -32,6 +32,8 @@ fn publisher(id: &str) -> UserReport {
             frames: 300,
             keyframes: 2,
             requested_keyframes: 1,
+            small_pkts: 0,
+            small_bytes: 0,
         },
         ..Default::default()
     }
@@ -158,4 +160,35 @@ fn a_publisher_that_sent_nothing_fails_the_run() {
     let s = summarize(&[quiet, subscriber("a", vec![])], &[(true, true); 2]);
     assert_eq!((s.silent_publishers, s.video.pairs), (1, 0));
     assert!(!s.passes(0.5, 95.0), "no pairs at all is no pass");
+}
+
+#[test]
+fn a_subscriber_on_small_streams_is_measured_against_the_small_stream() {
+    let mut p = publisher("p");
+    p.sent.small_pkts = 150;
+    p.sent.small_bytes = 125_000;
+    let mut small = subscriber(
+        "a",
+        vec![
+            track("p", "audio", 40_000, 0.0),
+            track("p", "video", 122_500, 0.0),
+        ],
+    );
+    small.small_video = true;
+    let big = subscriber(
+        "b",
+        vec![
+            track("p", "audio", 40_000, 0.0),
+            track("p", "video", 625_000, 0.0),
+        ],
+    );
+    let s = summarize(&[p, small, big], &[(true, true); 3]);
+    let d = s.video.delivered_pct.unwrap();
+    assert!(
+        (d.min - 98.0).abs() < 1e-9 && (d.max - 100.0).abs() < 1e-9,
+        "{d:?}"
+    );
+    assert!(s.passes(0.5, 95.0));
+    // What the publisher sent counts both streams.
+    assert_eq!(s.sent_pps, 125.0);
 }

@@ -180,6 +180,10 @@ pub enum ClientMsg {
         /// Whether it sends the system audio of a shared screen; absent: no.
         #[serde(default)]
         sub_audio: bool,
+        /// Whether its video carries a small layer too (`option.small`: simulcast, rids `h`
+        /// and `l`). Absent (old clients): `false`; written only when `true`.
+        #[serde(default, skip_serializing_if = "is_false")]
+        small: bool,
     },
     /// A published stream muted or unmuted (others see it unavailable/available).
     Mute {
@@ -196,6 +200,11 @@ pub enum ClientMsg {
         kind: MediaKind,
         /// Forward (`true`) or stop.
         on: bool,
+        /// Video: the small layer (`startRemoteVideo`'s `option.small`) instead of the big one;
+        /// the big one is sent when the user publishes no small one. Absent (old clients):
+        /// `false`; written only when `true`.
+        #[serde(default, skip_serializing_if = "is_false")]
+        small: bool,
     },
     /// The answer to the outstanding [`ServerMsg::Offer`].
     Answer {
@@ -224,6 +233,11 @@ pub enum ClientMsg {
         /// Echoed in the answer.
         seq: u64,
     },
+}
+
+/// For `skip_serializing_if`: fields that are written only when set.
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A user already in the room, and what they publish.
@@ -565,8 +579,38 @@ mod tests {
                     user_id: "bob".into(),
                     kind: MediaKind::Video,
                     on: true,
+                    small: false,
                 },
                 r#"{"type":"subscribe","userId":"bob","kind":"video","on":true}"#,
+            ),
+            (
+                ClientMsg::Subscribe {
+                    user_id: "bob".into(),
+                    kind: MediaKind::Video,
+                    on: true,
+                    small: true,
+                },
+                r#"{"type":"subscribe","userId":"bob","kind":"video","on":true,"small":true}"#,
+            ),
+            (
+                ClientMsg::Publish {
+                    audio: true,
+                    video: true,
+                    sub_video: false,
+                    sub_audio: false,
+                    small: false,
+                },
+                r#"{"type":"publish","audio":true,"video":true,"subVideo":false,"subAudio":false}"#,
+            ),
+            (
+                ClientMsg::Publish {
+                    audio: false,
+                    video: true,
+                    sub_video: false,
+                    sub_audio: false,
+                    small: true,
+                },
+                r#"{"type":"publish","audio":false,"video":true,"subVideo":false,"subAudio":false,"small":true}"#,
             ),
             (ClientMsg::Leave, r#"{"type":"leave"}"#),
             (
@@ -575,6 +619,7 @@ mod tests {
                     video: false,
                     sub_video: true,
                     sub_audio: true,
+                    small: false,
                 },
                 r#"{"type":"publish","audio":true,"video":false,"subVideo":true,"subAudio":true}"#,
             ),
@@ -583,6 +628,7 @@ mod tests {
                     user_id: "bob".into(),
                     kind: MediaKind::SubVideo,
                     on: true,
+                    small: false,
                 },
                 r#"{"type":"subscribe","userId":"bob","kind":"sub-video","on":true}"#,
             ),
@@ -594,7 +640,8 @@ mod tests {
                 audio: true,
                 video: true,
                 sub_video: false,
-                sub_audio: false
+                sub_audio: false,
+                small: false,
             }
         );
         for k in MediaKind::ALL {

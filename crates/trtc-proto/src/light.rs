@@ -399,23 +399,35 @@ impl ClientMsg {
                 video,
                 sub_video,
                 sub_audio,
+                small,
             } => {
                 w.str("type", "publish")
                     .bool("audio", *audio)
                     .bool("video", *video)
                     .bool("subVideo", *sub_video)
                     .bool("subAudio", *sub_audio);
+                if *small {
+                    w.bool("small", true);
+                }
             }
             ClientMsg::Mute { kind, muted } => {
                 w.str("type", "mute")
                     .str("kind", kind_str(*kind))
                     .bool("muted", *muted);
             }
-            ClientMsg::Subscribe { user_id, kind, on } => {
+            ClientMsg::Subscribe {
+                user_id,
+                kind,
+                on,
+                small,
+            } => {
                 w.str("type", "subscribe")
                     .str("userId", user_id)
                     .str("kind", kind_str(*kind))
                     .bool("on", *on);
+                if *small {
+                    w.bool("small", true);
+                }
             }
             ClientMsg::Answer { sdp } => {
                 w.str("type", "answer").str("sdp", sdp);

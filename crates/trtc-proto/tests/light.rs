@@ -70,17 +70,20 @@ fn client_samples() -> Vec<ClientMsg> {
             video: false,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         ClientMsg::Publish {
             audio: false,
             video: true,
             sub_video: true,
             sub_audio: true,
+            small: true,
         },
         ClientMsg::Subscribe {
             user_id: "bob".into(),
             kind: MediaKind::SubVideo,
             on: true,
+            small: false,
         },
         ClientMsg::Mute {
             kind: MediaKind::SubAudio,
@@ -98,11 +101,13 @@ fn client_samples() -> Vec<ClientMsg> {
             user_id: "bob".into(),
             kind: MediaKind::Video,
             on: true,
+            small: true,
         },
         ClientMsg::Subscribe {
             user_id: AWKWARD.into(),
             kind: MediaKind::Audio,
             on: false,
+            small: false,
         },
         ClientMsg::Answer {
             sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n".into(),

@@ -784,6 +784,12 @@ impl Hub {
                 kind,
                 on,
             } => sfu.subscribe(subscriber, source, kind, on),
+            MediaCmd::SetSmall { peer, small } => sfu.set_small(peer, small),
+            MediaCmd::SetLayer {
+                subscriber,
+                source,
+                small,
+            } => sfu.set_layer(subscriber, source, small),
             MediaCmd::Answer { peer, sdp } => {
                 let Some(conn) = st.clients.get(&peer) else {
                     return;

@@ -57,6 +57,7 @@ fn publish(hub: &Hub, c: u64) {
             video: true,
             sub_video: false,
             sub_audio: false,
+            small: false,
         }
         .encode(),
     );

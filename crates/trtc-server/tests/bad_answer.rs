@@ -84,6 +84,7 @@ async fn an_answer_the_sfu_cannot_take_is_refused_and_the_server_carries_on() {
                 video: true,
                 sub_video: false,
                 sub_audio: false,
+                small: false,
             }
             .encode(),
         );

@@ -52,6 +52,7 @@ fn publish_audio() -> String {
         video: false,
         sub_video: false,
         sub_audio: false,
+        small: false,
     }
     .encode()
 }

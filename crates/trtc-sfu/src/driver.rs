@@ -37,6 +37,8 @@ enum Command {
     SetPublishAll(PeerId, [bool; 4]),
     Source(PeerId, PeerId, Kind, bool),
     Subscribe(PeerId, PeerId, Kind, bool),
+    SetSmall(PeerId, bool),
+    SetLayer(PeerId, PeerId, bool),
     Answer(PeerId, String, oneshot::Sender<Result<(), String>>),
     Parsed(
         PeerId,
@@ -117,6 +119,16 @@ impl SfuHandle {
     /// See [`Sfu::subscribe`].
     pub fn subscribe(&self, subscriber: PeerId, source: PeerId, kind: Kind, on: bool) {
         self.send(Command::Subscribe(subscriber, source, kind, on));
+    }
+
+    /// See [`Sfu::set_small`].
+    pub fn set_small(&self, peer: PeerId, small: bool) {
+        self.send(Command::SetSmall(peer, small));
+    }
+
+    /// See [`Sfu::set_layer`].
+    pub fn set_layer(&self, subscriber: PeerId, source: PeerId, small: bool) {
+        self.send(Command::SetLayer(subscriber, source, small));
     }
 
     /// See [`Sfu::block`]: drops the peer's datagrams for `duration` from now.
@@ -422,6 +434,8 @@ fn apply(sfu: &mut Sfu, cmd: Command, now: Instant) {
         Command::Source(s, src, k, true) => sfu.add_source(s, src, k, now),
         Command::Source(s, src, k, false) => sfu.remove_source(s, src, k, now),
         Command::Subscribe(s, src, k, on) => sfu.subscribe(s, src, k, on, now),
+        Command::SetSmall(p, small) => sfu.set_small(p, small, now),
+        Command::SetLayer(s, src, small) => sfu.set_layer(s, src, small, now),
         Command::Answer(p, sdp, reply) => {
             let _ = reply.send(sfu.accept_answer(p, &sdp, now));
         }

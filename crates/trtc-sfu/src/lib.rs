@@ -30,6 +30,8 @@
 //! | [`Sfu::set_publish`] | `publish` message | its receive slots; everyone who added it as a source gains/loses send slots |
 //! | [`Sfu::add_source`] / [`Sfu::remove_source`] | a member may see another's track (normally: everyone in the room, both kinds, once) | the subscriber has a send slot for it while the source publishes that kind |
 //! | [`Sfu::subscribe`] | audio: automatically; video: on demand | forward or not (the slot stays either way); video `on` asks for a keyframe |
+//! | [`Sfu::set_small`] | `publish` with `small` (before its [`Sfu::set_publish`]) | the peer's video upstream is negotiated with simulcast (a big and a small layer) |
+//! | [`Sfu::set_layer`] | `subscribe` of a video with `small` | which layer that subscriber gets |
 //! | [`Sfu::accept_answer`] (or [`parse_answer`] anywhere, then [`Sfu::apply_answer`]) | `answer` message | completes the outstanding offer; queued changes then make the next one |
 //! | [`Sfu::remove_peer`] | leave / signalling socket closed / after `Disconnected` it is already gone | the peer and its tracks disappear everywhere |
 //!
@@ -100,8 +102,23 @@
 //!   `mid` (str0m may recycle the m-line).
 //! * **Forwarding.** Media of `(source, kind)` is written to a subscriber only while the send
 //!   slot is negotiated, the subscriber is connected, and [`Sfu::subscribe`] turned forwarding
-//!   on. Frame mode: str0m depacketises the publisher's RTP into frames and repacketises them
+//!   on (of a simulcast video, only the subscriber's layer). Frame mode: str0m depacketises the publisher's RTP into frames and repacketises them
 //!   for each subscriber; payload types are mapped by codec (`match_params`).
+//! * **Big and small streams (simulcast).** A publisher that sends a small stream
+//!   ([`Sfu::set_small`]) gets a video upstream slot offered with `a=simulcast:recv h;l`
+//!   (rids [`RID_BIG`], [`RID_SMALL`]): the browser answers with two encodings of its camera on
+//!   one transceiver, and the SDK scales `l` down with `RTCRtpSender.setParameters`. Simulcast
+//!   rather than a second track: one capture and one encoder pipeline in the browser (the
+//!   encoder shares work between the layers), one m-line and one `(source, kind)` key here, so
+//!   a subscriber's slot, its keyframe bookkeeping and the rest of the room model stay as they
+//!   are; a layer is only a filter on which frames reach which subscriber. Each subscription
+//!   forwards one layer: the small one while the subscriber asked for it ([`Sfu::set_layer`])
+//!   and the source sends one, else the big one. A change of layer is made on a keyframe of the
+//!   new layer, asked for at once (per rid) and again every `keyframe_retry`; until it comes
+//!   the old layer keeps flowing, so the picture never stops. The subscriber's RTP time is
+//!   kept going across a switch (each layer's clock may start elsewhere). A change of
+//!   `set_small` while video is published replaces the video upstream slot (a browser cannot
+//!   add rids to a transceiver it has).
 //! * **Keyframes.** A subscriber's PLI/FIR is forwarded to the publisher as a PLI. A video
 //!   subscription that starts (forwarding on, slot negotiated, subscriber connected) asks the
 //!   publisher for a keyframe, and asks again every [`SfuConfig::keyframe_retry`] until a
@@ -143,7 +160,8 @@
 //!
 //! # Not done (yet)
 //!
-//! Simulcast (offers never ask for it), bandwidth estimation / layer selection, stats export,
+//! Bandwidth estimation and layers chosen by it (a subscriber gets the layer it asked for),
+//! more than two layers, stats export,
 //! ICE restarts, one socket serving several local addresses, TLS over TCP (`ssltcp`).
 
 #![warn(missing_docs)]
@@ -166,6 +184,7 @@ pub use crate::answer_check::{
 };
 pub use crate::driver::{spawn, spawn_with_config, spawn_with_tcp, SfuHandle};
 pub use crate::negotiate::MAX_FAILED_ANSWERS;
+pub use crate::peer::{RID_BIG, RID_SMALL};
 pub use crate::sfu::{Sfu, SfuConfig};
 pub use crate::tcp::TcpConfig;
 

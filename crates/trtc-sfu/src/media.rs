@@ -26,12 +26,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use str0m::media::{MediaData, Mid};
+use str0m::media::{MediaData, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Event, IceConnectionState, Input, Output};
 use tracing::{debug, info, trace, warn};
 
-use crate::peer::{Conn, Key, Peer};
+use crate::peer::{Conn, Key, Layer, Peer, Sub};
 use crate::timers::ICE_RECOVERY;
 use crate::{stun, Kind, Packet, PeerId, Sfu, SfuEvent, Transport};
 
@@ -243,8 +243,8 @@ impl Sfu {
 pub(crate) struct Produced {
     /// Frames received from publishers: (publisher, kind, frame).
     media: Vec<(PeerId, Kind, MediaData)>,
-    /// Subscribers asked for a keyframe of (publisher, kind).
-    keyframe_requests: Vec<(PeerId, Kind)>,
+    /// Subscribers asked for a keyframe of (publisher, kind, layer).
+    keyframe_requests: Vec<(PeerId, Kind, Layer)>,
     /// Peers that failed, and why.
     failed: Vec<(PeerId, String)>,
     /// Some peer became connected (its subscriptions may now ask for keyframes).
@@ -288,8 +288,8 @@ impl Sfu {
             for (from, kind, data) in out.media {
                 self.forward(from, kind, &data);
             }
-            for (source, kind) in out.keyframe_requests {
-                self.keyframe_requested(source, kind);
+            for (source, kind, layer) in out.keyframe_requests {
+                self.keyframe_requested(source, kind, layer);
             }
             let asked = self.keyframes_due(now) && self.service_keyframes(now);
             if !busy && !asked {
@@ -480,21 +480,23 @@ impl Peer {
                 let subs = &self.tracks.subs;
                 let forwarding = |source: PeerId, kind: Kind| {
                     subs.get(&Key::new(source, kind))
-                        .is_some_and(|sub| sub.forward)
+                        .filter(|sub| sub.forward)
+                        .map(|sub| sub.layer)
                 };
-                if let Some(s) = self
+                if let Some((s, layer)) = self
                     .tracks
                     .send
                     .iter()
-                    .filter(|s| forwarding(s.source, s.kind))
-                    .find(|s| s.mid == req.mid)
+                    .filter(|s| s.mid == req.mid)
+                    .find_map(|s| forwarding(s.source, s.kind).map(|l| (s, l)))
                 {
                     trace!(
                         peer = id,
                         source = s.source,
                         "keyframe request from subscriber"
                     );
-                    out.keyframe_requests.push((s.source, s.kind));
+                    // For the layer it gets now.
+                    out.keyframe_requests.push((s.source, s.kind, layer));
                 }
             }
             Event::MediaAdded(m) => {
@@ -540,6 +542,10 @@ impl Sfu {
             self.fanout.rebuild(&self.peers);
         }
         let track = Key::new(from, kind);
+        // Simulcast: which layer this frame is of, and whether the source sends a small one.
+        let layer = Layer::of_rid(data.rid);
+        let small_open =
+            kind == Kind::Video && self.peers.get(&from).is_some_and(|p| p.tracks.small_open());
         // Taken out for the loop (the peers are borrowed mutably), put back after.
         let subscribers = match self.fanout.map.get_mut(&track) {
             Some(list) => std::mem::take(list),
@@ -562,18 +568,42 @@ impl Sfu {
                 // A decoder cannot start on a delta frame: wait for the keyframe.
                 continue;
             }
+            // Layers (video): the one being forwarded flows until a keyframe of the wanted
+            // one comes; then that one does. Frames of any other layer are not for it.
+            let target = Layer::target(sub.want_small, small_open);
+            let switch = kind == Kind::Video && layer != sub.layer;
+            if kind == Kind::Video && layer != target && (switch || sub.waiting_kf) {
+                continue;
+            }
+            if switch && !key {
+                continue;
+            }
             let Some(mid) = p.tracks.send_mid(from, kind) else {
                 continue;
             };
+            let time = if kind == Kind::Video {
+                let Some(sub) = p.tracks.subs.get_mut(&track) else {
+                    continue;
+                };
+                sub.rtp_time(data.time, switch && !sub.waiting_kf)
+            } else {
+                data.time
+            };
             // 5. Polled in the next round of `drive`: str0m sends what was written.
             self.to_poll.push(id);
-            if p.write(id, mid, data) && key {
+            if p.write(id, mid, data, time) && key {
                 if let Some(sub) = p.tracks.subs.get_mut(&track) {
-                    if sub.waiting_kf {
-                        debug!(subscriber = id, source = from, "first keyframe forwarded");
+                    if sub.waiting_kf || switch {
+                        debug!(
+                            subscriber = id,
+                            source = from,
+                            ?layer,
+                            "keyframe forwarded: layer starts"
+                        );
                         self.timers.kf_dirty = true;
                     }
                     sub.waiting_kf = false;
+                    sub.layer = layer;
                 }
             }
         }
@@ -584,21 +614,42 @@ impl Sfu {
 
     /// A subscriber asked for a keyframe of `source`'s `kind`: owed to the publisher's track,
     /// sent by the keyframe service when the publisher may be asked again.
-    fn keyframe_requested(&mut self, source: PeerId, kind: Kind) {
+    fn keyframe_requested(&mut self, source: PeerId, kind: Kind, layer: Layer) {
         self.timers.kf_dirty = true;
         if let Some(r) = self
             .peers
             .get_mut(&source)
             .and_then(|p| p.tracks.recv_open_mut(kind))
         {
-            r.kf_wanted = true;
+            *r.kf_wanted_mut(layer) = true;
         }
+    }
+}
+
+impl Sub {
+    /// The RTP time to write a video frame of the source's `time` with: the source's, moved by
+    /// the offset that keeps the subscriber's timestamps going on across layer switches (each
+    /// layer's RTP clock may start elsewhere). At a `switch` (a keyframe of another layer after
+    /// frames of this one) the offset is chosen anew, one frame after the last time written,
+    /// unless the new layer's clock already follows on within a second (a shared clock).
+    fn rtp_time(&mut self, time: MediaTime, switch: bool) -> MediaTime {
+        let rate = i64::from(time.denom());
+        let src = i64::try_from(time.numer()).unwrap_or(i64::MAX / 2);
+        if let (true, Some(last)) = (switch, self.last_ts) {
+            let ahead = src + self.ts_offset - last;
+            if !(1..=rate).contains(&ahead) {
+                self.ts_offset = last + rate / 30 - src;
+            }
+        }
+        let out = (src + self.ts_offset).max(0);
+        self.last_ts = Some(out);
+        MediaTime::new(out as u64, time.frequency())
     }
 }
 
 impl Peer {
     /// Writes one frame to a send slot. Returns whether it was written.
-    fn write(&mut self, id: PeerId, mid: Mid, data: &MediaData) -> bool {
+    fn write(&mut self, id: PeerId, mid: Mid, data: &MediaData, time: MediaTime) -> bool {
         self.wake.touched = true;
         let Some(mut w) = self.rtc.writer(mid) else {
             return false;
@@ -614,7 +665,7 @@ impl Peer {
         {
             w = w.audio_level(level, voice);
         }
-        match w.write(pt, data.network_time, data.time, data.data.clone()) {
+        match w.write(pt, data.network_time, time, data.data.clone()) {
             Ok(()) => {
                 self.wake.wrote = true;
                 true

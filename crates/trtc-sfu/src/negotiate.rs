@@ -9,10 +9,11 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use str0m::media::Direction;
+use str0m::media::{Direction, Simulcast, SimulcastLayer};
 use tracing::{debug, warn};
 
 use crate::peer::{kind_name, to_str0m, Conn, Key, Kinds, Peer, RecvSlot, SendSlot, Sub};
+use crate::peer::{RID_BIG, RID_SMALL};
 use crate::{Kind, PeerId, Sfu, SfuEvent};
 
 /// After this many answers in a row that str0m rejects, the peer is closed.
@@ -121,6 +122,10 @@ impl Sfu {
                     s.open = true;
                 }
                 debug!(peer, "answer accepted");
+                if p.tracks.small {
+                    // Its small layer may just have been negotiated.
+                    self.layers_changed(peer);
+                }
                 Ok(())
             }
             Err(e) => {
@@ -196,9 +201,13 @@ impl Peer {
 
         // Upstream.
         let publish = tracks.publish;
+        let small = tracks.small;
         let publishing_off = &mut tracks.publishing_off;
         tracks.recv.retain(|r| {
-            if publish.get(r.kind) {
+            // A camera video slot whose simulcast no longer matches is replaced (a browser
+            // cannot add rids to a transceiver it has); the screen (sub video) has no small
+            // layer.
+            if publish.get(r.kind) && r.simulcast == (r.kind == Kind::Video && small) {
                 return true;
             }
             api.stop_media(r.mid);
@@ -209,7 +218,14 @@ impl Peer {
         });
         for kind in Kind::ALL {
             if publish.get(kind) && !tracks.recv.iter().any(|r| r.kind == kind) {
-                let mid = api.add_media(to_str0m(kind), Direction::RecvOnly, None, None, None);
+                let simulcast = kind == Kind::Video && small;
+                let layers = simulcast.then(|| {
+                    let mut s = Simulcast::new();
+                    s.add_recv_layer(SimulcastLayer::new(RID_BIG));
+                    s.add_recv_layer(SimulcastLayer::new(RID_SMALL));
+                    s
+                });
+                let mid = api.add_media(to_str0m(kind), Direction::RecvOnly, None, None, layers);
                 tracks.recv.push(RecvSlot {
                     mid,
                     kind,
@@ -217,6 +233,9 @@ impl Peer {
                     active: false,
                     kf_wanted: false,
                     kf_last: None,
+                    simulcast,
+                    kf_small_wanted: false,
+                    kf_small_last: None,
                 });
             }
         }

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use str0m::change::SdpPendingOffer;
 use str0m::format::{Codec, CodecConfig, FormatParams};
-use str0m::media::{MediaKind, Mid};
+use str0m::media::{MediaKind, Mid, Rid};
 use str0m::net::TcpType;
 use str0m::{Candidate, Input, Rtc};
 use tracing::warn;
@@ -127,6 +127,9 @@ pub(crate) struct Tracks {
     pub(crate) subs: BTreeMap<Key, Sub>,
     /// Upstream kinds whose slot was removed while media was arriving (for `Publishing`).
     pub(crate) publishing_off: Vec<Kind>,
+    /// The peer sends a small layer of its video too ([`crate::Sfu::set_small`]): its video
+    /// upstream slot is negotiated with simulcast ([`RID_BIG`], [`RID_SMALL`]).
+    pub(crate) small: bool,
 }
 
 impl Tracks {
@@ -141,6 +144,15 @@ impl Tracks {
     /// Whether an open send slot carries `source`'s `kind`.
     pub(crate) fn send_open(&self, source: PeerId, kind: Kind) -> bool {
         self.send_mid(source, kind).is_some()
+    }
+
+    /// Whether the peer's open video upstream carries a small layer.
+    pub(crate) fn small_open(&self) -> bool {
+        self.small
+            && self
+                .recv
+                .iter()
+                .any(|r| r.open && r.kind == Kind::Video && r.simulcast)
     }
 
     /// The open upstream slot of `kind`.
@@ -213,6 +225,77 @@ pub(crate) struct RecvSlot {
     pub(crate) kf_wanted: bool,
     /// When the last keyframe request was sent.
     pub(crate) kf_last: Option<Instant>,
+    /// Negotiated with simulcast: the big layer arrives with rid [`RID_BIG`], the small one
+    /// with [`RID_SMALL`]; keyframes are asked per rid.
+    pub(crate) simulcast: bool,
+    /// A keyframe request is owed to the small layer (simulcast only).
+    pub(crate) kf_small_wanted: bool,
+    /// When the last keyframe request for the small layer was sent.
+    pub(crate) kf_small_last: Option<Instant>,
+}
+
+impl RecvSlot {
+    /// Whether a keyframe request is owed to `layer`.
+    pub(crate) fn kf_wanted_mut(&mut self, layer: Layer) -> &mut bool {
+        match layer {
+            Layer::Small if self.simulcast => &mut self.kf_small_wanted,
+            _ => &mut self.kf_wanted,
+        }
+    }
+
+    /// When the last keyframe request for `layer` was sent.
+    pub(crate) fn kf_last(&self, layer: Layer) -> Option<Instant> {
+        match layer {
+            Layer::Small if self.simulcast => self.kf_small_last,
+            _ => self.kf_last,
+        }
+    }
+
+    /// The rid to ask a keyframe of `layer` with (`None`: not simulcast).
+    pub(crate) fn rid(&self, layer: Layer) -> Option<Rid> {
+        self.simulcast.then(|| layer.rid().into())
+    }
+}
+
+/// The rid of the big (full-size) layer of a simulcast video upstream.
+pub const RID_BIG: &str = "h";
+/// The rid of the small layer.
+pub const RID_SMALL: &str = "l";
+
+/// One encoding of a publisher's video: the big one (every publisher's; the only one without
+/// simulcast) or the small one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Layer {
+    #[default]
+    Big,
+    Small,
+}
+
+impl Layer {
+    /// The layer a frame with this rid belongs to (no rid, or any other: the big one).
+    pub(crate) fn of_rid(rid: Option<Rid>) -> Layer {
+        match rid {
+            Some(r) if &*r == RID_SMALL => Layer::Small,
+            _ => Layer::Big,
+        }
+    }
+
+    pub(crate) fn rid(self) -> &'static str {
+        match self {
+            Layer::Big => RID_BIG,
+            Layer::Small => RID_SMALL,
+        }
+    }
+
+    /// The layer a subscriber gets: the small one when it asked for it and the source sends
+    /// one, else the big one.
+    pub(crate) fn target(want_small: bool, small_open: bool) -> Layer {
+        if want_small && small_open {
+            Layer::Small
+        } else {
+            Layer::Big
+        }
+    }
 }
 
 /// A downstream slot: we send `source`'s `kind` to the peer on `mid`.
@@ -255,6 +338,16 @@ pub(crate) struct Sub {
     pub(crate) waiting_kf: bool,
     /// Video: a keyframe was already requested for the current wait.
     pub(crate) kf_asked: bool,
+    /// Video: the subscriber asked for the small layer ([`crate::Sfu::set_layer`]).
+    pub(crate) want_small: bool,
+    /// Video: the layer being forwarded. Another target layer is switched to on its first
+    /// keyframe; until then this one keeps flowing.
+    pub(crate) layer: Layer,
+    /// Video: added to the source's RTP time so that a layer switch does not jump the
+    /// subscriber's timestamps (the layers' RTP clocks have their own offsets).
+    pub(crate) ts_offset: i64,
+    /// Video: the last RTP time written (after `ts_offset`), for the next switch.
+    pub(crate) last_ts: Option<i64>,
 }
 
 impl Peer {

@@ -13,7 +13,7 @@ use str0m::Output;
 use tracing::{debug, info, warn};
 
 use crate::media::{transport_of, Fanout, RouteIndex};
-use crate::peer::{new_rtc, Key, Kinds, Peer};
+use crate::peer::{new_rtc, Key, Kinds, Layer, Peer};
 use crate::timers::Timers;
 use crate::{Kind, Packet, PeerId, SfuEvent, Slot};
 
@@ -391,9 +391,86 @@ impl Sfu {
         sub.forward = on;
         sub.waiting_kf = on && kind.is_video();
         sub.kf_asked = false;
+        sub.last_ts = None;
         self.timers.kf_dirty = true;
         debug!(subscriber, source, ?kind, on, "subscription changed");
         self.drive(now);
+    }
+
+    /// Whether `peer` also sends a small layer of its video (`startLocalVideo`'s
+    /// `option.small`). Its video upstream is then negotiated with simulcast (rids
+    /// [`RID_BIG`](crate::RID_BIG) and [`RID_SMALL`](crate::RID_SMALL)); a change while it
+    /// publishes video replaces that slot in the next offer. Subscribers that asked for the small
+    /// layer ([`Sfu::set_layer`]) get it once it is negotiated, the big one before and after.
+    pub fn set_small(&mut self, peer: PeerId, small: bool, now: Instant) {
+        let now = self.tick(now);
+        let Some(p) = self.peers.get_mut(&peer) else {
+            warn!(peer, "set_small: unknown peer");
+            return;
+        };
+        if p.tracks.small == small {
+            return;
+        }
+        p.tracks.small = small;
+        if p.tracks.publish.video {
+            p.neg.dirty = true;
+            self.negotiate_pending = true;
+        }
+        self.layers_changed(peer);
+        self.drive(now);
+    }
+
+    /// Which layer of `source`'s video `subscriber` wants: the small one (`true`) or the big one.
+    /// The small one is forwarded only while the source sends one; otherwise the big one is.
+    /// A change is made on a keyframe of the new layer (asked for at once); the old layer keeps
+    /// flowing until then, so the picture never stops.
+    pub fn set_layer(&mut self, subscriber: PeerId, source: PeerId, small: bool, now: Instant) {
+        let now = self.tick(now);
+        if subscriber == source || !self.peers.contains_key(&source) {
+            warn!(subscriber, source, "set_layer: unknown source");
+            return;
+        }
+        let Some(p) = self.peers.get_mut(&subscriber) else {
+            warn!(subscriber, "set_layer: unknown subscriber");
+            return;
+        };
+        let key = Key::new(source, Kind::Video);
+        if !p.tracks.subs.contains_key(&key) {
+            self.fanout.stale = true;
+        }
+        let sub = p.tracks.subs.entry(key).or_default();
+        if sub.want_small == small {
+            return;
+        }
+        sub.want_small = small;
+        sub.kf_asked = false;
+        self.timers.kf_dirty = true;
+        debug!(subscriber, source, small, "layer wanted");
+        self.drive(now);
+    }
+
+    /// The small layer of `source` may have come or gone: its subscribers' wanted layers may
+    /// have changed, so they ask for a keyframe of it at once.
+    pub(crate) fn layers_changed(&mut self, source: PeerId) {
+        let key = Key::new(source, Kind::Video);
+        for p in self.peers.values_mut() {
+            if let Some(sub) = p.tracks.subs.get_mut(&key) {
+                sub.kf_asked = false;
+            }
+        }
+        self.timers.kf_dirty = true;
+    }
+
+    /// The layer of `source`'s video that `subscriber` is forwarded now (`Some(true)`: the
+    /// small one), `None` if it has no such subscription. For tests and diagnostics.
+    pub fn layer(&self, subscriber: PeerId, source: PeerId) -> Option<bool> {
+        let sub = self
+            .peers
+            .get(&subscriber)?
+            .tracks
+            .subs
+            .get(&Key::new(source, Kind::Video))?;
+        Some(sub.layer == Layer::Small)
     }
 
     /// Next event. Offers are made here, lazily, so that changes made by several calls in a

@@ -21,7 +21,7 @@ use str0m::media::KeyframeRequestKind;
 use str0m::Input;
 use tracing::{debug, warn};
 
-use crate::peer::{Conn, Peer};
+use crate::peer::{Conn, Layer, Peer, Sub};
 use crate::{Kind, PeerId, Sfu};
 
 /// How long a connected peer's ICE may stay `Disconnected` (no consent checks answered) before
@@ -212,24 +212,26 @@ impl Sfu {
     }
 
     fn send_keyframe_requests(&mut self, now: Instant) -> bool {
-        let mut want: Vec<(PeerId, Kind, bool)> = vec![];
+        let mut want: Vec<(PeerId, Kind, Layer, bool)> = vec![];
+        let small_open = self.small_sources();
         for p in self.peers.values_mut().filter(|p| p.conn.is_connected()) {
             let tracks = &mut p.tracks;
             for (k, sub) in tracks.subs.iter_mut() {
                 let (source, kind) = (k.source, k.kind());
-                let ready = sub.forward
-                    && sub.waiting_kf
-                    && tracks
-                        .send
-                        .iter()
-                        .any(|s| s.open && s.source == source && s.kind == kind);
+                let Some(layer) = wants_keyframe(sub, kind, small_open.contains(&source)) else {
+                    continue;
+                };
+                let ready = tracks
+                    .send
+                    .iter()
+                    .any(|s| s.open && s.source == source && s.kind == kind);
                 if ready {
-                    want.push((source, kind, !sub.kf_asked));
+                    want.push((source, kind, layer, !sub.kf_asked));
                     sub.kf_asked = true;
                 }
             }
         }
-        for (source, kind, fresh) in want {
+        for (source, kind, layer, fresh) in want {
             let Some(r) = self
                 .peers
                 .get_mut(&source)
@@ -238,10 +240,10 @@ impl Sfu {
                 continue;
             };
             if fresh
-                || r.kf_last
+                || r.kf_last(layer)
                     .is_none_or(|l| now >= l + self.config.keyframe_retry)
             {
-                r.kf_wanted = true;
+                *r.kf_wanted_mut(layer) = true;
             }
         }
 
@@ -255,29 +257,40 @@ impl Sfu {
                 rtc, tracks, wake, ..
             } = p;
             for r in tracks.recv.iter_mut() {
-                if !r.open || !r.kf_wanted || !r.kind.is_video() {
-                    if !r.kind.is_video() {
-                        r.kf_wanted = false;
-                    }
+                if !r.kind.is_video() {
+                    r.kf_wanted = false;
                     continue;
                 }
-                if r.kf_last.is_some_and(|l| now < l + min) {
-                    continue; // coalesced: sent when the window ends
-                }
-                r.kf_wanted = false;
-                r.kf_last = Some(now);
-                wake.touched = true;
-                self.to_poll.push(id);
-                let Some(mut w) = rtc.writer(r.mid) else {
-                    continue;
-                };
-                match w.request_keyframe(None, KeyframeRequestKind::Pli) {
-                    Ok(()) => {
-                        debug!(peer = id, mid = %r.mid, "keyframe requested");
-                        sent = true;
+                for layer in [Layer::Big, Layer::Small] {
+                    if layer == Layer::Small && !r.simulcast {
+                        continue;
                     }
-                    // No RTP from the publisher yet: its first frame will be a keyframe.
-                    Err(e) => debug!(peer = id, mid = %r.mid, "keyframe request not sent: {e}"),
+                    if !r.open || !*r.kf_wanted_mut(layer) {
+                        continue;
+                    }
+                    if r.kf_last(layer).is_some_and(|l| now < l + min) {
+                        continue; // coalesced: sent when the window ends
+                    }
+                    *r.kf_wanted_mut(layer) = false;
+                    match layer {
+                        Layer::Big => r.kf_last = Some(now),
+                        Layer::Small => r.kf_small_last = Some(now),
+                    }
+                    wake.touched = true;
+                    self.to_poll.push(id);
+                    let Some(mut w) = rtc.writer(r.mid) else {
+                        continue;
+                    };
+                    match w.request_keyframe(r.rid(layer), KeyframeRequestKind::Pli) {
+                        Ok(()) => {
+                            debug!(peer = id, mid = %r.mid, ?layer, "keyframe requested");
+                            sent = true;
+                        }
+                        // No RTP from the publisher yet: its first frame will be a keyframe.
+                        Err(e) => {
+                            debug!(peer = id, mid = %r.mid, ?layer, "keyframe request not sent: {e}")
+                        }
+                    }
                 }
             }
         }
@@ -296,24 +309,27 @@ impl Sfu {
                 continue;
             }
             for r in p.tracks.recv.iter() {
-                if r.open && r.kind.is_video() && r.kf_wanted {
-                    consider(
-                        r.kf_last
-                            .map_or(self.now.unwrap_or_else(Instant::now), |l| {
-                                l + self.config.keyframe_min_interval
-                            }),
-                    );
+                let owed = [
+                    (r.kf_wanted, r.kf_last),
+                    (r.kf_small_wanted, r.kf_small_last),
+                ];
+                for (wanted, last) in owed {
+                    if r.open && r.kind.is_video() && wanted {
+                        consider(last.map_or(self.now.unwrap_or_else(Instant::now), |l| {
+                            l + self.config.keyframe_min_interval
+                        }));
+                    }
                 }
             }
         }
-        for (sid, kind) in self.waiting_for_keyframe() {
+        for (sid, kind, layer) in self.waiting_for_keyframe() {
             if let Some(r) = self
                 .peers
                 .get(&sid)
                 .filter(|p| p.conn.is_connected())
                 .and_then(|p| p.tracks.recv.iter().find(|r| r.kind == kind && r.open))
             {
-                if let Some(l) = r.kf_last {
+                if let Some(l) = r.kf_last(layer) {
                     consider(l + self.config.keyframe_retry);
                 }
             }
@@ -321,21 +337,42 @@ impl Sfu {
         next
     }
 
-    /// Publisher tracks with at least one ready subscriber still waiting for a keyframe.
-    fn waiting_for_keyframe(&self) -> Vec<(PeerId, Kind)> {
+    /// Publisher tracks (and layers) with at least one ready subscriber still waiting for a
+    /// keyframe: to start, or to switch layers.
+    fn waiting_for_keyframe(&self) -> Vec<(PeerId, Kind, Layer)> {
         let mut out = vec![];
+        let small_open = self.small_sources();
         for p in self.peers.values().filter(|p| p.conn.is_connected()) {
             for (k, sub) in &p.tracks.subs {
                 let (source, kind) = (k.source, k.kind());
-                if sub.forward
-                    && sub.waiting_kf
-                    && p.tracks.send_open(source, kind)
-                    && !out.contains(&(source, kind))
-                {
-                    out.push((source, kind));
+                let Some(layer) = wants_keyframe(sub, kind, small_open.contains(&source)) else {
+                    continue;
+                };
+                if p.tracks.send_open(source, kind) && !out.contains(&(source, kind, layer)) {
+                    out.push((source, kind, layer));
                 }
             }
         }
         out
     }
+
+    /// The connected peers whose video upstream carries a small layer.
+    fn small_sources(&self) -> Vec<PeerId> {
+        self.peers
+            .iter()
+            .filter(|(_, p)| p.conn.is_connected() && p.tracks.small_open())
+            .map(|(&id, _)| id)
+            .collect()
+    }
+}
+
+/// The layer a subscription waits for a keyframe of, if it waits: its first one, or one of the
+/// layer it should switch to.
+fn wants_keyframe(sub: &Sub, kind: Kind, small_open: bool) -> Option<Layer> {
+    if !sub.forward {
+        return None;
+    }
+    let target = Layer::target(sub.want_small, small_open);
+    let switching = kind == Kind::Video && target != sub.layer;
+    (sub.waiting_kf || switching).then_some(target)
 }

@@ -65,6 +65,7 @@ impl RoomClient {
             },
             users: RemoteUsers::new(),
             render: VecMap::new(),
+            small: VecMap::new(),
             published: Vec::new(),
             starting: Vec::new(),
             reconcile: None,

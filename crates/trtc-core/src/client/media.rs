@@ -32,8 +32,12 @@ impl RoomClient {
         let conn = link.conn;
         let mut fx = Vec::new();
         let mut events = Vec::new();
-        if std::mem::replace(&mut link.sent_publish, kinds) != kinds {
-            let [audio, video, sub_video, sub_audio] = kinds;
+        let [audio, video, sub_video, sub_audio] = kinds;
+        // The small stream rides the camera only (the screen has none).
+        let small = video && self.local_small;
+        let small_changed = std::mem::replace(&mut link.sent_small, small) != small;
+        let changed = std::mem::replace(&mut link.sent_publish, kinds) != kinds;
+        if changed || small_changed {
             fx.push(Effect::Send {
                 conn,
                 msg: ClientMsg::Publish {
@@ -41,8 +45,11 @@ impl RoomClient {
                     video,
                     sub_video,
                     sub_audio,
+                    small,
                 },
             });
+        }
+        if changed {
             for (kind, on) in MediaKind::ALL.into_iter().zip(kinds) {
                 if kind == MediaKind::SubAudio {
                     continue;
@@ -112,6 +119,12 @@ impl RoomClient {
     }
 
     pub(super) fn subscribe(&mut self, user_id: &str, kind: MediaKind, on: bool) {
+        let small = kind == MediaKind::Video
+            && self
+                .room
+                .as_ref()
+                .and_then(|r| r.small.get(user_id).copied())
+                .unwrap_or(false);
         if let Some(conn) = self.joined_conn() {
             self.push(Effect::Send {
                 conn,
@@ -119,8 +132,24 @@ impl RoomClient {
                     user_id: user_id.to_string(),
                     kind,
                     on,
+                    small,
                 },
             });
+        }
+    }
+
+    /// `startRemoteVideo` / `updateRemoteVideo` `option.small`: which of `user_id`'s streams to
+    /// receive, the small one or the big one (the camera's; the screen has no small stream).
+    /// Kept for the room; while the video is received the server is told at once (it switches
+    /// on the new stream's next keyframe).
+    pub(super) fn remote_small(&mut self, user_id: String, small: bool) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        let before = room.small.insert(user_id.clone(), small).unwrap_or(false);
+        let available = room.users.get(&user_id).is_some_and(|s| s.video);
+        if before != small && available && self.wants(&user_id, MediaKind::Video) {
+            self.subscribe(&user_id, MediaKind::Video, true);
         }
     }
 
@@ -392,6 +421,8 @@ impl RoomClient {
             .tracks
             .iter()
             .map(|((user_id, kind), mid)| RemoteTrack {
+                small: *kind == MediaKind::Video
+                    && room.small.get(user_id).copied().unwrap_or(false),
                 user_id: user_id.clone(),
                 kind: *kind,
                 mid: Some(mid.clone()),

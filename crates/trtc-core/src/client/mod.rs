@@ -130,6 +130,18 @@ pub enum Input {
     SwitchRole(Role),
     /// Local capture or its publish/mute flags changed (or a track was replaced).
     Local(LocalMedia),
+    /// `startLocalVideo` / `updateLocalVideo` `option.small`: the camera is published with a
+    /// small stream too (`true`) or not.
+    LocalSmall(bool),
+    /// `startRemoteVideo` / `updateRemoteVideo` `option.small`: receive the user's small
+    /// stream (`true`) or its big one (the camera's). Sent before `RemoteVideo` so the
+    /// subscription starts on the wanted stream.
+    RemoteSmall {
+        /// Whose video.
+        user_id: String,
+        /// The small stream.
+        small: bool,
+    },
     /// `startRemoteVideo` (`true`) or `stopRemoteVideo` (`false`) for a user's stream.
     RemoteVideo {
         /// The remote user.
@@ -430,6 +442,8 @@ struct Link {
     stats_taken: u32,
     /// What the server was last told (per kind of [`MediaKind::ALL`]).
     sent_publish: [bool; 4],
+    /// Whether the server was told the video carries a small stream.
+    sent_small: bool,
     sent_mute: (bool, bool),
     /// Offers waiting to be applied, in order; `applying` holds the slots of the one being
     /// applied now.
@@ -460,6 +474,7 @@ impl Link {
             next_stats: f64::INFINITY,
             stats_taken: 0,
             sent_publish: [false; 4],
+            sent_small: false,
             sent_mute: (false, false),
             offers: VecDeque::new(),
             applying: None,
@@ -512,6 +527,9 @@ struct Room {
     /// `startRemoteVideo` (true) / `stopRemoteVideo` (false) per user and stream (main or
     /// sub); absent: autoReceiveVideo.
     render: VecMap<(String, MediaKind), bool>,
+    /// `option.small` of `startRemoteVideo` / `updateRemoteVideo` per user (the camera's
+    /// stream); absent: big.
+    small: VecMap<String, bool>,
     /// Local kinds whose publishing has started (PUBLISH_STATE_CHANGED `started`).
     published: Vec<MediaKind>,
     /// Local kinds asked for and not started yet (PUBLISH_STATE_CHANGED `starting`).
@@ -535,6 +553,8 @@ pub struct RoomClient {
     next_conn: ConnId,
     out: VecDeque<Effect>,
     local: LocalMedia,
+    /// `startLocalVideo`'s `option.small`: the camera is published with a small stream too.
+    local_small: bool,
     /// `muteRemoteAudio` intents: for `'*'`, and per user.
     mute_all: Option<bool>,
     mute: VecMap<String, bool>,
@@ -600,6 +620,11 @@ impl RoomClient {
                 self.local = local;
                 self.sync_publish();
             }
+            Input::LocalSmall(small) => {
+                self.local_small = small;
+                self.sync_publish();
+            }
+            Input::RemoteSmall { user_id, small } => self.remote_small(user_id, small),
             Input::RemoteVideo { user_id, kind, on } => self.remote_video(user_id, kind, on),
             Input::MuteRemoteAudio { target, mute } => self.mute_remote_audio(target, mute),
             Input::SocketOpened(conn) => self.socket_opened(conn),

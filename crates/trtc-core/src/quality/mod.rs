@@ -258,6 +258,7 @@ pub const TEXT_FIELDS: &[&str] = &[
     "trackIdentifier",
     "localId",
     "mediaSourceId",
+    "rid",
     "codecId",
     "mimeType",
     "selectedCandidatePairId",

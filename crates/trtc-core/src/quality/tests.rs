@@ -189,12 +189,14 @@ fn ctx() -> Context {
                 kind: MediaKind::Audio,
                 mid: Some("2".into()),
                 track_id: "ta".into(),
+                small: false,
             },
             RemoteTrack {
                 user_id: "bob".into(),
                 kind: MediaKind::Video,
                 mid: Some("3".into()),
                 track_id: "tv".into(),
+                small: false,
             },
         ],
     }

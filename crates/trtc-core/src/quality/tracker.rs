@@ -24,6 +24,9 @@ pub struct RemoteTrack {
     pub mid: Option<String>,
     /// The track's id (`inbound-rtp.trackIdentifier`).
     pub track_id: String,
+    /// Video: the small stream was asked for (`startRemoteVideo`'s `option.small`): reported
+    /// with `videoType: 'small'`.
+    pub small: bool,
 }
 
 /// What the room looks like at the time of a snapshot.
@@ -158,10 +161,13 @@ impl Tracker {
                     }
                 }
                 Some(MediaKind::Video) if ctx.video_published => {
+                    // The small stream: the simulcast encoding with rid `l`, at its own size.
+                    let small = out.get_text("rid") == Some("l");
                     // The captured size (the encoder may scale it down for a while as
                     // bandwidth ramps up or the CPU is busy); the encoded one without a source.
                     let dim = |own: &str, src: &str| {
                         source
+                            .filter(|_| !small)
                             .and_then(|s| s.get(src))
                             .or_else(|| out.get(own))
                             .unwrap_or(0.0)
@@ -171,7 +177,7 @@ impl Tracker {
                         height: int(dim("frameHeight", "height")),
                         frame_rate: int(flow.frame_rate),
                         bitrate: int(flow.bitrate),
-                        video_type: "big",
+                        video_type: if small { "small" } else { "big" },
                     });
                 }
                 _ => {}
@@ -267,6 +273,8 @@ impl Tracker {
                     point2point_delay: p2p,
                     video_type: if track.kind == MediaKind::SubVideo {
                         "sub"
+                    } else if track.small {
+                        "small"
                     } else {
                         "big"
                     },

@@ -441,6 +441,11 @@ const REMOTE_VIDEO_CONFIG: &[Rule] = &[
                 types: &[Ty::Boolean],
                 ..Rule::DEFAULT
             },
+            Rule {
+                key: "small",
+                types: &[Ty::Boolean],
+                ..Rule::DEFAULT
+            },
         ],
         ..Rule::DEFAULT
     },

@@ -67,6 +67,14 @@ struct Media {
     peers: HashMap<ClientId, Peer>,
 }
 
+impl World {
+    /// The layer commands the server gave its media plane, in order: `SetSmall` and
+    /// `SetLayer`.
+    pub fn layer_commands(&self) -> &[MediaCmd] {
+        &self.layer_cmds
+    }
+}
+
 #[derive(Default)]
 struct Peer {
     next_mid: u32,
@@ -99,6 +107,7 @@ pub struct World {
     pub now: f64,
     pub registry: Registry<Apps>,
     media: Media,
+    layer_cmds: Vec<MediaCmd>,
     pub sims: Vec<Sim>,
     /// Server client id → (sim, conn).
     routes: HashMap<ClientId, (usize, ConnId)>,
@@ -161,6 +170,7 @@ impl World {
             now: 0.0,
             registry: registry(),
             media: Media::default(),
+            layer_cmds: Vec::new(),
             sims: Vec::new(),
             routes: HashMap::new(),
             next_client: 1,
@@ -407,6 +417,10 @@ impl World {
             }
             MediaCmd::RemovePeer { peer } => {
                 self.media.peers.remove(&peer);
+                return;
+            }
+            cmd @ (MediaCmd::SetSmall { .. } | MediaCmd::SetLayer { .. }) => {
+                self.layer_cmds.push(cmd);
                 return;
             }
             MediaCmd::SetPublish {

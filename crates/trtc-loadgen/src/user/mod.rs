@@ -19,7 +19,7 @@ use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use str0m::change::SdpOffer;
 use str0m::format::Codec;
-use str0m::media::{Mid, Pt};
+use str0m::media::{Mid, Pt, Rids};
 use str0m::rtp::Ssrc;
 use str0m::{Input, Rtc};
 use tokio::sync::watch;
@@ -31,7 +31,7 @@ use trtc_core::client::{
     LogLevel, RoomClient,
 };
 use trtc_core::room::{EnterRoomConfig, RoomRef, Scene};
-use trtc_proto::{MediaKind as Kind, RoomId, ServerMsg, TrackSlot};
+use trtc_proto::{ClientMsg, MediaKind as Kind, RoomId, ServerMsg, TrackSlot};
 
 use crate::media::{VideoConfig, VideoSource};
 use crate::stats::{RtpRx, RxSnapshot};
@@ -80,6 +80,12 @@ pub struct Common {
     /// Real media to publish instead of the synthetic filler (the bot participant); `None` for
     /// load.
     pub clip: Option<Arc<crate::clip::Clip>>,
+    /// Video publishers also send a small stream (`option.small`: a second simulcast
+    /// encoding, rid `l`) made like this; `None`: the big one only.
+    pub small: Option<VideoConfig>,
+    /// Every video subscription asks for the small stream (`option.small: true`); the SFU
+    /// sends the big one of a publisher without one.
+    pub subscribe_small: bool,
 }
 
 /// One user's part.
@@ -136,6 +142,10 @@ struct Sim {
     audio: Option<Upstream>,
     video: Option<Upstream>,
     video_src: VideoSource,
+    /// The small stream's upstream (its own sequence numbers and clock) while the SFU
+    /// negotiated the video with simulcast, and its source.
+    small: Option<Upstream>,
+    small_src: Option<VideoSource>,
     sent: SentReport,
     tracks: Vec<Track>,
     keyframe_requests: u64,
@@ -311,6 +321,8 @@ async fn run(
         audio: None,
         video: None,
         video_src,
+        small: None,
+        small_src: common.small.clone().map(VideoSource::new),
         sent: SentReport::default(),
         tracks: vec![],
         keyframe_requests: 0,
@@ -327,6 +339,9 @@ async fn run(
         ..LocalMedia::default()
     };
     let t = sim.since_t0();
+    if sim.spec.publish_video && common.small.is_some() {
+        sim.client.handle(RoomInput::LocalSmall(true), t);
+    }
     sim.client.handle(RoomInput::Local(publish), t);
     sim.client.handle(
         RoomInput::Enter {
@@ -525,7 +540,16 @@ impl Sim {
                         }
                     }
                 }
-                Effect::Send { msg, .. } => {
+                Effect::Send { mut msg, .. } => {
+                    if let ClientMsg::Subscribe {
+                        kind: Kind::Video,
+                        small,
+                        ..
+                    } = &mut msg
+                    {
+                        // --subscribe-small: every video subscription asks for the small stream.
+                        *small |= self.common.subscribe_small;
+                    }
                     if let Some(s) = sig.as_mut() {
                         s.sink
                             .send(Message::Text(msg.encode().into()))
@@ -631,6 +655,25 @@ impl Sim {
                 }
                 _ => *entry = None,
             }
+        }
+        // Simulcast (the SFU offered the video with rids because this user sends a small
+        // stream): the small stream's upstream on the same mid.
+        let simulcast = self.video.as_ref().is_some_and(|u| {
+            matches!(self.rtc.media(u.mid).map(|m| m.rids_tx()), Some(Rids::Specific(r)) if !r.is_empty())
+        });
+        match (&self.video, simulcast) {
+            (Some(v), true) if self.small.as_ref().is_none_or(|s| s.mid != v.mid) => {
+                self.small = Some(Upstream {
+                    mid: v.mid,
+                    pt: v.pt,
+                    seq: 1000 + (h >> 8) % 20_000,
+                    ts_base: (h >> 24) as u32,
+                    next: now,
+                    n: 0,
+                });
+            }
+            (Some(_), true) => {}
+            _ => self.small = None,
         }
         // Later packets on a reused mid belong to the new slot's source.
         for t in &mut self.tracks {

@@ -34,6 +34,9 @@ pub struct UserReport {
     /// Audio packets or video frames produced late (the process could not keep up): a sign
     /// that the load client itself is saturated.
     pub late: u64,
+    /// The user asked for the small stream of every video (`--subscribe-small`): what it
+    /// receives of a publisher with one is measured against that publisher's small stream.
+    pub small_video: bool,
 }
 
 /// What one user sent: RTP packets and payload bytes (headers not counted), by kind.
@@ -53,6 +56,10 @@ pub struct SentReport {
     pub keyframes: u64,
     /// Keyframes made because one was requested.
     pub requested_keyframes: u64,
+    /// Small-stream RTP packets (`--small`).
+    pub small_pkts: u64,
+    /// Small-stream payload bytes.
+    pub small_bytes: u64,
 }
 
 impl SentReport {
@@ -64,6 +71,8 @@ impl SentReport {
             video_bytes: self.video_bytes - o.video_bytes,
             frames: self.frames - o.frames,
             keyframes: self.keyframes - o.keyframes,
+            small_pkts: self.small_pkts - o.small_pkts,
+            small_bytes: self.small_bytes - o.small_bytes,
             requested_keyframes: self.requested_keyframes - o.requested_keyframes,
         }
     }
@@ -116,6 +125,7 @@ impl Sim {
         r.sent = self.sent.minus(sent0);
         r.keyframe_requests = self.keyframe_requests - kfr0;
         r.late = self.late - late0;
+        r.small_video = self.common.subscribe_small;
         r.tracks = self
             .tracks
             .iter()

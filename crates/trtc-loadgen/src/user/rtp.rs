@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use str0m::media::{MediaKind, Mid};
+use str0m::media::{MediaKind, Mid, Rid};
 use str0m::net::{Protocol, Receive};
 use str0m::rtp::{RtpPacket, RtpWrite, SeqNo};
 use str0m::{Event, Input, Output};
@@ -87,7 +87,9 @@ impl Sim {
                 let frame = self.video_src.next_frame();
                 let ts = u.ts_base.wrapping_add(frame.rtp_ts);
                 let mut api = self.rtc.direct_api();
-                let Some(tx) = api.stream_tx_by_mid(u.mid, None) else {
+                // With a small stream the big one is the simulcast encoding with rid `h`.
+                let rid = self.small.as_ref().map(|_| Rid::from(trtc_sfu::RID_BIG));
+                let Some(tx) = api.stream_tx_by_mid(u.mid, rid) else {
                     u.next += interval;
                     continue;
                 };
@@ -107,6 +109,32 @@ impl Sim {
                 }
                 if frame.requested {
                     self.sent.requested_keyframes += 1;
+                }
+                u.n += 1;
+                u.next += interval;
+            }
+        }
+        if let (Some(u), Some(src)) = (&mut self.small, &mut self.small_src) {
+            let interval = src.config().frame_interval();
+            while now >= u.next {
+                if now - u.next > late_after {
+                    u.next = now;
+                }
+                let frame = src.next_frame();
+                let ts = u.ts_base.wrapping_add(frame.rtp_ts);
+                let mut api = self.rtc.direct_api();
+                let rid = Rid::from(trtc_sfu::RID_SMALL);
+                if let Some(tx) = api.stream_tx_by_mid(u.mid, Some(rid)) {
+                    let last = frame.payloads.len() - 1;
+                    for (i, p) in frame.payloads.into_iter().enumerate() {
+                        self.sent.small_pkts += 1;
+                        self.sent.small_bytes += p.len() as u64;
+                        let w = RtpWrite::new(u.pt, SeqNo::from(u.seq), ts, now, p)
+                            .marker(i == last)
+                            .nackable(true);
+                        tx.write_rtp(w);
+                        u.seq += 1;
+                    }
                 }
                 u.n += 1;
                 u.next += interval;
@@ -150,7 +178,12 @@ impl Sim {
             Event::RtpPacket(p) => self.on_rtp(p),
             Event::KeyframeRequest(r) if self.video.as_ref().is_some_and(|u| u.mid == r.mid) => {
                 self.keyframe_requests += 1;
-                self.video_src.request_keyframe();
+                match (r.rid, &mut self.small_src) {
+                    (Some(rid), Some(src)) if &*rid == trtc_sfu::RID_SMALL => {
+                        src.request_keyframe()
+                    }
+                    _ => self.video_src.request_keyframe(),
+                }
             }
             _ => {}
         }

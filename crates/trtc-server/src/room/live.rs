@@ -34,7 +34,7 @@ impl<A: Auth> Registry<A> {
                 ));
             }
         } else {
-            fx.extend(self.publish(client, [false; 4]));
+            fx.extend(self.publish(client, [false; 4], false));
             self.members.get_mut(&client).expect("joined").anchor = false;
             for o in &others {
                 fx.push(Effect::Send(

@@ -104,6 +104,24 @@ pub enum MediaCmd {
         /// Forward (`true`) or stop.
         on: bool,
     },
+    /// Whether a client's video carries a small layer too (sent before the `SetPublish` it
+    /// goes with, so the video slot is negotiated with simulcast from the start).
+    SetSmall {
+        /// The client.
+        peer: ClientId,
+        /// Small layer or not.
+        small: bool,
+    },
+    /// Which layer of `source`'s video `subscriber` wants (the SFU gives the big one when there
+    /// is no small one).
+    SetLayer {
+        /// Who receives.
+        subscriber: ClientId,
+        /// Whose video.
+        source: ClientId,
+        /// The small layer (`true`) or the big one.
+        small: bool,
+    },
     /// A client's SDP answer to the SFU's outstanding offer.
     Answer {
         /// The client.
@@ -466,7 +484,8 @@ impl<A: Auth> Registry<A> {
                 video,
                 sub_video,
                 sub_audio,
-            } => self.publish(client, [audio, video, sub_video, sub_audio]),
+                small,
+            } => self.publish(client, [audio, video, sub_video, sub_audio], small),
             ClientMsg::SwitchRole {
                 role,
                 private_map_key,
@@ -482,9 +501,12 @@ impl<A: Auth> Registry<A> {
                 self.switch_role(client, role)
             }
             ClientMsg::Mute { kind, muted } => self.mute(client, kind, muted),
-            ClientMsg::Subscribe { user_id, kind, on } => {
-                self.subscribe(client, &user_id, kind, on)
-            }
+            ClientMsg::Subscribe {
+                user_id,
+                kind,
+                on,
+                small,
+            } => self.subscribe(client, &user_id, kind, on, small),
             ClientMsg::Answer { sdp } => {
                 vec![Effect::Media(MediaCmd::Answer { peer: client, sdp })]
             }
@@ -901,8 +923,14 @@ impl<A: Auth> Registry<A> {
         Ok(Some(map.privileges))
     }
 
-    /// What `client` publishes from now on, per kind of [`MediaKind::ALL`].
-    pub(crate) fn publish(&mut self, client: ClientId, kinds: [bool; 4]) -> Vec<Effect> {
+    /// What `client` publishes from now on, per kind of [`MediaKind::ALL`]; `small`: its
+    /// camera video carries a small layer too (the screen has none).
+    pub(crate) fn publish(
+        &mut self,
+        client: ClientId,
+        kinds: [bool; 4],
+        small: bool,
+    ) -> Vec<Effect> {
         let [audio, video, sub_video, sub_audio] = kinds;
         let any = kinds.iter().any(|k| *k);
         if let Some(p) = self.members[&client].privileges {
@@ -932,6 +960,10 @@ impl<A: Auth> Registry<A> {
         m.publish = kinds;
         let after = m.clone();
         if after.peer {
+            fx.push(Effect::Media(MediaCmd::SetSmall {
+                peer: client,
+                small: small && video,
+            }));
             fx.push(Effect::Media(MediaCmd::SetPublish {
                 peer: client,
                 audio,
@@ -1056,6 +1088,7 @@ impl<A: Auth> Registry<A> {
         user_id: &str,
         kind: MediaKind,
         on: bool,
+        small: bool,
     ) -> Vec<Effect> {
         let source = self
             .others(client)
@@ -1076,6 +1109,14 @@ impl<A: Auth> Registry<A> {
                 let mut fx = Vec::new();
                 self.ensure_peer(client, &mut fx);
                 self.ensure_peer(source, &mut fx);
+                if kind == MediaKind::Video {
+                    // The layer first: forwarding then starts on the wanted one.
+                    fx.push(Effect::Media(MediaCmd::SetLayer {
+                        subscriber: client,
+                        source,
+                        small,
+                    }));
+                }
                 fx.push(Effect::Media(MediaCmd::Subscribe {
                     subscriber: client,
                     source,

@@ -192,6 +192,7 @@ fn publish_all(r: &mut Registry<FakeAuth>) {
                 video: false,
                 sub_video: false,
                 sub_audio: false,
+                small: false,
             },
             0,
         );

@@ -22,6 +22,7 @@ fn lifecycle_enter_publish_leave() {
             video: true,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         0,
     );
@@ -29,6 +30,10 @@ fn lifecycle_enter_publish_leave() {
         media(&fx),
         vec![
             MediaCmd::AddPeer { peer: 1 },
+            MediaCmd::SetSmall {
+                peer: 1,
+                small: false
+            },
             MediaCmd::SetPublish {
                 peer: 1,
                 audio: true,
@@ -82,6 +87,7 @@ fn lifecycle_enter_publish_leave() {
             video: false,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         0,
     );
@@ -131,17 +137,25 @@ fn lifecycle_enter_publish_leave() {
             user_id: "alice".into(),
             kind: MediaKind::Video,
             on: true,
+            small: false,
         },
         0,
     );
     assert_eq!(
         media(&fx),
-        vec![MediaCmd::Subscribe {
-            subscriber: 2,
-            source: 1,
-            kind: MediaKind::Video,
-            on: true
-        }]
+        vec![
+            MediaCmd::SetLayer {
+                subscriber: 2,
+                source: 1,
+                small: false
+            },
+            MediaCmd::Subscribe {
+                subscriber: 2,
+                source: 1,
+                kind: MediaKind::Video,
+                on: true
+            }
+        ]
     );
     // Alice leaves; the room stays with Bob; Bob leaves; the room is gone.
     let fx = r.handle(1, ClientMsg::Leave, 0);
@@ -176,6 +190,7 @@ fn rooms_are_separate_namespaces() {
             user_id: "a".into(),
             kind: MediaKind::Audio,
             on: true,
+            small: false,
         },
         0,
     );
@@ -226,6 +241,7 @@ fn refused_messages_change_nothing() {
                 video: true,
                 sub_video: false,
                 sub_audio: false,
+                small: false,
             },
             code::NOT_JOINED,
         ),

@@ -13,6 +13,7 @@ fn live_audiences_are_invisible_and_cannot_publish() {
             video: true,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         0,
     );
@@ -46,6 +47,7 @@ fn live_audiences_are_invisible_and_cannot_publish() {
             video: false,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         0,
     );
@@ -88,6 +90,7 @@ fn switch_role_both_ways() {
             video: true,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         0,
     );

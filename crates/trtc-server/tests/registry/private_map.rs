@@ -153,6 +153,7 @@ fn publishing_and_receiving_need_their_bits() {
             video: true,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         NOW,
     );
@@ -164,6 +165,7 @@ fn publishing_and_receiving_need_their_bits() {
             video: true,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         NOW,
     );
@@ -177,6 +179,7 @@ fn publishing_and_receiving_need_their_bits() {
             video: false,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         NOW,
     );
@@ -186,6 +189,7 @@ fn publishing_and_receiving_need_their_bits() {
         user_id: "bob".into(),
         kind,
         on: true,
+        small: false,
     };
     assert!(refused(&r.handle(1, sub(MediaKind::Audio), NOW), 1).is_none());
     let fx = r.handle(1, sub(MediaKind::Video), NOW);
@@ -197,6 +201,7 @@ fn publishing_and_receiving_need_their_bits() {
             user_id: "alice".into(),
             kind: MediaKind::Audio,
             on: true,
+            small: false,
         },
         NOW,
     );
@@ -229,6 +234,7 @@ fn a_server_that_requires_keys_refuses_joins_without_one_and_switch_role_takes_a
             video: false,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         NOW,
     );
@@ -260,6 +266,7 @@ fn a_server_that_requires_keys_refuses_joins_without_one_and_switch_role_takes_a
             video: true,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         NOW,
     );

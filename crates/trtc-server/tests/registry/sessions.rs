@@ -13,6 +13,7 @@ fn a_dropped_session_resumes_silently() {
             video: true,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         100,
     );
@@ -34,6 +35,7 @@ fn a_dropped_session_resumes_silently() {
             video: true,
             sub_video: false,
             sub_audio: false,
+            small: false,
         },
         104,
     );

@@ -9,6 +9,7 @@ fn publish(audio: bool, video: bool, sub_video: bool, sub_audio: bool) -> Client
         video,
         sub_video,
         sub_audio,
+        small: false,
     }
 }
 
@@ -72,16 +73,21 @@ fn sharing_a_screen_next_to_the_camera() {
         .filter(|c| matches!(c, MediaCmd::AddSource { subscriber: 3, .. }))
         .count();
     assert_eq!(slots, 4);
-    // Subscribing to the screen is its own subscription.
+    // Subscribing to the screen is its own subscription; the screen has no small layer (the
+    // small stream is the camera's), so asking for it picks no layer.
     let fx = r.handle(
         2,
         ClientMsg::Subscribe {
             user_id: "alice".into(),
             kind: MediaKind::SubVideo,
             on: true,
+            small: true,
         },
         0,
     );
+    assert!(!media(&fx)
+        .iter()
+        .any(|c| matches!(c, MediaCmd::SetLayer { .. })));
     assert!(media(&fx).contains(&MediaCmd::Subscribe {
         subscriber: 2,
         source: 1,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use str0m::change::SdpOffer;
 use str0m::format::Codec;
-use str0m::media::{Frequency, KeyframeRequestKind, MediaKind, MediaTime, Mid};
+use str0m::media::{Frequency, KeyframeRequestKind, MediaKind, MediaTime, Mid, Rid, Rids};
 use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use trtc_sfu::{Kind, Packet, PeerId, Sfu, SfuConfig, SfuEvent, Slot, Transport};
@@ -93,6 +93,11 @@ pub struct Client {
     want_sub_keyframe: bool,
     pub sent_sub_audio: u64,
     next_sub_audio: Option<Instant>,
+    /// Simulcast: the next frame of the small layer must be a keyframe.
+    want_keyframe_small: bool,
+    /// Video frames received, in order: (when, the layer's marker — the frame's last byte:
+    /// `b'h'`, `b'l'`, or `b'-'` without simulcast —, keyframe, RTP time).
+    pub rx_video: Vec<(Instant, u8, bool, u64)>,
     next_timeout: Option<Instant>,
     start: Instant,
 }
@@ -142,6 +147,8 @@ impl Client {
             want_sub_keyframe: true,
             sent_sub_audio: 0,
             next_sub_audio: None,
+            want_keyframe_small: true,
+            rx_video: vec![],
             next_timeout: None,
             start: now,
         }
@@ -160,6 +167,7 @@ impl Client {
         self.next_sub_video = None;
         self.want_sub_keyframe = true;
         self.next_sub_audio = None;
+        self.want_keyframe_small = true;
     }
 
     /// Keyframe requests received at or after `t`.
@@ -249,12 +257,43 @@ impl Client {
                 let pt = self.pt(Codec::Vp8);
                 let n = self.sent_video;
                 let ts = MediaTime::new(n * 4500, Frequency::NINETY_KHZ);
-                let key = std::mem::take(&mut self.want_keyframe);
-                let data = vp8_frame(key, n);
-                if let Some(w) = self.rtc.writer(mid) {
-                    w.write(pt, now, ts, data).expect("video write");
-                    self.sent_video += 1;
+                let rids: Vec<Rid> = match self.rtc.media(mid).map(|m| m.rids_tx()) {
+                    Some(Rids::Specific(r)) => r.clone(),
+                    _ => vec![],
+                };
+                if rids.is_empty() {
+                    let key = std::mem::take(&mut self.want_keyframe);
+                    let mut data = vp8_frame(key, n);
+                    *data.last_mut().unwrap() = b'-';
+                    if let Some(w) = self.rtc.writer(mid) {
+                        w.write(pt, now, ts, data).expect("video write");
+                    }
+                } else {
+                    // One frame per layer: the small layer's clock starts elsewhere, as a
+                    // browser's may.
+                    for rid in rids {
+                        let small = &*rid == trtc_sfu::RID_SMALL;
+                        let key = if small {
+                            std::mem::take(&mut self.want_keyframe_small)
+                        } else {
+                            std::mem::take(&mut self.want_keyframe)
+                        };
+                        let mut data = vp8_frame(key, n);
+                        if small {
+                            data.truncate(data.len() / 4);
+                        }
+                        *data.last_mut().unwrap() = if small { b'l' } else { b'h' };
+                        let ts = if small {
+                            MediaTime::new(n * 4500 + 1_000_000, Frequency::NINETY_KHZ)
+                        } else {
+                            ts
+                        };
+                        if let Some(w) = self.rtc.writer(mid) {
+                            w.rid(rid).write(pt, now, ts, data).expect("video write");
+                        }
+                    }
                 }
+                self.sent_video += 1;
             }
         }
         // The sub stream: a screen at 5 fps (first byte after the header marks it) and its audio.
@@ -611,12 +650,18 @@ fn on_client_event(c: &mut Client, e: Event, now: Instant) {
                 rx.keyframes += 1;
             }
             rx.first_was_keyframe.get_or_insert(key);
+            if c.rtc.media(d.mid).map(|m| m.kind()) == Some(MediaKind::Video) {
+                let marker = d.data.last().copied().unwrap_or(0);
+                c.rx_video.push((now, marker, key, d.time.numer()));
+            }
         }
         Event::KeyframeRequest(r) => {
             let media_kind = c.rtc.media(r.mid).map(|m| m.kind());
             if media_kind == Some(MediaKind::Video) && c.honor_keyframe_requests {
                 if c.mid_of(None, Kind::SubVideo) == Some(r.mid) {
                     c.want_sub_keyframe = true;
+                } else if r.rid.is_some_and(|rid| &*rid == trtc_sfu::RID_SMALL) {
+                    c.want_keyframe_small = true;
                 } else {
                     c.want_keyframe = true;
                 }
