@@ -5,8 +5,9 @@
 // once with one TRTC instance throughout and once with TRTC.create() … destroy() every cycle.
 // Afterwards nothing may be left: no RTCPeerConnection that is not closed, no AudioContext beyond
 // the SDK's one shared context, no media element still in the page or holding a stream, no live
-// track. JS heap (after a forced GC) and wasm memory must stay within 10% of their level after
-// cycle 10. The curve is printed.
+// track. JS heap (after a forced GC) must stay within 10% of its level after cycle 10, wasm
+// memory within 10% or two 64 KiB pages of it and within a page over the second half of the run
+// (see the assertion). The curve is printed.
 //
 // The printed "still reachable after GC" counts are diagnostic: Chromium keeps stopped
 // getUserMedia tracks reachable even in a page without the SDK (checked by hand: 20 of 20 after
@@ -186,8 +187,17 @@ async function run(fresh) {
     const last = curve.at(-1);
     assert.ok(last.heap <= base.heap * (1 + TOLERANCE),
       `JS heap grew from ${kb(base.heap)} after cycle ${BASELINE_CYCLE} to ${kb(last.heap)} after cycle ${last.cycle}`);
-    assert.ok(last.wasm <= base.wasm * (1 + TOLERANCE),
+    // Wasm memory only grows, by 64 KiB pages: from a ~1.2 MB base one page is 5%, and with
+    // instances made and freed each cycle the allocator settles one or two pages up and stays
+    // there (300 cycles: 1216 KB to cycle 15, 1344 KB from cycle 75 to 300). So: within 10% or
+    // two pages of cycle 10's, and no more than one page of growth over the second half of the
+    // run (a leak keeps growing: ~1 KB a cycle would add a page every ~60 cycles).
+    const PAGE = 64 * 1024;
+    assert.ok(last.wasm <= Math.max(base.wasm * (1 + TOLERANCE), base.wasm + 2 * PAGE),
       `wasm memory grew from ${kb(base.wasm)} after cycle ${BASELINE_CYCLE} to ${kb(last.wasm)} after cycle ${last.cycle}`);
+    const mid = curve.filter((p) => p.cycle <= CYCLES / 2).at(-1);
+    assert.ok(last.wasm <= mid.wasm + PAGE,
+      `wasm memory still grows: ${kb(mid.wasm)} after cycle ${mid.cycle}, ${kb(last.wasm)} after cycle ${last.cycle}`);
   }
   await page.close();
 }
