@@ -568,18 +568,11 @@ impl Trtc {
                     .unwrap_or_else(|| "main".into()),
             )
         };
-        let sub = match stream_type.as_str() {
-            "main" => false,
-            "sub" => true,
-            _ => return JsValue::NULL,
+        let Some(sub) = is_sub(&stream_type) else {
+            return JsValue::NULL;
         };
         if !user_id.is_empty() {
-            let kind = if sub {
-                MediaKind::SubAudio
-            } else {
-                MediaKind::Audio
-            };
-            return self.sdk.room.remote_track(&user_id, kind);
+            return self.sdk.room.remote_track(&user_id, kind_of(sub, false));
         }
         if sub {
             return self
@@ -609,18 +602,11 @@ impl Trtc {
         let stream_type = get(&config, "streamType")
             .as_string()
             .unwrap_or_else(|| "main".into());
-        let sub = match stream_type.as_str() {
-            "main" => false,
-            "sub" => true,
-            _ => return JsValue::NULL,
+        let Some(sub) = is_sub(&stream_type) else {
+            return JsValue::NULL;
         };
         if !user_id.is_empty() {
-            let kind = if sub {
-                MediaKind::SubVideo
-            } else {
-                MediaKind::Video
-            };
-            return self.sdk.room.remote_track(&user_id, kind);
+            return self.sdk.room.remote_track(&user_id, kind_of(sub, true));
         }
         if sub {
             return self
@@ -769,4 +755,23 @@ fn plugin_error(function_name: &str, plugin: &str) -> Failure {
 fn plugin_not_yet(function_name: &str, name: &JsValue) -> js_sys::Promise {
     let plugin = name.as_string().unwrap_or_else(|| "?".into());
     js_sys::Promise::reject(&plugin_error(function_name, &plugin).to_js())
+}
+
+/// `streamType` `'main'` / `'sub'` as "is it the sub stream"; `None` for anything else.
+fn is_sub(stream_type: &str) -> Option<bool> {
+    match stream_type {
+        "main" => Some(false),
+        "sub" => Some(true),
+        _ => None,
+    }
+}
+
+/// The media kind of a stream's video or audio.
+fn kind_of(sub: bool, video: bool) -> MediaKind {
+    match (sub, video) {
+        (false, false) => MediaKind::Audio,
+        (false, true) => MediaKind::Video,
+        (true, false) => MediaKind::SubAudio,
+        (true, true) => MediaKind::SubVideo,
+    }
 }
