@@ -12,7 +12,7 @@ use trtc_proto::MediaKind;
 use web_sys::MediaStreamTrack;
 
 use trtc_core::capture::{AudioRequest, FacingMode};
-use trtc_core::config::{AudioMute, FillMode, Mirror};
+use trtc_core::config::{AudioMute, FillMode, MainVideo, Mirror};
 use trtc_core::encoding::{AudioEncoding, QosPreference, VideoEncoding};
 use trtc_core::profile::VideoProfile;
 
@@ -236,36 +236,47 @@ impl Local {
             .as_ref()
             .map(|a| (a.publish, a.muted()))
             .unwrap_or((false, false));
-        let (video, video_muted) = self
-            .video
-            .borrow()
-            .as_ref()
-            .map(|v| {
-                let image = v.processor.as_ref().is_some_and(|p| p.sends_image());
-                (v.publish, v.muted && !image)
-            })
-            .unwrap_or((false, false));
+        let video_muted = self.video.borrow().as_ref().is_some_and(|v| {
+            let image = v.processor.as_ref().is_some_and(|p| p.sends_image());
+            v.muted && !image
+        });
+        let main = self.main_video();
         let screen = self.screen.borrow();
         let screen = screen.as_ref().filter(|s| s.publish);
-        let main_screen = screen.is_some_and(|s| s.main);
         LocalMedia {
             audio,
             // A screen shared as the main stream is sent in the camera's place.
-            video: video || main_screen,
+            video: main != MainVideo::Nothing,
             audio_muted,
-            video_muted: video_muted && !main_screen,
+            video_muted: video_muted && main == MainVideo::Camera,
             screen: screen.is_some_and(|s| !s.main),
             screen_audio: screen.is_some_and(|s| s.sends_audio()),
         }
     }
 
-    /// The shared screen published as the main stream (in the camera's place), if any.
-    fn main_screen(&self) -> Option<MediaStreamTrack> {
-        self.screen
+    /// What the main video stream carries: the published camera, or a screen shared as the
+    /// main stream (which wins unless the camera has `forcePublish`).
+    pub fn main_video(&self) -> MainVideo {
+        let (camera, force) = self
+            .video
             .borrow()
             .as_ref()
-            .filter(|s| s.publish && s.main)
-            .map(|s| Clone::clone(&s.track))
+            .map(|v| (v.publish, v.force_publish))
+            .unwrap_or((false, false));
+        let screen = self
+            .screen
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.publish && s.main);
+        MainVideo::choose(camera, force, screen)
+    }
+
+    /// The shared screen when it is what the main stream carries.
+    fn main_screen(&self) -> Option<std::cell::Ref<'_, LocalScreen>> {
+        if self.main_video() != MainVideo::Screen {
+            return None;
+        }
+        std::cell::Ref::filter_map(self.screen.borrow(), Option::as_ref).ok()
     }
 
     /// The track to send for `kind`, if it is published.
@@ -283,7 +294,9 @@ impl Local {
                 .as_ref()
                 .filter(|s| s.sends_audio())
                 .and_then(|s| s.audio.clone()),
-            MediaKind::Video if self.main_screen().is_some() => self.main_screen(),
+            MediaKind::Video if self.main_video() == MainVideo::Screen => {
+                self.main_screen().map(|s| Clone::clone(&s.track))
+            }
             MediaKind::Audio => self
                 .audio
                 .borrow()
@@ -302,12 +315,7 @@ impl Local {
     /// The encoder settings of what the main video sender carries: a screen shared as the main
     /// stream (its profile and QoS), else the camera (its profile and QoS), when it runs.
     pub fn video_encoding(&self) -> Option<VideoEncoding> {
-        if let Some(s) = self
-            .screen
-            .borrow()
-            .as_ref()
-            .filter(|s| s.publish && s.main)
-        {
+        if let Some(s) = self.main_screen() {
             return Some(s.encoding);
         }
         let video = self.video.borrow();
@@ -335,12 +343,7 @@ impl Local {
     /// screen is shared as the main stream (the main sender carries it, and a screen has no
     /// small stream).
     pub fn small_stream(&self) -> Option<(VideoProfile, (f64, f64))> {
-        if self
-            .screen
-            .borrow()
-            .as_ref()
-            .is_some_and(|s| s.publish && s.main)
-        {
+        if self.main_video() == MainVideo::Screen {
             return None;
         }
         let video = self.video.borrow();
@@ -447,6 +450,9 @@ pub struct LocalVideo {
     pub mirror: Mirror,
     /// Whether to publish in a room.
     pub publish: bool,
+    /// `forcePublish`: published as the main stream even while a screen shared as the main
+    /// stream is (which then waits).
+    pub force_publish: bool,
     pub muted: bool,
     pub views: Vec<VideoView>,
     /// `mute: '<image url>'`: the image published while muted.

@@ -209,6 +209,7 @@ pub async fn start(local: Rc<Local>, raw: JsValue) -> Result<()> {
         fill,
         mirror,
         publish: cfg.publish.unwrap_or(true),
+        force_publish: cfg.force_publish.unwrap_or(false),
         muted,
         views,
         image: match &cfg.mute {
@@ -379,6 +380,9 @@ async fn update_run(
         }
         if let Some(p) = cfg.publish {
             lv.publish = p;
+        }
+        if let Some(f) = cfg.force_publish {
+            lv.force_publish = f;
         }
         if let Some(m) = &cfg.mute {
             lv.image = match m {

@@ -1,6 +1,7 @@
 // What the app asked of the encoder reaches it (issue 11, items 3 and 4): the camera profile's
 // bitrate and frame rate, qosPreference, the audio profile's bitrate and stereo (end to end
-// through the SFU), and the preferred codec (H.264, VP8 with useVp8).
+// through the SFU), the preferred codec (H.264, VP8 with useVp8), and the small stream's and
+// the shared screen's bitrates.
 //
 // The fake camera's green pattern is easy to encode: unconstrained, 640×480 at 15 fps takes
 // ~280 kbps (H.264) / ~360 kbps (VP8) here, below every table profile of that size, so the
@@ -146,7 +147,12 @@ test('profile bitrate, frame rate, qosPreference, audio stereo and codec reach t
   await waitEvent(b, 'remote-audio-available', { userId: 'alice' });
   await waitEvent(b, 'remote-audio-available', { userId: 'carol' });
   await b.waitForFunction(() => window.trtc.getAudioTrack('alice') && window.trtc.getAudioTrack('carol'));
-  await new Promise((r) => setTimeout(r, 1000));
+  // Audio is flowing from both: bob's STATISTICS show a level for each.
+  await b.waitForFunction(() => {
+    const st = window.events.filter(([e]) => e === 'statistics').at(-1)?.[1];
+    const level = (u) => st?.remoteStatistics.find((r) => r.userId === u)?.audio.audioLevel ?? 0;
+    return level('alice') > 0 && level('carol') > 0;
+  }, null, { timeout: 10000 });
   const [al, ar] = await channels(b, 'alice');
   const [cl, cr] = await channels(b, 'carol');
   console.log(`bob hears alice L ${al.toFixed(4)} R ${ar.toFixed(4)}, carol L ${cl.toFixed(4)} R ${cr.toFixed(4)}`);
@@ -198,4 +204,43 @@ test('profile bitrate, frame rate, qosPreference, audio stereo and codec reach t
   const s3 = await senders(a);
   assert.equal(s3.video.degradationPreference, 'maintain-resolution');
   assert.equal(s3.audio.maxBitrate, 192000);
+});
+
+test("the small stream's and the shared screen's bitrates reach their encoders", async () => {
+  // dora publishes the camera with a small stream beside it and shares her screen. Uncapped,
+  // the fake camera's 160×120 small layer takes ~250 kbps here and the fake display at 1280×720,
+  // 5 fps ~325 kbps (the camera ~280), so figures near the targets below show each cap reached
+  // its encoder.
+  const d = await openSdkPage(browser, server.url);
+  const e = await openSdkPage(browser, server.url);
+  const small = { width: 160, height: 120, frameRate: 15, bitrate: 40 };
+  const screen = { width: 1280, height: 720, frameRate: 5, bitrate: 100 };
+  assert.deepEqual(await enter(d, await devSig(server.url, 'dora'), { roomId: 3302 }, `
+    await window.trtc.startLocalVideo({ option: { profile: ${JSON.stringify(profile(200))}, small: ${JSON.stringify(small)} } });
+    await window.trtc.startScreenShare({ option: { profile: ${JSON.stringify(screen)} } });`), { ok: true });
+  // ed watches both, the camera on its small stream.
+  assert.deepEqual(await enter(e, await devSig(server.url, 'ed'), { roomId: 3302 }, `
+    window.trtc.on('remote-video-available', ({ userId, streamType }) => {
+      const box = document.createElement('div'); document.body.appendChild(box);
+      window.trtc.startRemoteVideo({ userId, streamType, view: box, option: { small: streamType === 'main' } }).catch(() => {});
+    });`), { ok: true });
+  const started = Date.now();
+  await waitEvent(d, 'publish-state-changed', { mediaType: 'screen', state: 'started' });
+  // The local STATISTICS list the camera's two layers and the screen.
+  const types = await d.waitForFunction(() => {
+    const st = window.events.filter(([n]) => n === 'statistics').at(-1)?.[1];
+    const t = st?.localStatistics.video.map((v) => v.videoType).sort();
+    return t?.length === 3 && t;
+  }, null, { timeout: 15000 }).then((h) => h.jsonValue());
+  assert.deepEqual(types, ['big', 'small', 'sub']);
+  await new Promise((r) => setTimeout(r, Math.max(0, 10000 - (Date.now() - started))));
+  const of = (type, key = 'bitrate') => (st) => st.localStatistics.video.find((v) => v.videoType === type)?.[key] ?? 0;
+  const [big, low, sub] = [await meanOfNext(d, of('big')), await meanOfNext(d, of('small')), await meanOfNext(d, of('sub'))];
+  const subSize = await meanOfNext(d, of('sub', 'width'), 1);
+  console.log(`dora big ${JSON.stringify(big)} kbps (200), small ${JSON.stringify(low)} (40), screen ${JSON.stringify(sub)} (100), screen width ${subSize.mean}`);
+  assert.ok(within(big.mean, 200), `the camera ${big.mean} kbps within ±25% of 200`);
+  assert.ok(within(low.mean, 40), `the small stream ${low.mean} kbps within ±25% of 40`);
+  assert.ok(within(sub.mean, 100), `the screen ${sub.mean} kbps within ±25% of 100`);
+  assert.equal(subSize.mean, 1280);
+  for (const p of [d, e]) await p.close();
 });

@@ -135,12 +135,19 @@ test("streamType 'main': the screen goes out in the camera's place", async () =>
   const main = await decoded(b, 'cam', 3);
   assert.deepEqual([main.width, main.height], [1280, 720], 'the screen, not the 640×480 camera');
   assert.equal(await b.evaluate(() => window.events.some(([n, p]) => n === 'remote-video-available' && p.streamType === 'sub')), false);
+  const width = (w) => b.waitForFunction((w) => {
+    const v = document.querySelector('#cam video');
+    return v && v.videoWidth === w;
+  }, w, { timeout: 15000 });
+  // forcePublish: the camera takes the main stream back while the screen is still shared…
+  await a.evaluate(() => window.trtc.updateLocalVideo({ forcePublish: true }));
+  await width(640);
+  // …and gives it back to the screen when it stops forcing.
+  await a.evaluate(() => window.trtc.updateLocalVideo({ forcePublish: false }));
+  await width(1280);
   // Stopping the share gives the slot back to the camera.
   await a.evaluate(() => window.trtc.stopScreenShare());
-  await b.waitForFunction(() => {
-    const v = document.querySelector('#cam video');
-    return v && v.videoWidth === 640;
-  }, null, { timeout: 15000 });
+  await width(640);
   for (const p of [a, b]) await p.close();
 });
 

@@ -215,6 +215,9 @@ pub struct LocalVideoConfig {
     pub view: ViewArg,
     /// Whether the camera is published once in a room (default true).
     pub publish: Option<bool>,
+    /// `forcePublish`: the camera takes the main stream even while a screen shared as the main
+    /// stream is published (default false: the screen keeps it).
+    pub force_publish: Option<bool>,
     /// Whether the published picture is the camera's, black, or an image.
     pub mute: Option<VideoMute>,
     /// `option.cameraId`: the camera to capture (on update: switch to it).
@@ -295,6 +298,7 @@ impl LocalVideoConfig {
         Ok(LocalVideoConfig {
             view: ViewArg::parse(v.get("view")),
             publish: v.get("publish").as_bool(),
+            force_publish: v.get("forcePublish").as_bool(),
             mute: match v.get("mute") {
                 Value::Bool(true) => Some(VideoMute::Mute),
                 Value::Bool(false) => Some(VideoMute::Unmute),
@@ -334,6 +338,32 @@ pub enum ScreenStream {
     Sub,
     /// `'main'`: in the camera's place.
     Main,
+}
+
+/// What the main video stream carries when the camera and a screen shared as the main stream
+/// both want it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MainVideo {
+    /// Nothing is published as the main video.
+    Nothing,
+    /// The camera (also while a main-stream screen waits, when the camera has `forcePublish`).
+    Camera,
+    /// The screen shared with `streamType: 'main'`.
+    Screen,
+}
+
+impl MainVideo {
+    /// `camera`: the camera runs and is to be published; `force_publish`: its `forcePublish`;
+    /// `screen`: a screen shared as the main stream is to be published. The screen wins unless
+    /// the camera forces its way in, as trtc-sdk-v5's `forcePublish` says.
+    pub fn choose(camera: bool, force_publish: bool, screen: bool) -> Self {
+        match (camera, screen) {
+            (true, true) if force_publish => MainVideo::Camera,
+            (_, true) => MainVideo::Screen,
+            (true, false) => MainVideo::Camera,
+            (false, false) => MainVideo::Nothing,
+        }
+    }
 }
 
 /// The argument of `startScreenShare` / `updateScreenShare`. `None` members were not given:
@@ -606,6 +636,26 @@ mod screen_tests {
     }
     fn s(x: &str) -> Value {
         Value::String(x.into())
+    }
+
+    #[test]
+    fn main_video_goes_to_the_screen_unless_the_camera_forces_publish() {
+        use MainVideo::*;
+        assert_eq!(MainVideo::choose(false, false, false), Nothing);
+        assert_eq!(MainVideo::choose(false, true, false), Nothing);
+        assert_eq!(MainVideo::choose(true, false, false), Camera);
+        assert_eq!(MainVideo::choose(true, true, false), Camera);
+        assert_eq!(MainVideo::choose(true, false, true), Screen);
+        assert_eq!(MainVideo::choose(true, true, true), Camera);
+        assert_eq!(MainVideo::choose(false, true, true), Screen);
+        let v = obj(&[("forcePublish", Value::Bool(true))]);
+        validate(&rules::START_LOCAL_VIDEO, &v, "startLocalVideo").unwrap();
+        let c = LocalVideoConfig::parse(&v, "startLocalVideo").unwrap();
+        assert_eq!(c.force_publish, Some(true));
+        let c = LocalVideoConfig::parse(&Value::Undefined, "startLocalVideo").unwrap();
+        assert_eq!(c.force_publish, None);
+        let bad = obj(&[("forcePublish", s("yes"))]);
+        assert!(validate(&rules::START_LOCAL_VIDEO, &bad, "startLocalVideo").is_err());
     }
 
     #[test]

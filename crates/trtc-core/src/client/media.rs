@@ -249,6 +249,11 @@ impl RoomClient {
             .filter(|s| s.user_id.is_none())
             .map(|s| s.kind)
             .collect();
+        link.sub_mids = slots
+            .iter()
+            .filter(|s| s.user_id.is_none() && s.kind.is_sub())
+            .map(|s| s.mid.clone())
+            .collect();
         let received: VecMap<(String, MediaKind), String> = slots
             .iter()
             .filter_map(|s| Some(((s.user_id.clone()?, s.kind), s.mid.clone())))
@@ -409,6 +414,7 @@ impl RoomClient {
             return;
         }
         let (audio_published, video_published) = (self.local.audio, self.local.video);
+        let screen_published = self.local.screen;
         let room = self.room.as_mut().expect("joined");
         let publishers = room
             .users
@@ -436,6 +442,8 @@ impl RoomClient {
         let ctx = Context {
             audio_published,
             video_published,
+            screen_published,
+            sub_mids: link.sub_mids.clone(),
             uplink: link_state,
             downlink: link_state,
             publishers,

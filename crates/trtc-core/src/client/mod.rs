@@ -451,6 +451,9 @@ struct Link {
     applying: Option<Vec<TrackSlot>>,
     /// Upstream kinds negotiated by the last applied offer.
     upstream: Vec<MediaKind>,
+    /// The mids of the sub stream's upstream slots (the shared screen and its audio): their
+    /// statistics are the screen's, not the camera's or the microphone's.
+    sub_mids: Vec<String>,
     /// The peer connection connected.
     media_connected: bool,
     /// When the media connection must have connected (once joined).
@@ -479,6 +482,7 @@ impl Link {
             offers: VecDeque::new(),
             applying: None,
             upstream: Vec::new(),
+            sub_mids: Vec::new(),
             media_connected: false,
             media_deadline: f64::INFINITY,
             tracks: VecMap::new(),

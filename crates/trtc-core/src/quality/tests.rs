@@ -180,6 +180,8 @@ fn ctx() -> Context {
     Context {
         audio_published: true,
         video_published: true,
+        screen_published: false,
+        sub_mids: Vec::new(),
         uplink: LinkState::Connected,
         downlink: LinkState::Connected,
         publishers: vec!["bob".into()],
@@ -351,6 +353,88 @@ fn a_publishing_room() {
             }],
         }]
     );
+}
+
+/// `snapshot` plus a shared screen sent on mid 4 with its system audio on mid 5.
+fn with_screen(t: f64) -> Vec<Stat> {
+    let ms = t * 1000.0;
+    let mut stats = snapshot(t, 0.0);
+    stats.push(
+        Stat::new("media-source", "SS")
+            .text("kind", "video")
+            .number("width", 1920.0)
+            .number("height", 1080.0),
+    );
+    stats.push(
+        Stat::new("outbound-rtp", "OS")
+            .text("kind", "video")
+            .text("mid", "4")
+            .text("mediaSourceId", "SS")
+            .number("timestamp", ms)
+            .number("bytesSent", 200_000.0 * t) // 1600 kbps
+            .number("packetsSent", 150.0 * t)
+            .number("framesEncoded", 5.0 * t),
+    );
+    stats.push(
+        Stat::new("outbound-rtp", "OSA")
+            .text("kind", "audio")
+            .text("mid", "5")
+            .number("timestamp", ms)
+            .number("bytesSent", 8000.0 * t) // 64 kbps
+            .number("packetsSent", 50.0 * t),
+    );
+    stats
+}
+
+#[test]
+fn a_shared_screen_is_the_sub_video_and_its_audio_is_not_the_mic() {
+    let screen = Context {
+        screen_published: true,
+        sub_mids: vec!["4".into(), "5".into()],
+        ..ctx()
+    };
+    let mut t = Tracker::new();
+    t.update(&with_screen(1.0), &screen);
+    let r = t.update(&with_screen(3.0), &screen);
+    let local = &r.statistics.local_statistics;
+    assert_eq!(local.audio.bitrate, 40, "the microphone alone");
+    let kinds: Vec<_> = local
+        .video
+        .iter()
+        .map(|v| (v.video_type, v.width, v.height, v.bitrate, v.frame_rate))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![("big", 640, 480, 500, 20), ("sub", 1920, 1080, 1600, 5)]
+    );
+    // The camera alone published (the screen stopped, its sender still reports): no sub.
+    let camera_only = Context {
+        screen_published: false,
+        ..screen.clone()
+    };
+    let r = t.update(&with_screen(5.0), &camera_only);
+    let types: Vec<_> = r
+        .statistics
+        .local_statistics
+        .video
+        .iter()
+        .map(|v| v.video_type)
+        .collect();
+    assert_eq!(types, vec!["big"]);
+    // The screen alone (no camera): only the sub entry.
+    let screen_only = Context {
+        video_published: false,
+        ..screen
+    };
+    let r = t.update(&with_screen(7.0), &screen_only);
+    let types: Vec<_> = r
+        .statistics
+        .local_statistics
+        .video
+        .iter()
+        .map(|v| v.video_type)
+        .collect();
+    assert_eq!(types, vec!["sub"]);
 }
 
 #[test]

@@ -34,8 +34,13 @@ pub struct RemoteTrack {
 pub struct Context {
     /// Whether this client publishes audio now (the uplink's quality is 0 when neither is).
     pub audio_published: bool,
-    /// Whether this client publishes video now; without it, `localStatistics.video` is empty.
+    /// Whether this client publishes video now; without it, `localStatistics.video` has no
+    /// camera entry.
     pub video_published: bool,
+    /// Whether a screen is published as the sub stream now (`videoType: 'sub'`).
+    pub screen_published: bool,
+    /// The mids of this client's sub-stream senders (the screen and its system audio).
+    pub sub_mids: Vec<String>,
     /// The uplink: the peer connection, or `Down` when the signalling is gone.
     pub uplink: LinkState,
     /// The downlink peer connection.
@@ -151,7 +156,12 @@ impl Tracker {
         for out in snap.of_type("outbound-rtp") {
             let flow = self.flow(out);
             let source = out.get_text("mediaSourceId").and_then(|id| snap.get(id));
+            let sub = out
+                .get_text("mid")
+                .is_some_and(|m| ctx.sub_mids.iter().any(|s| s == m));
             match out.kind() {
+                // The shared screen's system audio is not the microphone's statistics.
+                Some(MediaKind::Audio) if sub => {}
                 Some(MediaKind::Audio) => {
                     local.audio.bitrate += int(flow.bitrate);
                     if ctx.audio_published {
@@ -160,7 +170,9 @@ impl Tracker {
                             local.audio.audio_level.max(level.clamp(0.0, 1.0));
                     }
                 }
-                Some(MediaKind::Video) if ctx.video_published => {
+                Some(MediaKind::Video)
+                    if (sub && ctx.screen_published) || (!sub && ctx.video_published) =>
+                {
                     // The small stream: the simulcast encoding with rid `l`, at its own size.
                     let small = out.get_text("rid") == Some("l");
                     // The captured size (the encoder may scale it down for a while as
@@ -177,7 +189,11 @@ impl Tracker {
                         height: int(dim("frameHeight", "height")),
                         frame_rate: int(flow.frame_rate),
                         bitrate: int(flow.bitrate),
-                        video_type: if small { "small" } else { "big" },
+                        video_type: match (sub, small) {
+                            (true, _) => "sub",
+                            (false, true) => "small",
+                            (false, false) => "big",
+                        },
                     });
                 }
                 _ => {}
