@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n=== %s\n' "$*"; }
+# Each step prints the seconds since the start, so a slow step shows in CI's log.
+start=$SECONDS
+step() { printf '\n=== [%ds] %s\n' "$((SECONDS - start))" "$*"; }
 
 step "setup"
 scripts/setup.sh
@@ -51,4 +53,4 @@ cargo build --release -p trtc-server
 scripts/in-netns.sh node --test --test-timeout=600000 tests/e2e/
 
 echo
-echo "all tests passed"
+echo "all tests passed in $((SECONDS - start)) s"
