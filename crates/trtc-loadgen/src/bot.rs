@@ -60,6 +60,7 @@ impl Bot {
             clip: Some(clip),
             small: None,
             subscribe_small: false,
+            scene: trtc_core::room::Scene::Rtc,
         });
         let spec = UserSpec {
             user_id: cfg.user_id,

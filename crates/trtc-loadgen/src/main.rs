@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
+use trtc_core::room::Scene;
 use trtc_loadgen::media::VideoConfig;
 use trtc_loadgen::run::{scenario, RunConfig};
 use trtc_loadgen::user::{Common, Transport};
@@ -98,6 +99,10 @@ struct Args {
     /// The server's process id: its CPU% and RSS over the window are reported.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// The room's scene: `rtc` (a call), or `live`: the publishers enter as anchors and the
+    /// subscribers as the audience (`enterRoom`'s `scene` and `role`).
+    #[arg(long, default_value = "rtc", value_parser = parse_scene)]
+    scene: Scene,
     /// Worker threads; 1 runs everything on the main thread (the lightest).
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -113,6 +118,14 @@ struct Args {
     /// …or delivers less than this percentage of what was sent.
     #[arg(long, default_value_t = 95.0)]
     min_delivered: f64,
+}
+
+fn parse_scene(s: &str) -> Result<Scene, String> {
+    match s {
+        "rtc" => Ok(Scene::Rtc),
+        "live" => Ok(Scene::Live),
+        _ => Err(format!("'{s}': the scene is rtc or live")),
+    }
 }
 
 fn parse_app(s: &str) -> Result<(u64, String), String> {
@@ -167,6 +180,7 @@ fn main() -> ExitCode {
             max_payload: args.max_payload.max(64),
         }),
         subscribe_small: args.subscribe_small,
+        scene: args.scene,
     };
     let users = scenario(
         &args.prefix,

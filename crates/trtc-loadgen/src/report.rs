@@ -111,6 +111,8 @@ pub struct Summary {
     pub connect_ms: Option<Spread>,
     /// WebSocket connect → first RTP packet received, ms, over the users that received any.
     pub first_rtp_ms: Option<Spread>,
+    /// The largest SDP offer each user got, bytes.
+    pub offer_bytes: Option<Spread>,
     /// RTP packets per second all publishers sent.
     pub sent_pps: f64,
     /// RTP payload kbps all publishers sent (headers not counted).
@@ -255,6 +257,7 @@ pub fn summarize(users: &[UserReport], wants: &[Wants]) -> Summary {
         join_ms: opt(|u| u.join_ms),
         connect_ms: opt(|u| u.connect_ms),
         first_rtp_ms: opt(|u| u.first_rtp_ms),
+        offer_bytes: opt(|u| u.offer_bytes.map(|b| b as f64)),
         sent_pps: per_s(sent_pkts),
         sent_kbps: per_s(sent_bytes) * 8.0 / 1000.0,
         recv_pps: per_s(recv_pkts),
@@ -324,10 +327,11 @@ impl Summary {
         }
         let _ = writeln!(
             s,
-            "join ms {}   connect ms {}   first RTP ms {}",
+            "join ms {}   connect ms {}   first RTP ms {}   largest offer bytes {}",
             sp(&self.join_ms),
             sp(&self.connect_ms),
-            sp(&self.first_rtp_ms)
+            sp(&self.first_rtp_ms),
+            sp(&self.offer_bytes)
         );
         let _ = writeln!(
             s,

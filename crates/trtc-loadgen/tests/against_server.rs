@@ -66,6 +66,7 @@ fn common(addr: std::net::SocketAddr, key: &str) -> Common {
         clip: None,
         small: None,
         subscribe_small: false,
+        scene: trtc_core::room::Scene::Rtc,
     }
 }
 
@@ -110,6 +111,25 @@ async fn users_over_tcp_join_publish_and_receive_every_stream() {
     for r in &reports {
         assert!(r.first_rtp_ms.is_some(), "{} received media", r.user_id);
     }
+    assert!(summary.passes(0.5, 95.0), "{}", summary.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_room_anchor_and_audience() {
+    let addr = server().await;
+    let mut common = common(addr, KEY);
+    common.scene = trtc_core::room::Scene::Live;
+    let (reports, summary) = run(config(common, 1, 3)).await;
+    assert_eq!(summary.failed, 0, "{:?}", summary.errors);
+    // The three audience members receive the anchor; the anchor receives nobody.
+    for (kind, k) in [("audio", &summary.audio), ("video", &summary.video)] {
+        assert_eq!((k.pairs, k.missing), (3, 0), "{kind}");
+    }
+    for r in &reports {
+        let offer = r.offer_bytes.unwrap_or(0);
+        assert!(offer > 100, "{} got an offer ({offer} bytes)", r.user_id);
+    }
+    assert!(summary.offer_bytes.is_some());
     assert!(summary.passes(0.5, 95.0), "{}", summary.text());
 }
 

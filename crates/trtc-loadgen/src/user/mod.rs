@@ -86,6 +86,9 @@ pub struct Common {
     /// Every video subscription asks for the small stream (`option.small: true`); the SFU
     /// sends the big one of a publisher without one.
     pub subscribe_small: bool,
+    /// The room's scene. In [`Scene::Live`] publishers enter as anchors and users that publish
+    /// nothing as the audience.
+    pub scene: Scene,
 }
 
 /// One user's part.
@@ -290,8 +293,12 @@ async fn run(
             RoomId::Num(n) => RoomRef::Num(*n),
             RoomId::Str(s) => RoomRef::Str(s.clone()),
         },
-        scene: Scene::Rtc,
-        role: trtc_core::room::Role::Anchor,
+        scene: common.scene,
+        role: if common.scene == Scene::Live && !spec.publishes() {
+            trtc_core::room::Role::Audience
+        } else {
+            trtc_core::room::Role::Anchor
+        },
         auto_receive_audio: spec.subscribe_audio,
         auto_receive_video: spec.subscribe_video,
         enable_autoplay_dialog: false,
@@ -558,6 +565,7 @@ impl Sim {
                     }
                 }
                 Effect::ApplyOffer { conn, sdp, slots } => {
+                    self.report.offer_bytes = self.report.offer_bytes.max(Some(sdp.len()));
                     let answer = self.on_offer(&sdp, slots);
                     let t = self.since_t0();
                     self.client

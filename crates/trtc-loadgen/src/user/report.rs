@@ -23,6 +23,8 @@ pub struct UserReport {
     pub connect_ms: Option<f64>,
     /// WebSocket connect → first RTP packet received.
     pub first_rtp_ms: Option<f64>,
+    /// The largest SDP offer the server sent this user, bytes.
+    pub offer_bytes: Option<usize>,
     /// Length of the measurement window this user saw.
     pub window_s: f64,
     /// What the user sent in the window.
