@@ -69,6 +69,7 @@ impl Sdk {
                     }
                 }),
                 window,
+                get(&options, "enableSEI").as_bool() == Some(true) && crate::sei::supported(),
             );
             let r = Rc::downgrade(&room);
             local.on_change(Rc::new(move || {
