@@ -414,6 +414,8 @@ impl RoomDriver {
         extra: ViewExtra,
     ) -> bool {
         let sub = kind.is_sub();
+        let new_views = containers.is_some();
+        let was_watched = self.remote.visible_only(user_id, sub);
         if !self.remote.set_video(
             user_id,
             containers,
@@ -424,16 +426,26 @@ impl RoomDriver {
         ) {
             return false;
         }
-        let was_watched = self.remote.visible_only(user_id, sub);
         let watch = match extra.visible_only {
             Some(true) => Some(self.visibility_watch(user_id, kind, extra.root.as_ref())),
             Some(false) => Some(None),
+            // New views of a watched video: the watch moves to them (within the same root).
+            None if is_update && new_views && was_watched => {
+                let root = extra.root.or_else(|| self.remote.watch_root(user_id, sub));
+                Some(self.visibility_watch(user_id, kind, root.as_ref()))
+            }
             None => None,
         };
         self.remote.set_extra(user_id, sub, extra.poster, watch);
         let watched = self.remote.visible_only(user_id, sub);
         if watched {
-            // The watch subscribes and unsubscribes as the view shows and hides.
+            // The watch subscribes and unsubscribes as the view shows and hides; new views show
+            // what plays now until it says otherwise.
+            if is_update && new_views {
+                if let Some(track) = self.remote_track(user_id, kind).dyn_into_track() {
+                    self.remote.show_video(user_id, &track, sub);
+                }
+            }
         } else if is_update && was_watched {
             self.input(Input::RemoteVideo {
                 user_id: user_id.to_string(),
