@@ -467,6 +467,11 @@ impl RoomDriver {
         true
     }
 
+    /// The containers of `user_id`'s started video (none: not started).
+    pub fn video_containers(&self, user_id: &str, kind: MediaKind) -> Vec<HtmlElement> {
+        self.remote.containers(user_id, kind.is_sub())
+    }
+
     /// `option.small` of `startRemoteVideo` / `updateRemoteVideo`: the user's small (camera)
     /// stream or its big one.
     pub fn set_remote_small(&self, user_id: &str, small: bool) {
