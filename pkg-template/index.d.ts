@@ -742,12 +742,12 @@ export interface TRTCStatistics {
   remoteStatistics: RemoteStatistic[];
 }
 
-/** `SEI_MESSAGE`. */
+/** `SEI_MESSAGE`: an SEI message in a received H.264 video (needs `enableSEI`). */
 export interface SEIMessageEvent {
   data: ArrayBuffer;
   userId: string;
   streamType: StreamType;
-  seiPayloadType: number;
+  seiPayloadType: 5 | 243;
 }
 
 /** `CUSTOM_MESSAGE`. */
@@ -1230,7 +1230,9 @@ declare class TRTC {
   /** A data-URL snapshot of a playing video, or `''`. */
   getVideoSnapshot(config?: VideoFrameConfig): string;
 
-  /** Sends SEI data with the published H.264 video (needs `TRTC.create({enableSEI: true})`). */
+  /** Sends SEI data (1..1000 bytes) with the next frame of the published H.264 video (needs
+   * `TRTC.create({enableSEI: true})`). Typed `void` as in trtc-sdk-v5, but a failed check returns
+   * a rejected promise; over 30 calls or 8000 bytes a second throws. */
   sendSEIMessage(buffer: ArrayBuffer, options?: SEIMessageOptions): void;
   /** Sends a small message to everyone in the room (anchors only). */
   sendCustomMessage(message: CustomMessageData): void;

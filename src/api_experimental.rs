@@ -1,7 +1,7 @@
 //! `callExperimentalAPI(name, options)` (reference §4.10): checks the options with
 //! `trtc_core::experimental` and carries the call out: `AUDIO_FRAME` delivery
 //! ([`crate::experimental`]), the remote players (the room), picture-in-picture and full screen
-//! (the browser's own calls on the first remote main video).
+//! (the browser's own calls on the first remote main video), switching among quality levels.
 
 use std::rc::Rc;
 
@@ -65,6 +65,59 @@ pub async fn run(sdk: Rc<crate::sdk::Sdk>, name: String, options: JsValue) -> Re
         Call::FullScreen { enable } => {
             let video = sdk.room.first_video().map(|(_, v)| JsValue::from(v));
             view_mode(video, false, enable, "callExperimentalAPI('requestFullScreen')").await
+        }
+        Call::SwitchQuality { quality, list } => {
+            use trtc_core::experimental::{plan_switch, QualityLevel};
+            let kind = |l: &QualityLevel| {
+                if l.sub {
+                    trtc_proto::MediaKind::SubVideo
+                } else {
+                    trtc_proto::MediaKind::Video
+                }
+            };
+            let plan = plan_switch(
+                &mut sdk.quality_levels.borrow_mut(),
+                quality.as_deref(),
+                list,
+                |l| !sdk.room.video_containers(&l.user_id, kind(l)).is_empty(),
+            )?;
+            let Some((from, to)) = plan else {
+                return Ok(());
+            };
+            if !sdk
+                .room
+                .remote(&to.user_id)
+                .is_some_and(|s| s.get(kind(&to)))
+            {
+                return Err(RtcErrorInfo::new(
+                    ErrorCode::InvalidOperation,
+                    Some(extra::REMOTE_USER_NOT_EXIST),
+                    FN,
+                    "callExperimentalAPI('switchPlaybackQuality'): the level's user does not publish that stream now.",
+                )
+                .into());
+            }
+            // The new level plays in the views of the old one, which stops.
+            let views = sdk.room.video_containers(&from.user_id, kind(&from));
+            sdk.room.start_video(
+                &to.user_id,
+                kind(&to),
+                Some(views),
+                false,
+                crate::room::ViewExtra::default(),
+            );
+            sdk.room.stop_video(&from.user_id, kind(&from));
+            if let Some(f) = get(&options, "onSwitched").dyn_ref::<js_sys::Function>() {
+                let level = |l: &QualityLevel| {
+                    crate::value::object(&[
+                        ("userId", l.user_id.as_str().into()),
+                        ("streamType", if l.sub { "sub" } else { "main" }.into()),
+                        ("name", l.name.as_str().into()),
+                    ])
+                };
+                let _ = f.call2(&JsValue::NULL, &level(&from), &level(&to));
+            }
+            Ok(())
         }
         Call::Unsupported(n) => Err(RtcErrorInfo::new(
             ErrorCode::EnvNotSupported,

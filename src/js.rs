@@ -32,6 +32,10 @@ extern "C" {
         degradation_preference: Option<&str>,
         small: &JsValue,
     ) -> js_sys::Promise;
+
+    /// See `pipeEncoded` in glue.js: `f` is a function or null.
+    #[wasm_bindgen(js_name = pipeEncoded)]
+    pub fn pipe_encoded(endpoint: &JsValue, f: &JsValue) -> bool;
 }
 
 /// The `RtcError` class, exported for real at runtime by the package entry.

@@ -32,6 +32,7 @@ mod queue;
 mod recover;
 mod room;
 mod sdk;
+mod sei;
 mod statics;
 mod value;
 mod video_proc;

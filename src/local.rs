@@ -169,19 +169,25 @@ impl Local {
             let image = if v.muted { v.image.clone() } else { None };
             let mirror = v.mirror.mirrors_publish();
             let want = (mirror || image.is_some()).then(|| (v.track.id(), mirror, image));
-            if v.processor.as_ref().map(|p| p.key()) == want.as_ref() {
-                return;
-            }
-            let old = v.processor.take();
-            if let Some(key) = want {
-                match crate::video_proc::Processor::new(&v.track, key, v.profile.frame_rate) {
-                    Ok(p) => v.processor = Some(p),
-                    Err(e) => crate::log::warn(&format!(
-                        "cannot mirror the published video or send the mute image: {}",
-                        crate::value::describe(&e)
-                    )),
+            let mut old = None;
+            if v.processor.as_ref().map(|p| p.key()) != want.as_ref() {
+                old = v.processor.take();
+                if let Some(key) = want {
+                    match crate::video_proc::Processor::new(&v.track, key, v.profile.frame_rate) {
+                        Ok(p) => v.processor = Some(p),
+                        Err(e) => crate::log::warn(&format!(
+                            "cannot mirror the published video or send the mute image: {}",
+                            crate::value::describe(&e)
+                        )),
+                    }
                 }
             }
+            // The local views show the mute image while it is sent, else the camera.
+            let shown = match &v.processor {
+                Some(p) if p.sends_image() => p.track(),
+                _ => Clone::clone(&v.track),
+            };
+            v.views.iter().for_each(|view| view.show(&shown));
             old
         };
         drop(old);

@@ -39,6 +39,8 @@ pub struct Sdk {
     audio_frames: RefCell<Vec<(String, Rc<crate::experimental::AudioFrames>)>>,
     /// `enableAudioFrameEvent` was called (listening to AUDIO_FRAME then turns nothing on).
     frames_configured: std::cell::Cell<bool>,
+    /// `switchPlaybackQuality`'s last `streamList`.
+    pub quality_levels: RefCell<Vec<trtc_core::experimental::QualityLevel>>,
 }
 
 /// The analysis window for a volume interval.
@@ -69,6 +71,7 @@ impl Sdk {
                     }
                 }),
                 window,
+                get(&options, "enableSEI").as_bool() == Some(true) && crate::sei::supported(),
             );
             let r = Rc::downgrade(&room);
             local.on_change(Rc::new(move || {
@@ -100,6 +103,7 @@ impl Sdk {
                 options,
                 audio_frames: RefCell::new(Vec::new()),
                 frames_configured: std::cell::Cell::new(false),
+                quality_levels: RefCell::new(Vec::new()),
             }
         });
         LIVE.with(|l| {

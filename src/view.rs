@@ -186,6 +186,17 @@ impl VideoView {
         Ok(())
     }
 
+    /// Plays `track` unless it already does.
+    pub fn show(&self, track: &MediaStreamTrack) {
+        let playing = self
+            .video
+            .src_object()
+            .and_then(|s| s.get_tracks().get(0).dyn_into::<MediaStreamTrack>().ok());
+        if playing.is_none_or(|t| t.id() != track.id()) {
+            let _ = self.set_track(track);
+        }
+    }
+
     /// The `<video>` element.
     pub fn element(&self) -> &HtmlVideoElement {
         &self.video
@@ -252,6 +263,7 @@ impl Drop for VideoView {
 /// viewport). The observer is disconnected when this is dropped.
 pub struct VisibilityWatch {
     observer: JsValue,
+    root: Option<HtmlElement>,
     _callback: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)>,
 }
 
@@ -296,8 +308,14 @@ impl VisibilityWatch {
         }
         Ok(VisibilityWatch {
             observer,
+            root: root.cloned(),
             _callback: callback,
         })
+    }
+
+    /// The `viewRoot` it watches within (`None`: the viewport).
+    pub fn root(&self) -> Option<HtmlElement> {
+        self.root.clone()
     }
 }
 

@@ -88,3 +88,15 @@ export function setSendParameters(sender, encoding, degradationPreference, small
     return Promise.reject(e);
   }
 }
+
+/** Routes the encoded frames of an RTCRtpSender or RTCRtpReceiver (of a peer connection made
+ * with `encodedInsertableStreams`) through `f(frame)`, or straight through when `f` is null.
+ * A throwing `f` (e.g. dropped with its connection) passes the frame on unchanged. False when
+ * the streams cannot be taken (already taken, or unsupported). */
+export function pipeEncoded(endpoint, f) {
+  let s;
+  try { s = endpoint.createEncodedStreams(); } catch (e) { return false; }
+  const t = f && new TransformStream({ transform(frame, c) { try { f(frame); } catch (e) {} c.enqueue(frame); } });
+  (t ? s.readable.pipeThrough(t) : s.readable).pipeTo(s.writable).catch(() => {});
+  return true;
+}

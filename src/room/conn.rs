@@ -25,7 +25,8 @@ use crate::oneshot::Cancel;
 use crate::value::{get, object};
 
 /// The peer connection's configuration: one bundled transport, and the ICE servers and policy.
-fn rtc_configuration(ice: &IceConfig) -> JsValue {
+/// With SEI, the encoded frames go through the SDK (`crate::sei`).
+fn rtc_configuration(ice: &IceConfig, sei: bool) -> JsValue {
     let servers = js_sys::Array::new();
     for s in &ice.servers {
         let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
@@ -42,6 +43,7 @@ fn rtc_configuration(ice: &IceConfig) -> JsValue {
         ("rtcpMuxPolicy", "require".into()),
         ("iceServers", servers.into()),
         ("iceTransportPolicy", policy.into()),
+        ("encodedInsertableStreams", sei.into()),
     ])
 }
 
@@ -54,7 +56,10 @@ pub struct Conn {
     pc: RtcPeerConnection,
     listeners: RefCell<Vec<Listener>>,
     /// What each mid of the last applied offer carries.
-    slots: RefCell<VecMap<String, TrackSlot>>,
+    slots: crate::sei::Slots,
+    /// With SEI: the instance's SEI state, and the frame pipes of the transceivers, by mid.
+    sei: Option<Rc<crate::sei::Sei>>,
+    pipes: RefCell<VecMap<String, Vec<crate::sei::Pipe>>>,
     /// Received tracks by (user, kind), with the transceiver that receives each.
     tracks: RefCell<VecMap<(String, MediaKind), (MediaStreamTrack, RtcRtpTransceiver)>>,
     /// A `getStats()` is in flight: a slow one is not stacked up.
@@ -68,10 +73,9 @@ impl Conn {
     /// Uses other ICE servers from now on (before the first offer: the server issued TURN
     /// relays). A configuration the browser refuses is logged and the old one kept.
     pub fn set_ice(&self, ice: &IceConfig) {
-        if let Err(e) = self
-            .pc
-            .set_configuration_with_configuration(rtc_configuration(ice).unchecked_ref())
-        {
+        if let Err(e) = self.pc.set_configuration_with_configuration(
+            rtc_configuration(ice, self.sei.is_some()).unchecked_ref(),
+        ) {
             crate::log::warn(&format!(
                 "the server's TURN relays were not taken: {}",
                 crate::value::describe(&e)
@@ -80,18 +84,28 @@ impl Conn {
     }
 
     /// Opens the socket to `url` and creates the peer connection.
-    pub fn open(id: ConnId, url: &str, ice: &IceConfig, sink: Sink) -> Result<Rc<Conn>, JsValue> {
+    pub fn open(
+        id: ConnId,
+        url: &str,
+        ice: &IceConfig,
+        sei: Option<Rc<crate::sei::Sei>>,
+        sink: Sink,
+    ) -> Result<Rc<Conn>, JsValue> {
         let ws = WebSocket::new(url)?;
-        let pc = RtcPeerConnection::new_with_configuration(rtc_configuration(ice).unchecked_ref())
-            .inspect_err(|_| {
-                let _ = ws.close();
-            })?;
+        let pc = RtcPeerConnection::new_with_configuration(
+            rtc_configuration(ice, sei.is_some()).unchecked_ref(),
+        )
+        .inspect_err(|_| {
+            let _ = ws.close();
+        })?;
         let conn = Rc::new(Conn {
             id,
             ws,
             pc,
             listeners: RefCell::new(Vec::new()),
-            slots: RefCell::new(VecMap::new()),
+            slots: Rc::default(),
+            sei,
+            pipes: RefCell::new(VecMap::new()),
             tracks: RefCell::new(VecMap::new()),
             stats_busy: Cell::new(false),
             closed: Cancel::default(),
@@ -157,6 +171,7 @@ impl Conn {
         self.closed.cancel();
         self.tracks.borrow_mut().clear();
         self.slots.borrow_mut().clear();
+        self.pipes.borrow_mut().clear();
     }
 
     /// Every received track: (user, kind, track).
@@ -181,9 +196,9 @@ impl Conn {
     ///
     /// Opus: the server offers `stereo=1` everywhere; the upstream audio keeps it only for a
     /// stereo profile (the browser encodes what the offer asks), and the answer asks for stereo
-    /// on every audio m-line (the browser decodes what its answer says). The camera's m-line
-    /// lists `codecs` first (H.264 then VP8 unless `useVp8`): the browser sends with the first
-    /// codec of the offer it can encode. The audio profile is read
+    /// on every audio m-line (the browser decodes what its answer says). The camera's and the
+    /// screen's m-lines list `codecs` first (H.264 then VP8 unless `useVp8`; SEI needs H.264):
+    /// the browser sends with the first codec of the offer it can encode. The audio profile is read
     /// when the offer comes: a profile changed with no new offer between (a stop and a start in
     /// the same instant) keeps the old channel count until the next offer.
     pub async fn apply_offer(
@@ -202,7 +217,9 @@ impl Conn {
         };
         let stereo = local.audio_encoding().is_some_and(|e| e.stereo);
         let sdp = set_opus_stereo(sdp, &mids(true, MediaKind::Audio), stereo);
-        let sdp = prefer_video_codecs(&sdp, &mids(true, MediaKind::Video), codecs);
+        let mut video_mids = mids(true, MediaKind::Video);
+        video_mids.extend(mids(true, MediaKind::SubVideo));
+        let sdp = prefer_video_codecs(&sdp, &video_mids, codecs);
         let desc = object(&[("type", "offer".into()), ("sdp", JsValue::from_str(&sdp))]);
         self.wait(self.pc.set_remote_description(desc.unchecked_ref()))
             .await?;
@@ -215,6 +232,12 @@ impl Conn {
             // m-lines the server stopped stay stopped; their direction cannot change.
             if is_stopped(&t) {
                 continue;
+            }
+            if let Some(sei) = &self.sei {
+                if self.pipes.borrow().get(&mid).is_none() {
+                    let pipes = sei.pipe(&t, &mid, &self.slots);
+                    self.pipes.borrow_mut().insert(mid.clone(), pipes);
+                }
             }
             match by_mid.get(&mid) {
                 Some(TrackSlot {

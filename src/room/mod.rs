@@ -70,6 +70,8 @@ pub struct RoomDriver {
     /// While in a room: a closing tab leaves it, as exitRoom() does (otherwise the server
     /// could only tell a closed tab from a broken network by its client timeout).
     pagehide: RefCell<Option<Listener>>,
+    /// `TRTC.create({enableSEI: true})` in a browser that can: the SEI state.
+    sei: Option<Rc<crate::sei::Sei>>,
 }
 
 fn now_ms() -> f64 {
@@ -92,6 +94,7 @@ impl RoomDriver {
         events: Events,
         autoplay_failed: AutoplayFailed,
         meter_window: u32,
+        sei: bool,
     ) -> Rc<RoomDriver> {
         Rc::new_cyclic(|me| RoomDriver {
             me: me.clone(),
@@ -99,6 +102,7 @@ impl RoomDriver {
             draining: Cell::new(false),
             conns: RefCell::new(VecMap::new()),
             remote: remote::Remote::new(events.emit_fn(), autoplay_failed, meter_window),
+            sei: sei.then(|| crate::sei::Sei::new(events.emit_fn())),
             local,
             events,
             timer: RefCell::new(None),
@@ -171,24 +175,26 @@ impl RoomDriver {
 
     fn carry_out(&self, effect: Effect) {
         match effect {
-            Effect::Connect { conn, url, ice } => match Conn::open(conn, &url, &ice, self.sink()) {
-                Ok(c) => {
-                    self.conns.borrow_mut().insert(conn, c);
+            Effect::Connect { conn, url, ice } => {
+                match Conn::open(conn, &url, &ice, self.sei.clone(), self.sink()) {
+                    Ok(c) => {
+                        self.conns.borrow_mut().insert(conn, c);
+                    }
+                    Err(e) => {
+                        crate::log::warn(&format!(
+                            "cannot open the signalling socket: {}",
+                            crate::value::describe(&e)
+                        ));
+                        self.client.borrow_mut().handle(
+                            Input::SocketClosed {
+                                conn,
+                                error: Some(crate::value::describe(&e)),
+                            },
+                            now_ms(),
+                        );
+                    }
                 }
-                Err(e) => {
-                    crate::log::warn(&format!(
-                        "cannot open the signalling socket: {}",
-                        crate::value::describe(&e)
-                    ));
-                    self.client.borrow_mut().handle(
-                        Input::SocketClosed {
-                            conn,
-                            error: Some(crate::value::describe(&e)),
-                        },
-                        now_ms(),
-                    );
-                }
-            },
+            }
             Effect::SetIce { conn, ice } => {
                 if let Some(c) = self.conn(conn) {
                     c.set_ice(&ice);
@@ -408,6 +414,8 @@ impl RoomDriver {
         extra: ViewExtra,
     ) -> bool {
         let sub = kind.is_sub();
+        let new_views = containers.is_some();
+        let was_watched = self.remote.visible_only(user_id, sub);
         if !self.remote.set_video(
             user_id,
             containers,
@@ -418,16 +426,26 @@ impl RoomDriver {
         ) {
             return false;
         }
-        let was_watched = self.remote.visible_only(user_id, sub);
         let watch = match extra.visible_only {
             Some(true) => Some(self.visibility_watch(user_id, kind, extra.root.as_ref())),
             Some(false) => Some(None),
+            // New views of a watched video: the watch moves to them (within the same root).
+            None if is_update && new_views && was_watched => {
+                let root = extra.root.or_else(|| self.remote.watch_root(user_id, sub));
+                Some(self.visibility_watch(user_id, kind, root.as_ref()))
+            }
             None => None,
         };
         self.remote.set_extra(user_id, sub, extra.poster, watch);
         let watched = self.remote.visible_only(user_id, sub);
         if watched {
-            // The watch subscribes and unsubscribes as the view shows and hides.
+            // The watch subscribes and unsubscribes as the view shows and hides; new views show
+            // what plays now until it says otherwise.
+            if is_update && new_views {
+                if let Some(track) = self.remote_track(user_id, kind).dyn_into_track() {
+                    self.remote.show_video(user_id, &track, sub);
+                }
+            }
         } else if is_update && was_watched {
             self.input(Input::RemoteVideo {
                 user_id: user_id.to_string(),
@@ -447,6 +465,11 @@ impl RoomDriver {
             });
         }
         true
+    }
+
+    /// The containers of `user_id`'s started video (none: not started).
+    pub fn video_containers(&self, user_id: &str, kind: MediaKind) -> Vec<HtmlElement> {
+        self.remote.containers(user_id, kind.is_sub())
     }
 
     /// `option.small` of `startRemoteVideo` / `updateRemoteVideo`: the user's small (camera)
@@ -565,6 +588,27 @@ impl RoomDriver {
         let r = self.client.borrow_mut().send_custom(cmd_id, data, now_ms());
         self.drain();
         r
+    }
+
+    /// `sendSEIMessage` after its parameter checks: the room's checks and limits, then the
+    /// message waits for the stream's next frame.
+    pub fn send_sei(
+        &self,
+        send: &trtc_core::client::SeiSend,
+        data: Vec<u8>,
+    ) -> Result<(), trtc_core::client::CustomRefused> {
+        self.client
+            .borrow_mut()
+            .send_sei(send, data.len(), now_ms())?;
+        if let Some(sei) = &self.sei {
+            sei.queue(send.to_sub, send.payload_type, data);
+        }
+        Ok(())
+    }
+
+    /// SEI is on (`enableSEI` in a browser that can).
+    pub fn sei_enabled(&self) -> bool {
+        self.sei.is_some()
     }
 
     /// What is captured or published changed.

@@ -441,6 +441,14 @@ impl Remote {
             .is_some_and(|v| v.extra.watch.is_some())
     }
 
+    /// The `viewRoot` of the video's visibility watch, if it has one.
+    pub fn watch_root(&self, user_id: &str, sub: bool) -> Option<HtmlElement> {
+        self.videos(sub)
+            .borrow()
+            .get(user_id)
+            .and_then(|v| v.extra.watch.as_ref()?.root())
+    }
+
     /// The containers of a started video.
     pub fn containers(&self, user_id: &str, sub: bool) -> Vec<HtmlElement> {
         self.videos(sub)

@@ -198,3 +198,46 @@ test('pauseRemotePlayer stops the remote video, resumeRemotePlayer plays it; pic
   assert.deepEqual(await call(a, 'requestFullScreen', { enable: false }), { ok: true });
   for (const p of [a, b]) await p.close();
 });
+
+test('switchPlaybackQuality plays another level in the same view and calls onSwitched', async () => {
+  const [hd, sd, v] = await Promise.all([0, 1, 2].map(() => openSdkPage(browser, server.url)));
+  assert.deepEqual(await enter(hd, await devSig(server.url, 'q-hd'), { roomId: 5105 }, 'await window.trtc.startLocalVideo();'), { ok: true });
+  assert.deepEqual(await enter(sd, await devSig(server.url, 'q-sd'), { roomId: 5105 },
+    "await window.trtc.startLocalVideo({ option: { profile: '120p' } });"), { ok: true });
+  assert.deepEqual(await enter(v, await devSig(server.url, 'q-viewer'), { roomId: 5105 }), { ok: true });
+  for (const u of ['q-hd', 'q-sd']) await waitEvent(v, 'remote-video-available', { userId: u });
+  // One <video> in the view, decoding `width` or less (the encoder may scale down a loaded stream).
+  const shows = (maxWidth, minWidth) => v.waitForFunction(({ maxWidth, minWidth }) => {
+    const list = document.querySelectorAll('#v video');
+    return list.length === 1 && list[0].videoWidth >= minWidth && list[0].videoWidth <= maxWidth;
+  }, { maxWidth, minWidth }, { timeout: 20000 });
+  const streamList = [{ name: 'hd', userId: 'q-hd', bitrate: 500 }, { name: 'sd', userId: 'q-sd', streamType: 'main', bitrate: 100 }];
+  // No level plays yet: INVALID_OPERATION.
+  assert.equal((await call(v, 'switchPlaybackQuality', { quality: 'sd', streamList })).code, 5100);
+  await v.evaluate(async () => {
+    const d = document.createElement('div');
+    d.id = 'v'; d.style.cssText = 'width: 320px; height: 240px';
+    document.body.append(d);
+    await window.trtc.startRemoteVideo({ userId: 'q-hd', streamType: 'main', view: 'v' });
+  });
+  await shows(640, 321);
+  const r = await v.evaluate(async (streamList) => {
+    window.switched = [];
+    await window.trtc.callExperimentalAPI('switchPlaybackQuality', { quality: 'sd', streamList, onSwitched: (from, to) => window.switched.push([from, to]) });
+    return window.switched;
+  }, streamList);
+  assert.deepEqual(r, [[{ userId: 'q-hd', streamType: 'main', name: 'hd' }, { userId: 'q-sd', streamType: 'main', name: 'sd' }]]);
+  await shows(160, 1);
+  // The cached list serves the next call; the level that plays already changes nothing.
+  assert.deepEqual(await call(v, 'switchPlaybackQuality', { quality: 'sd' }), { ok: true });
+  await v.evaluate(() => window.trtc.callExperimentalAPI('switchPlaybackQuality', { quality: 'hd', onSwitched: (from, to) => window.switched.push([from.name, to.name]) }));
+  await shows(640, 321);
+  assert.deepEqual((await v.evaluate(() => window.switched)).slice(1), [['sd', 'hd']]);
+  // 'auto' (switching by bandwidth) is not available; an unknown level and bad lists are 5000s.
+  assert.equal((await call(v, 'switchPlaybackQuality', { quality: 'auto' })).code, 5200);
+  for (const [options, extra] of [[{ quality: '4k' }, 5005], [{ streamList: {} }, 5002], [{ streamList: [{ name: 'x' }] }, 5001], [undefined, 5001]]) {
+    const e = await call(v, 'switchPlaybackQuality', options);
+    assert.deepEqual([e.code, e.extraCode, e.fn], [5000, extra, 'callExperimentalAPI'], JSON.stringify(options));
+  }
+  for (const p of [hd, sd, v]) await p.close();
+});

@@ -50,9 +50,13 @@ const BLUE = '([r, g, b]) => b > 170 && r < 90 && g < 90';
 const CAMERA = `(s, at) => Math.abs(s.w / s.h - 4 / 3) < 0.02 && !(${RED})(at(0.5, 0.5))`;
 const IMAGE = `(s, at) => s.w <= 300 && Math.abs(s.w / s.h - 3) < 0.05 && (${RED})(at(0.5, 0.5)) && (${RED})(at(0.1, 0.9))`;
 
-test('mute with an image URL sends the image; unmuting sends the camera again', async () => {
+test('mute with an image URL sends the image and shows it locally; unmuting sends the camera again', async () => {
   const [a, b] = await Promise.all([0, 1].map(() => openSdkPage(browser, server.url)));
-  assert.deepEqual(await enter(a, await devSig(server.url, 'img-a'), { roomId: 4201 }, 'await window.trtc.startLocalVideo();'), { ok: true });
+  const LOCAL = `const d = document.createElement('div');
+    d.id = 'local'; d.style.cssText = 'width: 320px; height: 240px';
+    document.body.append(d);
+    await window.trtc.startLocalVideo({ view: 'local' });`;
+  assert.deepEqual(await enter(a, await devSig(server.url, 'img-a'), { roomId: 4201 }, LOCAL), { ok: true });
   assert.deepEqual(await enter(b, await devSig(server.url, 'img-b'), { roomId: 4201 }), { ok: true });
   await waitEvent(b, 'remote-video-available', { userId: 'img-a' });
   await show(b, 'img-a', 'v');
@@ -66,10 +70,13 @@ test('mute with an image URL sends the image; unmuting sends the camera again', 
     await window.trtc.updateLocalVideo({ mute: c.toDataURL('image/png') });
   });
   await waitPicture(b, 'v', IMAGE);
+  // The local preview shows the image too.
+  await waitPicture(a, 'local', IMAGE);
   assert.equal((await b.evaluate(() => window.events.filter(([n]) => n === 'remote-video-unavailable').length)), 0,
     'the others keep seeing video while the image is sent');
   await a.evaluate(() => window.trtc.updateLocalVideo({ mute: false }));
   await waitPicture(b, 'v', CAMERA);
+  await waitPicture(a, 'local', CAMERA);
   // Bad input leaves the state as it was.
   const bad = await a.evaluate(async () => {
     try { await window.trtc.updateLocalVideo({ mute: 7 }); return 'resolved'; } catch (e) { return [e.code, e.extraCode]; }
@@ -135,6 +142,18 @@ test('receiveWhenViewVisible: no video while the view is hidden, frames once it 
   assert.ok(await decoded() <= d1, 'no frames arrive while hidden again');
   await b.evaluate(() => { document.getElementById('v').style.display = 'block'; });
   await waitPicture(b, 'v', CAMERA);
+  // New views without the option: the watch moves to them (the old view no longer counts).
+  await b.evaluate(async () => {
+    const d = document.createElement('div');
+    d.id = 'w'; d.style.cssText = 'width: 320px; height: 240px';
+    document.body.append(d);
+    await window.trtc.updateRemoteVideo({ userId: 'vis-a', streamType: 'main', view: 'w' });
+  });
+  await waitPicture(b, 'w', CAMERA);
+  await b.evaluate(() => { document.getElementById('w').style.display = 'none'; });
+  await b.waitForFunction(() => document.querySelectorAll('#w video').length === 0, null, { timeout: 10000 });
+  await b.evaluate(() => { document.getElementById('w').style.display = 'block'; });
+  await waitPicture(b, 'w', CAMERA);
   // Bad option types: the validator's codes.
   const bad = await b.evaluate(async () => {
     const out = [];

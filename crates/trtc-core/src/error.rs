@@ -111,12 +111,18 @@ pub mod extra {
     pub const REPEAT_CALL: i32 = 5104;
     /// An audience (live scene) cannot call this.
     pub const ROLE_AUDIENCE: i32 = 5107;
+    /// `sendSEIMessage` without `TRTC.create({enableSEI: true})`.
+    pub const NOT_ENABLE_SEI: i32 = 5108;
+    /// `sendSEIMessage` for a stream that is not published.
+    pub const NEED_CALL_PUBLISHED: i32 = 5109;
     /// Capture needs a secure context (https or localhost).
     pub const NOT_SUPPORTED_HTTP: i32 = 5201;
     /// The browser has no WebRTC.
     pub const NOT_SUPPORTED_WEBRTC: i32 = 5202;
     /// No `getDisplayMedia` in this browser.
     pub const NOT_SUPPORTED_SCREEN_SHARE: i32 = 5205;
+    /// No encoded transforms (`RTCRtpSender.createEncodedStreams`): no SEI.
+    pub const NOT_SUPPORTED_SEI: i32 = 5207;
     /// A plugin's `isSupported()` is false, or this SDK does not have the plugin.
     pub const NOT_SUPPORTED_PLUGIN: i32 = 5210;
     /// `NotFoundError`: no such device.

@@ -105,6 +105,132 @@ const ENABLE: Rule = Rule {
     ..Rule::DEFAULT
 };
 
+const QUALITY_LEVEL: Rule = Rule {
+    key: "streamList",
+    types: &[Ty::Object],
+    properties: &[
+        Rule {
+            key: "name",
+            required: true,
+            types: &[Ty::String],
+            allow_empty: false,
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "userId",
+            required: true,
+            types: &[Ty::String],
+            allow_empty: false,
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "streamType",
+            types: &[Ty::String],
+            values: &[Lit::Str("main"), Lit::Str("sub")],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "bitrate",
+            required: true,
+            types: &[Ty::Number],
+            not_negative: true,
+            ..Rule::DEFAULT
+        },
+    ],
+    ..Rule::DEFAULT
+};
+
+const SWITCH_QUALITY: Rule = Rule {
+    key: "options",
+    required: true,
+    types: &[Ty::Object],
+    properties: &[
+        Rule {
+            key: "quality",
+            types: &[Ty::String],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "streamList",
+            types: &[Ty::Array],
+            array_item: Some(&QUALITY_LEVEL),
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "onSwitched",
+            types: &[Ty::Function],
+            ..Rule::DEFAULT
+        },
+    ],
+    ..Rule::DEFAULT
+};
+
+/// One level of `switchPlaybackQuality`'s `streamList`: a remote stream carrying the same
+/// content at one quality.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityLevel {
+    /// `name` (e.g. `'720p'`).
+    pub name: String,
+    /// Whose stream.
+    pub user_id: String,
+    /// `streamType: 'sub'`.
+    pub sub: bool,
+    /// `bitrate` (kbps).
+    pub bitrate: f64,
+}
+
+/// `switchPlaybackQuality`: the level to play (`quality`) in place of the level of the cached
+/// list that plays now (`playing`), after `list` (when given) replaced the cache. `Ok(None)`:
+/// nothing to switch (no `quality`, or it already plays); `Ok(Some((from, to)))` otherwise.
+/// `'auto'` (switching by measured bandwidth) is not available: `ENV_NOT_SUPPORTED`.
+pub fn plan_switch(
+    cache: &mut Vec<QualityLevel>,
+    quality: Option<&str>,
+    list: Option<Vec<QualityLevel>>,
+    playing: impl Fn(&QualityLevel) -> bool,
+) -> Result<Option<(QualityLevel, QualityLevel)>, RtcErrorInfo> {
+    const Q: &str = "callExperimentalAPI('switchPlaybackQuality')";
+    if let Some(list) = list {
+        *cache = list;
+    }
+    let Some(quality) = quality else {
+        return Ok(None);
+    };
+    if quality == "auto" {
+        return Err(RtcErrorInfo::new(
+            crate::error::ErrorCode::EnvNotSupported,
+            None,
+            FN,
+            &[Q, " with quality 'auto' is not available in trtc-wasm (no switching by measured bandwidth): pass the name of a level."].concat(),
+        ));
+    }
+    let Some(to) = cache.iter().find(|l| l.name == quality) else {
+        return Err(RtcErrorInfo::invalid_parameter(
+            extra::RANGE,
+            FN,
+            &[
+                "'quality' names no level of 'streamList' when calling ",
+                Q,
+                ".",
+            ]
+            .concat(),
+        ));
+    };
+    let Some(from) = cache.iter().find(|l| playing(l)) else {
+        return Err(RtcErrorInfo::new(
+            crate::error::ErrorCode::InvalidOperation,
+            None,
+            FN,
+            &[
+                Q,
+                " needs one of the levels playing: call startRemoteVideo() for one first.",
+            ]
+            .concat(),
+        ));
+    };
+    Ok((from != to).then(|| (from.clone(), to.clone())))
+}
+
 /// Whose audio `enableAudioFrameEvent` is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AudioSource {
@@ -170,7 +296,14 @@ pub enum Call {
         /// Enter or leave.
         enable: bool,
     },
-    /// `switchPlaybackQuality` / `preconnect`: known, not carried out.
+    /// `switchPlaybackQuality`.
+    SwitchQuality {
+        /// The level to play; `None`: only cache `list`.
+        quality: Option<String>,
+        /// `streamList`, when given.
+        list: Option<Vec<QualityLevel>>,
+    },
+    /// `preconnect`: known, not carried out.
     Unsupported(&'static str),
 }
 
@@ -213,6 +346,27 @@ pub fn parse(name: &str, options: &Value) -> Result<Call, RtcErrorInfo> {
         "requestFullScreen" => {
             validate(&ENABLE, options, FN)?;
             Ok(Call::FullScreen { enable: enable() })
+        }
+        "switchPlaybackQuality" => {
+            validate(&SWITCH_QUALITY, options, FN)?;
+            let list = match options.get("streamList") {
+                Value::Array(items) => Some(
+                    items
+                        .iter()
+                        .map(|l| QualityLevel {
+                            name: l.get("name").as_str().unwrap_or_default().to_string(),
+                            user_id: l.get("userId").as_str().unwrap_or_default().to_string(),
+                            sub: l.get("streamType").as_str() == Some("sub"),
+                            bitrate: l.get("bitrate").as_f64().unwrap_or_default(),
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            };
+            Ok(Call::SwitchQuality {
+                quality: options.get("quality").as_str().map(str::to_string),
+                list,
+            })
         }
         _ => Ok(Call::Unsupported(known)),
     }
@@ -453,6 +607,74 @@ mod tests {
             parse("preconnect", &Value::Undefined).unwrap(),
             Call::Unsupported("preconnect")
         );
+    }
+
+    fn level(name: &str, user: &str) -> Value {
+        obj(&[
+            ("name", Value::String(name.into())),
+            ("userId", Value::String(user.into())),
+            ("bitrate", Value::Number(500.0)),
+        ])
+    }
+
+    #[test]
+    fn switch_playback_quality_checks_its_options_and_plans_the_switch() {
+        let list = Value::Array(vec![level("hd", "a"), level("sd", "b")]);
+        let bad = [
+            (Value::Undefined, extra::REQUIRED),
+            (obj(&[("quality", Value::Number(1.0))]), extra::TYPE),
+            (obj(&[("streamList", Value::Bool(true))]), extra::TYPE),
+            (
+                obj(&[("streamList", Value::Array(vec![obj(&[])]))]),
+                extra::REQUIRED,
+            ),
+            (
+                obj(&[("streamList", Value::Array(vec![level("", "a")]))]),
+                extra::EMPTY,
+            ),
+            (obj(&[("onSwitched", Value::Number(1.0))]), extra::TYPE),
+        ];
+        for (v, code) in bad {
+            let e = parse("switchPlaybackQuality", &v).unwrap_err();
+            assert_eq!(e.extra_code, Some(code), "{v:?}");
+        }
+        let Call::SwitchQuality { quality, list } = parse(
+            "switchPlaybackQuality",
+            &obj(&[
+                ("quality", Value::String("sd".into())),
+                ("streamList", list),
+            ]),
+        )
+        .unwrap() else {
+            panic!()
+        };
+        let list = list.unwrap();
+        assert_eq!(
+            (list[1].name.as_str(), list[1].user_id.as_str(), list[1].sub),
+            ("sd", "b", false)
+        );
+        let mut cache = Vec::new();
+        let a_plays = |l: &QualityLevel| l.user_id == "a";
+        // Only caching; then the switch from what plays to the named level.
+        assert_eq!(
+            plan_switch(&mut cache, None, Some(list.clone()), a_plays),
+            Ok(None)
+        );
+        assert_eq!(
+            plan_switch(&mut cache, quality.as_deref(), None, a_plays),
+            Ok(Some((list[0].clone(), list[1].clone())))
+        );
+        assert_eq!(
+            plan_switch(&mut cache, Some("hd"), None, a_plays),
+            Ok(None),
+            "already plays"
+        );
+        let e = plan_switch(&mut cache, Some("4k"), None, a_plays).unwrap_err();
+        assert_eq!(e.extra_code, Some(extra::RANGE));
+        let e = plan_switch(&mut cache, Some("auto"), None, a_plays).unwrap_err();
+        assert_eq!(e.code, crate::error::ErrorCode::EnvNotSupported);
+        let e = plan_switch(&mut cache, Some("sd"), None, |_| false).unwrap_err();
+        assert_eq!(e.code, crate::error::ErrorCode::InvalidOperation);
     }
 
     #[test]

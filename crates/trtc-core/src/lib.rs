@@ -22,6 +22,7 @@
 //!   (connect, send, apply an offer, play a track, emit an event, settle a promise) out. The
 //!   browser SDK and the native load client both run it.
 //! - [`room_client`]: what remote users do, as the SDK's room events (used by [`client`]).
+//! - [`sei`]: SEI messages written into and read out of H.264 frames.
 //! - [`quality`]: `NETWORK_QUALITY` and `STATISTICS` from two `getStats()` snapshots.
 //! - [`support`]: the `isSupported()` verdict.
 //! - [`vec_map`]: the small insertion-ordered map used instead of `HashMap`/`BTreeMap`.
@@ -46,6 +47,7 @@ pub mod queue;
 pub mod reconnect;
 pub mod room;
 pub mod room_client;
+pub mod sei;
 pub mod sort;
 pub mod support;
 pub mod tables;

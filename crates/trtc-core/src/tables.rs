@@ -121,6 +121,8 @@ pub mod event {
     pub const STATISTICS: &str = "statistics";
     /// Another user's custom message: `{userId, cmdId, seq, data}`.
     pub const CUSTOM_MESSAGE: &str = "custom-message";
+    /// An SEI message in a received H.264 video: `{data, userId, streamType, seiPayloadType}`.
+    pub const SEI_MESSAGE: &str = "sei-message";
     /// 40 ms of PCM (`callExperimentalAPI('enableAudioFrameEvent')`):
     /// `{userId, sampleRate, channelCount, data}`.
     pub const AUDIO_FRAME: &str = "audio-frame";
@@ -221,6 +223,7 @@ mod tests {
             event::CONNECTION_STATE_CHANGED,
             event::PUBLISH_STATE_CHANGED,
             event::CUSTOM_MESSAGE,
+            event::SEI_MESSAGE,
             event::AUDIO_FRAME,
             event::TRACK,
             event::PICTURE_IN_PICTURE_STATE_CHANGED,

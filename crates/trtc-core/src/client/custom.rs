@@ -66,7 +66,7 @@ pub fn check_message(message: &Value, data_len: usize) -> Result<u8, RtcErrorInf
     Ok(cmd as u8)
 }
 
-/// Why a custom message was not sent.
+/// Why a custom or SEI message was not sent.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomRefused {
     /// A rejected promise: not joined (5101) or an audience (5107).
@@ -76,12 +76,37 @@ pub enum CustomRefused {
     Thrown(String),
 }
 
-/// The calls and bytes of the current one-second window.
+/// The calls and bytes of the current one-second window of one API (`sendCustomMessage` and
+/// `sendSEIMessage` count apart).
 #[derive(Debug, Default)]
-pub(super) struct CustomRate {
+pub(super) struct Rate {
     start: f64,
     calls: u32,
     bytes: usize,
+}
+
+impl Rate {
+    /// Counts a call of `len` bytes at `now`; over 30 calls or 8000 bytes in the second, the
+    /// message trtc-sdk-v5 throws for `api`, and nothing is counted.
+    pub(super) fn admit(&mut self, api: &str, len: usize, now: f64) -> Result<(), CustomRefused> {
+        if now - self.start >= 1000.0 {
+            *self = Rate {
+                start: now,
+                calls: 0,
+                bytes: 0,
+            };
+        }
+        let over = if self.calls >= CUSTOM_PER_SEC {
+            " call times is over 30 in a second."
+        } else if self.bytes + len > CUSTOM_BYTES_PER_SEC {
+            " size is over 8000 in a second."
+        } else {
+            self.calls += 1;
+            self.bytes += len;
+            return Ok(());
+        };
+        Err(CustomRefused::Thrown(["api ", api, over].concat()))
+    }
 }
 
 impl RoomClient {
@@ -105,26 +130,7 @@ impl RoomClient {
                     "sendCustomMessage() needs a joined room: call it after enterRoom() resolves.",
                 ))),
             };
-        let r = &mut self.custom_rate;
-        if now - r.start >= 1000.0 {
-            *r = CustomRate {
-                start: now,
-                calls: 0,
-                bytes: 0,
-            };
-        }
-        if r.calls >= CUSTOM_PER_SEC {
-            return Err(CustomRefused::Thrown(
-                "api sendCustomMessage call times is over 30 in a second.".into(),
-            ));
-        }
-        if r.bytes + data.len() > CUSTOM_BYTES_PER_SEC {
-            return Err(CustomRefused::Thrown(
-                "api sendCustomMessage size is over 8000 in a second.".into(),
-            ));
-        }
-        r.calls += 1;
-        r.bytes += data.len();
+        self.custom_rate.admit(F, data.len(), now)?;
         self.push(Effect::Send {
             conn,
             msg: ClientMsg::Custom {

@@ -31,9 +31,11 @@
 mod custom;
 mod lifecycle;
 mod media;
+mod sei;
 
 pub use custom::{check_message as check_custom_message, CustomRefused};
 pub use lifecycle::repeat_enter;
+pub use sei::{check_sei, SeiSend};
 
 use std::collections::VecDeque;
 
@@ -563,7 +565,8 @@ pub struct RoomClient {
     mute_all: Option<bool>,
     mute: VecMap<String, bool>,
     room: Option<Room>,
-    custom_rate: custom::CustomRate,
+    custom_rate: custom::Rate,
+    sei_rate: custom::Rate,
 }
 
 impl RoomClient {
