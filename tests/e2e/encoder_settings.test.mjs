@@ -207,14 +207,16 @@ test('profile bitrate, frame rate, qosPreference, audio stereo and codec reach t
 });
 
 test("the small stream's and the shared screen's bitrates reach their encoders", async () => {
-  // dora publishes the camera with a small stream beside it and shares her screen. Uncapped,
-  // the fake camera's 160×120 small layer takes ~250 kbps here and the fake display at 1280×720,
-  // 5 fps ~325 kbps (the camera ~280), so figures near the targets below show each cap reached
-  // its encoder.
+  // dora publishes the camera with a small stream beside it and shares her screen (H.264, as
+  // the camera). Uncapped, the fake camera's 160×120 small layer takes ~245 kbps here and the
+  // fake display at 1280×720, 5 fps ~285 kbps (the camera ~275), so figures near the targets
+  // below show each cap reached its encoder. (With a cap between ~90 kbps and that, the screen's
+  // encoder — 'clear', content hint 'detail' — settles at ~85 kbps by itself within the first
+  // 10 s; caps of 60 and 80 give 58–61 and 75–78.)
   const d = await openSdkPage(browser, server.url);
   const e = await openSdkPage(browser, server.url);
   const small = { width: 160, height: 120, frameRate: 15, bitrate: 40 };
-  const screen = { width: 1280, height: 720, frameRate: 5, bitrate: 100 };
+  const screen = { width: 1280, height: 720, frameRate: 5, bitrate: 60 };
   assert.deepEqual(await enter(d, await devSig(server.url, 'dora'), { roomId: 3302 }, `
     await window.trtc.startLocalVideo({ option: { profile: ${JSON.stringify(profile(200))}, small: ${JSON.stringify(small)} } });
     await window.trtc.startScreenShare({ option: { profile: ${JSON.stringify(screen)} } });`), { ok: true });
@@ -237,10 +239,10 @@ test("the small stream's and the shared screen's bitrates reach their encoders",
   const of = (type, key = 'bitrate') => (st) => st.localStatistics.video.find((v) => v.videoType === type)?.[key] ?? 0;
   const [big, low, sub] = [await meanOfNext(d, of('big')), await meanOfNext(d, of('small')), await meanOfNext(d, of('sub'))];
   const subSize = await meanOfNext(d, of('sub', 'width'), 1);
-  console.log(`dora big ${JSON.stringify(big)} kbps (200), small ${JSON.stringify(low)} (40), screen ${JSON.stringify(sub)} (100), screen width ${subSize.mean}`);
+  console.log(`dora big ${JSON.stringify(big)} kbps (200), small ${JSON.stringify(low)} (40), screen ${JSON.stringify(sub)} (60), screen width ${subSize.mean}`);
   assert.ok(within(big.mean, 200), `the camera ${big.mean} kbps within ±25% of 200`);
   assert.ok(within(low.mean, 40), `the small stream ${low.mean} kbps within ±25% of 40`);
-  assert.ok(within(sub.mean, 100), `the screen ${sub.mean} kbps within ±25% of 100`);
+  assert.ok(within(sub.mean, 60), `the screen ${sub.mean} kbps within ±25% of 60`);
   assert.equal(subSize.mean, 1280);
   for (const p of [d, e]) await p.close();
 });
