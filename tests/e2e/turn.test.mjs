@@ -16,6 +16,9 @@ const TURN_IP = '127.0.0.2';
 const RELAY_IP = '127.0.0.3';
 const TURN_PORT = 3478 + Math.floor(Math.random() * 1000);
 let sfuPort = 23000 + Math.floor(Math.random() * 2000);
+// SFU workers per server: worker k listens on --udp's port + k (UDP and ICE-TCP), so a server
+// holds WORKERS ports from its base and the rules below block all of them.
+const WORKERS = 2;
 const SECRET = 'turn-test-secret-' + Math.random().toString(36).slice(2);
 const TABLE = `trtc_turn_${process.pid}`;
 
@@ -27,16 +30,18 @@ function nft(...args) {
 }
 
 /**
- * Drops UDP to and from the server's SFU port (except with the relay) and to the TURN port;
- * with `tcpToo`, also TCP to the SFU's ICE-TCP port (the same number, trtc-server's default).
+ * Drops UDP to and from the server's SFU ports (every worker's; except with the relay) and to
+ * the TURN port; with `tcpToo`, also TCP to the SFU's ICE-TCP ports (the same numbers,
+ * trtc-server's default).
  */
 function blockUdp(s, tcpToo = false) {
+  const ports = `${s.sfuPort}-${s.sfuPort + WORKERS - 1}`;
   nft('add', 'table', 'inet', TABLE);
   nft('add', 'chain', 'inet', TABLE, 'out', '{ type filter hook output priority 0; policy accept; }');
-  nft('add', 'rule', 'inet', TABLE, 'out', 'ip', 'daddr', '!=', RELAY_IP, 'ip', 'saddr', '!=', RELAY_IP, 'udp', 'dport', String(s.sfuPort), 'drop');
-  nft('add', 'rule', 'inet', TABLE, 'out', 'ip', 'daddr', '!=', RELAY_IP, 'ip', 'saddr', '!=', RELAY_IP, 'udp', 'sport', String(s.sfuPort), 'drop');
+  nft('add', 'rule', 'inet', TABLE, 'out', 'ip', 'daddr', '!=', RELAY_IP, 'ip', 'saddr', '!=', RELAY_IP, 'udp', 'dport', ports, 'drop');
+  nft('add', 'rule', 'inet', TABLE, 'out', 'ip', 'daddr', '!=', RELAY_IP, 'ip', 'saddr', '!=', RELAY_IP, 'udp', 'sport', ports, 'drop');
   nft('add', 'rule', 'inet', TABLE, 'out', 'udp', 'dport', String(TURN_PORT), 'drop');
-  if (tcpToo) nft('add', 'rule', 'inet', TABLE, 'out', 'tcp', 'dport', String(s.sfuPort), 'drop');
+  if (tcpToo) nft('add', 'rule', 'inet', TABLE, 'out', 'tcp', 'dport', ports, 'drop');
 }
 
 function unblock() {
@@ -91,8 +96,8 @@ after(async () => {
 });
 
 async function server(args = []) {
-  sfuPort += 1;
-  const s = await startServer(['--dev', '--udp', `127.0.0.1:${sfuPort}`, ...args]);
+  sfuPort += WORKERS;
+  const s = await startServer(['--dev', '--udp', `127.0.0.1:${sfuPort}`, '--sfu-threads', String(WORKERS), ...args]);
   s.sfuPort = sfuPort;
   servers.push(s);
   return s;

@@ -68,6 +68,7 @@ impl Bot {
             publish_video: true,
             subscribe_audio: false,
             subscribe_video: false,
+            room: None,
         };
         let (phase, rx) = watch::channel(Phase::Warmup);
         let task = tokio::spawn(run_user(spec, common, rx, Arc::new(AtomicUsize::new(0))));

@@ -9,7 +9,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use trtc_core::room::Scene;
 use trtc_loadgen::media::VideoConfig;
-use trtc_loadgen::run::{scenario, RunConfig};
+use trtc_loadgen::run::{scenario_in_rooms, RunConfig};
 use trtc_loadgen::user::{Common, Transport};
 use trtc_proto::RoomId;
 
@@ -27,9 +27,14 @@ struct Args {
     /// signed with it.
     #[arg(long, value_parser = parse_app)]
     app: (u64, String),
-    /// Numeric room id.
+    /// Numeric room id (the first one with --rooms).
     #[arg(long, default_value_t = 1)]
     room: u32,
+    /// Rooms: the scenario (--publishers, --subscribers) runs in each of this many rooms at
+    /// once, numbered from --room, userIds `<prefix>r<k>-…` (a server with several SFU workers
+    /// puts rooms on different workers).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    rooms: u32,
     /// Users that publish audio and video (and subscribe to each other: a full mesh).
     #[arg(long, default_value_t = 1)]
     publishers: usize,
@@ -182,8 +187,10 @@ fn main() -> ExitCode {
         subscribe_small: args.subscribe_small,
         scene: args.scene,
     };
-    let users = scenario(
+    let users = scenario_in_rooms(
         &args.prefix,
+        args.rooms,
+        args.room,
         args.publishers,
         args.subscribers,
         (!args.no_audio, !args.no_video),

@@ -187,6 +187,11 @@ pub fn summarize(users: &[UserReport], wants: &[Wants]) -> Summary {
         }
     }
 
+    // Each user receives the publishers of its own room only.
+    let room_of: BTreeMap<&str, &str> = users
+        .iter()
+        .map(|u| (u.user_id.as_str(), u.room.as_str()))
+        .collect();
     let mut kinds = [KindAcc::default(), KindAcc::default()];
     for (i, u) in users.iter().enumerate() {
         let (wa, wv) = wants.get(i).copied().unwrap_or((true, true));
@@ -196,7 +201,7 @@ pub fn summarize(users: &[UserReport], wants: &[Wants]) -> Summary {
             }
             let acc = &mut kinds[usize::from(video)];
             for ((src, v), rate) in &sent_rate {
-                if *v != video || *src == u.user_id {
+                if *v != video || *src == u.user_id || room_of.get(src) != Some(&u.room.as_str()) {
                     continue;
                 }
                 acc.pairs += 1;

@@ -46,6 +46,7 @@ pub fn scenario(
         publish_video: publish.1,
         subscribe_audio: subscribe.0,
         subscribe_video: subscribe.1,
+        room: None,
     });
     let s = (0..subscribers).map(|i| UserSpec {
         user_id: format!("{prefix}s{i}"),
@@ -53,8 +54,44 @@ pub fn scenario(
         publish_video: false,
         subscribe_audio: subscribe.0,
         subscribe_video: subscribe.1,
+        room: None,
     });
     p.chain(s).collect()
+}
+
+/// [`scenario`] in each of `rooms` rooms numbered from `first_room`: room k's users are
+/// `<prefix>r<k>-p0`…, `<prefix>r<k>-s0`… (unique in the run), the rooms one after the other.
+/// Each user receives only its own room's publishers. One room: [`scenario`] as it is, in the
+/// run's room.
+pub fn scenario_in_rooms(
+    prefix: &str,
+    rooms: u32,
+    first_room: u32,
+    publishers: usize,
+    subscribers: usize,
+    publish: (bool, bool),
+    subscribe: (bool, bool),
+) -> Vec<UserSpec> {
+    if rooms <= 1 {
+        return scenario(prefix, publishers, subscribers, publish, subscribe);
+    }
+    (0..rooms)
+        .flat_map(|k| {
+            let room = trtc_proto::RoomId::Num(first_room.saturating_add(k));
+            scenario(
+                &format!("{prefix}r{k}-"),
+                publishers,
+                subscribers,
+                publish,
+                subscribe,
+            )
+            .into_iter()
+            .map(move |mut u| {
+                u.room = Some(room.clone());
+                u
+            })
+        })
+        .collect()
 }
 
 /// CPU ticks per second of `/proc/*/stat` (USER_HZ; 100 on every mainstream Linux build).

@@ -192,3 +192,47 @@ fn a_subscriber_on_small_streams_is_measured_against_the_small_stream() {
     // What the publisher sent counts both streams.
     assert_eq!(s.sent_pps, 125.0);
 }
+
+#[test]
+fn users_are_paired_with_the_publishers_of_their_own_room_only() {
+    let in_room = |mut u: UserReport, room: &str| {
+        u.room = room.into();
+        u
+    };
+    let users = vec![
+        in_room(publisher("r0-p"), "1"),
+        in_room(
+            subscriber(
+                "r0-s",
+                vec![
+                    track("r0-p", "audio", 40_000, 0.0),
+                    track("r0-p", "video", 625_000, 0.0),
+                ],
+            ),
+            "1",
+        ),
+        in_room(publisher("r1-p"), "2"),
+        in_room(
+            subscriber(
+                "r1-s",
+                vec![
+                    track("r1-p", "audio", 40_000, 0.0),
+                    track("r1-p", "video", 625_000, 0.0),
+                ],
+            ),
+            "2",
+        ),
+    ];
+    let s = summarize(&users, &[(true, true); 4]);
+    // One pair per subscriber and kind; the other room's publisher is not missing.
+    assert_eq!((s.audio.pairs, s.audio.missing), (2, 0));
+    assert_eq!((s.video.pairs, s.video.missing), (2, 0));
+    assert!(s.passes(0.5, 95.0), "{}", s.text());
+
+    // The same users all in one room: each subscriber misses the other publisher, and the
+    // publishers (receiving nothing here) each other: 6 pairs, 4 missing.
+    let one_room: Vec<UserReport> = users.into_iter().map(|u| in_room(u, "1")).collect();
+    let s = summarize(&one_room, &[(true, true); 4]);
+    assert_eq!((s.audio.pairs, s.audio.missing), (6, 4));
+    assert!(!s.passes(0.5, 95.0));
+}

@@ -143,9 +143,7 @@ pub(crate) async fn block(State(hub): State<Arc<Hub>>, Query(q): Query<BlockQuer
         if !media_only {
             hub.block_signalling(*c, until);
         }
-        if let Some(sfu) = hub.media() {
-            sfu.block(*c, duration);
-        }
+        hub.block_media(*c, duration);
     }
     Json(serde_json::json!({ "blocked": clients.len(), "ms": duration.as_millis() as u64 }))
         .into_response()

@@ -35,6 +35,7 @@ use crate::limits::{Admit, Limits, MessageGate, TokenBucket};
 use crate::room::{
     clip, AdminError, Apps, Auth, ClientId, Effect, MediaCmd, Registry, RoomKey, MESSAGE_CHARS,
 };
+use crate::shard::{Load, Shards};
 
 /// The admin userId when the server is not told another (`--admin-identifier`, see
 /// [`crate::admin`]).
@@ -218,8 +219,12 @@ struct HubState {
 /// the admin API, the dev endpoints and the binary's timer (module docs).
 pub struct Hub {
     state: Mutex<HubState>,
-    /// The media plane; `None` runs signalling alone (tests of the room layer).
-    media: Option<trtc_sfu::SfuHandle>,
+    /// The media plane: the SFU workers, each with its own sockets and peers (none: signalling
+    /// alone, for tests of the room layer).
+    media: Vec<trtc_sfu::SfuHandle>,
+    /// Which worker each SFU peer and each room is on ([`crate::shard`]). Its own lock, taken
+    /// after the state's (never the other way round) and only for a lookup or an update.
+    shards: Mutex<Shards<RoomKey>>,
     apps: Apps,
     /// `(sdkAppId, key)` the dev endpoint signs with; `None` outside dev mode.
     dev_app: Option<(u64, String)>,
@@ -247,6 +252,18 @@ impl Hub {
         media: Option<trtc_sfu::SfuHandle>,
         admin_identifier: impl Into<String>,
     ) -> Arc<Hub> {
+        Self::with_workers(apps, dev_app, media.into_iter().collect(), admin_identifier)
+    }
+
+    /// [`Hub::with_admin`] with several SFU workers (`--sfu-threads`): each new room goes to
+    /// the least-loaded one and stays there while it has peers ([`crate::shard`]). Empty:
+    /// signalling only.
+    pub fn with_workers(
+        apps: Apps,
+        dev_app: Option<(u64, String)>,
+        media: Vec<trtc_sfu::SfuHandle>,
+        admin_identifier: impl Into<String>,
+    ) -> Arc<Hub> {
         let auth: HubAuth = Box::new(apps.clone());
         let admin_identifier: String = admin_identifier.into();
         let mut registry = Registry::new(auth);
@@ -262,6 +279,7 @@ impl Hub {
                 send_queue: DEFAULT_SEND_QUEUE,
                 join_timeout: DEFAULT_JOIN_TIMEOUT,
             }),
+            shards: Mutex::new(Shards::new(media.len())),
             media,
             apps,
             dev_app,
@@ -301,9 +319,43 @@ impl Hub {
         self.dev_app.as_ref()
     }
 
-    /// The SFU, if the hub has one.
-    pub fn media(&self) -> Option<&trtc_sfu::SfuHandle> {
-        self.media.as_ref()
+    /// The SFU workers (none: signalling only).
+    pub fn workers(&self) -> &[trtc_sfu::SfuHandle] {
+        &self.media
+    }
+
+    /// Which worker each room with an SFU peer is on, and what each worker carries
+    /// (diagnostics, tests).
+    pub fn worker_load(&self) -> Vec<Load> {
+        self.shards().load().to_vec()
+    }
+
+    /// The worker of a room that has an SFU peer now.
+    pub fn worker_of_room(&self, room: &RoomKey) -> Option<usize> {
+        self.shards().worker_of_room(room)
+    }
+
+    fn shards(&self) -> MutexGuard<'_, Shards<RoomKey>> {
+        // The table is updated in one step per call: a panic elsewhere cannot leave it half
+        // changed, so a poisoned lock is taken as it is.
+        self.shards.lock().unwrap_or_else(|p| {
+            self.shards.clear_poison();
+            p.into_inner()
+        })
+    }
+
+    /// The worker that holds `peer`; a peer never placed (or gone) is sent to worker 0, which
+    /// does not know it either and ignores it, as a single SFU would.
+    fn sfu_of(&self, peer: trtc_sfu::PeerId) -> Option<&trtc_sfu::SfuHandle> {
+        let w = self.shards().worker_of(peer).unwrap_or(0);
+        self.media.get(w)
+    }
+
+    /// Drops `client`'s media datagrams for `duration` (dev fault injection).
+    pub fn block_media(&self, client: ClientId, duration: Duration) {
+        if let Some(sfu) = self.sfu_of(client) {
+            sfu.block(client, duration);
+        }
     }
 
     /// Sets the caps on rooms, users and message rate ([`crate::limits`]). Clients connected
@@ -665,6 +717,8 @@ impl Hub {
             SfuEvent::Connected { peer } => tracing::debug!(peer, "media connected"),
             SfuEvent::Disconnected { peer, reason } => {
                 tracing::warn!(peer, "media connection lost: {reason}");
+                // Its worker has dropped it: it no longer counts there.
+                self.shards().remove_peer(peer);
                 // The client may not notice for a while (its browser waits ~30 s before it
                 // calls the connection failed): tell it, so it reconnects now.
                 self.send(
@@ -757,10 +811,41 @@ impl Hub {
     }
 
     fn media_command(&self, st: &HubState, cmd: MediaCmd) {
-        let Some(sfu) = &self.media else { return };
+        if self.media.is_empty() {
+            return;
+        }
+        // Every command concerns one peer's worker: the peer's own, or the subscriber's (its
+        // sources are in its room, so on the same worker).
+        let peer = match &cmd {
+            MediaCmd::AddPeer { peer } => {
+                let room = st.registry.room_of(*peer).cloned();
+                if room.is_none() {
+                    tracing::warn!(peer, "an SFU peer for a client in no room: placed alone");
+                }
+                let w = self.shards().add_peer(*peer, room);
+                if let Some(sfu) = self.media.get(w) {
+                    sfu.add_peer(*peer);
+                }
+                return;
+            }
+            MediaCmd::RemovePeer { peer } => {
+                let w = self.shards().remove_peer(*peer).unwrap_or(0);
+                if let Some(sfu) = self.media.get(w) {
+                    sfu.remove_peer(*peer);
+                }
+                return;
+            }
+            MediaCmd::SetPublish { peer, .. }
+            | MediaCmd::SetSmall { peer, .. }
+            | MediaCmd::Answer { peer, .. } => *peer,
+            MediaCmd::AddSource { subscriber, .. }
+            | MediaCmd::RemoveSource { subscriber, .. }
+            | MediaCmd::Subscribe { subscriber, .. }
+            | MediaCmd::SetLayer { subscriber, .. } => *subscriber,
+        };
+        let Some(sfu) = self.sfu_of(peer) else { return };
         match cmd {
-            MediaCmd::AddPeer { peer } => sfu.add_peer(peer),
-            MediaCmd::RemovePeer { peer } => sfu.remove_peer(peer),
+            MediaCmd::AddPeer { .. } | MediaCmd::RemovePeer { .. } => {}
             MediaCmd::SetPublish {
                 peer,
                 audio,

@@ -18,8 +18,10 @@
 //!   per client address ([`conns`], enforced by [`serve::serve`], the server loop, which also
 //!   times out request headers); the time from upgrade to `join`, the size of frames before
 //!   and after it ([`frames`]), and each client's outbound queue ([`hub`]).
-//! * Media: the SFU (`trtc-sfu`, str0m) on one UDP socket; the registry's media commands go to
-//!   it and its offers go to the clients.
+//! * Media: the SFU (`trtc-sfu`, str0m) on `--sfu-threads` workers, each with sockets of its
+//!   own ([`workers`]); a room's peers all live on one worker, chosen when the room gets its
+//!   first peer ([`shard`]). The registry's media commands go to the peer's worker and the
+//!   workers' offers go to the clients.
 //!
 //! The message types and room-id rules it shares with the SDK are `trtc-proto`'s; it needs
 //! nothing of `trtc-core`.
@@ -35,9 +37,10 @@
 //! dev    → hub, room, clock   /trtc/dev/… handlers
 //! bot    → hub                /trtc/dev/bot: the load client's user, joining over /trtc/ws
 //! admin  → hub, room, clock   /trtc/admin/v1/… handlers
-//! hub    → room, limits, clock   shared state behind one lock; carries out effects
+//! hub    → room, limits, clock, shard   shared state behind one lock; carries out effects
+//! workers                     binds each SFU worker's sockets and starts it
 //! room   → limits             the registry: messages in, effects out (no IO, no clock)
-//! limits, clock, conns, frames   leaves
+//! limits, clock, conns, frames, shard   leaves
 //! ```
 //!
 //! ## Invariants
@@ -73,7 +76,9 @@ pub mod limits;
 pub mod reclaim;
 pub mod room;
 pub mod serve;
+pub mod shard;
 mod signal;
+pub mod workers;
 
 use std::path::PathBuf;
 use std::sync::Arc;

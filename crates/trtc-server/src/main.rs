@@ -39,28 +39,39 @@ struct Args {
     /// `/trtc/dev/bot` puts bot participants into its rooms. Never in production.
     #[arg(long, env = "TRTC_DEV")]
     dev: bool,
-    /// UDP address of the SFU (one socket for all media); port 0 picks a free port.
+    /// SFU workers: threads that each run an SFU with sockets of their own (a room's users are
+    /// all on one worker; a new room goes to the worker with the fewest peers). Default: the
+    /// number of cores.
+    #[arg(long = "sfu-threads", env = "TRTC_SFU_THREADS",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    sfu_threads: Option<u16>,
+    /// UDP address of the SFU: worker 0's socket; worker k binds the same IP and port + k (with
+    /// port 0, each worker a free port of its own).
     #[arg(long, env = "TRTC_UDP", default_value = "127.0.0.1:0")]
     udp: String,
     /// TCP address of the SFU's ICE-TCP listener (RFC 6544 passive candidates, RFC 4571
-    /// framing), for browsers whose UDP is blocked; `off` for none. Default: the --udp address
-    /// (the same IP and port number; when --udp's port is 0, a free port of its own).
+    /// framing), for browsers whose UDP is blocked; `off` for none. As for --udp, worker k
+    /// listens on its port plus k. Default: each worker's UDP IP and port number (when --udp's
+    /// port is 0, a free port of its own).
     #[arg(long, env = "TRTC_TCP")]
     tcp: Option<String>,
-    /// Most ICE-TCP connections at once (each holds a descriptor).
+    /// Most ICE-TCP connections at once, all SFU workers together (each worker takes an equal
+    /// share; each connection holds a descriptor).
     #[arg(long, env = "TRTC_TCP_MAX_CONNS", default_value_t = trtc_sfu::TcpConfig::default().max_conns)]
     tcp_max_conns: usize,
-    /// Most ICE-TCP connections at once from one IP address (browsers behind one NAT share
-    /// one). Connections that have not passed a STUN check yet are limited to far fewer.
+    /// Most ICE-TCP connections at once from one IP address, per SFU worker (browsers behind
+    /// one NAT share one). Connections that have not passed a STUN check yet are limited to
+    /// far fewer.
     #[arg(long, env = "TRTC_TCP_MAX_CONNS_PER_IP", default_value_t = trtc_sfu::TcpConfig::default().max_conns_per_ip)]
     tcp_max_conns_per_ip: usize,
-    /// Most ICE-TCP connections from one IP address that have not passed a STUN check yet (a
-    /// browser's passes within a round trip; others are closed after 10 s).
+    /// Most ICE-TCP connections from one IP address that have not passed a STUN check yet, per
+    /// SFU worker (a browser's passes within a round trip; others are closed after 10 s).
     #[arg(long, env = "TRTC_TCP_MAX_UNCHECKED_PER_IP", default_value_t = trtc_sfu::TcpConfig::default().max_pending_per_ip)]
     tcp_max_unchecked_per_ip: usize,
     /// IP address(es) put in the ICE candidates browsers connect to (comma-separated): the
-    /// address clients reach this machine at. Default: the --udp address (the --tcp address
-    /// for TCP candidates).
+    /// address clients reach this machine at, with each SFU worker's own ports (open them all:
+    /// --udp's port up to port + workers − 1, the same for --tcp). Default: the --udp address
+    /// (the --tcp address for TCP candidates).
     #[arg(long = "ice-ip", env = "TRTC_ICE_IP", value_delimiter = ',')]
     ice_ips: Vec<std::net::IpAddr>,
     /// A TURN relay clients may use when UDP to --udp is blocked (repeatable, or
@@ -329,49 +340,49 @@ async fn run() -> ExitCode {
         www: args.www,
         pkg: args.pkg,
     };
-    let udp = match tokio::net::UdpSocket::bind(&args.udp).await {
-        Ok(s) => s,
-        Err(err) => {
-            tracing::error!("cannot bind the media socket {}: {err}", args.udp);
-            return ExitCode::FAILURE;
-        }
+    let sfu_threads = args.sfu_threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let tcp_limits = trtc_sfu::TcpConfig {
+        max_conns: args.tcp_max_conns,
+        max_conns_per_ip: args.tcp_max_conns_per_ip,
+        max_pending_per_ip: args.tcp_max_unchecked_per_ip,
+        max_pending: args
+            .tcp_max_unchecked_per_ip
+            .max(trtc_sfu::TcpConfig::default().max_pending),
+        ..trtc_sfu::TcpConfig::default()
     };
-    let tcp = match bind_tcp(args.tcp.as_deref(), &args.udp, &udp).await {
-        Ok(listener) => listener.map(|l| {
-            let limits = trtc_sfu::TcpConfig {
-                max_conns: args.tcp_max_conns,
-                max_conns_per_ip: args.tcp_max_conns_per_ip,
-                max_pending_per_ip: args.tcp_max_unchecked_per_ip,
-                max_pending: args
-                    .tcp_max_unchecked_per_ip
-                    .max(trtc_sfu::TcpConfig::default().max_pending),
-                ..trtc_sfu::TcpConfig::default()
-            };
-            (l, limits)
-        }),
+    let worker_opts = trtc_server::workers::WorkerOptions {
+        threads: sfu_threads,
+        udp: args.udp.clone(),
+        tcp: args.tcp.clone(),
+        advertise: args.ice_ips.clone(),
+        tcp_limits,
+        sfu: trtc_sfu::SfuConfig::default(),
+    };
+    let (workers, sfu_events) = match trtc_server::workers::spawn_workers(&worker_opts).await {
+        Ok(w) => w,
         Err(err) => {
             tracing::error!("{err}");
             return ExitCode::FAILURE;
         }
     };
-    let (sfu, mut sfu_events) = trtc_sfu::spawn_with_tcp(
-        udp,
-        tcp,
-        args.ice_ips.clone(),
-        trtc_sfu::SfuConfig::default(),
-    );
-    tracing::info!(
-        udp = %sfu.local_addr(),
-        candidates = ?sfu.candidates(),
-        tcp = ?sfu.tcp_local_addr(),
-        tcp_candidates = ?sfu.tcp_candidates(),
-        "media (SFU)"
-    );
+    for (k, sfu) in workers.iter().enumerate() {
+        tracing::info!(
+            worker = k,
+            udp = %sfu.local_addr(),
+            candidates = ?sfu.candidates(),
+            tcp = ?sfu.tcp_local_addr(),
+            tcp_candidates = ?sfu.tcp_candidates(),
+            "media (SFU)"
+        );
+    }
     tracing::info!(identifier = %args.admin_identifier, "admin API at {}", trtc_server::admin::PREFIX);
-    let hub = trtc_server::hub::Hub::with_admin(
+    let hub = trtc_server::hub::Hub::with_workers(
         trtc_server::room::Apps::new(apps),
         dev_app,
-        Some(sfu),
+        workers,
         args.admin_identifier.clone(),
     );
     hub.set_live_linger(args.live_linger);
@@ -443,17 +454,20 @@ async fn run() -> ExitCode {
             contained("the housekeeping tick", || ticking.tick());
         }
     });
-    // The SFU's events, for as long as it runs. Should its thread end (a panic there), the
-    // server has no media plane left: it stops, with a failure status, for its supervisor to
-    // start it again (what `panic = "abort"` used to do).
-    let (sfu_gone_tx, sfu_gone) = tokio::sync::oneshot::channel::<()>();
-    let events_hub = hub.clone();
-    tokio::spawn(async move {
-        while let Some(ev) = sfu_events.recv().await {
-            contained("handling an SFU event", || events_hub.on_sfu_event(ev));
-        }
-        let _ = sfu_gone_tx.send(());
-    });
+    // Each SFU worker's events, for as long as it runs. Should a worker's thread end (a panic
+    // there), its rooms have no media plane left: the server stops, with a failure status, for
+    // its supervisor to start it again (what `panic = "abort"` used to do).
+    let (sfu_gone_tx, mut sfu_gone) = tokio::sync::mpsc::channel::<()>(1);
+    for mut events in sfu_events {
+        let events_hub = hub.clone();
+        let gone = sfu_gone_tx.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = events.recv().await {
+                contained("handling an SFU event", || events_hub.on_sfu_event(ev));
+            }
+            let _ = gone.try_send(());
+        });
+    }
     let closer = hub.clone();
     let (why_tx, why) = tokio::sync::oneshot::channel::<Stop>();
     let bots = trtc_server::bot::Bots::new();
@@ -474,7 +488,7 @@ async fn run() -> ExitCode {
         async move {
             let stop = tokio::select! {
                 () = shutdown_signal() => Stop::Signal,
-                _ = sfu_gone => {
+                _ = sfu_gone.recv() => {
                     tracing::error!("the SFU has stopped: shutting down");
                     Stop::SfuGone
                 }
@@ -502,34 +516,6 @@ async fn run() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
-}
-
-/// The SFU's ICE-TCP listener as `--tcp` says: `off` (none), an address, or by default the UDP
-/// socket's IP and the port number asked of `--udp` (0 there: a free port of its own).
-async fn bind_tcp(
-    tcp: Option<&str>,
-    udp_arg: &str,
-    udp: &tokio::net::UdpSocket,
-) -> Result<Option<TcpListener>, String> {
-    let addr = match tcp.map(str::trim) {
-        Some(off) if off.eq_ignore_ascii_case("off") => return Ok(None),
-        Some(addr) => addr.to_string(),
-        None => {
-            let bound = udp
-                .local_addr()
-                .map_err(|e| format!("cannot read the media socket's address: {e}"))?;
-            let asked_port = udp_arg
-                .rsplit_once(':')
-                .and_then(|(_, p)| p.parse::<u16>().ok())
-                .unwrap_or(bound.port());
-            std::net::SocketAddr::new(bound.ip(), asked_port).to_string()
-        }
-    };
-    TcpListener::bind(&addr).await.map(Some).map_err(|e| {
-        format!(
-            "cannot listen for ICE-TCP on {addr}: {e} (set --tcp ADDR, or --tcp off for UDP only)"
-        )
-    })
 }
 
 /// Why the server stopped.

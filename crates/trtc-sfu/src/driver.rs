@@ -189,6 +189,18 @@ pub fn spawn_with_tcp(
     advertise: Vec<IpAddr>,
     config: SfuConfig,
 ) -> (SfuHandle, mpsc::Receiver<SfuEvent>) {
+    spawn_named(socket, tcp, advertise, config, "trtc-sfu")
+}
+
+/// [`spawn_with_tcp`] on a thread named `name` (one SFU worker among several: each has its own
+/// sockets, core, thread and runtime, and shares nothing with the others).
+pub fn spawn_named(
+    socket: UdpSocket,
+    tcp: Option<(TcpListener, TcpConfig)>,
+    advertise: Vec<IpAddr>,
+    config: SfuConfig,
+    name: &str,
+) -> (SfuHandle, mpsc::Receiver<SfuEvent>) {
     let local_addr = socket
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
@@ -215,7 +227,7 @@ pub fn spawn_with_tcp(
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
     let sfu = Sfu::with_candidates(candidates.clone(), tcp_candidates.clone(), config);
-    info!(%local_addr, ?candidates, ?tcp_addr, ?tcp_candidates, "SFU listening");
+    info!(%local_addr, ?candidates, ?tcp_addr, ?tcp_candidates, thread = name, "SFU listening");
     let local = candidates[0];
     let tcp_local = tcp_candidates.first().copied();
     let handle = SfuHandle {
@@ -258,7 +270,7 @@ pub fn spawn_with_tcp(
         None => None,
     };
     let started = std::thread::Builder::new()
-        .name("trtc-sfu".into())
+        .name(name.into())
         .spawn(move || {
             rt.block_on(async move {
                 let socket = match UdpSocket::from_std(std_socket) {

@@ -12,7 +12,9 @@
 //! * [`spawn`] / [`spawn_with_tcp`] — a tokio driver that owns a [`tokio::net::UdpSocket`] (and a
 //!   [`tokio::net::TcpListener`] with its connections), runs the core on a thread of its own and
 //!   talks through channels ([`SfuHandle`] for commands, an `mpsc::Receiver<SfuEvent>` for
-//!   events).
+//!   events). [`spawn_named`] starts one of several independent workers (the server runs one
+//!   per core, each with its own sockets and peers; the room layer keeps a room's peers on one
+//!   worker, since forwarding never crosses from one `Sfu` to another).
 //! * [`rfc4571`] — the framing of packets on a TCP stream (pure; the load client uses it too).
 //!
 //! It does **not** own rooms, users, auth or signalling: the caller (the room layer) decides
@@ -182,7 +184,7 @@ mod timers;
 pub use crate::answer_check::{
     parse_answer, ParsedAnswer, MAX_ANSWER_BYTES, MAX_LINES_PER_SECTION,
 };
-pub use crate::driver::{spawn, spawn_with_config, spawn_with_tcp, SfuHandle};
+pub use crate::driver::{spawn, spawn_named, spawn_with_config, spawn_with_tcp, SfuHandle};
 pub use crate::negotiate::MAX_FAILED_ANSWERS;
 pub use crate::peer::{RID_BIG, RID_SMALL};
 pub use crate::sfu::{Sfu, SfuConfig};

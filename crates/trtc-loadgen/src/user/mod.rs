@@ -104,9 +104,19 @@ pub struct UserSpec {
     pub subscribe_audio: bool,
     /// Whether it receives the others' video (`autoReceiveVideo`).
     pub subscribe_video: bool,
+    /// The room it joins; `None`: the run's ([`Common::room`]).
+    pub room: Option<RoomId>,
 }
 
 impl UserSpec {
+    /// The room it joins, as a text (the report's `room`).
+    pub fn room_name(&self, common: &Common) -> String {
+        match self.room.as_ref().unwrap_or(&common.room) {
+            RoomId::Num(n) => n.to_string(),
+            RoomId::Str(s) => s.clone(),
+        }
+    }
+
     /// Whether it publishes anything.
     pub fn publishes(&self) -> bool {
         self.publish_audio || self.publish_video
@@ -203,12 +213,14 @@ pub async fn run_user(
 ) -> UserReport {
     let user_id = spec.user_id.clone();
     let publisher = spec.publishes();
+    let room = spec.room_name(&common);
     match run(spec, common, phase, ready).await {
         Ok(r) => r,
         Err(e) => {
             warn!(user = %user_id, "failed: {e}");
             UserReport {
                 user_id,
+                room,
                 publisher,
                 error: Some(e),
                 ..Default::default()
@@ -289,7 +301,7 @@ async fn run(
             86_400,
             now_unix(),
         ),
-        room: match &common.room {
+        room: match spec.room.as_ref().unwrap_or(&common.room) {
             RoomId::Num(n) => RoomRef::Num(*n),
             RoomId::Str(s) => RoomRef::Str(s.clone()),
         },
@@ -314,6 +326,7 @@ async fn run(
     let mut sim = Sim {
         report: UserReport {
             user_id: spec.user_id.clone(),
+            room: spec.room_name(&common),
             publisher: spec.publishes(),
             ..Default::default()
         },

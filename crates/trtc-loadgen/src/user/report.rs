@@ -12,6 +12,8 @@ use crate::stats;
 pub struct UserReport {
     /// The user.
     pub user_id: String,
+    /// The room it joined (its streams are compared with that room's publishers only).
+    pub room: String,
     /// Whether the user was meant to publish ([`super::UserSpec::publishes`]).
     pub publisher: bool,
     /// Why the user ended early (join refused, kicked, connection lost); `None` when it ran to the

@@ -456,6 +456,11 @@ impl<A: Auth> Registry<A> {
         self.members.get(&client).map(|m| m.user_id.clone())
     }
 
+    /// The room `client` is in (a detached member's too).
+    pub fn room_of(&self, client: ClientId) -> Option<&RoomKey> {
+        self.members.get(&client).map(|m| &m.room)
+    }
+
     /// Whether `client` is in a room (a detached member too).
     pub fn is_joined(&self, client: ClientId) -> bool {
         self.members.contains_key(&client)
