@@ -67,6 +67,7 @@ fn config(addr: std::net::SocketAddr, room: u32, transport: Transport) -> RunCon
             clip: None,
             small: None,
             subscribe_small: false,
+            scene: trtc_core::room::Scene::Rtc,
         },
         // Two publishers and a subscriber per room; userIds repeat across rooms on purpose
         // (rooms are separate namespaces).
