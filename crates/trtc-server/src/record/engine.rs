@@ -14,7 +14,7 @@ use tokio::process::{Child, Command};
 /// The last this many bytes of an engine's stderr are kept.
 pub const STDERR_TAIL: usize = 2048;
 /// How long a stopped engine has to finish its file before it is killed.
-pub const STOP_GRACE: Duration = Duration::from_secs(5);
+pub const STOP_GRACE: Duration = Duration::from_secs(8);
 
 /// The tail of a child's stderr.
 #[derive(Debug, Default, Clone)]
@@ -78,6 +78,13 @@ pub fn args(sdp: &Path, out: &Path) -> Vec<std::ffi::OsString> {
         "warning",
         "-protocol_whitelist",
         "file,udp,rtp",
+        // Its RTP and RTCP sockets on loopback only (by default FFmpeg binds every address).
+        "-localaddr",
+        "127.0.0.1",
+        // With no packet for about twice this (seconds), FFmpeg finishes the file and exits:
+        // how an engine stopped with SIGINT ends when its user sends nothing any more.
+        "-listen_timeout",
+        "2",
         // A keyframe is a burst of packets: room for it in the socket's buffer.
         "-buffer_size",
         "1048576",
@@ -281,5 +288,6 @@ mod tests {
         assert_eq!(a[at("-c") + 1], "copy");
         assert_eq!(a.last().unwrap(), "/r/t/a.mkv");
         assert!(a.contains(&"-nostdin".to_string()));
+        assert_eq!(a[at("-localaddr") + 1], "127.0.0.1");
     }
 }

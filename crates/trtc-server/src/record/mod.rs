@@ -84,7 +84,8 @@ impl TaskStatus {
 pub struct EngineState {
     /// Its process id.
     pub pid: Option<u32>,
-    /// `starting`, `recording`, `finished` (stopped by us), `ended` (exited by itself with
+    /// `starting`, `recording`, `stopping` (the file has ended, the engine finishes it),
+    /// `finished` (stopped by us), `ended` (exited by itself with
     /// status 0), `crashed` (exited by itself otherwise), `failed` (never started).
     pub state: &'static str,
     /// Its exit code.
@@ -433,7 +434,7 @@ impl Recorder {
             self.entry(sdk_app_id, task_id, |t| (t.ctl.clone(), t.handle.take()))?;
         let _ = ctl.send(task::Ctl::Stop).await;
         if let Some(h) = handle {
-            let _ = tokio::time::timeout(engine::STOP_GRACE + Duration::from_secs(3), h).await;
+            let _ = tokio::time::timeout(engine::STOP_GRACE + Duration::from_secs(6), h).await;
         }
         Ok(())
     }
@@ -449,7 +450,7 @@ impl Recorder {
         }
         for (_, h) in running {
             if let Some(h) = h {
-                let _ = tokio::time::timeout(engine::STOP_GRACE + Duration::from_secs(3), h).await;
+                let _ = tokio::time::timeout(engine::STOP_GRACE + Duration::from_secs(6), h).await;
             }
         }
     }

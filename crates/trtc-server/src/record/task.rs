@@ -157,6 +157,7 @@ pub async fn run(ctx: TaskCtx, mut ctl: mpsc::Receiver<Ctl>) {
         lists: ctx.lists.clone(),
         kf: kf_tx,
         socket,
+        draining: Vec::new(),
     };
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut idle_since: Option<Instant> = None;
@@ -198,8 +199,9 @@ pub async fn run(ctx: TaskCtx, mut ctl: mpsc::Receiver<Ctl>) {
             }
         }
     };
+    // The recorder stays in the room until the engines have stopped: its packets wake them.
+    relay.stop_all(&mut packets).await;
     let _ = phase_tx.send(Phase::Stop);
-    relay.stop_all().await;
     if report.is_none() {
         let _ = tokio::time::timeout(Duration::from_secs(3), recorder).await;
     }
@@ -223,6 +225,8 @@ struct Relay<'a> {
     lists: SubscribeLists,
     kf: mpsc::Sender<String>,
     socket: UdpSocket,
+    /// Engines being stopped: whose, their (audio, video) ports, the stop.
+    draining: Vec<(String, [Option<u16>; 2], tokio::task::JoinHandle<()>)>,
 }
 
 impl Relay<'_> {
@@ -237,6 +241,9 @@ impl Relay<'_> {
     }
 
     async fn on_packet(&mut self, p: TapPacket) {
+        if !self.draining.is_empty() {
+            self.drain(&p).await;
+        }
         let audio = match p.kind {
             MediaKind::Audio => true,
             MediaKind::Video => false,
@@ -280,7 +287,10 @@ impl Relay<'_> {
                         }
                         run.video_flowing = true;
                     }
-                    let _ = self.socket.send_to(&p.rtp, ("127.0.0.1", port)).await;
+                    let _ = self
+                        .socket
+                        .send_to(&p.rtp, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+                        .await;
                     return;
                 }
                 // A kind the file does not have, or another format: a new file.
@@ -377,20 +387,51 @@ impl Relay<'_> {
         }
     }
 
-    /// Ends `user`'s file (its engine finishes it) and forgets the user's writer.
+    /// Ends `user`'s file and forgets the user's writer. The engine is stopped apart (a task
+    /// of its own: the relay goes on meanwhile) and keeps getting the user's packets until it
+    /// has ended: FFmpeg finishes after SIGINT once a packet wakes it, or after a silence of
+    /// about twice `-listen_timeout` when none comes (the user left).
     async fn end_file(&mut self, user: &str) {
         let Some(w) = self.writers.remove(user) else {
             return;
         };
-        if let Some(run) = w.run {
-            let file = run.file;
-            let (ended, stderr) = run.engine.stop().await;
-            let mut s = lock(&self.ctx.shared);
+        let Some(run) = w.run else { return };
+        let shared = self.ctx.shared.clone();
+        let file = run.file;
+        let engine = run.engine;
+        // The file ends now (what the engine gets from here on is what wakes it to finish).
+        if let Some(f) = lock(&shared).files.get_mut(file) {
+            f.end_ms = Some(now_unix_ms());
+            f.engine.state = "stopping";
+        }
+        let stop = tokio::spawn(async move {
+            let (ended, stderr) = engine.stop().await;
+            let mut s = lock(&shared);
             if let Some(f) = s.files.get_mut(file) {
-                f.end_ms = Some(now_unix_ms());
                 f.engine.record_end(&ended, stderr);
             }
             recount(&mut s);
+        });
+        if run.ready {
+            let ports = [run.audio.map(|a| a.1), run.video.map(|v| v.1)];
+            self.draining.push((user.to_string(), ports, stop));
+        } else {
+            self.draining.push((user.to_string(), [None, None], stop));
+        }
+    }
+
+    /// Relays a packet to the engines of `user` that are stopping.
+    async fn drain(&mut self, p: &TapPacket) {
+        let idx = usize::from(p.kind == MediaKind::Video);
+        for (user, ports, stop) in &self.draining {
+            if *user == p.user_id && !stop.is_finished() {
+                if let Some(port) = ports[idx] {
+                    let _ = self
+                        .socket
+                        .send_to(&p.rtp, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+                        .await;
+                }
+            }
         }
     }
 
@@ -416,6 +457,7 @@ impl Relay<'_> {
     }
 
     async fn housekeeping(&mut self) {
+        self.draining.retain(|(_, _, stop)| !stop.is_finished());
         self.reconcile().await;
         let users: Vec<String> = self.writers.keys().cloned().collect();
         for user in users {
@@ -467,10 +509,23 @@ impl Relay<'_> {
         }
     }
 
-    async fn stop_all(&mut self) {
+    /// Ends every file, relaying packets until every engine has stopped (each stop is bounded
+    /// by [`engine::STOP_GRACE`] and a kill).
+    async fn stop_all(&mut self, packets: &mut mpsc::Receiver<TapPacket>) {
         let users: Vec<String> = self.writers.keys().cloned().collect();
         for user in users {
             self.end_file(&user).await;
+        }
+        let deadline = tokio::time::Instant::now() + engine::STOP_GRACE + Duration::from_secs(1);
+        while self.draining.iter().any(|(_, _, s)| !s.is_finished()) {
+            tokio::select! {
+                Some(p) = packets.recv() => self.drain(&p).await,
+                () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        for (_, _, stop) in self.draining.drain(..) {
+            let _ = stop.await;
         }
     }
 }
