@@ -2,7 +2,8 @@
 // Delete…): a two-user call recorded a file per user by FFmpeg, a user who joins (and leaves)
 // while it runs gets a file of its own, the recorder is never seen by the room; refused
 // requests (unknown room or TaskId, bad fields, recording off, no engine) change nothing; an
-// engine killed mid-recording is reported by Describe and the server carries on.
+// engine killed mid-recording is reported by Describe and the server carries on; Modify's deny
+// lists end a user's file; a room without publishers for MaxIdleTime ends the task.
 // Files are checked with ffprobe/ffmpeg: codecs, duration, decodable frames, audible audio.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -226,7 +227,7 @@ test('refused recording requests get the API error shape and change nothing', as
   await Promise.all([page, other, third].map((p) => p.close()));
 });
 
-test('an engine killed mid-recording is reported by Describe; the server carries on', async () => {
+test('an engine killed mid-recording is reported by Describe; the server carries on; Modify and MaxIdleTime', async () => {
   const room = 7003;
   const page = await publisher('gina', room);
   await sleep(500);
@@ -249,6 +250,19 @@ test('an engine killed mid-recording is reported by Describe; the server carries
   assert.equal(again.StorageFileList.length, 2);
   const rooms = await fetch(new URL(`/trtc/admin/v1/rooms?${auth()}`, server.url));
   assert.equal(rooms.status, 200);
+  // ModifyCloudRecording: gina on the deny lists ends her file; off them, she is recorded anew.
+  const bad = await admin('ModifyCloudRecording', { SdkAppId: APP, TaskId, SubscribeStreamUserIds: { UnSubscribeVideoUserIds: [''] } });
+  assert.equal(bad.body.Error?.Code, 'InvalidParameter.SubscribeStreamUserIds', JSON.stringify(bad.body));
+  const deny = await admin('ModifyCloudRecording', { SdkAppId: APP, TaskId,
+    SubscribeStreamUserIds: { UnSubscribeAudioUserIds: ['gina'], UnSubscribeVideoUserIds: ['gina'] } });
+  assert.equal(deny.status, 200, JSON.stringify(deny.body));
+  assert.equal(deny.body.TaskId, TaskId);
+  const denied = await waitTask(TaskId, (b) => b.StorageFileList.every((f) => f.EndTimeStamp), 'gina is no longer recorded');
+  assert.equal(denied.Status, 'Idle');
+  const allow = await admin('ModifyCloudRecording', { SdkAppId: APP, TaskId, SubscribeStreamUserIds: {} });
+  assert.equal(allow.status, 200, JSON.stringify(allow.body));
+  const allowed = await waitTask(TaskId, (b) => recordingOf(b, 'gina').length === 1, 'gina is recorded again after the lists changed');
+  assert.equal(allowed.StorageFileList.length, 3);
   // MaxIdleTime: gina leaves; with no publisher for 5 s the task ends by itself.
   await page.close();
   const ended = await waitTask(TaskId, (b) => b.Status === 'Exited', 'the task ends when the room is idle', 20000);

@@ -137,7 +137,7 @@ pub struct TaskShared {
     pub status: TaskStatus,
     /// Its files, in the order they were started.
     pub files: Vec<FileEntry>,
-    /// Engines that ended by themselves.
+    /// Engines that crashed (ended by themselves other than with status 0).
     pub engine_failures: u32,
     /// Why it ended.
     pub exit_reason: Option<String>,

@@ -38,7 +38,7 @@ pub const KEYFRAME_RETRY: Duration = Duration::from_secs(1);
 pub const MAX_ENGINES_PER_TASK: usize = 16;
 /// Most files one task writes in all.
 pub const MAX_FILES_PER_TASK: usize = 256;
-/// Most engines started for one user by one task after its engine ended by itself.
+/// Most engines started for one user by one task after its engine crashed.
 pub const MAX_RESTARTS_PER_USER: u32 = 3;
 /// Packets waiting between the recorder and the relay.
 pub const PACKET_QUEUE: usize = 2048;
@@ -400,9 +400,13 @@ impl Relay<'_> {
         let file = run.file;
         let engine = run.engine;
         // The file ends now (what the engine gets from here on is what wakes it to finish).
-        if let Some(f) = lock(&shared).files.get_mut(file) {
-            f.end_ms = Some(now_unix_ms());
-            f.engine.state = "stopping";
+        {
+            let mut s = lock(&shared);
+            if let Some(f) = s.files.get_mut(file) {
+                f.end_ms = Some(now_unix_ms());
+                f.engine.state = "stopping";
+            }
+            recount(&mut s);
         }
         let stop = tokio::spawn(async move {
             let (ended, stderr) = engine.stop().await;
@@ -476,10 +480,13 @@ impl Relay<'_> {
                         f.end_ms = Some(now_unix_ms());
                         f.engine.record_end(&ended, stderr);
                     }
-                    s.engine_failures += 1;
                     recount(&mut s);
                 }
-                *self.restarts.entry(user.clone()).or_default() += 1;
+                // A crash counts toward the restarts; a clean end after a silence does not.
+                if ended.code != Some(0) {
+                    lock(&self.ctx.shared).engine_failures += 1;
+                    *self.restarts.entry(user.clone()).or_default() += 1;
+                }
                 self.writers.remove(&user);
                 continue;
             }
