@@ -3,7 +3,8 @@
 // while it runs gets a file of its own, the recorder is never seen by the room; refused
 // requests (unknown room or TaskId, bad fields, recording off, no engine) change nothing; an
 // engine killed mid-recording is reported by Describe and the server carries on; Modify's deny
-// lists end a user's file; a room without publishers for MaxIdleTime ends the task.
+// lists end a user's file; a room without publishers for MaxIdleTime ends the task; a server
+// stopped with SIGTERM finishes its files and leaves no engine running.
 // Files are checked with ffprobe/ffmpeg: codecs, duration, decodable frames, audible audio.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -269,4 +270,32 @@ test('an engine killed mid-recording is reported by Describe; the server carries
   assert.match(ended.ExitReason, /MaxIdleTime|room is gone|out of the room/);
   const deleted = await admin('DeleteCloudRecording', { SdkAppId: APP, TaskId });
   assert.equal(deleted.status, 200, 'deleting an ended task is fine');
+});
+
+test('stopping the server (SIGTERM) finishes the files and leaves no engine behind', async () => {
+  const own = await startServer(['--app', `${APP}:${KEY}`, '--record-dir', path.join(dir, 'own')]);
+  const page = await openSdkPage(browser, own.url);
+  try {
+    assert.deepEqual(await enter(page, creds('hana'), { roomId: 7004 }, PUBLISH), { ok: true });
+    await sleep(500);
+    const created = await admin('CreateCloudRecording', createBody(7004, 'recorder_7004'), own);
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const { TaskId } = created.body;
+    const end = Date.now() + 20000;
+    let file;
+    while (!file && Date.now() < end) {
+      const d = await admin('DescribeCloudRecording', { SdkAppId: APP, TaskId }, own);
+      file = d.body.StorageFileList?.find((f) => f.Engine.State === 'recording');
+      if (!file) await sleep(200);
+    }
+    assert.ok(file, 'hana is recorded');
+    await sleep(3000);
+    await own.stop();
+    assert.throws(() => process.kill(file.Engine.Pid, 0), { code: 'ESRCH' }, 'the engine is gone');
+    const info = await probe(path.join(dir, 'own', file.FileName));
+    assert.deepEqual(info.streams.map((s) => s.codec_name).sort(), ['h264', 'opus']);
+    assert.ok(Number(info.format.duration) >= 2, `the file was finished: ${info.format.duration} s`);
+  } finally {
+    await page.close();
+  }
 });
