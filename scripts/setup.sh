@@ -29,7 +29,8 @@ for c in rustfmt clippy; do
 done
 
 # Debian packages: the browser and its driver, node + npm (tests, tools), ip (the loopback-only
-# network namespace the browser tests run in), nft and coturn (UDP-blocked and TURN tests).
+# network namespace the browser tests run in), nft and coturn (UDP-blocked and TURN tests),
+# ffmpeg (recording tests).
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
@@ -40,6 +41,8 @@ command -v unshare >/dev/null || missing+=(util-linux)
 # The firewall tests: nftables rules in the test's network namespace, coturn as the TURN relay.
 command -v nft >/dev/null || [ -x /usr/sbin/nft ] || missing+=(nftables)
 command -v turnserver >/dev/null || missing+=(coturn)
+# The recording tests: FFmpeg writes the files (the server runs without it), ffprobe checks them.
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing Debian packages; install them as root: apt-get install ${missing[*]}" >&2

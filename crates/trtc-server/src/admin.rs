@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::{FromRef, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -44,14 +44,38 @@ use trtc_usersig::VerifyError;
 
 use crate::clock::{now_unix, now_unix_nanos};
 use crate::hub::Hub;
+use crate::record::params::{CreateIn, Invalid, SubscribeLists};
+use crate::record::Recorder;
 use crate::room::AdminError;
 
 /// Where the admin API lives.
 pub const PREFIX: &str = "/trtc/admin/v1";
 
-/// The admin routes, to be nested at [`PREFIX`].
+/// The admin routes, to be nested at [`PREFIX`] (recording off).
 pub fn router(hub: Arc<Hub>) -> Router {
+    router_with_recorder(hub, Recorder::new())
+}
+
+/// What the admin handlers share: the hub, and the recording tasks.
+#[derive(Clone)]
+pub struct AdminState {
+    hub: Arc<Hub>,
+    recorder: Arc<Recorder>,
+}
+
+impl FromRef<AdminState> for Arc<Hub> {
+    fn from_ref(s: &AdminState) -> Arc<Hub> {
+        s.hub.clone()
+    }
+}
+
+/// [`router`] with the recording actions served by `recorder`.
+pub fn router_with_recorder(hub: Arc<Hub>, recorder: Arc<Recorder>) -> Router {
     Router::new()
+        .route("/CreateCloudRecording", post(create_cloud_recording))
+        .route("/DescribeCloudRecording", post(describe_cloud_recording))
+        .route("/ModifyCloudRecording", post(modify_cloud_recording))
+        .route("/DeleteCloudRecording", post(delete_cloud_recording))
         .route("/rooms", get(list_rooms))
         .route("/RemoveUser", post(remove_user))
         .route("/RemoveUserByStrRoomId", post(remove_user_by_str_room_id))
@@ -59,7 +83,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/DismissRoomByStrRoomId", post(dismiss_room_by_str_room_id))
         .fallback(unknown_action)
         .method_not_allowed_fallback(wrong_method)
-        .with_state(hub)
+        .with_state(AdminState { hub, recorder })
 }
 
 /// A refused admin request: HTTP status, Tencent-style error code, and a message that says
@@ -455,7 +479,7 @@ async fn unknown_action() -> Response {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "InvalidAction",
-        "no such admin action: use GET rooms, or POST RemoveUser, RemoveUserByStrRoomId, DismissRoom or DismissRoomByStrRoomId",
+        "no such admin action: use GET rooms, or POST RemoveUser, RemoveUserByStrRoomId, DismissRoom, DismissRoomByStrRoomId, CreateCloudRecording, DescribeCloudRecording, ModifyCloudRecording or DeleteCloudRecording",
     )
     .into_response()
 }
@@ -467,4 +491,150 @@ async fn wrong_method() -> Response {
         "wrong method: rooms is GET, the actions are POST with a JSON body",
     )
     .into_response()
+}
+
+impl From<Invalid> for ApiError {
+    /// A refused recording request: the status that goes with its code.
+    fn from(e: Invalid) -> Self {
+        let status = match e.code {
+            "InvalidParameter.TaskId" => StatusCode::NOT_FOUND,
+            "FailedOperation.RoomNotExist" => StatusCode::NOT_FOUND,
+            "UnauthorizedOperation.SdkAppId" => StatusCode::FORBIDDEN,
+            "LimitExceeded.Task" => StatusCode::TOO_MANY_REQUESTS,
+            "FailedOperation.TaskExist" | "FailedOperation.TaskNotRunning" => StatusCode::CONFLICT,
+            "FailedOperation.RecordingNotEnabled" | "FailedOperation.EngineUnavailable" => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            "FailedOperation.RecordDir" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, e.code, e.message)
+    }
+}
+
+impl HasApp for CreateIn {
+    fn app(&self) -> u64 {
+        self.sdk_app_id
+    }
+}
+
+/// `{"SdkAppId", "TaskId"}` (`SubscribeStreamUserIds` for Modify).
+#[derive(Deserialize)]
+struct TaskReq {
+    #[serde(rename = "SdkAppId")]
+    sdk_app_id: u64,
+    #[serde(rename = "TaskId")]
+    task_id: String,
+    #[serde(rename = "SubscribeStreamUserIds", default)]
+    subscribe: Option<SubscribeLists>,
+}
+
+impl HasApp for TaskReq {
+    fn app(&self) -> u64 {
+        self.sdk_app_id
+    }
+}
+
+/// Logs and answers a recording action's result.
+fn answer(name: &str, result: Result<Value, ApiError>) -> Response {
+    match result {
+        Ok(data) => {
+            tracing::info!(action = name, "admin: {data}");
+            ok(data)
+        }
+        Err(e) => {
+            tracing::info!(action = name, status = %e.status, "admin request refused: {}", e.message);
+            e.into_response()
+        }
+    }
+}
+
+/// `POST /trtc/admin/v1/CreateCloudRecording` (see [`crate::record`]) → `{"TaskId"}`.
+async fn create_cloud_recording(
+    State(s): State<AdminState>,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    const NAME: &str = "CreateCloudRecording";
+    let req = admin_of(&s.hub, query).and_then(|admin| {
+        let req: CreateIn = body_of(&admin, NAME, body)?;
+        Ok(req.check()?)
+    });
+    let result = match req {
+        Ok(req) => s
+            .recorder
+            .create(&s.hub, req)
+            .await
+            .map(|id| json!({ "TaskId": id }))
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    answer(NAME, result)
+}
+
+fn task_req(
+    hub: &Hub,
+    name: &'static str,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<TaskReq, ApiError> {
+    let admin = admin_of(hub, query)?;
+    body_of(&admin, name, body)
+}
+
+/// `POST /trtc/admin/v1/DescribeCloudRecording` `{"SdkAppId", "TaskId"}` → `{"TaskId",
+/// "Status", "StorageFileList", …}`.
+async fn describe_cloud_recording(
+    State(s): State<AdminState>,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    const NAME: &str = "DescribeCloudRecording";
+    let result = task_req(&s.hub, NAME, query, body)
+        .and_then(|r| Ok(s.recorder.describe(r.sdk_app_id, &r.task_id)?));
+    match result {
+        Ok(data) => ok(data),
+        Err(e) => answer(NAME, Err(e)),
+    }
+}
+
+/// `POST /trtc/admin/v1/ModifyCloudRecording` `{"SdkAppId", "TaskId",
+/// "SubscribeStreamUserIds"}` → `{"TaskId"}`.
+async fn modify_cloud_recording(
+    State(s): State<AdminState>,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    const NAME: &str = "ModifyCloudRecording";
+    let result = task_req(&s.hub, NAME, query, body).and_then(|r| {
+        let Some(lists) = r.subscribe else {
+            return Err(ApiError::bad_request(
+                "MissingParameter.SubscribeStreamUserIds",
+                "ModifyCloudRecording changes SubscribeStreamUserIds: give them",
+            ));
+        };
+        s.recorder.modify(r.sdk_app_id, &r.task_id, lists)?;
+        Ok(json!({ "TaskId": r.task_id }))
+    });
+    answer(NAME, result)
+}
+
+/// `POST /trtc/admin/v1/DeleteCloudRecording` `{"SdkAppId", "TaskId"}` → `{"TaskId"}`, once
+/// the task's files are finished.
+async fn delete_cloud_recording(
+    State(s): State<AdminState>,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    const NAME: &str = "DeleteCloudRecording";
+    let result = match task_req(&s.hub, NAME, query, body) {
+        Ok(r) => s
+            .recorder
+            .delete(r.sdk_app_id, &r.task_id)
+            .await
+            .map(|()| json!({ "TaskId": r.task_id }))
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    answer(NAME, result)
 }

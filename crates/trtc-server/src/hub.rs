@@ -643,6 +643,12 @@ impl Hub {
         self.lock().registry.rooms_of(sdk_app_id)
     }
 
+    /// A room's seen members and what they publish ([`Registry::publishers`]); `None`: no
+    /// such room.
+    pub fn publishers(&self, sdk_app_id: u64, room: &RoomId) -> Option<Vec<(String, [bool; 4])>> {
+        self.lock().registry.publishers(&(sdk_app_id, room.clone()))
+    }
+
     /// The connections in rooms as `user_id` (dev tools; detached members have none).
     pub fn clients_of(&self, user_id: &str) -> Vec<ClientId> {
         self.lock().registry.clients_of(user_id)

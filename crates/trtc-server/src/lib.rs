@@ -7,8 +7,9 @@
 //! * `GET /trtc/ws`: WebSocket signalling — one task per connection (`signal`) in front of the
 //!   [`hub`], which holds the room registry ([`room`], no IO) — with userSig checks (TLS-sig v2,
 //!   `trtc-usersig`).
-//! * `/trtc/admin/v1/…`: the admin REST API ([`admin`]): list rooms, remove users, dismiss rooms;
-//!   requests carry an admin userSig signed with the app's secret key.
+//! * `/trtc/admin/v1/…`: the admin REST API ([`admin`]): list rooms, remove users, dismiss rooms,
+//!   cloud recording ([`record`]: a file per user, written by an FFmpeg process the server
+//!   starts); requests carry an admin userSig signed with the app's secret key.
 //! * `/trtc/dev/…`, only in dev mode (`dev`), for the dev app only: test userSigs (never for the
 //!   admin identifier), bot participants ([`bot`]), and fault injection (drop a user's
 //!   connection, block its network for a while).
@@ -36,7 +37,8 @@
 //! signal → hub, room, conns, frames   the WebSocket task: frames in, the client's queue out
 //! dev    → hub, room, clock   /trtc/dev/… handlers
 //! bot    → hub                /trtc/dev/bot: the load client's user, joining over /trtc/ws
-//! admin  → hub, room, clock   /trtc/admin/v1/… handlers
+//! admin  → hub, room, clock, record   /trtc/admin/v1/… handlers
+//! record → hub, clock         recording tasks: a hidden member per task, FFmpeg children
 //! hub    → room, limits, clock, shard   shared state behind one lock; carries out effects
 //! workers                     binds each SFU worker's sockets and starts it
 //! room   → limits             the registry: messages in, effects out (no IO, no clock)
@@ -74,6 +76,7 @@ pub mod frames;
 pub mod hub;
 pub mod limits;
 pub mod reclaim;
+pub mod record;
 pub mod room;
 pub mod serve;
 pub mod shard;
@@ -132,6 +135,17 @@ pub fn app_with_hub(config: &Config, hub: Arc<hub::Hub>) -> Router {
 /// [`app_with_hub`] with the dev-mode bots of [`bot`] (they need the server's URL:
 /// [`bot::Bots::set_server_url`]).
 pub fn app_with_bots(config: &Config, hub: Arc<hub::Hub>, bots: Arc<bot::Bots>) -> Router {
+    app_with_services(config, hub, bots, record::Recorder::new())
+}
+
+/// [`app_with_bots`] with the recording tasks of [`record`] (recording is off until
+/// [`record::Recorder::configure`]).
+pub fn app_with_services(
+    config: &Config,
+    hub: Arc<hub::Hub>,
+    bots: Arc<bot::Bots>,
+    recorder: Arc<record::Recorder>,
+) -> Router {
     let dev_bots = Router::new()
         .route(
             "/trtc/dev/bot",
@@ -147,7 +161,7 @@ pub fn app_with_bots(config: &Config, hub: Arc<hub::Hub>, bots: Arc<bot::Bots>) 
     Router::new()
         .merge(trtc)
         .merge(dev_bots)
-        .nest(admin::PREFIX, admin::router(hub))
+        .nest(admin::PREFIX, admin::router_with_recorder(hub, recorder))
         .nest_service("/pkg", ServeDir::new(&config.pkg))
         .fallback_service(ServeDir::new(&config.www))
         .layer(middleware::from_fn(exact_content_type))

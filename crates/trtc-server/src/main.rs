@@ -179,6 +179,15 @@ struct Args {
     #[arg(long, env = "TRTC_SEND_QUEUE", default_value_t = trtc_server::hub::DEFAULT_SEND_QUEUE.max_msgs as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     send_queue: u64,
+    /// Directory recordings are written to (the admin API's CreateCloudRecording): one
+    /// directory per task, one Matroska file per recorded user. Without it, recording requests
+    /// are refused.
+    #[arg(long = "record-dir", env = "TRTC_RECORD_DIR")]
+    record_dir: Option<PathBuf>,
+    /// The FFmpeg program that writes recordings (looked for when a recording is created, not
+    /// at start: the server runs without it).
+    #[arg(long, env = "TRTC_FFMPEG", default_value = "ffmpeg")]
+    ffmpeg: PathBuf,
 }
 
 /// File descriptors kept for other things than connections (the listener, the UDP socket,
@@ -472,6 +481,19 @@ async fn run() -> ExitCode {
     let (why_tx, why) = tokio::sync::oneshot::channel::<Stop>();
     let bots = trtc_server::bot::Bots::new();
     bots.set_server_url(format!("ws://{addr}{}", trtc_proto::WS_PATH));
+    let recorder = trtc_server::record::Recorder::new();
+    if let Some(dir) = &args.record_dir {
+        if let Err(err) = std::fs::create_dir_all(dir) {
+            tracing::error!("cannot create --record-dir {}: {err}", dir.display());
+            return ExitCode::FAILURE;
+        }
+        tracing::info!(dir = %dir.display(), ffmpeg = %args.ffmpeg.display(), "recording on");
+        recorder.configure(trtc_server::record::RecordConfig {
+            dir: dir.clone(),
+            ffmpeg: args.ffmpeg.clone(),
+            ws_url: format!("ws://{addr}{}", trtc_proto::WS_PATH),
+        });
+    }
     // The one line on stdout: scripts and tests read the real port from it. Printed once every
     // socket is bound and every option checked, so a reader never gets the URL of a server that
     // then exits.
@@ -482,7 +504,7 @@ async fn run() -> ExitCode {
     };
     let served = trtc_server::serve::serve(
         listener,
-        trtc_server::app_with_bots(&config, hub.clone(), bots),
+        trtc_server::app_with_services(&config, hub.clone(), bots, recorder.clone()),
         conns,
         options,
         async move {
@@ -501,6 +523,8 @@ async fn run() -> ExitCode {
     // The WebSocket connections are not the HTTP server's to wait for (they were upgraded):
     // give their tasks a moment to send the close frames `close_all` queued, or a client may
     // see a reset instead.
+    // Recordings end first: their engines finish their files (or are killed) and are reaped.
+    recorder.shutdown().await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
     while hub.queues_open() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;

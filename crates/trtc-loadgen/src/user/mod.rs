@@ -30,7 +30,7 @@ use trtc_core::client::{
     ConnId, ConnState, Effect, Event as RoomEvent, ExitCause, Input as RoomInput, LocalMedia,
     LogLevel, RoomClient,
 };
-use trtc_core::room::{EnterRoomConfig, RoomRef, Scene};
+use trtc_core::room::{EnterRoomConfig, RoomRef};
 use trtc_proto::{ClientMsg, MediaKind as Kind, RoomId, ServerMsg, TrackSlot};
 
 use crate::media::{VideoConfig, VideoSource};
@@ -39,8 +39,11 @@ use crate::stats::{RtpRx, RxSnapshot};
 mod net;
 mod report;
 mod rtp;
+mod tap;
 
 pub use report::{SentReport, TrackReport, UserReport};
+pub use tap::{plain_rtp, Tap, TapCodec, TapFormat, TapPacket};
+pub use trtc_core::room::Scene;
 pub use trtc_sfu::Transport;
 
 use net::{Net, Recv};
@@ -132,6 +135,8 @@ struct Track {
     keyframes: u64,
     start: RxSnapshot,
     start_keyframes: u64,
+    /// The last payload type seen and its format (tapped users only).
+    format: Option<(u8, Option<TapFormat>)>,
 }
 
 /// Upstream state of one kind.
@@ -174,6 +179,10 @@ struct Sim {
     rtc_timeout: Instant,
     ready_signalled: bool,
     measure_start: Option<(Instant, SentReport, u64, u64)>,
+    /// A tapped user's packet sink ([`run_tapped`]).
+    tap: Option<tokio::sync::mpsc::Sender<TapPacket>>,
+    /// Packets the tap's sink had no room for.
+    tap_dropped: u64,
 }
 
 /// Ends a task when dropped.
@@ -214,7 +223,7 @@ pub async fn run_user(
     let user_id = spec.user_id.clone();
     let publisher = spec.publishes();
     let room = spec.room_name(&common);
-    match run(spec, common, phase, ready).await {
+    match run(spec, common, phase, ready, None).await {
         Ok(r) => r,
         Err(e) => {
             warn!(user = %user_id, "failed: {e}");
@@ -226,6 +235,51 @@ pub async fn run_user(
                 ..Default::default()
             }
         }
+    }
+}
+
+/// Runs a tapped user (see [`Tap`]) until the phase becomes [`Phase::Stop`], or it fails (the
+/// room was dismissed, it was removed, the server went). It publishes nothing; `spec`'s
+/// subscribe flags say which kinds it receives. It joins as an audience of the live scene, so
+/// other members never see it.
+pub async fn run_tapped(
+    spec: UserSpec,
+    common: Arc<Common>,
+    phase: watch::Receiver<Phase>,
+    tap: Tap,
+) -> UserReport {
+    let user_id = spec.user_id.clone();
+    let spec = UserSpec {
+        publish_audio: false,
+        publish_video: false,
+        ..spec
+    };
+    match run(
+        spec,
+        common,
+        phase,
+        Arc::new(AtomicUsize::new(0)),
+        Some(tap),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            warn!(user = %user_id, "tapped user failed: {e}");
+            UserReport {
+                user_id,
+                error: Some(e),
+                ..Default::default()
+            }
+        }
+    }
+}
+
+/// The next userId whose video wants a keyframe, or never when there is no tap.
+async fn next_keyframe_ask(rx: &mut Option<tokio::sync::mpsc::Receiver<String>>) -> Option<String> {
+    match rx {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -281,8 +335,22 @@ async fn run(
     common: Arc<Common>,
     mut phase: watch::Receiver<Phase>,
     ready: Arc<AtomicUsize>,
+    tap: Option<Tap>,
 ) -> Result<UserReport, String> {
     let t0 = Instant::now();
+    let (tap_packets, mut keyframe_asks) = match tap {
+        Some(t) => (Some(t.packets), Some(t.keyframes)),
+        None => (None, None),
+    };
+    // A tapped user is an audience of the live scene: unseen by the others. Otherwise the run's
+    // scene; in the live scene a user that publishes nothing is the audience.
+    let (scene, role) = if tap_packets.is_some() {
+        (Scene::Live, trtc_core::room::Role::Audience)
+    } else if common.scene == Scene::Live && !spec.publishes() {
+        (Scene::Live, trtc_core::room::Role::Audience)
+    } else {
+        (common.scene, trtc_core::room::Role::Anchor)
+    };
     let (mut net, cand, local) = Net::bind(common.transport, common.bind_ip).await?;
 
     let now = Instant::now();
@@ -305,12 +373,8 @@ async fn run(
             RoomId::Num(n) => RoomRef::Num(*n),
             RoomId::Str(s) => RoomRef::Str(s.clone()),
         },
-        scene: common.scene,
-        role: if common.scene == Scene::Live && !spec.publishes() {
-            trtc_core::room::Role::Audience
-        } else {
-            trtc_core::room::Role::Anchor
-        },
+        scene,
+        role,
         auto_receive_audio: spec.subscribe_audio,
         auto_receive_video: spec.subscribe_video,
         enable_autoplay_dialog: false,
@@ -352,6 +416,8 @@ async fn run(
         rtc_timeout: now,
         ready_signalled: false,
         measure_start: None,
+        tap: tap_packets,
+        tap_dropped: 0,
     };
     let publish = LocalMedia {
         audio: sim.spec.publish_audio,
@@ -387,6 +453,7 @@ async fn run(
         Net(std::io::Result<Recv>),
         Timer,
         Phase(bool),
+        Keyframe(Option<String>),
     }
 
     loop {
@@ -395,6 +462,7 @@ async fn run(
             r = net.recv(&mut buf) => Wake::Net(r),
             () = &mut sleep => Wake::Timer,
             c = phase.changed() => Wake::Phase(c.is_ok()),
+            k = next_keyframe_ask(&mut keyframe_asks) => Wake::Keyframe(k),
         };
         let conn = sig.as_ref().map(|s| s.conn).unwrap_or(0);
         match wake {
@@ -458,6 +526,9 @@ async fn run(
                 }
                 sim.on_timer(now)?;
             }
+            Wake::Keyframe(Some(user)) => sim.ask_keyframe(&user),
+            // The asking end is gone: the tap's owner stops the user through the phase.
+            Wake::Keyframe(None) => keyframe_asks = None,
             Wake::Phase(alive) => {
                 let p = if alive {
                     *phase.borrow_and_update()
@@ -468,6 +539,9 @@ async fn run(
                     Phase::Warmup => {}
                     Phase::Measure => sim.mark(),
                     Phase::Stop => {
+                        if sim.tap_dropped > 0 {
+                            warn!(user = %sim.spec.user_id, dropped = sim.tap_dropped, "tapped packets dropped (the sink was full)");
+                        }
                         let report = sim.finish();
                         let t = sim.since_t0();
                         sim.client.handle(

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use str0m::media::{MediaKind, Mid, Rid};
+use str0m::media::{KeyframeRequestKind, MediaKind, Mid, Rid};
 use str0m::net::{Protocol, Receive};
 use str0m::rtp::{RtpPacket, RtpWrite, SeqNo};
 use str0m::{Event, Input, Output};
@@ -12,7 +12,7 @@ use tracing::debug;
 use trtc_proto::MediaKind as Kind;
 
 use super::net::Net;
-use super::{Sim, Track};
+use super::{plain_rtp, Sim, TapFormat, TapPacket, Track};
 use crate::media::{self, AUDIO_PTIME, AUDIO_TS_STEP};
 use crate::stats::{RtpRx, RxSnapshot};
 
@@ -223,6 +223,7 @@ impl Sim {
                     keyframes: 0,
                     start: RxSnapshot::default(),
                     start_keyframes: 0,
+                    format: None,
                 });
                 self.tracks.len() - 1
             }
@@ -239,6 +240,66 @@ impl Sim {
             && media::vp8_payload_info(&p.payload).is_some_and(|(start, key)| start && key)
         {
             t.keyframes += 1;
+        }
+        if self.tap.is_some() {
+            self.tap_packet(idx, &p);
+        }
+    }
+
+    /// Hands a received packet to the tap as plain RTP, with its source, kind and format.
+    fn tap_packet(&mut self, idx: usize, p: &RtpPacket) {
+        let pt = *p.header.payload_type;
+        let t = &self.tracks[idx];
+        let format = match t.format {
+            Some((seen, f)) if seen == pt => f,
+            _ => {
+                let f = self
+                    .rtc
+                    .codec_config()
+                    .find(|c| *c.pt() == pt)
+                    .and_then(|c| {
+                        let spec = c.spec();
+                        TapFormat::of(spec.codec, pt, spec.clock_rate.get(), spec.channels)
+                    });
+                self.tracks[idx].format = Some((pt, f));
+                f
+            }
+        };
+        let (Some(format), Some(sink)) = (format, &self.tap) else {
+            return;
+        };
+        let t = &self.tracks[idx];
+        let packet = TapPacket {
+            user_id: t.source.clone(),
+            kind: t.kind,
+            format,
+            rtp: plain_rtp(
+                p.header.marker,
+                pt,
+                p.header.sequence_number,
+                p.header.timestamp,
+                *p.header.ssrc,
+                &p.payload,
+            ),
+        };
+        if sink.try_send(packet).is_err() {
+            self.tap_dropped += 1;
+        }
+    }
+
+    /// Asks the publisher of `user`'s video for a keyframe (a PLI from this subscriber, which
+    /// the SFU forwards).
+    pub(super) fn ask_keyframe(&mut self, user: &str) {
+        let ssrcs: Vec<_> = self
+            .tracks
+            .iter()
+            .filter(|t| t.kind == Kind::Video && t.source == user)
+            .map(|t| t.ssrc)
+            .collect();
+        for ssrc in ssrcs {
+            if let Some(rx) = self.rtc.direct_api().stream_rx(&ssrc) {
+                rx.request_keyframe(KeyframeRequestKind::Pli);
+            }
         }
     }
 }

@@ -451,6 +451,20 @@ impl<A: Auth> Registry<A> {
             .collect()
     }
 
+    /// The room's members with uplink (anchors) and what each publishes ([`MediaKind::ALL`]
+    /// order), in joining order; `None` when there is no such room. Audiences, who are not
+    /// seen (a recorder among them), are left out.
+    pub fn publishers(&self, key: &RoomKey) -> Option<Vec<(String, [bool; 4])>> {
+        let ids = self.rooms.get(key)?;
+        Some(
+            ids.iter()
+                .map(|c| &self.members[c])
+                .filter(|m| m.anchor)
+                .map(|m| (m.user_id.clone(), m.publish))
+                .collect(),
+        )
+    }
+
     /// The userId a joined client authenticated as.
     pub fn user_id_of(&self, client: ClientId) -> Option<String> {
         self.members.get(&client).map(|m| m.user_id.clone())
