@@ -472,16 +472,6 @@ impl Hub {
         self.lock().clients.len()
     }
 
-    /// How many connected clients' queues are still being read (their WebSocket task still
-    /// sends). After [`Hub::close_all`] it falls to 0 as the close frames go out.
-    pub fn queues_open(&self) -> usize {
-        self.lock()
-            .clients
-            .values()
-            .filter(|c| !c.queue.tx.is_closed() && !c.queue.dead.load(Ordering::SeqCst))
-            .count()
-    }
-
     /// Handles one text frame from a client at the wall-clock time: [`Hub::handle_text_at`].
     pub fn handle_text(&self, client: ClientId, text: &str) {
         self.handle_text_at(client, text, now_unix_ms());

@@ -521,12 +521,14 @@ async fn run() -> ExitCode {
     )
     .await;
     // The WebSocket connections are not the HTTP server's to wait for (they were upgraded):
-    // give their tasks a moment to send the close frames `close_all` queued, or a client may
-    // see a reset instead.
+    // give them a moment to finish the closing handshake `close_all` started — our close frame
+    // out, the client's answer read (its connection then leaves the hub). Exiting as soon as our
+    // frame is written would close sockets with the client's answer unread, and the kernel
+    // would send a reset that can overtake the close frame.
     // Recordings end first: their engines finish their files (or are killed) and are reaped.
     recorder.shutdown().await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-    while hub.queues_open() > 0 && tokio::time::Instant::now() < deadline {
+    while hub.connections() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     match (served, why.await) {

@@ -100,8 +100,25 @@ async fn ready_then_a_clean_exit_on_sigint_and_sigterm() {
         .await
         .expect("the server closes the socket");
         assert!(closed.is_some(), "SIG{sig}: a close frame");
+        // Reading on sends our answer to the close (the handshake completes) and then sees the
+        // end of the stream.
+        let end = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("the stream ends");
+        assert!(
+            matches!(
+                end,
+                None | Some(Err(tokio_tungstenite::tungstenite::Error::ConnectionClosed))
+            ),
+            "SIG{sig}: after the close: {end:?}"
+        );
+        let stop = Instant::now();
         let status = wait_exit(&mut child, Duration::from_secs(10));
         assert!(status.success(), "SIG{sig}: exit status {status:?}");
+        println!(
+            "SIG{sig}: exited {:?} after the closing handshake",
+            stop.elapsed()
+        );
     }
 }
 
