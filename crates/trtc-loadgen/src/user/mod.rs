@@ -344,9 +344,8 @@ async fn run(
     };
     // A tapped user is an audience of the live scene: unseen by the others. Otherwise the run's
     // scene; in the live scene a user that publishes nothing is the audience.
-    let (scene, role) = if tap_packets.is_some() {
-        (Scene::Live, trtc_core::room::Role::Audience)
-    } else if common.scene == Scene::Live && !spec.publishes() {
+    let audience = common.scene == Scene::Live && !spec.publishes();
+    let (scene, role) = if tap_packets.is_some() || audience {
         (Scene::Live, trtc_core::room::Role::Audience)
     } else {
         (common.scene, trtc_core::room::Role::Anchor)
