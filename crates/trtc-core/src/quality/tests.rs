@@ -412,29 +412,17 @@ fn a_shared_screen_is_the_sub_video_and_its_audio_is_not_the_mic() {
         screen_published: false,
         ..screen.clone()
     };
-    let r = t.update(&with_screen(5.0), &camera_only);
-    let types: Vec<_> = r
-        .statistics
-        .local_statistics
-        .video
-        .iter()
-        .map(|v| v.video_type)
-        .collect();
-    assert_eq!(types, vec!["big"]);
+    let types = |r: Report| -> Vec<&str> {
+        let video = r.statistics.local_statistics.video;
+        video.iter().map(|v| v.video_type).collect()
+    };
+    assert_eq!(types(t.update(&with_screen(5.0), &camera_only)), ["big"]);
     // The screen alone (no camera): only the sub entry.
     let screen_only = Context {
         video_published: false,
         ..screen
     };
-    let r = t.update(&with_screen(7.0), &screen_only);
-    let types: Vec<_> = r
-        .statistics
-        .local_statistics
-        .video
-        .iter()
-        .map(|v| v.video_type)
-        .collect();
-    assert_eq!(types, vec!["sub"]);
+    assert_eq!(types(t.update(&with_screen(7.0), &screen_only)), ["sub"]);
 }
 
 #[test]
