@@ -1081,9 +1081,22 @@ export interface SwitchPlaybackQualityOptions {
   onSwitched?: (from: ResolutionConfig, to: ResolutionConfig) => void;
 }
 
-/** `preconnect`: open the connection early, or close it. */
+/**
+ * `preconnect`: open the signalling connection and prove the user before `enterRoom` (which,
+ * as the same user through the same server, takes it over), or close it. `proxy` (trtc-wasm's,
+ * as `enterRoom` takes it) names the server; default: `TRTC.create({proxy})`, else the page's
+ * origin.
+ */
 export type PreconnectParams =
-  | { enable: true; sdkAppId: number; userId: string; userSig: string; roomId?: number; strRoomId?: string }
+  | {
+      enable: true;
+      sdkAppId: number;
+      userId: string;
+      userSig: string;
+      roomId?: number;
+      strRoomId?: string;
+      proxy?: string | ProxyServer;
+    }
   | { enable: false };
 
 /** Experimental API name → options. */

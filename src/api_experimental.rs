@@ -30,7 +30,10 @@ pub async fn run(sdk: Rc<crate::sdk::Sdk>, name: String, options: JsValue) -> Re
             }
             let port = get(&options, "port");
             let port = (!port.is_undefined() && !port.is_null()).then_some(port);
-            if port.as_ref().is_some_and(|p| !get(p, "postMessage").is_function()) {
+            if port
+                .as_ref()
+                .is_some_and(|p| !get(p, "postMessage").is_function())
+            {
                 return Err(RtcErrorInfo::invalid_parameter(
                     extra::INSTANCE,
                     FN,
@@ -60,11 +63,23 @@ pub async fn run(sdk: Rc<crate::sdk::Sdk>, name: String, options: JsValue) -> Re
         }
         Call::PictureInPicture { enable } => {
             let video = sdk.room.first_video().map(|(_, v)| JsValue::from(v));
-            view_mode(video, true, enable, "callExperimentalAPI('requestPictureInPicture')").await
+            view_mode(
+                video,
+                true,
+                enable,
+                "callExperimentalAPI('requestPictureInPicture')",
+            )
+            .await
         }
         Call::FullScreen { enable } => {
             let video = sdk.room.first_video().map(|(_, v)| JsValue::from(v));
-            view_mode(video, false, enable, "callExperimentalAPI('requestFullScreen')").await
+            view_mode(
+                video,
+                false,
+                enable,
+                "callExperimentalAPI('requestFullScreen')",
+            )
+            .await
         }
         Call::SwitchQuality { quality, list } => {
             use trtc_core::experimental::{plan_switch, QualityLevel};
@@ -119,13 +134,53 @@ pub async fn run(sdk: Rc<crate::sdk::Sdk>, name: String, options: JsValue) -> Re
             }
             Ok(())
         }
-        Call::Unsupported(n) => Err(RtcErrorInfo::new(
-            ErrorCode::EnvNotSupported,
-            None,
-            FN,
-            &format!("callExperimentalAPI('{n}') is not available in trtc-wasm: {n} is not implemented (see the README's 'Not done yet')."),
-        )
-        .into()),
+        Call::Preconnect(None) => {
+            sdk.room.drop_preconnection(None);
+            Ok(())
+        }
+        Call::Preconnect(Some(target)) => {
+            if sdk.room.in_room() {
+                return Err(RtcErrorInfo::new(
+                    ErrorCode::InvalidOperation,
+                    None,
+                    FN,
+                    "callExperimentalAPI('preconnect') is for before enterRoom(): this instance is in a room already.",
+                )
+                .into());
+            }
+            let origin = crate::devices::window()
+                .location()
+                .origin()
+                .unwrap_or_default();
+            let proxy = target
+                .websocket_proxy
+                .clone()
+                .or_else(|| sdk.default_proxy());
+            let url =
+                trtc_core::room::websocket_url(proxy.as_deref(), &origin, trtc_proto::WS_PATH);
+            if sdk.room.preconnected_for(&target, &url) {
+                return Ok(());
+            }
+            let (p, answer) = crate::preconnect::Preconnection::open(target, url.clone())
+                .map_err(|_| {
+                    RtcErrorInfo::invalid_parameter(
+                        trtc_core::error::extra::TYPE,
+                        FN,
+                        &format!("the signalling URL '{url}' is not a valid WebSocket URL; check 'proxy'"),
+                    )
+                })?;
+            let n = sdk.room.set_preconnection(p);
+            match answer.await {
+                Some(Ok(_)) => Ok(()),
+                Some(Err(e)) => {
+                    sdk.room.drop_preconnection(Some(n));
+                    Err(e.into())
+                }
+                // Replaced by a later preconnect, closed by `enable: false`, or left to enterRoom
+                // (which connects by itself): nothing to report.
+                None => Ok(()),
+            }
+        }
     }
 }
 

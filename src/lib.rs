@@ -28,6 +28,7 @@ mod local_screen;
 mod local_video;
 mod log;
 mod oneshot;
+mod preconnect;
 mod queue;
 mod recover;
 mod room;
@@ -37,6 +38,7 @@ mod statics;
 mod value;
 mod video_proc;
 mod view;
+mod wire;
 
 pub use api::Trtc;
 

@@ -290,6 +290,7 @@ impl Sdk {
             op: None,
             cause: trtc_core::client::ExitCause::Destroy,
         });
+        self.room.drop_preconnection(None);
         self.autoplay.release();
         self.local.release();
         LIVE.with(|l| {

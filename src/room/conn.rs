@@ -11,7 +11,7 @@ use trtc_core::encoding::{prefer_video_codecs, set_opus_stereo, SmallLayer, Vide
 use trtc_core::quality::{self, LinkState, Stat};
 use trtc_core::room::IceConfig;
 use trtc_core::vec_map::VecMap;
-use trtc_proto::{ClientMsg, MediaKind, ServerMsg, TrackSlot};
+use trtc_proto::{ClientMsg, MediaKind, TrackSlot};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -83,15 +83,21 @@ impl Conn {
         }
     }
 
-    /// Opens the socket to `url` and creates the peer connection.
+    /// Opens the socket to `url` (or takes `open`, a socket to it that is open already: a
+    /// preconnection's) and creates the peer connection.
     pub fn open(
         id: ConnId,
         url: &str,
+        open: Option<WebSocket>,
         ice: &IceConfig,
         sei: Option<Rc<crate::sei::Sei>>,
         sink: Sink,
     ) -> Result<Rc<Conn>, JsValue> {
-        let ws = WebSocket::new(url)?;
+        let taken = open.is_some();
+        let ws = match open {
+            Some(ws) => ws,
+            None => WebSocket::new(url)?,
+        };
         let pc = RtcPeerConnection::new_with_configuration(
             rtc_configuration(ice, sei.is_some()).unchecked_ref(),
         )
@@ -112,15 +118,18 @@ impl Conn {
         });
         let mut listeners = Vec::new();
         let s = sink.clone();
-        listeners.push(Listener::new(&conn.ws, "open", move |_| {
-            s(Input::SocketOpened(id))
-        }));
+        // A socket open already is said to be by the driver, once it holds this connection.
+        if !taken {
+            listeners.push(Listener::new(&conn.ws, "open", move |_| {
+                s(Input::SocketOpened(id))
+            }));
+        }
         let s = sink.clone();
         listeners.push(Listener::new(&conn.ws, "message", move |ev| {
             let Some(text) = get(&ev, "data").as_string() else {
                 return;
             };
-            match decode(&text) {
+            match crate::wire::decode(&text) {
                 Ok(msg) => s(Input::Message(id, msg)),
                 Err(e) => crate::log::warn(&format!("ignored a server message: {e}")),
             }
@@ -407,45 +416,6 @@ fn set_direction(t: &RtcRtpTransceiver, d: RtcRtpTransceiverDirection) {
             crate::value::describe(&e)
         ));
     }
-}
-
-/// A parsed JSON value from the browser's `JSON.parse`, read by the shared decoder.
-struct JsTree(JsValue);
-
-impl trtc_proto::JsonTree for JsTree {
-    fn member(&self, key: &str) -> Option<Self> {
-        if !self.0.is_object() {
-            return None;
-        }
-        let v = get(&self.0, key);
-        (!v.is_undefined()).then_some(JsTree(v))
-    }
-    fn string(&self) -> Option<String> {
-        self.0.as_string()
-    }
-    fn number(&self) -> Option<f64> {
-        self.0.as_f64()
-    }
-    fn boolean(&self) -> Option<bool> {
-        self.0.as_bool()
-    }
-    fn is_null(&self) -> bool {
-        self.0.is_null()
-    }
-    fn elements(&self) -> Option<Vec<Self>> {
-        if !js_sys::Array::is_array(&self.0) {
-            return None;
-        }
-        let arr: &js_sys::Array = self.0.unchecked_ref();
-        Some(arr.iter().map(JsTree).collect())
-    }
-}
-
-/// A server message from JSON text; refuses oversized or malformed frames.
-fn decode(text: &str) -> Result<ServerMsg, String> {
-    ServerMsg::check_size(text.len()).map_err(|e| e.to_string())?;
-    let value = js_sys::JSON::parse(text).map_err(|_| "not JSON".to_string())?;
-    ServerMsg::from_tree(&JsTree(value)).map_err(|e| e.to_string())
 }
 
 /// An `RTCStatsReport` as [`Stat`]s, with the fields the tracker reads.

@@ -30,6 +30,7 @@ use crate::error::Failure;
 use crate::events::Events;
 use crate::listener::Listener;
 use crate::local::Local;
+use crate::preconnect::Preconnection;
 use conn::Conn;
 pub use remote::AutoplayFailed;
 
@@ -72,6 +73,9 @@ pub struct RoomDriver {
     pagehide: RefCell<Option<Listener>>,
     /// `TRTC.create({enableSEI: true})` in a browser that can: the SEI state.
     sei: Option<Rc<crate::sei::Sei>>,
+    /// `callExperimentalAPI('preconnect')`'s socket, numbered, until `enterRoom` takes it.
+    preconnected: RefCell<Option<(u32, Preconnection)>>,
+    preconnects: Cell<u32>,
 }
 
 fn now_ms() -> f64 {
@@ -109,7 +113,58 @@ impl RoomDriver {
             pending: RefCell::new(VecMap::new()),
             next_op: Cell::new(0),
             pagehide: RefCell::new(None),
+            preconnected: RefCell::new(None),
+            preconnects: Cell::new(0),
         })
+    }
+
+    /// Whether a preconnection to `url` for `target` is kept and open.
+    pub fn preconnected_for(
+        &self,
+        target: &trtc_core::experimental::Preconnect,
+        url: &str,
+    ) -> bool {
+        self.preconnected
+            .borrow()
+            .as_ref()
+            .is_some_and(|(_, p)| p.target == *target && p.url == url && p.usable())
+    }
+
+    /// Holds `p` (an earlier preconnection is closed); returns its number.
+    pub fn set_preconnection(&self, p: Preconnection) -> u32 {
+        let n = self.preconnects.get().wrapping_add(1);
+        self.preconnects.set(n);
+        let old = self.preconnected.borrow_mut().replace((n, p));
+        drop(old);
+        n
+    }
+
+    /// Closes the preconnection (number `n` only, when given).
+    pub fn drop_preconnection(&self, n: Option<u32>) {
+        let old = {
+            let mut slot = self.preconnected.borrow_mut();
+            match (&*slot, n) {
+                (Some((held, _)), Some(n)) if *held != n => None,
+                _ => slot.take(),
+            }
+        };
+        drop(old);
+    }
+
+    /// The preconnected socket to `url`, open and kept for the entering user, if there is one;
+    /// any other preconnection is closed (`enterRoom` opens its own).
+    fn take_preconnected(&self, url: &str) -> Option<web_sys::WebSocket> {
+        let (_, p) = self.preconnected.borrow_mut().take()?;
+        let config = self.config()?;
+        if p.usable()
+            && p.target
+                .serves(&p.url, url, config.sdk_app_id, &config.user_id)
+        {
+            crate::log::info("enterRoom takes the preconnected signalling socket");
+            p.into_socket()
+        } else {
+            None
+        }
     }
 
     /// Feeds one input to the room client and carries out its effects.
@@ -176,9 +231,17 @@ impl RoomDriver {
     fn carry_out(&self, effect: Effect) {
         match effect {
             Effect::Connect { conn, url, ice } => {
-                match Conn::open(conn, &url, &ice, self.sei.clone(), self.sink()) {
+                let open = self.take_preconnected(&url);
+                let taken = open.is_some();
+                match Conn::open(conn, &url, open, &ice, self.sei.clone(), self.sink()) {
                     Ok(c) => {
                         self.conns.borrow_mut().insert(conn, c);
+                        if taken {
+                            // Its effects join the queue being carried out.
+                            self.client
+                                .borrow_mut()
+                                .handle(Input::SocketOpened(conn), now_ms());
+                        }
                     }
                     Err(e) => {
                         crate::log::warn(&format!(

@@ -198,6 +198,7 @@ export async function everything(): Promise<void> {
   await trtc.callExperimentalAPI('enableAudioFrameEvent', { enable: true, userId: '', sampleRate: 16000, channelCount: 1 });
   await trtc.callExperimentalAPI('resumeRemotePlayer', { userId: '*' });
   await trtc.callExperimentalAPI('preconnect', { enable: false });
+  await trtc.callExperimentalAPI('preconnect', { enable: true, sdkAppId: 1400000001, userId: 'u', userSig: 's', roomId: 8, proxy: 'ws://127.0.0.1:8080' });
   await trtc.callExperimentalAPI('switchPlaybackQuality', {
     streamList: [{ name: 'hd', userId: 'alice', bitrate: 2000 }],
     onSwitched: (from, to) => void `${from.name}->${to.name}`,

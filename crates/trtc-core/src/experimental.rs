@@ -105,6 +105,49 @@ const ENABLE: Rule = Rule {
     ..Rule::DEFAULT
 };
 
+/// `preconnect({enable: true, ...})`: the user as `enterRoom` names it (the room is optional:
+/// the server keeps the connection for the user, and the room is `enterRoom`'s).
+const PRECONNECT: Rule = Rule {
+    key: "options",
+    required: true,
+    types: &[Ty::Object],
+    properties: &[
+        Rule {
+            key: "sdkAppId",
+            required: true,
+            types: &[Ty::Number],
+            allow_empty: false,
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "userId",
+            required: true,
+            types: &[Ty::String],
+            allow_empty: false,
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "userSig",
+            required: true,
+            types: &[Ty::String],
+            allow_empty: false,
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "roomId",
+            types: &[Ty::Number],
+            ..Rule::DEFAULT
+        },
+        Rule {
+            key: "strRoomId",
+            types: &[Ty::String],
+            ..Rule::DEFAULT
+        },
+        crate::room::PROXY,
+    ],
+    ..Rule::DEFAULT
+};
+
 const QUALITY_LEVEL: Rule = Rule {
     key: "streamList",
     types: &[Ty::Object],
@@ -303,8 +346,52 @@ pub enum Call {
         /// `streamList`, when given.
         list: Option<Vec<QualityLevel>>,
     },
-    /// `preconnect`: known, not carried out.
-    Unsupported(&'static str),
+    /// `preconnect`: open the signalling connection and prove the user now (`Some`), or close
+    /// it (`None`).
+    Preconnect(Option<Preconnect>),
+}
+
+/// `preconnect({enable: true, ...})`: who the connection is for, and where it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preconnect {
+    /// `sdkAppId`.
+    pub sdk_app_id: f64,
+    /// `userId`.
+    pub user_id: String,
+    /// `userSig`.
+    pub user_sig: String,
+    /// `proxy` (as `enterRoom` takes it; ours, not the reference's): the server's URL; `None`:
+    /// the instance's `proxy`, else the page's origin.
+    pub websocket_proxy: Option<String>,
+}
+
+impl Preconnect {
+    /// Whether `enterRoom` as `user_id` of `sdk_app_id` through `url` may take over the
+    /// connection opened to `own_url`: the same server and the same user (the join carries
+    /// its own userSig and room, which the server checks as usual).
+    pub fn serves(&self, own_url: &str, url: &str, sdk_app_id: f64, user_id: &str) -> bool {
+        own_url == url && self.sdk_app_id == sdk_app_id && self.user_id == user_id
+    }
+}
+
+/// What a preconnection's signalling socket told it before `enterRoom`: kept for `Ok(keep_ms)`,
+/// refused with the server's code and message (an `RtcError` of `SERVER_ERROR`), or `None`
+/// for anything else (ignored).
+pub fn preconnect_answer(msg: &trtc_proto::ServerMsg) -> Option<Result<u64, RtcErrorInfo>> {
+    use trtc_proto::ServerMsg;
+    match msg {
+        ServerMsg::Preconnected { keep_ms } => Some(Ok(*keep_ms)),
+        ServerMsg::Error { code, message } | ServerMsg::JoinFailed { code, message } => {
+            Some(Err(RtcErrorInfo::new(
+                crate::error::ErrorCode::ServerError,
+                i32::try_from(*code).ok(),
+                FN,
+                // The server clips what it echoes.
+                &format!("callExperimentalAPI('preconnect') failed: {message}"),
+            )))
+        }
+        _ => None,
+    }
 }
 
 /// Checks `options` for experimental API `name`.
@@ -368,7 +455,31 @@ pub fn parse(name: &str, options: &Value) -> Result<Call, RtcErrorInfo> {
                 list,
             })
         }
-        _ => Ok(Call::Unsupported(known)),
+        "preconnect" => {
+            validate(&ENABLE, options, FN)?;
+            if !enable() {
+                return Ok(Call::Preconnect(None));
+            }
+            validate(&PRECONNECT, options, FN)?;
+            let proxy = options.get("proxy");
+            let websocket_proxy = match proxy {
+                Value::String(s) if !s.is_empty() => Some(s.clone()),
+                Value::Object(_) => proxy.get("websocketProxy").as_str().map(str::to_string),
+                _ => None,
+            };
+            let text = |key| options.get(key).as_str().unwrap_or_default().to_string();
+            Ok(Call::Preconnect(Some(Preconnect {
+                sdk_app_id: options.get("sdkAppId").as_f64().unwrap_or_default(),
+                user_id: text("userId"),
+                user_sig: text("userSig"),
+                websocket_proxy,
+            })))
+        }
+        _ => Err(RtcErrorInfo::invalid_parameter(
+            extra::RANGE,
+            FN,
+            &format!("experimental api {known} does not exist."),
+        )),
     }
 }
 
@@ -603,10 +714,109 @@ mod tests {
             .unwrap(),
             Call::PictureInPicture { enable: false }
         );
+    }
+
+    #[test]
+    fn preconnect_options() {
+        let on = |extra: &[(&str, Value)]| {
+            let mut props = vec![
+                ("enable", Value::Bool(true)),
+                ("sdkAppId", Value::Number(1400000001.0)),
+                ("userId", Value::String("alice".into())),
+                ("userSig", Value::String("sig".into())),
+            ];
+            for (k, v) in extra {
+                props.retain(|(key, _)| key != k);
+                props.push((k, v.clone()));
+            }
+            obj(&props)
+        };
+        let want = Preconnect {
+            sdk_app_id: 1400000001.0,
+            user_id: "alice".into(),
+            user_sig: "sig".into(),
+            websocket_proxy: None,
+        };
         assert_eq!(
-            parse("preconnect", &Value::Undefined).unwrap(),
-            Call::Unsupported("preconnect")
+            parse("preconnect", &on(&[])).unwrap(),
+            Call::Preconnect(Some(want.clone()))
         );
+        assert_eq!(
+            parse(
+                "preconnect",
+                &on(&[
+                    ("roomId", Value::Number(8.0)),
+                    ("proxy", Value::String("ws://127.0.0.1:9".into()))
+                ])
+            )
+            .unwrap(),
+            Call::Preconnect(Some(Preconnect {
+                websocket_proxy: Some("ws://127.0.0.1:9".into()),
+                ..want.clone()
+            }))
+        );
+        assert_eq!(
+            parse("preconnect", &obj(&[("enable", Value::Bool(false))])).unwrap(),
+            Call::Preconnect(None)
+        );
+        // What is wrong is named, and nothing is returned.
+        let code = |v: &Value| parse("preconnect", v).unwrap_err().extra_code;
+        assert_eq!(code(&Value::Undefined), Some(extra::REQUIRED));
+        assert_eq!(code(&obj(&[])), Some(extra::REQUIRED));
+        assert_eq!(
+            code(&obj(&[("enable", Value::String("yes".into()))])),
+            Some(extra::TYPE)
+        );
+        assert_eq!(
+            code(&obj(&[("enable", Value::Bool(true))])),
+            Some(extra::REQUIRED)
+        );
+        assert_eq!(
+            code(&on(&[("userSig", Value::String(String::new()))])),
+            Some(extra::EMPTY)
+        );
+        assert_eq!(
+            code(&on(&[("sdkAppId", Value::String("1".into()))])),
+            Some(extra::TYPE)
+        );
+        assert_eq!(
+            code(&on(&[("roomId", Value::String("8".into()))])),
+            Some(extra::TYPE)
+        );
+        // Taken over by enterRoom: the same server and user only.
+        assert!(want.serves("ws://a/trtc/ws", "ws://a/trtc/ws", 1400000001.0, "alice"));
+        assert!(!want.serves("ws://a/trtc/ws", "ws://b/trtc/ws", 1400000001.0, "alice"));
+        assert!(!want.serves("ws://a/trtc/ws", "ws://a/trtc/ws", 1400000002.0, "alice"));
+        assert!(!want.serves("ws://a/trtc/ws", "ws://a/trtc/ws", 1400000001.0, "bob"));
+    }
+
+    #[test]
+    fn preconnect_answers() {
+        use trtc_proto::ServerMsg;
+        assert_eq!(
+            preconnect_answer(&ServerMsg::Preconnected { keep_ms: 60_000 }),
+            Some(Ok(60_000))
+        );
+        let err = preconnect_answer(&ServerMsg::Error {
+            code: 70013,
+            message: "userSig was issued for alice".into(),
+        })
+        .unwrap()
+        .unwrap_err();
+        assert_eq!(err.code, crate::error::ErrorCode::ServerError);
+        assert_eq!(err.extra_code, Some(70013));
+        assert!(err
+            .message
+            .contains("preconnect') failed: userSig was issued for alice"));
+        // A code beyond i32 keeps the error, without an extraCode.
+        let err = preconnect_answer(&ServerMsg::Error {
+            code: i64::MAX,
+            message: "m".into(),
+        })
+        .unwrap()
+        .unwrap_err();
+        assert_eq!(err.extra_code, None);
+        assert_eq!(preconnect_answer(&ServerMsg::Pong { seq: 1 }), None);
     }
 
     fn level(name: &str, user: &str) -> Value {

@@ -168,6 +168,19 @@ pub struct Join {
 pub enum ClientMsg {
     /// Enter a room (the first message; a second is refused).
     Join(Join),
+    /// `callExperimentalAPI('preconnect')`: proves the user before `enterRoom`, so that the
+    /// server keeps this connection open for a later `join` ([`ServerMsg::Preconnected`] says
+    /// how long) instead of closing it after its usual join timeout. Only before `join`.
+    Preconnect {
+        /// [`PROTOCOL_VERSION`] of the client.
+        version: u32,
+        /// The application.
+        sdk_app_id: u64,
+        /// The user the `join` will be for.
+        user_id: String,
+        /// Its userSig, checked as a `join`'s is.
+        user_sig: String,
+    },
     /// What the client sends from now on; the server renegotiates to receive it.
     Publish {
         /// Whether it sends audio.
@@ -356,6 +369,14 @@ pub enum ServerMsg {
     Pong {
         /// The ping's `seq`.
         seq: u64,
+    },
+    /// The answer to [`ClientMsg::Preconnect`]: the userSig holds, and the connection is kept
+    /// for a `join` for `keep_ms` from when it opened (then closed with
+    /// [`code::JOIN_TIMEOUT`]). A refusal is a [`ServerMsg::Error`] with the userSig check's
+    /// code, and the server closes the connection.
+    Preconnected {
+        /// How long the server keeps the connection for a `join`, from when it opened.
+        keep_ms: u64,
     },
 }
 

@@ -161,6 +161,9 @@ impl ServerMsg {
                 ServerMsg::IceServers { servers }
             }
             "pong" => ServerMsg::Pong { seq: seq()? },
+            "preconnected" => ServerMsg::Preconnected {
+                keep_ms: integer(v, "keepMs", 0.0, u64::MAX as f64)? as u64,
+            },
             other => return Err(bad(format!("unknown message type `{other}`"))),
         })
     }
@@ -450,6 +453,18 @@ impl ClientMsg {
             }
             ClientMsg::Ping { seq } => {
                 w.str("type", "ping").uint("seq", *seq);
+            }
+            ClientMsg::Preconnect {
+                version,
+                sdk_app_id,
+                user_id,
+                user_sig,
+            } => {
+                w.str("type", "preconnect")
+                    .uint("version", u64::from(*version))
+                    .uint("sdkAppId", *sdk_app_id)
+                    .str("userId", user_id)
+                    .str("userSig", user_sig);
             }
         }
         w.finish()

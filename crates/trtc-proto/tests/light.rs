@@ -52,6 +52,12 @@ fn client_samples() -> Vec<ClientMsg> {
         })
     };
     vec![
+        ClientMsg::Preconnect {
+            version: PROTOCOL_VERSION,
+            sdk_app_id: 1_400_000_001,
+            user_id: AWKWARD.into(),
+            user_sig: "eJyrVgrxCdZLLSrKL0pVslIy".into(),
+        },
         join(RoomId::Num(1), Scene::Rtc, Role::Anchor, None),
         join(
             RoomId::Num(4_294_967_294),
@@ -252,6 +258,8 @@ fn server_samples() -> Vec<ServerMsg> {
         },
         ServerMsg::Pong { seq: 0 },
         ServerMsg::Pong { seq: 1 << 52 },
+        ServerMsg::Preconnected { keep_ms: 60_000 },
+        ServerMsg::Preconnected { keep_ms: 0 },
     ]
 }
 
@@ -297,6 +305,9 @@ fn what_serde_refuses_the_light_decoder_refuses() {
         r#"{"type":"pong","seq":-1}"#,
         r#"{"type":"pong","seq":1.5}"#,
         r#"{"type":"pong","seq":"1"}"#,
+        r#"{"type":"preconnected"}"#,
+        r#"{"type":"preconnected","keepMs":-5}"#,
+        r#"{"type":"preconnected","keepMs":"60000"}"#,
         r#"{"type":"user-exit","userId":"a","reason":256}"#,
         r#"{"type":"user-exit","userId":null,"reason":1}"#,
         r#"{"type":"media-state","userId":"a","kind":"smell","available":true}"#,

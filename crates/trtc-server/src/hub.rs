@@ -381,6 +381,21 @@ impl Hub {
         self.lock().join_timeout
     }
 
+    /// Sets how long a WebSocket whose user a `preconnect` proved may stay open without joining
+    /// (from its upgrade); zero refuses `preconnect`.
+    pub fn set_preconnect_keep(&self, keep: Duration) {
+        self.lock().registry.set_preconnect_keep(keep.as_secs());
+    }
+
+    /// How long `client`'s WebSocket may stay open without joining, from its upgrade, when a
+    /// `preconnect` proved its user; `None` when none did.
+    pub fn preconnect_keep(&self, client: ClientId) -> Option<Duration> {
+        self.lock()
+            .registry
+            .preconnect_keep(client)
+            .map(Duration::from_secs)
+    }
+
     /// Sets how long an emptied live room lingers (its last leaver was an audience).
     pub fn set_live_linger(&self, secs: u64) {
         self.lock().registry.set_live_linger(secs);
@@ -966,7 +981,7 @@ pub fn approx_size(msg: &ServerMsg) -> usize {
                         + 40
                 })
                 .sum::<usize>(),
-            ServerMsg::Pong { .. } => 0,
+            ServerMsg::Pong { .. } | ServerMsg::Preconnected { .. } => 0,
         }
 }
 

@@ -174,6 +174,10 @@ struct Args {
     #[arg(long, env = "TRTC_JOIN_TIMEOUT", default_value_t = trtc_server::hub::DEFAULT_JOIN_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     join_timeout: u64,
+    /// Seconds a WebSocket opened by `callExperimentalAPI('preconnect')` (whose userSig the
+    /// server checked) is kept for its `join`, from its upgrade; 0 refuses preconnecting.
+    #[arg(long, env = "TRTC_PRECONNECT_KEEP", default_value_t = trtc_server::room::preconnect::DEFAULT_KEEP_SECS)]
+    preconnect_keep: u64,
     /// Messages waiting to be written to one client (at most ~4 MiB); a client whose queue is
     /// full does not read and is disconnected.
     #[arg(long, env = "TRTC_SEND_QUEUE", default_value_t = trtc_server::hub::DEFAULT_SEND_QUEUE.max_msgs as u64,
@@ -428,6 +432,7 @@ async fn run() -> ExitCode {
     tracing::info!(?caps, "limits (0: unlimited)");
     hub.set_limits(caps);
     hub.set_join_timeout(Duration::from_secs(args.join_timeout));
+    hub.set_preconnect_keep(Duration::from_secs(args.preconnect_keep));
     let send_queue = trtc_server::hub::SendQueue {
         max_msgs: usize::try_from(args.send_queue).unwrap_or(usize::MAX),
         ..trtc_server::hub::DEFAULT_SEND_QUEUE
@@ -451,6 +456,7 @@ async fn run() -> ExitCode {
         ?conn_limits,
         header_timeout_s = args.header_timeout,
         join_timeout_s = args.join_timeout,
+        preconnect_keep_s = args.preconnect_keep,
         ?send_queue,
         "connections (0: unlimited)"
     );

@@ -266,7 +266,10 @@ impl Reading<'_> {
         writer: &mut Writer,
     ) -> (Ended, Option<SplitSink<Socket, Message>>) {
         let (hub, client) = (self.hub, self.client);
-        let join_by = tokio::time::Instant::now() + hub.join_timeout();
+        let opened = tokio::time::Instant::now();
+        let mut join_by = opened + hub.join_timeout();
+        // A `preconnect` that proved the user keeps the connection longer (once).
+        let mut kept = None;
         let mut joined = false;
         loop {
             let frame = if joined {
@@ -282,10 +285,17 @@ impl Reading<'_> {
                     frame = stream.next() => frame,
                     () = tokio::time::sleep_until(join_by) => {
                         tracing::debug!(client, "no join in time: closing");
-                        return self.refuse(writer, code::JOIN_TIMEOUT, format!(
-                            "no join within {} s of connecting: closing the connection",
-                            hub.join_timeout().as_secs_f32()
-                        )).await;
+                        let message = match kept {
+                            Some(keep) => format!(
+                                "a preconnected connection is kept {} s for enterRoom, which did not come: closing it",
+                                Duration::as_secs_f32(&keep)
+                            ),
+                            None => format!(
+                                "no join within {} s of connecting: closing the connection",
+                                hub.join_timeout().as_secs_f32()
+                            ),
+                        };
+                        return self.refuse(writer, code::JOIN_TIMEOUT, message).await;
                     }
                     () = evicted => {
                         tracing::debug!(client, "evicted before joining: closing");
@@ -307,6 +317,13 @@ impl Reading<'_> {
                         self.limit.store(JOINED_MESSAGE_BYTES, Ordering::Relaxed);
                         if let Some(t) = self.ticket {
                             t.authenticated();
+                        }
+                    } else if !joined && kept.is_none() {
+                        // Still evictable: a preconnected socket makes room for a newcomer as
+                        // any unjoined one does (its enterRoom then connects anew).
+                        if let Some(keep) = hub.preconnect_keep(client) {
+                            kept = Some(keep);
+                            join_by = opened + keep;
                         }
                     }
                 }

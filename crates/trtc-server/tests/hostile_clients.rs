@@ -10,6 +10,8 @@
 //!   of rest, and gives back at least half of its growth once they have gone.
 //! * Sockets that never finish their headers, upgraded sockets that never join, and idle
 //!   keep-alive connections are closed at their deadlines.
+//! * A WebSocket whose user a `preconnect` proved outlives the join timeout, joins, and is
+//!   closed at `--preconnect-keep` when it does not; a failed proof is told and closed.
 //! * With `ulimit -n 1024` and 1,100 slowloris sockets open, a real client joins within 2 s.
 //! * A client that never reads is disconnected when its queue is full (and the log says so);
 //!   the server's memory stays flat meanwhile.
@@ -174,6 +176,16 @@ fn join(user: &str, room: u32) -> String {
     format!(
         r#"{{"type":"join","version":1,"sdkAppId":{APP},"userId":"{user}","userSig":"{sig}","room":{{"num":{room}}}}}"#
     )
+}
+
+fn preconnect(user: &str, sig: &str) -> String {
+    format!(
+        r#"{{"type":"preconnect","version":1,"sdkAppId":{APP},"userId":"{user}","userSig":"{sig}"}}"#
+    )
+}
+
+fn sig(user: &str) -> String {
+    trtc_usersig::sign(APP, KEY, user, 3600, trtc_server::clock::now_unix())
 }
 
 /// Reads one server frame's text (frames from the server are not masked).
@@ -392,6 +404,70 @@ async fn idle_sockets_are_closed_at_their_deadlines() {
         .await
         .unwrap();
     assert!(read_text(&mut real).await.unwrap().contains("pong"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preconnected_sockets_are_kept_for_their_join_and_no_longer() {
+    let server = Server::start(&["--join-timeout", "1", "--preconnect-keep", "3"], None);
+    let addr = server.addr;
+    let t0 = tokio::time::Instant::now();
+    let mut plain = ws(addr, "127.0.0.1").await.unwrap();
+    let mut used = ws(addr, "127.0.0.1").await.unwrap();
+    let mut unused = ws(addr, "127.0.0.1").await.unwrap();
+    let mut forged = ws(addr, "127.0.0.1").await.unwrap();
+    for (s, user) in [(&mut used, "used"), (&mut unused, "unused")] {
+        s.write_all(&text(&preconnect(user, &sig(user))))
+            .await
+            .unwrap();
+        let reply = read_text(s).await.unwrap();
+        assert_eq!(reply, r#"{"type":"preconnected","keepMs":3000}"#);
+    }
+    // A userSig of another user: told with the userSig check's code, and closed.
+    forged
+        .write_all(&text(&preconnect("mallory", &sig("alice"))))
+        .await
+        .unwrap();
+    let reply = read_text(&mut forged).await.unwrap();
+    assert!(
+        reply.contains("70013") && reply.contains("mallory"),
+        "{reply}"
+    );
+    // Then the close frame (a browser answers it and the connection ends).
+    let close = tokio::time::timeout(Duration::from_secs(2), read_text(&mut forged)).await;
+    assert!(
+        matches!(&close, Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionAborted),
+        "{close:?}"
+    );
+    // The plain socket goes at the join timeout; the preconnected ones stay past it.
+    let reply = read_text(&mut plain).await.unwrap();
+    assert!(
+        reply.contains("-1015") && reply.contains("no join"),
+        "{reply}"
+    );
+    assert!(closed_within(&mut plain, Duration::from_secs(2)).await);
+    let plain_closed = t0.elapsed();
+    assert!(!closed_within(&mut used, Duration::from_millis(500)).await);
+    // One joins, well after the join timeout: a member like any other.
+    used.write_all(&text(&join("used", 1))).await.unwrap();
+    assert!(read_text(&mut used).await.unwrap().contains("\"joined\""));
+    // The other is told and closed at --preconnect-keep.
+    let reply = read_text(&mut unused).await.unwrap();
+    assert!(
+        reply.contains("-1015") && reply.contains("preconnected"),
+        "{reply}"
+    );
+    assert!(closed_within(&mut unused, Duration::from_secs(2)).await);
+    let unused_closed = t0.elapsed();
+    println!(
+        "join timeout 1 s: plain socket closed by {plain_closed:?}; --preconnect-keep 3 s: \
+         the unused preconnected socket closed by {unused_closed:?}"
+    );
+    assert!(unused_closed >= Duration::from_millis(2900) && unused_closed < Duration::from_secs(6));
+    // The joined one is still served after both deadlines.
+    used.write_all(&text(r#"{"type":"ping","seq":9}"#))
+        .await
+        .unwrap();
+    assert!(read_text(&mut used).await.unwrap().contains("pong"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

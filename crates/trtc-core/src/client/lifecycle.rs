@@ -223,7 +223,8 @@ impl RoomClient {
                     self.custom_received(user_id, cmd_id, seq, &data);
                 }
             }
-            ServerMsg::Pong { .. } => {}
+            // The preconnection's answer, read before the socket was handed over.
+            ServerMsg::Pong { .. } | ServerMsg::Preconnected { .. } => {}
             msg @ (ServerMsg::UserEnter { .. }
             | ServerMsg::UserExit { .. }
             | ServerMsg::MediaState { .. }) => {

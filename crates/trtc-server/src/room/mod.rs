@@ -36,6 +36,7 @@ use trtc_proto::{
 mod admin;
 mod auth;
 mod live;
+pub mod preconnect;
 mod timeouts;
 
 pub use admin::AdminError;
@@ -285,6 +286,8 @@ pub struct Registry<A: Auth> {
     turn: Option<Turn>,
     /// Every join must carry a valid privateMapKey (`--require-private-map-key`).
     require_private_map_key: bool,
+    /// Connections whose userSig a `preconnect` proved, kept for their `join`.
+    preconnects: preconnect::Preconnects,
 }
 
 /// TURN relays (coturn with `use-auth-secret`) for which the server issues time-limited
@@ -345,7 +348,21 @@ impl<A: Auth> Registry<A> {
             admin_identifier: None,
             turn: None,
             require_private_map_key: false,
+            preconnects: preconnect::Preconnects::default(),
         }
+    }
+
+    /// How long a preconnected connection is kept for its `join` (0: `preconnect` is refused).
+    pub fn set_preconnect_keep(&mut self, secs: u64) {
+        self.preconnects.keep_secs = secs;
+    }
+
+    /// How long `client`'s connection is kept for a `join`, from when it opened, when a
+    /// `preconnect` proved its user; `None` otherwise.
+    pub fn preconnect_keep(&self, client: ClientId) -> Option<u64> {
+        self.preconnects
+            .contains(client)
+            .then_some(self.preconnects.keep_secs)
     }
 
     /// Sets every cap the registry checks at join ([`crate::limits::Limits`]); members already
@@ -496,6 +513,12 @@ impl<A: Auth> Registry<A> {
         self.touch(client, now_unix);
         match msg {
             ClientMsg::Join(join) => self.join(client, join, now_unix),
+            ClientMsg::Preconnect {
+                version,
+                sdk_app_id,
+                user_id,
+                user_sig,
+            } => self.preconnect(client, version, sdk_app_id, &user_id, &user_sig, now_unix),
             ClientMsg::Ping { seq } => vec![Effect::Send(client, ServerMsg::Pong { seq })],
             _ if !self.is_joined(client) => error(client, code::NOT_JOINED, "join a room first"),
             ClientMsg::Publish {
@@ -550,6 +573,97 @@ impl<A: Auth> Registry<A> {
         v
     }
 
+    /// Whether `user_sig` proves `user_id` of `sdk_app_id`, a user that may enter rooms (not
+    /// empty, not the admin identifier); the code and message of the refusal otherwise.
+    fn prove(
+        &self,
+        sdk_app_id: u64,
+        user_id: &str,
+        user_sig: &str,
+        now_unix: u64,
+    ) -> Result<(), (i64, String)> {
+        if user_id.trim().is_empty() {
+            return Err((code::BAD_MESSAGE, "userId is empty".into()));
+        }
+        if self.admin_identifier.as_deref() == Some(user_id) {
+            return Err((
+                code::RESERVED_USER_ID,
+                format!(
+                    "'{}' is the admin identifier: it manages rooms through the admin API and cannot enter one",
+                    clip(user_id, ECHO_CHARS)
+                ),
+            ));
+        }
+        self.auth
+            .check(sdk_app_id, user_id, user_sig, now_unix)
+            .map_err(|(code, message)| (code, clip(&message, MESSAGE_CHARS).into_owned()))
+    }
+
+    /// `preconnect`: the userSig is checked as a join's; when it holds, the connection is kept
+    /// for its `join` ([`preconnect::Preconnects`]); when not, the client is told why and the
+    /// connection closed.
+    fn preconnect(
+        &mut self,
+        client: ClientId,
+        version: u32,
+        sdk_app_id: u64,
+        user_id: &str,
+        user_sig: &str,
+        now_unix: u64,
+    ) -> Vec<Effect> {
+        if self.is_joined(client) {
+            return error(
+                client,
+                code::ALREADY_JOINED,
+                "preconnect comes before join: this connection has joined a room already",
+            );
+        }
+        let refuse = |code: i64, message: String| {
+            vec![
+                Effect::Send(client, ServerMsg::Error { code, message }),
+                Effect::Close(client),
+            ]
+        };
+        if self.preconnects.keep_secs == 0 {
+            return refuse(
+                code::BAD_MESSAGE,
+                "this server keeps no preconnected connections (--preconnect-keep 0): enterRoom connects by itself".into(),
+            );
+        }
+        if version != PROTOCOL_VERSION {
+            return refuse(
+                code::VERSION_MISMATCH,
+                format!("the SDK speaks protocol {version}, this server {PROTOCOL_VERSION}: use matching versions"),
+            );
+        }
+        if let Err((code, message)) = self.prove(sdk_app_id, user_id, user_sig, now_unix) {
+            return refuse(code, message);
+        }
+        let mut fx = vec![Effect::Send(
+            client,
+            ServerMsg::Preconnected {
+                keep_ms: self.preconnects.keep_secs.saturating_mul(1000),
+            },
+        )];
+        if let Some(old) = self
+            .preconnects
+            .add(client, (sdk_app_id, user_id.to_string()))
+        {
+            fx.push(Effect::Send(
+                old,
+                ServerMsg::Error {
+                    code: code::JOIN_TIMEOUT,
+                    message: format!(
+                        "a newer preconnect of this user replaced this connection (at most {} are kept): closing it",
+                        preconnect::MAX_PER_USER
+                    ),
+                },
+            ));
+            fx.push(Effect::Close(old));
+        }
+        fx
+    }
+
     fn join(&mut self, client: ClientId, join: Join, now_unix: u64) -> Vec<Effect> {
         let fail = |code: i64, message: String| {
             vec![Effect::Send(
@@ -579,9 +693,6 @@ impl<A: Auth> Registry<A> {
                 ),
             );
         }
-        if join.user_id.trim().is_empty() {
-            return fail(code::BAD_MESSAGE, "userId is empty".into());
-        }
         if join
             .session
             .as_ref()
@@ -592,20 +703,10 @@ impl<A: Auth> Registry<A> {
                 format!("session is longer than {MAX_SESSION_CHARS} characters"),
             );
         }
-        if self.admin_identifier.as_deref() == Some(join.user_id.as_str()) {
-            return fail(
-                code::RESERVED_USER_ID,
-                format!(
-                    "'{}' is the admin identifier: it manages rooms through the admin API and cannot enter one",
-                    clip(&join.user_id, ECHO_CHARS)
-                ),
-            );
-        }
         if let Err((code, message)) =
-            self.auth
-                .check(join.sdk_app_id, &join.user_id, &join.user_sig, now_unix)
+            self.prove(join.sdk_app_id, &join.user_id, &join.user_sig, now_unix)
         {
-            return fail(code, clip(&message, MESSAGE_CHARS).into_owned());
+            return fail(code, message);
         }
         let key: RoomKey = (join.sdk_app_id, join.room.clone());
         let privileges = match self.private_map_rights(
@@ -803,6 +904,7 @@ impl<A: Auth> Registry<A> {
                 }
             }
         }
+        self.preconnects.remove(client);
         self.members.insert(
             client,
             Member {

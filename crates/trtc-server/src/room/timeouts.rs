@@ -14,6 +14,7 @@ impl<A: Auth> Registry<A> {
     /// The connection of `client` dropped without a leave: it stays in the room (its media
     /// peer is gone) until its session comes back or the timeout passes.
     pub fn detached(&mut self, client: ClientId, now_unix: u64) -> Vec<Effect> {
+        self.preconnects.remove(client);
         let Some(m) = self.members.get_mut(&client) else {
             return Vec::new();
         };
@@ -31,6 +32,7 @@ impl<A: Auth> Registry<A> {
 
     /// The client's connection is gone.
     pub fn disconnected(&mut self, client: ClientId, now_unix: u64) -> Vec<Effect> {
+        self.preconnects.remove(client);
         if self.members.get(&client).is_some_and(|m| m.detached) {
             // Already waiting for its session to come back (or the timeout).
             return Vec::new();

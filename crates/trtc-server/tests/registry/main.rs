@@ -6,6 +6,7 @@ mod caps;
 mod custom;
 mod lifecycle;
 mod live;
+mod preconnect;
 mod private_map;
 mod sessions;
 mod sub_stream;
