@@ -140,6 +140,7 @@ fn room_event(e: Event) -> Option<(&'static str, JsValue)> {
             state,
             prev,
             reason,
+            error,
         } => {
             let mut pairs = vec![
                 ("mediaType", JsValue::from_str(kind_name(kind))),
@@ -148,6 +149,9 @@ fn room_event(e: Event) -> Option<(&'static str, JsValue)> {
             ];
             if let Some(r) = reason {
                 pairs.push(("reason", r.into()));
+            }
+            if let Some(e) = error {
+                pairs.push(("error", Failure::from(e).to_js()));
             }
             (event::PUBLISH_STATE_CHANGED, object(&pairs))
         }

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pageErrors, startServer, launchBrowser, openSdkPage, enter, root } from './harness.mjs';
+import { pageErrors, startServer, launchBrowser, openSdkPage, enter, waitEvent, root } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const TLSSigAPIv2 = require(path.join(root, 'tools/node_modules/tls-sig-api-v2'));
@@ -47,5 +47,29 @@ test('keys from genPrivateMapKey / genPrivateMapKeyWithStringRoomID decide who e
   const noCreate = await enter(page, who('alice'), { roomId: 7203, privateMapKey: api.genPrivateMapKey('alice', 3600, 7203, 2 | 8 | 32) });
   assert.equal(noCreate.extraCode, -100006);
   assert.match(noCreate.message, /create the room/);
+  await page.close();
+});
+
+test('a publish the key does not allow: PUBLISH_STATE_CHANGED stopped with the error; switchRole with a new key publishes', async () => {
+  const page = await openSdkPage(browser, server.url);
+  // Create, enter and receive only.
+  const viewerKey = api.genPrivateMapKey('carol', 3600, 7204, 1 | 2 | 8 | 32);
+  assert.deepEqual(await enter(page, who('carol'), { roomId: 7204, scene: 'live', role: 'anchor', privateMapKey: viewerKey }), { ok: true });
+  await page.evaluate(() => window.trtc.startLocalVideo());
+  await waitEvent(page, 'publish-state-changed', { mediaType: 'video', state: 'stopped' });
+  const stopped = await page.evaluate(() => window.events.find(([n, p]) => n === 'publish-state-changed' && p.state === 'stopped')[1]);
+  assert.equal(stopped.prevState, 'starting');
+  assert.equal(stopped.reason, 'error');
+  assert.equal(stopped.error.code, 5400);
+  assert.equal(stopped.error.extraCode, -100006);
+  assert.match(stopped.error.message, /send video/);
+  assert.match(stopped.error.message, /privateMapKey/);
+  // An anchor's key through switchRole: the camera is published.
+  const anchorKey = api.genPrivateMapKey('carol', 3600, 7204, 255);
+  await page.evaluate(async (key) => {
+    await window.trtc.switchRole('audience');
+    await window.trtc.switchRole('anchor', { privateMapKey: key });
+  }, anchorKey);
+  await waitEvent(page, 'publish-state-changed', { mediaType: 'video', state: 'started' });
   await page.close();
 });

@@ -219,3 +219,72 @@ fn publish_state_follows_capture_and_mutes_reach_the_others() {
     );
     assert!(w.forwards(bob, "carol", MediaKind::Audio));
 }
+
+/// A privateMapKey of `user` for room `room` with `bits` (Tencent's layout, signed with the
+/// test app's key).
+fn key(user: &str, room: u32, bits: u32) -> String {
+    use trtc_usersig::private_map::{userbuf, PrivateRoom};
+    let buf = userbuf(
+        user,
+        APP as u32,
+        &PrivateRoom::Num(room),
+        (EPOCH_UNIX + 86_400) as u32,
+        bits,
+    );
+    trtc_usersig::sign_with_userbuf(APP, KEY, user, 86_400, EPOCH_UNIX, &buf)
+}
+
+#[test]
+fn a_publish_the_key_does_not_allow_stops_with_the_servers_code_and_a_new_key_publishes() {
+    let mut w = World::new();
+    let viewer = w.add("viewer");
+    // Create and enter (1, 2), receive audio and video (8, 32), no send rights.
+    w.join_with(
+        viewer,
+        trtc_core::room::EnterRoomConfig {
+            private_map_key: Some(key("viewer", 24, 1 | 2 | 8 | 32)),
+            ..live_config("viewer", 24, ConfigRole::Anchor)
+        },
+    );
+    let m = w.sims[viewer].events.len();
+    w.publish(viewer, PUBLISHING);
+    let events = w.sims[viewer].events_since(m);
+    assert_eq!(
+        brief_room(events),
+        [
+            "publish audio stopped->starting",
+            "publish video stopped->starting",
+            "publish audio starting->stopped (error) Some(-100006)",
+            "publish video starting->stopped (error) Some(-100006)",
+        ]
+    );
+    let error = events
+        .iter()
+        .find_map(|e| match e {
+            trtc_core::client::Event::PublishState { error, .. } => error.clone(),
+            _ => None,
+        })
+        .expect("an error");
+    assert_eq!(error.code, trtc_core::error::ErrorCode::ServerError);
+    assert!(
+        error.message.contains("send audio") && error.message.contains("privateMapKey"),
+        "{}",
+        error.message
+    );
+    assert!(!w.forwards(viewer, "viewer", MediaKind::Audio));
+    // switchRole with a key that has the send rights publishes what is captured.
+    let m = w.sims[viewer].events.len();
+    w.sims[viewer]
+        .client
+        .set_private_map_key(key("viewer", 24, 255));
+    w.input(viewer, Input::SwitchRole(Role::Audience));
+    w.input(viewer, Input::SwitchRole(Role::Anchor));
+    let events = brief_room(w.sims[viewer].events_since(m));
+    assert!(
+        events.ends_with(&[
+            "publish audio starting->started".to_string(),
+            "publish video starting->started".to_string(),
+        ]),
+        "{events:?}"
+    );
+}

@@ -370,6 +370,14 @@ pub enum ServerMsg {
         /// The ping's `seq`.
         seq: u64,
     },
+    /// A [`ClientMsg::Publish`] was refused (its privateMapKey lacks a right it needs); nothing
+    /// changed: the server keeps what it received before.
+    PublishRefused {
+        /// [`code::PRIVILEGE`].
+        code: i64,
+        /// Which right is missing and what to do.
+        message: String,
+    },
     /// The answer to [`ClientMsg::Preconnect`]: the userSig holds, and the connection is kept
     /// for a `join` for `keep_ms` from when it opened (then closed with
     /// [`code::JOIN_TIMEOUT`]). A refusal is a [`ServerMsg::Error`] with the userSig check's

@@ -161,6 +161,10 @@ impl ServerMsg {
                 ServerMsg::IceServers { servers }
             }
             "pong" => ServerMsg::Pong { seq: seq()? },
+            "publish-refused" => ServerMsg::PublishRefused {
+                code: code()?,
+                message: string(v, "message")?,
+            },
             "preconnected" => ServerMsg::Preconnected {
                 keep_ms: integer(v, "keepMs", 0.0, u64::MAX as f64)? as u64,
             },

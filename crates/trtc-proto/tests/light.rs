@@ -259,6 +259,10 @@ fn server_samples() -> Vec<ServerMsg> {
         ServerMsg::Pong { seq: 0 },
         ServerMsg::Pong { seq: 1 << 52 },
         ServerMsg::Preconnected { keep_ms: 60_000 },
+        ServerMsg::PublishRefused {
+            code: code::PRIVILEGE,
+            message: AWKWARD.into(),
+        },
         ServerMsg::Preconnected { keep_ms: 0 },
     ]
 }
@@ -306,6 +310,7 @@ fn what_serde_refuses_the_light_decoder_refuses() {
         r#"{"type":"pong","seq":1.5}"#,
         r#"{"type":"pong","seq":"1"}"#,
         r#"{"type":"preconnected"}"#,
+        r#"{"type":"publish-refused","code":-100006}"#,
         r#"{"type":"preconnected","keepMs":-5}"#,
         r#"{"type":"preconnected","keepMs":"60000"}"#,
         r#"{"type":"user-exit","userId":"a","reason":256}"#,

@@ -957,9 +957,9 @@ pub fn approx_size(msg: &ServerMsg) -> usize {
             ServerMsg::Joined { user_id, users } => {
                 user_id.len() + users.iter().map(|u| u.user_id.len() + 40).sum::<usize>()
             }
-            ServerMsg::JoinFailed { message, .. } | ServerMsg::Error { message, .. } => {
-                message.len()
-            }
+            ServerMsg::JoinFailed { message, .. }
+            | ServerMsg::Error { message, .. }
+            | ServerMsg::PublishRefused { message, .. } => message.len(),
             ServerMsg::UserEnter { user_id }
             | ServerMsg::UserExit { user_id, .. }
             | ServerMsg::MediaState { user_id, .. } => user_id.len(),

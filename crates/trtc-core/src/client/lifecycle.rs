@@ -225,6 +225,11 @@ impl RoomClient {
             }
             // The preconnection's answer, read before the socket was handed over.
             ServerMsg::Pong { .. } | ServerMsg::Preconnected { .. } => {}
+            ServerMsg::PublishRefused { code, message } => {
+                if self.joined_conn() == Some(conn) {
+                    self.publish_refused(code, &message);
+                }
+            }
             msg @ (ServerMsg::UserEnter { .. }
             | ServerMsg::UserExit { .. }
             | ServerMsg::MediaState { .. }) => {
@@ -611,6 +616,7 @@ impl RoomClient {
                 state: PublishState::Stopped,
                 prev: PublishState::Started,
                 reason: Some("api-call"),
+                error: None,
             });
         }
         if !connecting_undelivered {

@@ -93,6 +93,39 @@ impl RoomClient {
                 state,
                 prev,
                 reason,
+                error: None,
+            });
+        }
+    }
+
+    /// The server refused the last `publish` (a right of the privateMapKey is missing): what was
+    /// starting stops with `reason: 'error'` and the server's code and message. The server kept
+    /// what it had, which is what started; the next change (or switchRole with a new key) asks
+    /// again.
+    pub(super) fn publish_refused(&mut self, code: i64, message: &str) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        let refused = std::mem::take(&mut room.starting);
+        let published = room.published.clone();
+        if let Some(link) = Self::link_mut(&mut room.phase) {
+            for (i, kind) in MediaKind::ALL.into_iter().enumerate() {
+                link.sent_publish[i] = published.contains(&kind);
+            }
+        }
+        self.log_warn(format!("the server refused to publish: {message}"));
+        for kind in refused {
+            self.emit(Event::PublishState {
+                kind,
+                state: PublishState::Stopped,
+                prev: PublishState::Starting,
+                reason: Some("error"),
+                error: Some(RtcErrorInfo::new(
+                    crate::error::ErrorCode::ServerError,
+                    i32::try_from(code).ok(),
+                    "",
+                    &format!("publishing was refused by the server: {message}"),
+                )),
             });
         }
     }
@@ -327,6 +360,7 @@ impl RoomClient {
                 state: PublishState::Started,
                 prev: PublishState::Starting,
                 reason: None,
+                error: None,
             });
         }
     }

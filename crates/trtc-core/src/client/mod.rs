@@ -280,8 +280,10 @@ pub enum Event {
         state: PublishState,
         /// Before.
         prev: PublishState,
-        /// `api-call` when the app stopped it.
+        /// `api-call` when the app stopped it, `error` when the server refused it.
         reason: Option<&'static str>,
+        /// With `error`: why.
+        error: Option<RtcErrorInfo>,
     },
     /// `KICKED_OUT` with `kick`, `banned` or `room_disband`.
     Kicked(String),

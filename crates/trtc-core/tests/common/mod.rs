@@ -20,7 +20,7 @@ use trtc_server::room::{Apps, ClientId, Effect as ServerEffect, MediaCmd, Regist
 pub const APP: u64 = 1_400_000_001;
 pub const KEY: &str = "a test key for the room client";
 /// Unix time at the world's start.
-const EPOCH_UNIX: u64 = 1_790_000_000;
+pub const EPOCH_UNIX: u64 = 1_790_000_000;
 /// The server's client timeout in these tests (seconds).
 pub const CLIENT_TIMEOUT_S: u64 = 90;
 
@@ -653,12 +653,17 @@ pub fn brief(events: &[Event]) -> Vec<String> {
                 state,
                 prev,
                 reason,
+                error,
             } => format!(
-                "publish {} {}->{}{}",
+                "publish {} {}->{}{}{}",
                 kind.name(),
                 prev.name(),
                 state.name(),
-                reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                reason.map(|r| format!(" ({r})")).unwrap_or_default(),
+                error
+                    .as_ref()
+                    .map(|e| format!(" {:?}", e.extra_code))
+                    .unwrap_or_default()
             ),
             Event::Kicked(r) => format!("kicked {r}"),
             Event::Error(e) => format!("error {:?}", e.extra_code),

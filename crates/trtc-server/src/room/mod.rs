@@ -1060,7 +1060,13 @@ impl<A: Auth> Registry<A> {
                 (video || sub_video, auth::privilege::SEND_VIDEO),
             ] {
                 if wanted && p & bit == 0 {
-                    return error(client, code::PRIVILEGE, missing_right(bit));
+                    return vec![Effect::Send(
+                        client,
+                        ServerMsg::PublishRefused {
+                            code: code::PRIVILEGE,
+                            message: missing_right(bit),
+                        },
+                    )];
                 }
             }
         }
