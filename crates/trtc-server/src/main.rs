@@ -188,6 +188,22 @@ struct Args {
     /// at start: the server runs without it).
     #[arg(long, env = "TRTC_FFMPEG", default_value = "ffmpeg")]
     ffmpeg: PathBuf,
+    /// Run as one node of a cluster that shares this Redis (`redis://HOST:PORT[/DB]`): the node
+    /// registers itself (a heartbeat key that expires), each room is hosted by the one node that
+    /// claimed it, and a client joining elsewhere is redirected to that node. Without it the
+    /// server runs alone.
+    #[arg(long, env = "TRTC_REDIS")]
+    redis: Option<String>,
+    /// This node's name in the cluster (1 to 64 of A-Z a-z 0-9 . _ -; unique per node).
+    /// Default: from --listen's address.
+    #[arg(long = "node-id", env = "TRTC_NODE_ID", requires = "redis",
+          value_parser = trtc_server::cluster::parse_node_id)]
+    node_id: Option<String>,
+    /// How clients reach this node: `http(s)://HOST[:PORT]` (its WebSocket is that with
+    /// ws(s):// and /trtc/ws). Default: http:// and the address it listens on.
+    #[arg(long = "public-url", env = "TRTC_PUBLIC_URL", requires = "redis",
+          value_parser = trtc_server::cluster::PublicUrl::parse)]
+    public_url: Option<trtc_server::cluster::PublicUrl>,
 }
 
 /// File descriptors kept for other things than connections (the listener, the UDP socket,
@@ -477,6 +493,24 @@ async fn run() -> ExitCode {
             let _ = gone.try_send(());
         });
     }
+    let node = match &args.redis {
+        None => None,
+        Some(url) => match join_cluster(
+            url,
+            args.node_id.clone(),
+            args.public_url.clone(),
+            addr,
+            &hub,
+        )
+        .await
+        {
+            Ok(node) => Some(node),
+            Err(e) => {
+                tracing::error!("cannot join the cluster at --redis {url}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let closer = hub.clone();
     let (why_tx, why) = tokio::sync::oneshot::channel::<Stop>();
     let bots = trtc_server::bot::Bots::new();
@@ -504,7 +538,7 @@ async fn run() -> ExitCode {
     };
     let served = trtc_server::serve::serve(
         listener,
-        trtc_server::app_with_services(&config, hub.clone(), bots, recorder.clone()),
+        trtc_server::app_in_cluster(&config, hub.clone(), bots, recorder.clone(), node.clone()),
         conns,
         options,
         async move {
@@ -531,6 +565,9 @@ async fn run() -> ExitCode {
     while hub.connections() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    if let Some(node) = &node {
+        node.leave().await;
+    }
     match (served, why.await) {
         (Err(err), _) => {
             tracing::error!("server error: {err}");
@@ -542,6 +579,39 @@ async fn run() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// Joins the cluster of `--redis`: checks that Redis answers, sends the first heartbeat and
+/// starts the refresh loop.
+async fn join_cluster(
+    url: &str,
+    node_id: Option<String>,
+    public_url: Option<trtc_server::cluster::PublicUrl>,
+    addr: std::net::SocketAddr,
+    hub: &std::sync::Arc<trtc_server::hub::Hub>,
+) -> Result<std::sync::Arc<trtc_server::cluster::node::Node>, String> {
+    use trtc_server::cluster::{self, node::Node, store::Store};
+    let store = Store::new(url)?;
+    let id = match node_id {
+        Some(id) => id,
+        None => cluster::parse_node_id(&format!("node-{addr}").replace([':', '[', ']'], "-"))?,
+    };
+    let public = match public_url {
+        Some(u) => u,
+        None => cluster::PublicUrl::parse(&format!("http://{addr}"))?,
+    };
+    tokio::time::timeout(cluster::store::TIMEOUT, store.ping())
+        .await
+        .map_err(|_| "Redis did not answer in time".to_string())??;
+    let node = Node::new(id, public, store);
+    node.refresh_once(hub).await;
+    node.spawn_refresh(hub.clone());
+    tracing::info!(
+        node = node.id(),
+        url = node.url().as_str(),
+        "a node of the cluster"
+    );
+    Ok(node)
 }
 
 /// Why the server stopped.
