@@ -169,6 +169,14 @@ pub fn app_in_cluster(
             axum::routing::post(bot::start).delete(bot::stop),
         )
         .with_state((hub.clone(), bots));
+    let mut admin_routes = admin::router_with_recorder(hub.clone(), recorder);
+    if let Some(node) = &node {
+        // Every node answers: actions go to the room's node, `GET rooms` lists them all.
+        admin_routes = admin_routes.layer(middleware::from_fn_with_state(
+            node.clone(),
+            cluster::forward::admin,
+        ));
+    }
     let ws = Router::new()
         .route(trtc_proto::WS_PATH, get(signal::ws_handler))
         .with_state((hub.clone(), node));
@@ -181,7 +189,7 @@ pub fn app_in_cluster(
         .merge(ws)
         .merge(trtc)
         .merge(dev_bots)
-        .nest(admin::PREFIX, admin::router_with_recorder(hub, recorder))
+        .nest(admin::PREFIX, admin_routes)
         .nest_service("/pkg", ServeDir::new(&config.pkg))
         .fallback_service(ServeDir::new(&config.www))
         .layer(middleware::from_fn(exact_content_type))

@@ -504,7 +504,7 @@ async fn run() -> ExitCode {
         )
         .await
         {
-            Ok(node) => Some(node),
+            Ok(joined) => Some(joined),
             Err(e) => {
                 tracing::error!("cannot join the cluster at --redis {url}: {e}");
                 return ExitCode::FAILURE;
@@ -538,7 +538,13 @@ async fn run() -> ExitCode {
     };
     let served = trtc_server::serve::serve(
         listener,
-        trtc_server::app_in_cluster(&config, hub.clone(), bots, recorder.clone(), node.clone()),
+        trtc_server::app_in_cluster(
+            &config,
+            hub.clone(),
+            bots,
+            recorder.clone(),
+            node.as_ref().map(|(n, _)| n.clone()),
+        ),
         conns,
         options,
         async move {
@@ -565,7 +571,9 @@ async fn run() -> ExitCode {
     while hub.connections() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    if let Some(node) = &node {
+    if let Some((node, refresh)) = &node {
+        // No claim taken again while they are deleted.
+        refresh.abort();
         node.leave().await;
     }
     match (served, why.await) {
@@ -589,7 +597,13 @@ async fn join_cluster(
     public_url: Option<trtc_server::cluster::PublicUrl>,
     addr: std::net::SocketAddr,
     hub: &std::sync::Arc<trtc_server::hub::Hub>,
-) -> Result<std::sync::Arc<trtc_server::cluster::node::Node>, String> {
+) -> Result<
+    (
+        std::sync::Arc<trtc_server::cluster::node::Node>,
+        tokio::task::JoinHandle<()>,
+    ),
+    String,
+> {
     use trtc_server::cluster::{self, node::Node, store::Store};
     let store = Store::new(url)?;
     let id = match node_id {
@@ -605,13 +619,13 @@ async fn join_cluster(
         .map_err(|_| "Redis did not answer in time".to_string())??;
     let node = Node::new(id, public, store);
     node.refresh_once(hub).await;
-    node.spawn_refresh(hub.clone());
+    let refresh = node.spawn_refresh(hub.clone());
     tracing::info!(
         node = node.id(),
         url = node.url().as_str(),
         "a node of the cluster"
     );
-    Ok(node)
+    Ok((node, refresh))
 }
 
 /// Why the server stopped.

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use trtc_proto::{RoomId, ServerMsg};
 use trtc_server::clock::now_unix;
@@ -90,6 +90,10 @@ async fn one_node_claims_a_room_and_the_others_are_told_who() {
     a.heartbeat("a", &url(1)).await.unwrap();
     b.heartbeat("b", &url(2)).await.unwrap();
     let key = room_key(APP, &RoomId::Num(8));
+    let mut nodes = a.nodes(10).await.unwrap();
+    nodes.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(nodes, vec![("a".into(), url(1)), ("b".into(), url(2))]);
+    assert_eq!(a.nodes(1).await.unwrap().len(), 1);
 
     assert_eq!(a.claim(&key, "a").await, Ok(Claimed::Mine));
     assert_eq!(
@@ -374,4 +378,148 @@ async fn a_join_is_refused_with_a_code_when_redis_is_gone() {
         Some(ServerMsg::Error { code, .. }) if code == trtc_proto::code::CLUSTER_UNAVAILABLE
     ));
     assert_eq!(next(&mut c).await, None);
+}
+
+/// One HTTP/1.1 request to a node on loopback; its status and body.
+async fn http(port: u16, method: &str, path_query: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let req = format!(
+        "{method} {path_query} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .expect("the node answers within 10 s")
+        .unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text[9..12].parse().unwrap();
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    // The chunked encoding of a forwarded answer: the JSON is between the first and last lines.
+    let body = if body.starts_with('{') {
+        body.to_string()
+    } else {
+        body.lines()
+            .filter(|l| l.starts_with('{'))
+            .collect::<Vec<_>>()
+            .join("")
+    };
+    (status, body)
+}
+
+fn admin_query() -> String {
+    let sig = trtc_usersig::sign(APP, KEY, "administrator", 3600, now_unix());
+    format!("sdkappid={APP}&identifier=administrator&usersig={sig}&random=7")
+}
+
+#[tokio::test]
+async fn the_admin_api_answers_on_every_node() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let r = redis().await;
+    let (_hub_a, _a, port_a) = serve_node(&r, "a").await;
+    let (_hub_b, _b, port_b) = serve_node(&r, "b").await;
+    let (_hub_c, _c, port_c) = serve_node(&r, "c").await;
+    let mut alice = connect(
+        &format!("ws://127.0.0.1:{port_a}/trtc/ws"),
+        &join("alice", 11),
+    )
+    .await;
+    assert!(matches!(
+        next(&mut alice).await,
+        Some(ServerMsg::Joined { .. })
+    ));
+    let mut bob = connect(
+        &format!("ws://127.0.0.1:{port_b}/trtc/ws"),
+        &join("bob", 12),
+    )
+    .await;
+    assert!(matches!(
+        next(&mut bob).await,
+        Some(ServerMsg::Joined { .. })
+    ));
+
+    // Every node lists the whole cluster's rooms.
+    for port in [port_a, port_b, port_c] {
+        let (status, body) = http(
+            port,
+            "GET",
+            &format!("/trtc/admin/v1/rooms?{}", admin_query()),
+            "",
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let mut rooms: Vec<(u64, Vec<String>)> = v["Rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["RoomId"].as_u64().unwrap(),
+                    serde_json::from_value(r["UserIds"].clone()).unwrap(),
+                )
+            })
+            .collect();
+        rooms.sort();
+        assert_eq!(
+            rooms,
+            vec![
+                (11, vec!["alice".to_string()]),
+                (12, vec!["bob".to_string()])
+            ],
+            "on port {port}"
+        );
+    }
+    // Without a valid admin userSig, no node lists anything (nor asks the others).
+    let (status, _) = http(
+        port_c,
+        "GET",
+        "/trtc/admin/v1/rooms?sdkappid=1400000001&usersig=x",
+        "",
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // RemoveUser sent to c kicks alice on a.
+    let (status, body) = http(
+        port_c,
+        "POST",
+        &format!("/trtc/admin/v1/RemoveUser?{}", admin_query()),
+        &format!(r#"{{"SdkAppId":{APP},"RoomId":11,"UserIds":["alice"]}}"#),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        next(&mut alice).await,
+        Some(ServerMsg::Kicked {
+            reason: trtc_proto::kick_reason::BANNED.into()
+        })
+    );
+    // A forwarded request is checked by the owner too: a bad userSig is refused there.
+    let (status, _) = http(
+        port_c,
+        "POST",
+        "/trtc/admin/v1/DismissRoom?sdkappid=1400000001&usersig=bad",
+        &format!(r#"{{"SdkAppId":{APP},"RoomId":12}}"#),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(bob.next().now_or_never().is_none(), "bob is still in");
+    // DismissRoom on a for b's room.
+    let (status, body) = http(
+        port_a,
+        "POST",
+        &format!("/trtc/admin/v1/DismissRoom?{}", admin_query()),
+        &format!(r#"{{"SdkAppId":{APP},"RoomId":12}}"#),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(matches!(
+        next(&mut bob).await,
+        Some(ServerMsg::Kicked { .. })
+    ));
 }

@@ -388,9 +388,6 @@ impl RoomClient {
             return;
         };
         let conn = link.conn;
-        // The node this room was on may be gone: start again where enterRoom was pointed (a
-        // cluster redirects to the room's node, which may be another one now).
-        room.url = room.entry_url.clone();
         let mut policy = Reconnect::new(now, room.give_up_ms);
         let first = policy.next_delay(now);
         room.phase = Phase::Reconnecting {
@@ -734,7 +731,10 @@ impl RoomClient {
             return;
         };
         *attempt = Some((Link::new(conn, now), now + JOIN_TIMEOUT_MS));
+        // Each attempt starts where enterRoom was pointed: the node the room was on may be gone,
+        // and a cluster redirects to the room's node (another one, once it took the room over).
         room.redirects = 0;
+        room.url = room.entry_url.clone();
         self.connect(conn);
     }
 

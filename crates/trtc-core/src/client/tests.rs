@@ -271,4 +271,19 @@ fn after_a_lost_connection_reconnection_starts_at_the_entry_url_again() {
         connects(&drain(&mut c)),
         vec![(4, "ws://other:9/trtc/ws".to_string())]
     );
+    // That node is gone too: the next attempt starts at the entry URL again.
+    c.handle(
+        Input::SocketClosed {
+            conn: 4,
+            error: None,
+        },
+        102.0,
+    );
+    drain(&mut c);
+    let wake = c.next_wake().expect("a next attempt");
+    c.handle(Input::Timer, wake);
+    assert_eq!(
+        connects(&drain(&mut c)),
+        vec![(5, "ws://entry/trtc/ws".to_string())]
+    );
 }

@@ -19,6 +19,7 @@
 //! `trtc_proto::room_id`); a URL read from Redis is parsed again ([`PublicUrl::parse`]) before
 //! it is sent to a client.
 
+pub mod forward;
 pub mod node;
 pub mod store;
 

@@ -96,6 +96,26 @@ impl Node {
         }
     }
 
+    /// The node that owns `room` and its URL, without claiming it (`None`: nobody, or its node
+    /// is gone).
+    pub async fn owner_of(&self, room: &RoomKey) -> Result<Option<(String, PublicUrl)>, String> {
+        let key = room_key(room.0, &room.1);
+        let Some(id) = bounded(self.store.holder(&key)).await? else {
+            return Ok(None);
+        };
+        if id == self.id {
+            return Ok(Some((id, self.url.clone())));
+        }
+        Ok(bounded(self.store.node_url(&id))
+            .await?
+            .map(|url| (id, url)))
+    }
+
+    /// The live nodes (this one too) and their URLs, at most [`super::forward::MAX_NODES`] + 1.
+    pub async fn live_nodes(&self) -> Result<Vec<(String, PublicUrl)>, String> {
+        bounded(self.store.nodes(super::forward::MAX_NODES + 1)).await
+    }
+
     /// One refresh at the wall-clock time: the heartbeat; claims of open rooms extended, of
     /// closed ones deleted; rooms open here that this node does not hold are claimed, or their
     /// clients sent away (to reconnect, and be redirected to the owner).

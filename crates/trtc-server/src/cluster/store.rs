@@ -172,6 +172,63 @@ impl Store {
             .and_then(|u| PublicUrl::parse(&u).ok()))
     }
 
+    /// The node that holds claim key `key` (`None`: nobody).
+    pub async fn holder(&self, key: &str) -> Result<Option<String>, String> {
+        let r = async {
+            let mut c = self.conn().await?;
+            redis::cmd("GET")
+                .arg(key)
+                .query_async::<Option<String>>(&mut c)
+                .await
+        }
+        .await;
+        Ok(self.failed(r).await?.and_then(|id| parse_node_id(&id).ok()))
+    }
+
+    /// The live nodes and their public URLs (at most `max`; keys whose id or URL is not valid
+    /// are left out).
+    pub async fn nodes(&self, max: usize) -> Result<Vec<(String, PublicUrl)>, String> {
+        let prefix = node_key("");
+        let r = async {
+            let mut c = self.conn().await?;
+            let mut ids = Vec::new();
+            let mut cursor = 0u64;
+            // SCAN walks the keyspace in steps; bounded both ways.
+            for _ in 0..1000 {
+                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(format!("{prefix}*"))
+                    .arg("COUNT")
+                    .arg(100)
+                    .query_async(&mut c)
+                    .await?;
+                ids.extend(keys);
+                cursor = next;
+                if cursor == 0 || ids.len() >= max {
+                    break;
+                }
+            }
+            ids.truncate(max);
+            let mut out = Vec::new();
+            for key in ids {
+                let url: Option<String> = redis::cmd("GET").arg(&key).query_async(&mut c).await?;
+                out.push((key, url));
+            }
+            Ok(out)
+        }
+        .await;
+        Ok(self
+            .failed(r)
+            .await?
+            .into_iter()
+            .filter_map(|(key, url)| {
+                let id = parse_node_id(key.strip_prefix(&prefix)?).ok()?;
+                Some((id, PublicUrl::parse(&url?).ok()?))
+            })
+            .collect())
+    }
+
     /// Claims the room of claim key `key` for `node_id` ([`CLAIM`]).
     pub async fn claim(&self, key: &str, node_id: &str) -> Result<Claimed, String> {
         let r = async {
