@@ -3,7 +3,8 @@
 // the one that does, and they see and hear each other there. Killing that node brings both back
 // on a live node (their own reconnect path: each attempt starts at the node the page came from,
 // which takes the room over once the dead node's heartbeat has expired), frames flowing, nobody
-// seen leaving.
+// seen leaving. A node sent SIGTERM drains: its clients go to another node and it exits, long
+// before its drain timeout, with none left.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -55,7 +56,7 @@ async function until(what, check, timeout = 15000) {
 }
 
 async function startNode(id) {
-  nodes[id] = await startServer(['--dev', '--redis', `redis://127.0.0.1:${redisPort}`, '--node-id', id]);
+  nodes[id] = await startServer(['--dev', '--redis', `redis://127.0.0.1:${redisPort}`, '--node-id', id, '--drain-timeout', '60']);
 }
 
 before(async () => {
@@ -186,4 +187,37 @@ test('pages on different nodes meet on the owner, and come back on a live node w
     assert.equal(got.audio, 'remote-audio-available', `${other}'s audio is available again`);
   }
   await a.close(); await b.close();
+});
+
+test('a drained node sends its clients to another node and exits with none left', async () => {
+  const ROOM = 9321;
+  // n3 owns the room: c entered there, d on n2 was redirected to it.
+  const c = await openSdkPage(browser, nodes.n3.url);
+  const d = await openSdkPage(browser, nodes.n2.url);
+  assert.deepEqual(await enter(c, await devSig(nodes.n3.url, 'c'), { roomId: ROOM }, PUBLISH_AND_RENDER), { ok: true });
+  assert.deepEqual(await enter(d, await devSig(nodes.n2.url, 'd'), { roomId: ROOM }, PUBLISH_AND_RENDER), { ok: true });
+  assert.equal(await ownerOf(ROOM), 'n3');
+  await framesFlow(c, 'd');
+  await framesFlow(d, 'c');
+
+  const t0 = Date.now();
+  const code = await nodes.n3.stop(); // SIGTERM
+  delete nodes.n3;
+  const took = Date.now() - t0;
+  assert.equal(code, 0, 'n3 exits cleanly');
+  assert.ok(took < 20000, `n3 exits once its clients have gone, not at its 60 s drain timeout (${took} ms)`);
+  for (const p of [c, d]) {
+    await until('reconnected', async () => (await connectedCount(p)) >= 2, 30000);
+  }
+  assert.equal(await ownerOf(ROOM), 'n2');
+  await framesFlow(c, 'd');
+  await framesFlow(d, 'c');
+  for (const [p, other] of [[c, 'd'], [d, 'c']]) {
+    const got = await p.evaluate((o) => ({
+      exits: window.events.filter(([n, e]) => n === 'remote-user-exit' && e.userId === o).length,
+      errors: window.events.filter(([n]) => n === 'error').map(([, e]) => e),
+    }), other);
+    assert.deepEqual(got, { exits: 0, errors: [] }, `${other} was never seen leaving`);
+  }
+  await c.close(); await d.close();
 });

@@ -204,6 +204,12 @@ struct Args {
     #[arg(long = "public-url", env = "TRTC_PUBLIC_URL", requires = "redis",
           value_parser = trtc_server::cluster::PublicUrl::parse)]
     public_url: Option<trtc_server::cluster::PublicUrl>,
+    /// With --redis, on SIGTERM/SIGINT the node drains: it takes no new room (joins are sent to
+    /// other nodes), gives its rooms up and closes its clients' sockets (they reconnect
+    /// elsewhere), and exits once they have gone or after this many seconds.
+    #[arg(long = "drain-timeout", env = "TRTC_DRAIN_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    drain_timeout: u64,
 }
 
 /// File descriptors kept for other things than connections (the listener, the UDP socket,
@@ -512,6 +518,9 @@ async fn run() -> ExitCode {
         },
     };
     let closer = hub.clone();
+    let drainer = node.as_ref().map(|(n, _)| n.clone());
+    let refresh = node.as_ref().map(|(_, r)| r.abort_handle());
+    let drain_timeout = Duration::from_secs(args.drain_timeout);
     let (why_tx, why) = tokio::sync::oneshot::channel::<Stop>();
     let bots = trtc_server::bot::Bots::new();
     bots.set_server_url(format!("ws://{addr}{}", trtc_proto::WS_PATH));
@@ -555,6 +564,11 @@ async fn run() -> ExitCode {
                     Stop::SfuGone
                 }
             };
+            if let (Stop::Signal, Some(node), Some(refresh)) = (&stop, &drainer, &refresh) {
+                // No claim taken again while they are given up.
+                refresh.abort();
+                drain(node, &closer, drain_timeout).await;
+            }
             closer.close_all();
             let _ = why_tx.send(stop);
         },
@@ -626,6 +640,46 @@ async fn join_cluster(
         "a node of the cluster"
     );
     Ok((node, refresh))
+}
+
+/// How long a draining node must have had no client before it stops.
+const DRAIN_QUIET: Duration = Duration::from_secs(2);
+
+/// Drains a node of a cluster ([`trtc_server::cluster::node::Node::drain`]) and waits, at most
+/// `timeout`, until its clients have gone: the listener keeps answering meanwhile, so clients
+/// that come back here are sent to another node.
+async fn drain(
+    node: &trtc_server::cluster::node::Node,
+    hub: &trtc_server::hub::Hub,
+    timeout: Duration,
+) {
+    tracing::info!(
+        clients = hub.connections(),
+        "draining: sending the clients to other nodes"
+    );
+    node.drain(hub).await;
+    // Gone means no client for DRAIN_QUIET in a row: a client whose socket was just closed
+    // comes back at once (its first reconnect attempt, to the URL it entered with, which may be
+    // this node) and is redirected; the node waits for that before it stops listening. A
+    // bounded wait on a condition: the hub has no event for "the last client left".
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut last_seen = tokio::time::Instant::now();
+    loop {
+        let now = tokio::time::Instant::now();
+        if hub.connections() > 0 {
+            last_seen = now;
+        } else if now - last_seen >= DRAIN_QUIET {
+            break;
+        }
+        if now >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    match hub.connections() {
+        0 => tracing::info!("drained: no clients left"),
+        n => tracing::warn!(clients = n, "drain timeout: closing the clients left"),
+    }
 }
 
 /// Why the server stopped.

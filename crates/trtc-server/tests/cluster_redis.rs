@@ -523,3 +523,44 @@ async fn the_admin_api_answers_on_every_node() {
         Some(ServerMsg::Kicked { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_draining_node_gives_its_rooms_up_and_sends_joins_elsewhere() {
+    let r = redis().await;
+    let (hub_a, a, port_a) = serve_node(&r, "a").await;
+    let (_hub_b, _b, port_b) = serve_node(&r, "b").await;
+    let ws_a = format!("ws://127.0.0.1:{port_a}/trtc/ws");
+    let mut alice = connect(&ws_a, &join("alice", 21)).await;
+    assert!(matches!(
+        next(&mut alice).await,
+        Some(ServerMsg::Joined { .. })
+    ));
+
+    a.drain(&hub_a).await;
+    assert!(a.is_draining());
+    // Alice's socket is closed (she reconnects), the claim and the heartbeat are gone.
+    assert_eq!(next(&mut alice).await, None);
+    drop(alice);
+    let keys: Vec<String> = raw(&r, &["KEYS", "trtc:*"]).await;
+    assert_eq!(keys, vec!["trtc:node:b".to_string()]);
+    // Coming back to a, she is sent to b; a refresh takes nothing again.
+    let mut alice = connect(&ws_a, &join("alice", 21)).await;
+    assert_eq!(
+        next(&mut alice).await,
+        Some(ServerMsg::Redirect {
+            url: format!("ws://127.0.0.1:{port_b}/trtc/ws")
+        })
+    );
+    assert_eq!(a.refresh_once(&hub_a).await, Default::default());
+    let keys: Vec<String> = raw(&r, &["KEYS", "trtc:*"]).await;
+    assert_eq!(keys, vec!["trtc:node:b".to_string()]);
+    drop(alice);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while hub_a.connections() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a's clients are gone"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -3,6 +3,7 @@
 //! [`REFRESH_MS`]).
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ pub struct Node {
     url: PublicUrl,
     store: Store,
     claims: Mutex<Claims<RoomKey>>,
+    /// Draining ([`Node::drain`]): no room is taken here any more.
+    draining: AtomicBool,
 }
 
 /// What a refresh did (logs, tests).
@@ -40,6 +43,7 @@ impl Node {
             url,
             store,
             claims: Mutex::new(Claims::default()),
+            draining: AtomicBool::new(false),
         })
     }
 
@@ -74,6 +78,9 @@ impl Node {
     /// Who serves `room`: this node (claimed now if nobody held it, or its holder died) or
     /// another live node. An error when Redis does not answer in time.
     pub async fn route(&self, room: &RoomKey) -> Result<Owner, String> {
+        if self.is_draining() {
+            return self.route_away(room).await;
+        }
         let now = now_unix_ms();
         if self.claims().holds(room, now) {
             return Ok(Owner::Me);
@@ -116,11 +123,45 @@ impl Node {
         bounded(self.store.nodes(super::forward::MAX_NODES + 1)).await
     }
 
+    /// Whether the node is draining.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
+    /// A draining node's answer for a join: the room's owner when another live node holds it,
+    /// otherwise another live node (which claims it); an error when there is none.
+    async fn route_away(&self, room: &RoomKey) -> Result<Owner, String> {
+        if let Some((id, url)) = self.owner_of(room).await? {
+            if id != self.id {
+                return Ok(Owner::Node { id, url });
+            }
+        }
+        self.live_nodes()
+            .await?
+            .into_iter()
+            .find(|(id, _)| id != &self.id)
+            .map(|(id, url)| Owner::Node { id, url })
+            .ok_or_else(|| "this node is draining and no other node is alive".to_string())
+    }
+
+    /// Starts draining: no room is taken here from now on (a join is sent to another node), the
+    /// node's claims and heartbeat are deleted so that other nodes take its rooms over, and every
+    /// client is told to go (its socket closed: it reconnects, and is sent elsewhere). Stop the
+    /// refresh loop first, or it claims the rooms again.
+    pub async fn drain(&self, hub: &Hub) {
+        self.draining.store(true, Ordering::SeqCst);
+        self.leave().await;
+        hub.close_all();
+    }
+
     /// One refresh at the wall-clock time: the heartbeat; claims of open rooms extended, of
     /// closed ones deleted; rooms open here that this node does not hold are claimed, or their
     /// clients sent away (to reconnect, and be redirected to the owner).
     pub async fn refresh_once(&self, hub: &Hub) -> Refreshed {
         let mut done = Refreshed::default();
+        if self.is_draining() {
+            return done;
+        }
         let now = now_unix_ms();
         if let Err(e) = bounded(self.store.heartbeat(&self.id, &self.url)).await {
             tracing::warn!(node = %self.id, "the heartbeat failed: {e}");
