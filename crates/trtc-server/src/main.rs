@@ -626,7 +626,14 @@ async fn join_cluster(
     };
     let public = match public_url {
         Some(u) => u,
-        None => cluster::PublicUrl::parse(&format!("http://{addr}"))?,
+        None => {
+            if addr.ip().is_unspecified() {
+                tracing::warn!(
+                    "--public-url is not set and --listen is {addr}: other nodes would redirect clients to an address they cannot reach; set --public-url"
+                );
+            }
+            cluster::PublicUrl::parse(&format!("http://{addr}"))?
+        }
     };
     tokio::time::timeout(cluster::store::TIMEOUT, store.ping())
         .await

@@ -119,6 +119,10 @@ fn upgrade_key(
         .ok_or((StatusCode::BAD_REQUEST, "Sec-WebSocket-Key is missing"))
 }
 
+/// Joins one connection may have routed through the cluster (each may claim a room in Redis)
+/// before it is closed; the SDK sends one.
+const MAX_ROUTED_JOINS: u32 = 4;
+
 /// After refusing a client, how long and how much of what it still sends is read and thrown
 /// away before the socket is closed.
 const LINGER: Duration = Duration::from_secs(1);
@@ -277,6 +281,8 @@ impl Reading<'_> {
         let (hub, client) = (self.hub, self.client);
         let join_by = tokio::time::Instant::now() + hub.join_timeout();
         let mut joined = false;
+        // Joins routed through the cluster on this connection (each may ask Redis).
+        let mut routed = 0;
         loop {
             let frame = if joined {
                 stream.next().await
@@ -311,7 +317,7 @@ impl Reading<'_> {
                 Ok(Message::Text(text)) => {
                     hub.wait_unblocked(client).await;
                     if !joined {
-                        if let Some(refused) = self.route(&text, writer).await {
+                        if let Some(refused) = self.route(&text, &mut routed, writer).await {
                             return refused;
                         }
                     }
@@ -367,6 +373,7 @@ impl Reading<'_> {
     async fn route(
         &self,
         text: &str,
+        routed: &mut u32,
         writer: &mut Writer,
     ) -> Option<(Ended, Option<SplitSink<Socket, Message>>)> {
         let node = self.node?;
@@ -376,6 +383,19 @@ impl Reading<'_> {
         if !join.room.is_valid() || !self.hub.authenticates(&join) {
             // The registry refuses it and says why.
             return None;
+        }
+        *routed += 1;
+        if *routed > MAX_ROUTED_JOINS {
+            return Some(
+                self.refuse(
+                    writer,
+                    code::BAD_MESSAGE,
+                    format!(
+                        "more than {MAX_ROUTED_JOINS} refused joins on one connection: closing it"
+                    ),
+                )
+                .await,
+            );
         }
         let room = (join.sdk_app_id, join.room);
         match node.route(&room).await {

@@ -564,3 +564,24 @@ async fn a_draining_node_gives_its_rooms_up_and_sends_joins_elsewhere() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn a_connection_that_keeps_sending_refused_joins_is_closed() {
+    let r = redis().await;
+    let (_hub, _node, port) = serve_node(&r, "a").await;
+    // Joins the registry refuses after they were routed (another protocol version).
+    let bad = |room: u32| join("eve", room).replace(r#""version":1"#, r#""version":99"#);
+    let mut eve = connect(&format!("ws://127.0.0.1:{port}/trtc/ws"), &bad(31)).await;
+    for room in 32..=35 {
+        assert!(matches!(
+            next(&mut eve).await,
+            Some(ServerMsg::JoinFailed { .. })
+        ));
+        eve.send(Message::text(bad(room))).await.unwrap();
+    }
+    assert!(matches!(
+        next(&mut eve).await,
+        Some(ServerMsg::Error { code, .. }) if code == trtc_proto::code::BAD_MESSAGE
+    ));
+    assert_eq!(next(&mut eve).await, None);
+}
