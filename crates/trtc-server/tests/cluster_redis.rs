@@ -509,6 +509,19 @@ async fn the_admin_api_answers_on_every_node() {
     .await;
     assert_eq!(status, 403);
     assert!(bob.next().now_or_never().is_none(), "bob is still in");
+    // A body over the forwarding bound is refused before anything is parsed or sent on.
+    let huge = format!(
+        r#"{{"SdkAppId":{APP},"RoomId":12,"UserIds":["{}"]}}"#,
+        "x".repeat(trtc_server::cluster::forward::MAX_BODY)
+    );
+    let (status, _) = http(
+        port_c,
+        "POST",
+        &format!("/trtc/admin/v1/RemoveUser?{}", admin_query()),
+        &huge,
+    )
+    .await;
+    assert_eq!(status, 413);
     // DismissRoom on a for b's room.
     let (status, body) = http(
         port_a,
