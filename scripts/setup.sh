@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there:
 # the wasm32 target, rustfmt and clippy, wasm-bindgen-cli at the Cargo.lock version, Debian
-# chromium + chromium-driver, nodejs + npm, iproute2, nftables and coturn, the npm tools (binaryen's wasm-opt), and
+# chromium + chromium-driver, nodejs + npm, iproute2, nftables, coturn and redis-server, the npm tools (binaryen's wasm-opt), and
 # the cross-build tools of the server's npm packages (musl targets, Zig, cargo-zigbuild). Safe to
 # run again.
 set -euo pipefail
@@ -43,6 +43,8 @@ command -v nft >/dev/null || [ -x /usr/sbin/nft ] || missing+=(nftables)
 command -v turnserver >/dev/null || missing+=(coturn)
 # The recording tests: FFmpeg writes the files (the server runs without it), ffprobe checks them.
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+# The cluster tests (trtc-server --redis): each starts a redis-server of its own on loopback.
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing Debian packages; install them as root: apt-get install ${missing[*]}" >&2

@@ -365,6 +365,14 @@ pub enum ServerMsg {
         /// The relays, with time-limited credentials.
         servers: Vec<IceServer>,
     },
+    /// The answer to a `join` on a server that does not host the room (one node of a
+    /// cluster): join again at `url`, the WebSocket URL of the node that does. The server
+    /// closes the connection. A client follows only a `ws://` or `wss://` URL of at most
+    /// [`MAX_REDIRECT_URL`] bytes ([`valid_redirect_url`]), and a few times in a row.
+    Redirect {
+        /// The signalling WebSocket URL of the node that hosts the room.
+        url: String,
+    },
     /// The answer to [`ClientMsg::Ping`].
     Pong {
         /// The ping's `seq`.
@@ -386,6 +394,25 @@ pub enum ServerMsg {
         /// How long the server keeps the connection for a `join`, from when it opened.
         keep_ms: u64,
     },
+}
+
+/// The longest URL a [`ServerMsg::Redirect`] may carry.
+pub const MAX_REDIRECT_URL: usize = 256;
+
+/// Whether `url` is one a client follows in a [`ServerMsg::Redirect`]: `ws://` or `wss://`, a
+/// host, at most [`MAX_REDIRECT_URL`] bytes, no whitespace, control characters, quotes, `\\`
+/// or userinfo (`@`).
+pub fn valid_redirect_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("ws://")
+        .or_else(|| url.strip_prefix("wss://"))
+        .unwrap_or("");
+    url.len() <= MAX_REDIRECT_URL
+        && !rest.is_empty()
+        && !rest.starts_with(['/', ':'])
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"@\"'\\<>`".contains(&b))
 }
 
 /// One ICE server as `RTCIceServer` takes it.
@@ -512,6 +539,9 @@ pub mod code {
     pub const RESERVED_USER_ID: i64 = -1014;
     /// The connection did not join a room in time after it opened; the server closes it.
     pub const JOIN_TIMEOUT: i64 = -1015;
+    /// The server cannot tell which node of its cluster hosts the room now (its Redis is out
+    /// of reach); the connection is closed: try again.
+    pub const CLUSTER_UNAVAILABLE: i64 = -1016;
     /// A privateMapKey check failed (TRTC's code for it): missing where the server requires one,
     /// invalid, for another room, or without the right the action needs.
     pub const PRIVILEGE: i64 = -100006;

@@ -160,6 +160,9 @@ impl ServerMsg {
                 }
                 ServerMsg::IceServers { servers }
             }
+            "redirect" => ServerMsg::Redirect {
+                url: string(v, "url")?,
+            },
             "pong" => ServerMsg::Pong { seq: seq()? },
             "publish-refused" => ServerMsg::PublishRefused {
                 code: code()?,

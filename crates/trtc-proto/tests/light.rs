@@ -264,6 +264,9 @@ fn server_samples() -> Vec<ServerMsg> {
             message: AWKWARD.into(),
         },
         ServerMsg::Preconnected { keep_ms: 0 },
+        ServerMsg::Redirect {
+            url: "ws://127.0.0.1:8081/trtc/ws".into(),
+        },
     ]
 }
 
@@ -425,5 +428,34 @@ fn base64_round_trips_and_matches_the_standard_alphabet() {
     assert_eq!(b64::encode(&[0xfb, 0xff]), "+/8=");
     for bad in ["A", "AB=", "A===", "Zg==Zg==", "Zm9v!A==", "Zg=a", "===="] {
         assert_eq!(b64::decode(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn redirect_urls() {
+    use trtc_proto::{valid_redirect_url, MAX_REDIRECT_URL};
+    for ok in [
+        "ws://127.0.0.1:8081/trtc/ws",
+        "wss://node2.example.com/trtc/ws",
+        "ws://[::1]:9/trtc/ws",
+    ] {
+        assert!(valid_redirect_url(ok), "{ok}");
+    }
+    let long = format!("ws://{}", "a".repeat(MAX_REDIRECT_URL));
+    for bad in [
+        "",
+        "http://h/trtc/ws",
+        "javascript:alert(1)",
+        "ws://",
+        "ws:///x",
+        "ws://:80/x",
+        "ws://u@h/x",
+        "ws://h /x",
+        "ws://h\n/x",
+        "ws://h\"/x",
+        "WS://h/x",
+        long.as_str(),
+    ] {
+        assert!(!valid_redirect_url(bad), "{bad:?}");
     }
 }

@@ -643,6 +643,40 @@ impl Hub {
         self.lock().registry.rooms()
     }
 
+    /// Whether a join's userSig checks out now ([`Registry::authenticates`]).
+    pub fn authenticates(&self, join: &trtc_proto::Join) -> bool {
+        self.lock()
+            .registry
+            .authenticates(join, now_unix_ms() / 1000)
+    }
+
+    /// The rooms open on this node (members, or lingering).
+    pub fn open_rooms(&self) -> std::collections::HashSet<RoomKey> {
+        self.lock()
+            .registry
+            .rooms()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// Sends a room's clients away (this node no longer owns it, `crate::cluster`): each
+    /// connection is closed, as a server going away would, and every member leaves. The clients
+    /// reconnect and are sent to the room's owner. Returns how many clients were closed.
+    pub fn evict_room(&self, key: &RoomKey) -> usize {
+        let mut st = self.lock();
+        let (clients, effects) = st.registry.close_room(key, now_unix_ms() / 1000);
+        let mut closed = 0;
+        for c in clients {
+            if let Some(conn) = forget(&mut st, c) {
+                conn.queue.close();
+                closed += 1;
+            }
+        }
+        self.carry_out(&st, effects);
+        closed
+    }
+
     /// Admin: the rooms of one app with their users.
     pub fn rooms_of(&self, sdk_app_id: u64) -> Vec<(RoomId, Vec<String>)> {
         self.lock().registry.rooms_of(sdk_app_id)
@@ -981,6 +1015,7 @@ pub fn approx_size(msg: &ServerMsg) -> usize {
                         + 40
                 })
                 .sum::<usize>(),
+            ServerMsg::Redirect { url } => url.len(),
             ServerMsg::Pong { .. } | ServerMsg::Preconnected { .. } => 0,
         }
 }

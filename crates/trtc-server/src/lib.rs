@@ -24,6 +24,9 @@
 //!   first peer ([`shard`]). The registry's media commands go to the peer's worker and the
 //!   workers' offers go to the clients.
 //!
+//! * Many servers through Redis (`--redis`, [`cluster`]): each node keeps a heartbeat key, each
+//!   room is claimed by one node, and a join on another node is redirected to the owner.
+//!
 //! The message types and room-id rules it shares with the SDK are `trtc-proto`'s; it needs
 //! nothing of `trtc-core`.
 //!
@@ -34,7 +37,8 @@
 //! ```text
 //! lib (the router) → signal, dev, bot, admin, hub, room
 //! serve  → conns              the accept loop: caps, header timeout, hyper
-//! signal → hub, room, conns, frames   the WebSocket task: frames in, the client's queue out
+//! signal → hub, room, conns, frames, cluster   the WebSocket task: frames in, the client's queue out
+//! cluster → hub, room, clock  Redis: node heartbeat, room claims, where a join goes
 //! dev    → hub, room, clock   /trtc/dev/… handlers
 //! bot    → hub                /trtc/dev/bot: the load client's user, joining over /trtc/ws
 //! admin  → hub, room, clock, record   /trtc/admin/v1/… handlers
@@ -70,6 +74,7 @@
 pub mod admin;
 pub mod bot;
 pub mod clock;
+pub mod cluster;
 pub mod conns;
 mod dev;
 pub mod frames;
@@ -146,22 +151,45 @@ pub fn app_with_services(
     bots: Arc<bot::Bots>,
     recorder: Arc<record::Recorder>,
 ) -> Router {
+    app_in_cluster(config, hub, bots, recorder, None)
+}
+
+/// [`app_with_services`] as one node of a cluster ([`cluster`]): a join for a room another
+/// node hosts is redirected there (`None`: a server alone).
+pub fn app_in_cluster(
+    config: &Config,
+    hub: Arc<hub::Hub>,
+    bots: Arc<bot::Bots>,
+    recorder: Arc<record::Recorder>,
+    node: Option<Arc<cluster::node::Node>>,
+) -> Router {
     let dev_bots = Router::new()
         .route(
             "/trtc/dev/bot",
             axum::routing::post(bot::start).delete(bot::stop),
         )
         .with_state((hub.clone(), bots));
-    let trtc = Router::new()
+    let mut admin_routes = admin::router_with_recorder(hub.clone(), recorder);
+    if let Some(node) = &node {
+        // Every node answers: actions go to the room's node, `GET rooms` lists them all.
+        admin_routes = admin_routes.layer(middleware::from_fn_with_state(
+            node.clone(),
+            cluster::forward::admin,
+        ));
+    }
+    let ws = Router::new()
         .route(trtc_proto::WS_PATH, get(signal::ws_handler))
+        .with_state((hub.clone(), node));
+    let trtc = Router::new()
         .route("/trtc/dev/usersig", get(dev::usersig))
         .route("/trtc/dev/drop", get(dev::drop_connection))
         .route("/trtc/dev/block", get(dev::block))
         .with_state(hub.clone());
     Router::new()
+        .merge(ws)
         .merge(trtc)
         .merge(dev_bots)
-        .nest(admin::PREFIX, admin::router_with_recorder(hub, recorder))
+        .nest(admin::PREFIX, admin_routes)
         .nest_service("/pkg", ServeDir::new(&config.pkg))
         .fallback_service(ServeDir::new(&config.www))
         .layer(middleware::from_fn(exact_content_type))

@@ -192,6 +192,28 @@ struct Args {
     /// at start: the server runs without it).
     #[arg(long, env = "TRTC_FFMPEG", default_value = "ffmpeg")]
     ffmpeg: PathBuf,
+    /// Run as one node of a cluster that shares this Redis (`redis://HOST:PORT[/DB]`): the node
+    /// registers itself (a heartbeat key that expires), each room is hosted by the one node that
+    /// claimed it, and a client joining elsewhere is redirected to that node. Without it the
+    /// server runs alone.
+    #[arg(long, env = "TRTC_REDIS")]
+    redis: Option<String>,
+    /// This node's name in the cluster (1 to 64 of A-Z a-z 0-9 . _ -; unique per node).
+    /// Default: from --listen's address.
+    #[arg(long = "node-id", env = "TRTC_NODE_ID", requires = "redis",
+          value_parser = trtc_server::cluster::parse_node_id)]
+    node_id: Option<String>,
+    /// How clients reach this node: `http(s)://HOST[:PORT]` (its WebSocket is that with
+    /// ws(s):// and /trtc/ws). Default: http:// and the address it listens on.
+    #[arg(long = "public-url", env = "TRTC_PUBLIC_URL", requires = "redis",
+          value_parser = trtc_server::cluster::PublicUrl::parse)]
+    public_url: Option<trtc_server::cluster::PublicUrl>,
+    /// With --redis, on SIGTERM/SIGINT the node drains: it takes no new room (joins are sent to
+    /// other nodes), gives its rooms up and closes its clients' sockets (they reconnect
+    /// elsewhere), and exits once they have gone or after this many seconds.
+    #[arg(long = "drain-timeout", env = "TRTC_DRAIN_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    drain_timeout: u64,
 }
 
 /// File descriptors kept for other things than connections (the listener, the UDP socket,
@@ -483,7 +505,28 @@ async fn run() -> ExitCode {
             let _ = gone.try_send(());
         });
     }
+    let node = match &args.redis {
+        None => None,
+        Some(url) => match join_cluster(
+            url,
+            args.node_id.clone(),
+            args.public_url.clone(),
+            addr,
+            &hub,
+        )
+        .await
+        {
+            Ok(joined) => Some(joined),
+            Err(e) => {
+                tracing::error!("cannot join the cluster at --redis {url}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let closer = hub.clone();
+    let drainer = node.as_ref().map(|(n, _)| n.clone());
+    let refresh = node.as_ref().map(|(_, r)| r.abort_handle());
+    let drain_timeout = Duration::from_secs(args.drain_timeout);
     let (why_tx, why) = tokio::sync::oneshot::channel::<Stop>();
     let bots = trtc_server::bot::Bots::new();
     bots.set_server_url(format!("ws://{addr}{}", trtc_proto::WS_PATH));
@@ -510,7 +553,13 @@ async fn run() -> ExitCode {
     };
     let served = trtc_server::serve::serve(
         listener,
-        trtc_server::app_with_services(&config, hub.clone(), bots, recorder.clone()),
+        trtc_server::app_in_cluster(
+            &config,
+            hub.clone(),
+            bots,
+            recorder.clone(),
+            node.as_ref().map(|(n, _)| n.clone()),
+        ),
         conns,
         options,
         async move {
@@ -521,6 +570,11 @@ async fn run() -> ExitCode {
                     Stop::SfuGone
                 }
             };
+            if let (Stop::Signal, Some(node), Some(refresh)) = (&stop, &drainer, &refresh) {
+                // No claim taken again while they are given up.
+                refresh.abort();
+                drain(node, &closer, drain_timeout).await;
+            }
             closer.close_all();
             let _ = why_tx.send(stop);
         },
@@ -537,6 +591,11 @@ async fn run() -> ExitCode {
     while hub.connections() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    if let Some((node, refresh)) = &node {
+        // No claim taken again while they are deleted.
+        refresh.abort();
+        node.leave().await;
+    }
     match (served, why.await) {
         (Err(err), _) => {
             tracing::error!("server error: {err}");
@@ -547,6 +606,92 @@ async fn run() -> ExitCode {
             tracing::info!("stopped");
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// Joins the cluster of `--redis`: checks that Redis answers, sends the first heartbeat and
+/// starts the refresh loop.
+async fn join_cluster(
+    url: &str,
+    node_id: Option<String>,
+    public_url: Option<trtc_server::cluster::PublicUrl>,
+    addr: std::net::SocketAddr,
+    hub: &std::sync::Arc<trtc_server::hub::Hub>,
+) -> Result<
+    (
+        std::sync::Arc<trtc_server::cluster::node::Node>,
+        tokio::task::JoinHandle<()>,
+    ),
+    String,
+> {
+    use trtc_server::cluster::{self, node::Node, store::Store};
+    let store = Store::new(url)?;
+    let id = match node_id {
+        Some(id) => id,
+        None => cluster::parse_node_id(&format!("node-{addr}").replace([':', '[', ']'], "-"))?,
+    };
+    let public = match public_url {
+        Some(u) => u,
+        None => {
+            if addr.ip().is_unspecified() {
+                tracing::warn!(
+                    "--public-url is not set and --listen is {addr}: other nodes would redirect clients to an address they cannot reach; set --public-url"
+                );
+            }
+            cluster::PublicUrl::parse(&format!("http://{addr}"))?
+        }
+    };
+    tokio::time::timeout(cluster::store::TIMEOUT, store.ping())
+        .await
+        .map_err(|_| "Redis did not answer in time".to_string())??;
+    let node = Node::new(id, public, store);
+    node.refresh_once(hub).await;
+    let refresh = node.spawn_refresh(hub.clone());
+    tracing::info!(
+        node = node.id(),
+        url = node.url().as_str(),
+        "a node of the cluster"
+    );
+    Ok((node, refresh))
+}
+
+/// How long a draining node must have had no client before it stops.
+const DRAIN_QUIET: Duration = Duration::from_secs(2);
+
+/// Drains a node of a cluster ([`trtc_server::cluster::node::Node::drain`]) and waits, at most
+/// `timeout`, until its clients have gone: the listener keeps answering meanwhile, so clients
+/// that come back here are sent to another node.
+async fn drain(
+    node: &trtc_server::cluster::node::Node,
+    hub: &trtc_server::hub::Hub,
+    timeout: Duration,
+) {
+    tracing::info!(
+        clients = hub.connections(),
+        "draining: sending the clients to other nodes"
+    );
+    node.drain(hub).await;
+    // Gone means no client for DRAIN_QUIET in a row: a client whose socket was just closed
+    // comes back at once (its first reconnect attempt, to the URL it entered with, which may be
+    // this node) and is redirected; the node waits for that before it stops listening. A
+    // bounded wait on a condition: the hub has no event for "the last client left".
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut last_seen = tokio::time::Instant::now();
+    loop {
+        let now = tokio::time::Instant::now();
+        if hub.connections() > 0 {
+            last_seen = now;
+        } else if now - last_seen >= DRAIN_QUIET {
+            break;
+        }
+        if now >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    match hub.connections() {
+        0 => tracing::info!("drained: no clients left"),
+        n => tracing::warn!(clients = n, "drain timeout: closing the clients left"),
     }
 }
 

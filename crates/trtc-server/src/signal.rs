@@ -31,6 +31,8 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::WebSocketStream;
 use trtc_proto::{code, ServerMsg, MAX_MESSAGE_BYTES};
 
+use crate::cluster::node::Node;
+use crate::cluster::Owner;
 use crate::conns::Ticket;
 use crate::frames::{FrameGate, TooLong};
 use crate::hub::{Hub, Out, Outbox};
@@ -50,7 +52,10 @@ type Socket = WebSocketStream<FrameGate<TokioIo<hyper::upgrade::Upgraded>>>;
 
 /// `GET /trtc/ws`: checks the upgrade request, answers `101 Switching Protocols`, and serves the
 /// client on the upgraded connection.
-pub(crate) async fn ws_handler(State(hub): State<Arc<Hub>>, mut req: Request) -> Response {
+pub(crate) async fn ws_handler(
+    State((hub, node)): State<(Arc<Hub>, Option<Arc<Node>>)>,
+    mut req: Request,
+) -> Response {
     let key = match upgrade_key(req.method(), req.headers()) {
         Ok(key) => key,
         Err(refused) => return refused.into_response(),
@@ -63,7 +68,7 @@ pub(crate) async fn ws_handler(State(hub): State<Arc<Hub>>, mut req: Request) ->
     let on_upgrade = hyper::upgrade::on(&mut req);
     tokio::spawn(async move {
         match on_upgrade.await {
-            Ok(upgraded) => serve_client(hub, TokioIo::new(upgraded), peer, ticket).await,
+            Ok(upgraded) => serve_client(hub, node, TokioIo::new(upgraded), peer, ticket).await,
             Err(e) => tracing::debug!(?peer, "WebSocket upgrade failed: {e}"),
         }
     });
@@ -114,6 +119,10 @@ fn upgrade_key(
         .ok_or((StatusCode::BAD_REQUEST, "Sec-WebSocket-Key is missing"))
 }
 
+/// Joins one connection may have routed through the cluster (each may claim a room in Redis)
+/// before it is closed; the SDK sends one.
+const MAX_ROUTED_JOINS: u32 = 4;
+
 /// After refusing a client, how long and how much of what it still sends is read and thrown
 /// away before the socket is closed.
 const LINGER: Duration = Duration::from_secs(1);
@@ -136,6 +145,7 @@ enum Ended {
 /// client ([`Hub::failed`]); every other connection's task carries on.
 async fn serve_client(
     hub: Arc<Hub>,
+    node: Option<Arc<Node>>,
     io: TokioIo<hyper::upgrade::Upgraded>,
     peer: Option<SocketAddr>,
     ticket: Option<Ticket>,
@@ -182,6 +192,7 @@ async fn serve_client(
         client,
         limit: &limit,
         ticket: ticket.as_ref(),
+        node: node.as_deref(),
     };
     let mut stream = stream;
     let read = AssertUnwindSafe(async {
@@ -254,6 +265,8 @@ struct Reading<'a> {
     /// The [`FrameGate`]'s limit: raised once the client has joined.
     limit: &'a AtomicUsize,
     ticket: Option<&'a Ticket>,
+    /// This server as a node of a cluster: a join for a room another node hosts is redirected.
+    node: Option<&'a Node>,
 }
 
 impl Reading<'_> {
@@ -271,6 +284,8 @@ impl Reading<'_> {
         // A `preconnect` that proved the user keeps the connection longer (once).
         let mut kept = None;
         let mut joined = false;
+        // Joins routed through the cluster on this connection (each may ask Redis).
+        let mut routed = 0;
         loop {
             let frame = if joined {
                 stream.next().await
@@ -311,6 +326,11 @@ impl Reading<'_> {
                 // Rate, size, syntax and permission are all checked by the hub.
                 Ok(Message::Text(text)) => {
                     hub.wait_unblocked(client).await;
+                    if !joined {
+                        if let Some(refused) = self.route(&text, &mut routed, writer).await {
+                            return refused;
+                        }
+                    }
                     hub.handle_text(client, &text);
                     if !joined && hub.is_joined(client) {
                         joined = true;
@@ -359,6 +379,72 @@ impl Reading<'_> {
             // The hub closed this client (a kick, a flood, a timeout): the writer has ended.
             if writer.is_finished() {
                 return (Ended::Closed, None);
+            }
+        }
+    }
+
+    /// In a cluster, a `join` (with a valid userSig, for a valid room) for a room another node
+    /// hosts: the client is sent there ([`ServerMsg::Redirect`]) and the connection closed.
+    /// When Redis cannot say who hosts it, the client is told so and closed (it tries again).
+    /// `None`: handle the frame here.
+    async fn route(
+        &self,
+        text: &str,
+        routed: &mut u32,
+        writer: &mut Writer,
+    ) -> Option<(Ended, Option<SplitSink<Socket, Message>>)> {
+        let node = self.node?;
+        let Ok(trtc_proto::ClientMsg::Join(join)) = trtc_proto::ClientMsg::decode(text) else {
+            return None;
+        };
+        if !join.room.is_valid() || !self.hub.authenticates(&join) {
+            // The registry refuses it and says why.
+            return None;
+        }
+        *routed += 1;
+        if *routed > MAX_ROUTED_JOINS {
+            return Some(
+                self.refuse(
+                    writer,
+                    code::BAD_MESSAGE,
+                    format!(
+                        "more than {MAX_ROUTED_JOINS} refused joins on one connection: closing it"
+                    ),
+                )
+                .await,
+            );
+        }
+        let room = (join.sdk_app_id, join.room);
+        match node.route(&room).await {
+            Ok(Owner::Me) => None,
+            Ok(Owner::Node { id, url }) => {
+                let url = url.ws_url();
+                if !trtc_proto::valid_redirect_url(&url) {
+                    tracing::error!(owner = %id, "the owner's public URL makes no valid redirect");
+                    return Some(self.refuse(writer, code::CLUSTER_UNAVAILABLE,
+                        "the node that hosts this room has no valid public URL; try again later".into()).await);
+                }
+                tracing::debug!(client = self.client, owner = %id, %url, "join redirected");
+                self.hub.apply(vec![
+                    Effect::Send(self.client, ServerMsg::Redirect { url }),
+                    Effect::Close(self.client),
+                ]);
+                let sink = match tokio::time::timeout(Duration::from_secs(1), writer).await {
+                    Ok(Ok(sink)) => sink,
+                    _ => None,
+                };
+                Some((Ended::Refused, sink))
+            }
+            Err(e) => {
+                tracing::warn!(client = self.client, "cannot route a join: {e}");
+                Some(
+                    self.refuse(
+                        writer,
+                        code::CLUSTER_UNAVAILABLE,
+                        "this server cannot tell which node hosts the room now; try again".into(),
+                    )
+                    .await,
+                )
             }
         }
     }

@@ -55,6 +55,8 @@ impl RoomClient {
         self.room = Some(Room {
             config,
             url: url.clone(),
+            entry_url: url.clone(),
+            redirects: 0,
             session,
             give_up_ms,
             role,
@@ -75,12 +77,7 @@ impl RoomClient {
             offered_tcp: false,
             server_turn: false,
         });
-        let ice = self
-            .room
-            .as_ref()
-            .map(|r| r.config.ice.clone())
-            .unwrap_or_default();
-        self.push(Effect::Connect { conn, url, ice });
+        self.connect(conn);
         self.emit(Event::ConnectionState {
             prev: ConnState::Disconnected,
             state: ConnState::Connecting,
@@ -230,6 +227,7 @@ impl RoomClient {
                     self.publish_refused(code, &message);
                 }
             }
+            ServerMsg::Redirect { url } => self.redirected(conn, url, now),
             msg @ (ServerMsg::UserEnter { .. }
             | ServerMsg::UserExit { .. }
             | ServerMsg::MediaState { .. }) => {
@@ -266,6 +264,7 @@ impl RoomClient {
         link.next_ping = now + f64::from(HEARTBEAT_INTERVAL_MS);
         link.next_stats = now + f64::from(crate::quality::INTERVAL_MS);
         room.phase = Phase::Joined { link };
+        room.redirects = 0;
         match op {
             Some(op) => self.push(Effect::Settle { op, result: Ok(()) }),
             None => self.log_info(format!("reconnected after {attempts} attempt(s)")),
@@ -739,9 +738,55 @@ impl RoomClient {
             return;
         };
         *attempt = Some((Link::new(conn, now), now + JOIN_TIMEOUT_MS));
+        // Each attempt starts where enterRoom was pointed: the node the room was on may be gone,
+        // and a cluster redirects to the room's node (another one, once it took the room over).
+        room.redirects = 0;
+        room.url = room.entry_url.clone();
+        self.connect(conn);
+    }
+
+    /// Opens `conn` to the room's signalling URL (one copy in the wasm for its three callers).
+    #[inline(never)]
+    fn connect(&mut self, conn: ConnId) {
+        let Some(room) = self.room.as_ref() else {
+            return;
+        };
         let url = room.url.clone();
         let ice = room.config.ice.clone();
         self.push(Effect::Connect { conn, url, ice });
+    }
+
+    /// A cluster node sent the join on `conn` to the room's node at `url`: join there (a URL of
+    /// the right shape, [`MAX_REDIRECTS`] times in a row at most), in place of `conn`. A
+    /// redirect not followed is logged; the server's close then fails the join as usual.
+    fn redirected(&mut self, conn: ConnId, url: String, now: f64) {
+        let next = self.next_conn + 1;
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        if room.redirects >= MAX_REDIRECTS || !trtc_proto::valid_redirect_url(&url) {
+            // Not followed: the server's close then ends this join as usual.
+            return;
+        }
+        let (link, deadline) = match &mut room.phase {
+            Phase::Entering { link, deadline, .. }
+            | Phase::Reconnecting {
+                attempt: Some((link, deadline)),
+                ..
+            } if link.conn == conn => (link, deadline),
+            _ => return,
+        };
+        *link = Link::new(next, now);
+        *deadline = now + JOIN_TIMEOUT_MS;
+        room.redirects += 1;
+        room.url = url;
+        let new = self.new_conn();
+        debug_assert_eq!(new, next);
+        self.push(Effect::Disconnect {
+            conn,
+            reconnecting: true,
+        });
+        self.connect(new);
     }
 
     /// The reconcile window ended: what did not come back is reported gone.

@@ -66,6 +66,9 @@ pub const MEDIA_CONNECT_TIMEOUT_MS: f64 = 10_000.0;
 /// Attempts (joins whose media never connected) before a room whose media never worked gives up
 /// with [`FIREWALL_RESTRICTION`]: with [`MEDIA_CONNECT_TIMEOUT_MS`], about 20 s from `enterRoom`.
 pub const MEDIA_ATTEMPTS: u32 = 2;
+/// Redirects to another node of a cluster followed in a row by one `enterRoom` or one reconnect
+/// attempt (`trtc_proto::ServerMsg::Redirect`); one more is not followed.
+pub const MAX_REDIRECTS: u8 = 3;
 
 /// What the local user captures, as the room should see it (before the role is applied).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -471,6 +474,8 @@ struct Link {
 }
 
 impl Link {
+    // Made in three places (enter, a reconnect attempt, a redirect): one copy in the wasm.
+    #[inline(never)]
     fn new(conn: ConnId, now: f64) -> Link {
         Link {
             conn,
@@ -526,7 +531,12 @@ struct Reconcile {
 #[derive(Debug)]
 struct Room {
     config: EnterRoomConfig,
+    /// The signalling URL joined at now: `entry_url`, or where a cluster redirected to.
     url: String,
+    /// The signalling URL `enterRoom` was given (reconnections start there again).
+    entry_url: String,
+    /// Redirects followed since the last join or the start of this attempt.
+    redirects: u8,
     session: String,
     give_up_ms: f64,
     role: Role,

@@ -459,6 +459,26 @@ impl<A: Auth> Registry<A> {
             .collect()
     }
 
+    /// Whether a join's userSig checks out at `now_unix` (before the join is routed to the node
+    /// that hosts its room: `crate::cluster`).
+    pub fn authenticates(&self, join: &Join, now_unix: u64) -> bool {
+        self.auth
+            .check(join.sdk_app_id, &join.user_id, &join.user_sig, now_unix)
+            .is_ok()
+    }
+
+    /// Every member of a room leaves it (its node no longer owns it: `crate::cluster`). The
+    /// clients it had, to close, and the effects (media peers removed; messages to the others,
+    /// who are being closed too).
+    pub fn close_room(&mut self, key: &RoomKey, now_unix: u64) -> (Vec<ClientId>, Vec<Effect>) {
+        let clients = self.rooms.get(key).cloned().unwrap_or_default();
+        let mut fx = Vec::new();
+        for &c in &clients {
+            fx.extend(self.leave(c, ExitReason::Normal, now_unix));
+        }
+        (clients, fx)
+    }
+
     /// The rooms of one app and their users (joining order), rooms in [`RoomId`] order.
     pub fn rooms_of(&self, sdk_app_id: u64) -> Vec<(RoomId, Vec<String>)> {
         self.rooms()
