@@ -1,6 +1,7 @@
 //! Cloud recording, TRTC's `CreateCloudRecording` / `DescribeCloudRecording` /
 //! `ModifyCloudRecording` / `DeleteCloudRecording` on our own server: per-user files
-//! (`RecordMode` 1) written by FFmpeg into the server's `--record-dir`.
+//! (`RecordMode` 1) or one mixed file (`RecordMode` 2, [`mix`]) written by FFmpeg into the
+//! server's `--record-dir`.
 //!
 //! ## Design
 //!
@@ -28,6 +29,9 @@
 //! * A refused request changes nothing.
 
 pub mod engine;
+pub mod layout;
+pub mod mix;
+pub mod output;
 pub mod params;
 pub mod task;
 
@@ -141,6 +145,9 @@ pub struct TaskShared {
     pub engine_failures: u32,
     /// Why it ended.
     pub exit_reason: Option<String>,
+    /// A mix's users now, in the layout's order, and whether each has given a picture yet
+    /// (`None`: not a mix).
+    pub mix_users: Option<Vec<(String, bool)>>,
 }
 
 struct TaskEntry {
@@ -316,6 +323,7 @@ impl Recorder {
             files: vec![],
             engine_failures: 0,
             exit_reason: None,
+            mix_users: None,
         }));
         let (ctl_tx, ctl_rx) = mpsc::channel(8);
         let ctx = task::TaskCtx {
@@ -332,6 +340,7 @@ impl Recorder {
             ws_url: config.ws_url,
             hub: hub.clone(),
             shared: shared.clone(),
+            mix: req.mix.clone(),
         };
         let mut tasks = lock(&self.tasks);
         // The checks again, under the lock this time (another Create may have run meanwhile).
@@ -403,6 +412,10 @@ impl Recorder {
             "StorageFileList": files,
             "EngineFailures": s.engine_failures,
             "ExitReason": s.exit_reason,
+            "MixUsers": s.mix_users.as_ref().map(|u| u
+                .iter()
+                .map(|(id, shown)| json!({"UserId": id, "Picture": shown}))
+                .collect::<Vec<_>>()),
         }))
     }
 
@@ -471,6 +484,7 @@ mod tests {
                 files: vec![],
                 engine_failures: 0,
                 exit_reason: None,
+                mix_users: None,
             })),
             ctl: mpsc::channel(1).0,
             handle: None,
@@ -487,6 +501,7 @@ mod tests {
             max_idle_secs: 30,
             stream_type: params::StreamType::AudioVideo,
             lists: SubscribeLists::default(),
+            mix: None,
         }
     }
 
