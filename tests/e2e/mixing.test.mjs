@@ -1,4 +1,5 @@
-// Mixed cloud recording (CreateCloudRecording with RecordMode 2) through the real server: a
+// Mixed cloud recording (CreateCloudRecording with RecordMode 2) and relay to a CDN
+// (StartPublishCdnStream, to FFmpeg as an RTMP server on loopback) through the real server: a
 // two-user call recorded ~12 s into one file (H.264 + AAC at the size asked), a third user who
 // joins and leaves meanwhile appears in the grid and goes; a killed encoder is reported by
 // Describe and replaced by a new file; bad mixing parameters are refused and change nothing.
@@ -7,9 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pageErrors, startServer, launchBrowser, openSdkPage, enter, waitEvent, root } from './harness.mjs';
@@ -239,4 +241,110 @@ test('a killed mixing encoder is reported and replaced; bad mixing parameters ar
   // Float layout, one user: dora fills the canvas.
   assert.ok(await colour(path.join(dir, second.FileName), duration - 0.5, [0.3, 0.3, 0.7, 0.7]) > 30, 'dora is shown');
   await page.close();
+});
+
+/** Whether something listens on TCP `port` (per /proc/net/tcp: no connection made). */
+const listening = (port) => fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+  .some((l) => { const f = l.trim().split(/\s+/); return f[1]?.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`) && f[3] === '0A'; });
+
+async function freePort() {
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+test('a relay pushes the room\'s mix to an RTMP server as H.264 + AAC while users come and go; bad relays are refused', async () => {
+  const room = 7103;
+  const erin = await publisher('erin', room);
+  const port = await freePort();
+  const url = `rtmp://127.0.0.1:${port}/live/x`;
+  const out = path.join(dir, 'relay.flv');
+  // The CDN: FFmpeg as an RTMP server on loopback, writing what it gets.
+  const receiver = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-listen', '1', '-i', url, '-c', 'copy', '-y', out],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let receiverErr = '';
+  receiver.stderr.on('data', (d) => { receiverErr = (receiverErr + d).slice(-2000); });
+  const received = new Promise((r) => receiver.once('exit', r));
+  try {
+    const until = Date.now() + 10000;
+    while (!listening(port) && Date.now() < until) await sleep(50);
+    assert.ok(listening(port), 'the RTMP receiver listens');
+
+    const startBody = (extra = {}) => ({
+      SdkAppId: APP, RoomId: String(room), RoomIdType: 1,
+      AgentParams: { UserId: 'relay_7103', UserSig: sign('relay_7103'), MaxIdleTime: 30 },
+      WithTranscoding: 1,
+      AudioParams: { AudioEncode: { SampleRate: 48000, Channel: 2, BitRate: 64 } },
+      VideoParams: { VideoEncode: { Width: W, Height: H, Fps: 15, BitRate: 600, Gop: 2 }, LayoutParams: { MixLayoutMode: 3 } },
+      PublishCdnParams: [{ PublishCdnUrl: url, IsTencentCdn: 0 }],
+      ...extra,
+    });
+    const before = fs.readdirSync(dir).sort();
+    for (const [action, body, status, code] of [
+      ['StartPublishCdnStream', startBody({ RoomId: '9999' }), 404, 'FailedOperation.RoomNotExist'],
+      ['StartPublishCdnStream', startBody({ PublishCdnParams: [{ PublishCdnUrl: 'http://127.0.0.1/live/x' }] }), 400, 'InvalidParameter.PublishCdnUrl'],
+      ['StartPublishCdnStream', startBody({ PublishCdnParams: [{ PublishCdnUrl: `${url}|file:/tmp/x.flv` }] }), 400, 'InvalidParameter.PublishCdnUrl'],
+      ['StartPublishCdnStream', startBody({ PublishCdnParams: [{ PublishCdnUrl: `rtmp://127.0.0.1/${'a'.repeat(600)}` }] }), 400, 'InvalidParameter.PublishCdnUrl'],
+      ['StartPublishCdnStream', startBody({ PublishCdnParams: [] }), 400, 'InvalidParameter.PublishCdnParams'],
+      ['StartPublishCdnStream', startBody({ WithTranscoding: 0 }), 400, 'InvalidParameter.SingleSubscribeParams'],
+      ['StopPublishCdnStream', { SdkAppId: APP, TaskId: '0123456789abcdef0123456789abcdef' }, 404, 'InvalidParameter.TaskId'],
+      ['UpdatePublishCdnStream', { SdkAppId: APP, TaskId: '0123456789abcdef0123456789abcdef', SequenceNumber: 1 }, 404, 'InvalidParameter.TaskId'],
+    ]) {
+      const r = await admin(action, body);
+      assert.equal(r.status, status, `${action}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.Error.Code, code, JSON.stringify(r.body));
+      assert.match(r.body.RequestId, /^[0-9a-f-]{36}$/);
+    }
+    assert.deepEqual(fs.readdirSync(dir).sort(), before, 'no task directory');
+    assert.ok(receiver.exitCode === null, `nothing was pushed to the receiver: ${receiverErr}`);
+
+    const started = await admin('StartPublishCdnStream', startBody());
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    const { TaskId } = started.body;
+    const shown = (b) => (b.MixUsers || []).filter((u) => u.Picture).map((u) => u.UserId).sort().join();
+    const live = await waitTask(TaskId, (b) => recording(b).length === 1 && shown(b) === 'erin', 'erin is pushed');
+    assert.equal(live.StorageFileList[0].FileName, url);
+    const erinAlone = Date.now();
+    await sleep(1500);
+    const fay = await publisher('fay', room);
+    await waitTask(TaskId, (b) => shown(b) === 'erin,fay', 'fay is in the mix');
+    const both = Date.now();
+    await sleep(2000);
+    await erin.close();
+    await waitTask(TaskId, (b) => shown(b) === 'fay' && b.MixUsers.length === 1, 'erin has left the mix');
+    const fayAlone = Date.now();
+    await sleep(2000);
+    const stopped = await admin('StopPublishCdnStream', { SdkAppId: APP, TaskId });
+    assert.equal(stopped.status, 200, JSON.stringify(stopped.body));
+    const done = await describe(TaskId);
+    assert.equal(done.Status, 'Exited');
+    const [push] = done.StorageFileList;
+    assert.equal(push.Engine.State, 'finished', JSON.stringify(push));
+    const code = await Promise.race([received, sleep(15000).then(() => 'timeout')]);
+    assert.equal(code, 0, `the receiver ended with the push: ${receiverErr}`);
+
+    const info = await probe(out);
+    assert.deepEqual(info.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    const video = info.streams.find((s) => s.codec_type === 'video');
+    assert.deepEqual([video.width, video.height], [W, H]);
+    const duration = Number(info.format.duration);
+    const pushed = (push.EndTimeStamp - push.BeginTimeStamp) / 1000;
+    assert.ok(Math.abs(duration - pushed) <= 1.5, `received ${duration} s of a ${pushed} s push`);
+    // One user fills the height (4:3 in 16:9: pillarboxed); two are side by side (black below).
+    const rel = (wall) => (wall - push.BeginTimeStamp) / 1000;
+    const strip = [0.05, 0.85, 0.45, 1];
+    const times = { erin: rel(erinAlone + 700), both: rel(both + 1000), fay: rel(fayAlone + 1000) };
+    const c = {};
+    for (const [k, t] of Object.entries(times)) c[k] = await colour(out, t, strip);
+    console.log('relay:', JSON.stringify({ duration, pushed, times, stripColour: c, bytes: fs.statSync(out).size }));
+    assert.ok(c.erin > 30, `erin alone fills the height (${c.erin})`);
+    assert.ok(c.both < 5, `erin and fay side by side (${c.both})`);
+    assert.ok(c.fay > 30, `fay alone after erin left (${c.fay})`);
+    await fay.close();
+  } finally {
+    if (receiver.exitCode === null) receiver.kill('SIGKILL');
+    await erin.close().catch(() => {});
+  }
 });

@@ -26,7 +26,7 @@ use trtc_proto::MediaKind;
 
 use super::engine::{self, Engine};
 use super::layout::{self, frame_len};
-use super::output::{self, MixSpec, CHUNK_MS, CHUNK_SAMPLES, PCM_CHANNELS, PCM_RATE};
+use super::output::{self, MixSpec, Target, CHUNK_MS, CHUNK_SAMPLES, PCM_CHANNELS, PCM_RATE};
 use super::params::{self, SubscribeLists};
 use super::task::{TaskCtx, KEYFRAME_RETRY, MAX_ENGINES_PER_TASK, READY_TIMEOUT};
 use super::{EngineState, FileEntry, TaskShared};
@@ -103,6 +103,8 @@ pub struct Mix<'a> {
     out_restarts: u32,
     decoder_restarts: HashMap<(String, usize), u32>,
     sdp_seq: u64,
+    /// A relay's push URLs (`None`: a file).
+    urls: Option<Vec<String>>,
 }
 
 impl<'a> Mix<'a> {
@@ -126,6 +128,7 @@ impl<'a> Mix<'a> {
             out_restarts: 0,
             decoder_restarts: HashMap::new(),
             sdp_seq: 0,
+            urls: ctx.cdn.clone(),
         }
     }
 
@@ -383,12 +386,20 @@ impl<'a> Mix<'a> {
         if index >= super::task::MAX_FILES_PER_TASK {
             return;
         }
-        let name = params::mix_file_name(ctx.sdk_app_id, &ctx.room, index);
-        let out = ctx.dir.join(&name);
+        let (target, file_name) = match &self.urls {
+            Some(urls) => (Target::Rtmp(urls.clone()), urls.join(" ")),
+            None => {
+                let name = params::mix_file_name(ctx.sdk_app_id, &ctx.room, index);
+                (
+                    Target::File(ctx.dir.join(&name)),
+                    format!("{}/{name}", ctx.task_id),
+                )
+            }
+        };
         let begin = now_unix_ms();
         let mut entry = FileEntry {
             user_id: String::new(),
-            file_name: format!("{}/{name}", ctx.task_id),
+            file_name,
             track_type: "audio_video",
             begin_ms: begin,
             end_ms: None,
@@ -397,8 +408,8 @@ impl<'a> Mix<'a> {
         let started = async {
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
             let port = listener.local_addr()?.port();
-            let args = output::encoder_args(&self.spec, port, &out);
-            let mut engine = Engine::spawn_with(&ctx.ffmpeg, args, &out, true, false)?;
+            let args = output::encoder_args(&self.spec, port, &target);
+            let mut engine = Engine::spawn_with(&ctx.ffmpeg, args, &ctx.dir, true, false)?;
             let stdin = engine
                 .take_stdin()
                 .ok_or_else(|| std::io::Error::other("no stdin"))?;
@@ -444,9 +455,22 @@ impl<'a> Mix<'a> {
         }
     }
 
-    /// Ends the mix: the decoders are killed, the compositor ends the output (the encoder
-    /// finishes the file on the end of its inputs), and every engine is reaped.
-    pub async fn stop_all(&mut self) {
+    /// A relay's new mix and/or URLs (`UpdatePublishCdnStream`): the output ends and the next
+    /// tick starts a new one with them (a new size also restarts the decoders).
+    pub async fn reconfigure(&mut self, spec: Option<MixSpec>, urls: Option<Vec<String>>) {
+        if let Some(u) = urls {
+            self.urls = Some(u);
+        }
+        if let Some(spec) = spec {
+            if (spec.width, spec.height) != (self.spec.width, self.spec.height) {
+                self.stop_decoders().await;
+            }
+            self.spec = spec;
+        }
+        self.end_output().await;
+    }
+
+    async fn stop_decoders(&mut self) {
         for u in &mut self.users {
             for f in u.feeds.iter_mut().filter_map(Option::take) {
                 f.reader.abort();
@@ -456,6 +480,17 @@ impl<'a> Mix<'a> {
         }
         self.users.clear();
         lock(&self.ctx.shared).mix_users = Some(vec![]);
+        *lock(&self.slots) = vec![];
+    }
+
+    /// Ends the mix: the decoders are killed, the compositor ends the output (the encoder
+    /// finishes the file on the end of its inputs), and every engine is reaped.
+    pub async fn stop_all(&mut self) {
+        self.stop_decoders().await;
+        self.end_output().await;
+    }
+
+    async fn end_output(&mut self) {
         let Some(out) = self.out.take() else { return };
         let end = now_unix_ms();
         {

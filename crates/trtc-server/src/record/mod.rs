@@ -1,7 +1,8 @@
 //! Cloud recording, TRTC's `CreateCloudRecording` / `DescribeCloudRecording` /
 //! `ModifyCloudRecording` / `DeleteCloudRecording` on our own server: per-user files
 //! (`RecordMode` 1) or one mixed file (`RecordMode` 2, [`mix`]) written by FFmpeg into the
-//! server's `--record-dir`.
+//! server's `--record-dir`; and relay to a CDN (`StartPublishCdnStream` …, [`cdn`]): a task
+//! whose mix goes to RTMP URLs.
 //!
 //! ## Design
 //!
@@ -28,6 +29,7 @@
 //!   by `Describe` and never affects the server.
 //! * A refused request changes nothing.
 
+pub mod cdn;
 pub mod engine;
 pub mod layout;
 pub mod mix;
@@ -159,6 +161,8 @@ struct TaskEntry {
     handle: Option<tokio::task::JoinHandle<()>>,
     /// Creation order, for forgetting the oldest ended task.
     seq: u64,
+    /// A relay (`StartPublishCdnStream`) rather than a recording.
+    relay: bool,
 }
 
 impl TaskEntry {
@@ -341,6 +345,7 @@ impl Recorder {
             hub: hub.clone(),
             shared: shared.clone(),
             mix: req.mix.clone(),
+            cdn: req.cdn.clone(),
         };
         let mut tasks = lock(&self.tasks);
         // The checks again, under the lock this time (another Create may have run meanwhile).
@@ -358,6 +363,7 @@ impl Recorder {
                 ctl: ctl_tx,
                 handle: Some(handle),
                 seq,
+                relay: req.cdn.is_some(),
             },
         );
         Ok(task_id)
@@ -440,6 +446,34 @@ impl Recorder {
         }
     }
 
+    /// `UpdatePublishCdnStream`: a relay's new encoding and layout and/or URLs (the push
+    /// starts again with them).
+    pub fn update_relay(
+        &self,
+        sdk_app_id: u64,
+        task_id: &str,
+        spec: Option<output::MixSpec>,
+        urls: Option<Vec<String>>,
+    ) -> Result<(), Refusal> {
+        let sent = self.entry(sdk_app_id, task_id, |t| {
+            if !t.relay {
+                return Err(refuse(
+                    "InvalidParameter.TaskId",
+                    "this TaskId is a recording, not a relay (StartPublishCdnStream)",
+                ));
+            }
+            Ok(!t.ended() && t.ctl.try_send(task::Ctl::Relay(spec, urls)).is_ok())
+        })??;
+        if sent {
+            Ok(())
+        } else {
+            Err(refuse(
+                "FailedOperation.TaskNotRunning",
+                "the relay has ended (or is busy): it can only change while it runs",
+            ))
+        }
+    }
+
     /// `DeleteCloudRecording`: ends the task (its files are finished) and waits for it, at most
     /// a few seconds.
     pub async fn delete(&self, sdk_app_id: u64, task_id: &str) -> Result<(), Refusal> {
@@ -489,6 +523,7 @@ mod tests {
             ctl: mpsc::channel(1).0,
             handle: None,
             seq,
+            relay: false,
         }
     }
 
@@ -502,6 +537,7 @@ mod tests {
             stream_type: params::StreamType::AudioVideo,
             lists: SubscribeLists::default(),
             mix: None,
+            cdn: None,
         }
     }
 

@@ -295,9 +295,49 @@ pub fn audio_decoder_args(sdp: &Path) -> Vec<OsString> {
     v
 }
 
+/// Most push URLs of one relay.
+pub const MAX_CDN_URLS: usize = 4;
+/// Longest push URL (bytes).
+pub const MAX_CDN_URL_BYTES: usize = 512;
+
+/// A push URL as a relay takes it: `rtmp://` or `rtmps://`, a host, at most
+/// [`MAX_CDN_URL_BYTES`], printable ASCII without spaces, quotes, backslashes, `|`, `[` or `]`
+/// (FFmpeg's `tee` muxer gives those a meaning).
+pub fn check_cdn_url(url: &str) -> Result<(), Invalid> {
+    let rest = url
+        .strip_prefix("rtmp://")
+        .or_else(|| url.strip_prefix("rtmps://"));
+    let host = rest.map(|r| r.split('/').next().unwrap_or_default());
+    let ok = url.len() <= MAX_CDN_URL_BYTES
+        && host.is_some_and(|h| !h.is_empty())
+        && url
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"|[]\\'\"".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            "InvalidParameter.PublishCdnUrl",
+            format!(
+                "PublishCdnUrl {:?} is not an rtmp:// or rtmps:// URL with a host (at most {MAX_CDN_URL_BYTES} bytes, printable, no spaces, quotes, backslashes, '|', '[' or ']')",
+                crate::room::clip(url, crate::room::ECHO_CHARS)
+            ),
+        ))
+    }
+}
+
+/// Where a mix goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A Matroska file.
+    File(std::path::PathBuf),
+    /// RTMP servers (FLV), checked by [`check_cdn_url`].
+    Rtmp(Vec<String>),
+}
+
 /// The encoder: the canvas (I420, `spec`'s size and rate) on stdin, the mixed PCM from
-/// `tcp://127.0.0.1:audio_port` (the server listens), H.264 + AAC into the Matroska file `out`.
-pub fn encoder_args(spec: &MixSpec, audio_port: u16, out: &Path) -> Vec<OsString> {
+/// `tcp://127.0.0.1:audio_port` (the server listens), H.264 + AAC into `target`.
+pub fn encoder_args(spec: &MixSpec, audio_port: u16, target: &Target) -> Vec<OsString> {
     let mut v = os(&["-hide_banner", "-nostdin", "-loglevel", "warning"]);
     let size = format!("{}x{}", spec.width, spec.height);
     let fps = spec.fps.to_string();
@@ -355,8 +395,25 @@ pub fn encoder_args(spec: &MixSpec, audio_port: u16, out: &Path) -> Vec<OsString
     let ar = spec.sample_rate.to_string();
     let ac = spec.channels.to_string();
     v.extend(os(&["-c:a", "aac", "-b:a", &ab, "-ar", &ar, "-ac", &ac]));
-    v.extend(os(&["-f", "matroska", "-y"]));
-    v.push(out.into());
+    match target {
+        Target::File(out) => {
+            v.extend(os(&["-f", "matroska", "-y"]));
+            v.push(out.into());
+        }
+        Target::Rtmp(urls) if urls.len() == 1 => {
+            v.extend(os(&["-f", "flv"]));
+            v.push(urls[0].clone().into());
+        }
+        Target::Rtmp(urls) => {
+            // One encoding, several pushes; one that fails leaves the others going.
+            let tee: Vec<String> = urls
+                .iter()
+                .map(|u| format!("[f=flv:onfail=ignore]{u}"))
+                .collect();
+            v.extend(os(&["-flags", "+global_header", "-f", "tee"]));
+            v.push(tee.join("|").into());
+        }
+    }
     v
 }
 
@@ -457,7 +514,30 @@ mod tests {
             height: 360,
             ..MixSpec::default()
         };
-        let e: Vec<String> = encoder_args(&s, 40000, Path::new("/r/t/m.mkv"))
+        let strings = |v: Vec<OsString>| -> Vec<String> {
+            v.iter().map(|a| a.to_string_lossy().into_owned()).collect()
+        };
+        let one = strings(encoder_args(
+            &s,
+            1,
+            &Target::Rtmp(vec!["rtmp://h/live/x".into()]),
+        ));
+        assert_eq!(&one[one.len() - 3..], ["-f", "flv", "rtmp://h/live/x"]);
+        let two = strings(encoder_args(
+            &s,
+            1,
+            &Target::Rtmp(vec!["rtmp://a/l/x".into(), "rtmps://b:1935/l/y?k=v".into()]),
+        ));
+        assert_eq!(
+            &two[two.len() - 3..],
+            [
+                "-f",
+                "tee",
+                "[f=flv:onfail=ignore]rtmp://a/l/x|[f=flv:onfail=ignore]rtmps://b:1935/l/y?k=v"
+            ]
+        );
+        assert!(two.contains(&"+global_header".to_string()));
+        let e: Vec<String> = encoder_args(&s, 40000, &Target::File("/r/t/m.mkv".into()))
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
@@ -484,5 +564,38 @@ mod tests {
             "pipe:1"
         );
         assert_eq!(CHUNK_SAMPLES, 1920);
+    }
+
+    #[test]
+    fn push_urls() {
+        for good in [
+            "rtmp://127.0.0.1:1935/live/x",
+            "rtmps://cdn.example.com/app/key?txSecret=ab&t=1",
+        ] {
+            assert_eq!(check_cdn_url(good), Ok(()), "{good}");
+        }
+        let long = format!("rtmp://h/{}", "a".repeat(MAX_CDN_URL_BYTES));
+        for bad in [
+            "",
+            "http://h/x",
+            "rtmp://",
+            "rtmp:///x",
+            "file:///etc/passwd",
+            "rtmp://h/a b",
+            "rtmp://h/x|file:/tmp/y",
+            "rtmp://h/[x]",
+            "rtmp://h/x'",
+            "rtmp://h/\\x",
+            "rtmp://h/é",
+            "rtmp://h/x\n",
+            "-f",
+            long.as_str(),
+        ] {
+            assert_eq!(
+                check_cdn_url(bad).unwrap_err().code,
+                "InvalidParameter.PublishCdnUrl",
+                "{bad:?}"
+            );
+        }
     }
 }

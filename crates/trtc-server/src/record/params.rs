@@ -202,6 +202,8 @@ pub struct CreateReq {
     pub lists: SubscribeLists,
     /// `RecordMode` 2: one mixed file, encoded and laid out so.
     pub mix: Option<MixSpec>,
+    /// A relay (`StartPublishCdnStream`): the mix goes to these URLs, not to a file.
+    pub cdn: Option<Vec<String>>,
 }
 
 /// The room of a request: `RoomId` read as `RoomIdType` says.
@@ -320,6 +322,7 @@ impl CreateIn {
             stream_type,
             lists,
             mix,
+            cdn: None,
         })
     }
 }

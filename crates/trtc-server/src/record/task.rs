@@ -52,6 +52,8 @@ pub enum Ctl {
     Lists(SubscribeLists),
     /// End (`DeleteCloudRecording`, server shutdown).
     Stop,
+    /// A relay's new mix and/or URLs (`UpdatePublishCdnStream`).
+    Relay(Option<MixSpec>, Option<Vec<String>>),
 }
 
 /// What a task is started with.
@@ -84,6 +86,8 @@ pub struct TaskCtx {
     pub shared: Arc<Mutex<TaskShared>>,
     /// `RecordMode` 2: one mixed file.
     pub mix: Option<MixSpec>,
+    /// A relay: the mix goes to these URLs.
+    pub cdn: Option<Vec<String>>,
 }
 
 /// One user's file being written.
@@ -180,6 +184,11 @@ pub async fn run(ctx: TaskCtx, mut ctl: mpsc::Receiver<Ctl>) {
             Some(p) = packets.recv() => relay.on_packet(p).await,
             c = ctl.recv() => match c {
                 Some(Ctl::Lists(l)) => relay.set_lists(l).await,
+                Some(Ctl::Relay(spec, urls)) => {
+                    if let Engines::Mix(m) = &mut relay {
+                        m.reconfigure(spec, urls).await;
+                    }
+                }
                 Some(Ctl::Stop) | None => break "stopped (DeleteCloudRecording)".to_string(),
             },
             r = &mut recorder => {
