@@ -1,7 +1,8 @@
 // Mixed cloud recording (CreateCloudRecording with RecordMode 2) and relay to a CDN
 // (StartPublishCdnStream, to FFmpeg as an RTMP server on loopback) through the real server: a
 // two-user call recorded ~12 s into one file (H.264 + AAC at the size asked), a third user who
-// joins and leaves meanwhile appears in the grid and goes; a killed encoder is reported by
+// joins and leaves meanwhile appears in the grid and goes (and in the relay's pushes, before
+// and after an UpdatePublishCdnStream to the float layout); a killed encoder is reported by
 // Describe and replaced by a new file; bad mixing parameters are refused and change nothing.
 // Files are checked with ffprobe/ffmpeg: codecs, size, duration, decodable frames, audible
 // audio, and the picture's layout at chosen instants (Describe's MixUsers says who is shown when).
@@ -258,19 +259,29 @@ async function freePort() {
 test('a relay pushes the room\'s mix to an RTMP server as H.264 + AAC while users come and go; bad relays are refused', async () => {
   const room = 7103;
   const erin = await publisher('erin', room);
-  const port = await freePort();
-  const url = `rtmp://127.0.0.1:${port}/live/x`;
-  const out = path.join(dir, 'relay.flv');
-  // The CDN: FFmpeg as an RTMP server on loopback, writing what it gets.
-  const receiver = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-listen', '1', '-i', url, '-c', 'copy', '-y', out],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let receiverErr = '';
-  receiver.stderr.on('data', (d) => { receiverErr = (receiverErr + d).slice(-2000); });
-  const received = new Promise((r) => receiver.once('exit', r));
-  try {
+  // The CDN: FFmpeg as an RTMP server on loopback, writing what it gets (one push each).
+  const receivers = [];
+  async function receive(name) {
+    const port = await freePort();
+    const url = `rtmp://127.0.0.1:${port}/live/${name}`;
+    const out = path.join(dir, `${name}.flv`);
+    const proc = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-listen', '1', '-i', url, '-c', 'copy', '-y', out],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    const r = { url, out, proc, err: '', exited: new Promise((res) => proc.once('exit', res)) };
+    proc.stderr.on('data', (d) => { r.err = (r.err + d).slice(-2000); });
+    receivers.push(r);
     const until = Date.now() + 10000;
     while (!listening(port) && Date.now() < until) await sleep(50);
     assert.ok(listening(port), 'the RTMP receiver listens');
+    return r;
+  }
+  const ended = async (r) => {
+    const code = await Promise.race([r.exited, sleep(15000).then(() => 'timeout')]);
+    assert.equal(code, 0, `the receiver ended with the push: ${r.err}`);
+  };
+  try {
+    const first = await receive('x');
+    const { url } = first;
 
     const startBody = (extra = {}) => ({
       SdkAppId: APP, RoomId: String(room), RoomIdType: 1,
@@ -298,7 +309,7 @@ test('a relay pushes the room\'s mix to an RTMP server as H.264 + AAC while user
       assert.match(r.body.RequestId, /^[0-9a-f-]{36}$/);
     }
     assert.deepEqual(fs.readdirSync(dir).sort(), before, 'no task directory');
-    assert.ok(receiver.exitCode === null, `nothing was pushed to the receiver: ${receiverErr}`);
+    assert.ok(first.proc.exitCode === null, `nothing was pushed to the receiver: ${first.err}`);
 
     const started = await admin('StartPublishCdnStream', startBody());
     assert.equal(started.status, 200, JSON.stringify(started.body));
@@ -312,6 +323,25 @@ test('a relay pushes the room\'s mix to an RTMP server as H.264 + AAC while user
     await waitTask(TaskId, (b) => shown(b) === 'erin,fay', 'fay is in the mix');
     const both = Date.now();
     await sleep(2000);
+    // Refused while it runs, changing nothing: a bad URL, the recording API's Delete.
+    const badUpdate = await admin('UpdatePublishCdnStream', { SdkAppId: APP, TaskId, SequenceNumber: 1, PublishCdnParams: [{ PublishCdnUrl: 'rtmp://' }] });
+    assert.equal(badUpdate.body.Error?.Code, 'InvalidParameter.PublishCdnUrl', JSON.stringify(badUpdate.body));
+    const wrongApi = await admin('DeleteCloudRecording', { SdkAppId: APP, TaskId });
+    assert.equal(wrongApi.body.Error?.Code, 'InvalidParameter.TaskId', JSON.stringify(wrongApi.body));
+    const still = await describe(TaskId);
+    assert.deepEqual([still.Status, still.StorageFileList.length, recording(still)[0]?.Engine.Pid], ['InProgress', 1, live.StorageFileList[0].Engine.Pid]);
+    // Update: the float layout with erin large, pushed to another server.
+    const second = await receive('y');
+    const updated = await admin('UpdatePublishCdnStream', { SdkAppId: APP, TaskId, SequenceNumber: 2,
+      VideoParams: { VideoEncode: { Width: W, Height: H, Fps: 15, BitRate: 600, Gop: 2 },
+        LayoutParams: { MixLayoutMode: 1, MaxVideoUser: { UserMediaStream: { UserInfo: { UserId: 'erin' } } } } },
+      PublishCdnParams: [{ PublishCdnUrl: second.url }] });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    await ended(first);
+    const moved = await waitTask(TaskId, (b) => recording(b).length === 1 && b.StorageFileList.length === 2, 'the push starts again');
+    assert.equal(moved.StorageFileList[1].FileName, second.url);
+    await sleep(2500);
+    const floating = Date.now();
     await erin.close();
     await waitTask(TaskId, (b) => shown(b) === 'fay' && b.MixUsers.length === 1, 'erin has left the mix');
     const fayAlone = Date.now();
@@ -320,11 +350,12 @@ test('a relay pushes the room\'s mix to an RTMP server as H.264 + AAC while user
     assert.equal(stopped.status, 200, JSON.stringify(stopped.body));
     const done = await describe(TaskId);
     assert.equal(done.Status, 'Exited');
-    const [push] = done.StorageFileList;
+    const [push, push2] = done.StorageFileList;
     assert.equal(push.Engine.State, 'finished', JSON.stringify(push));
-    const code = await Promise.race([received, sleep(15000).then(() => 'timeout')]);
-    assert.equal(code, 0, `the receiver ended with the push: ${receiverErr}`);
+    assert.equal(push2.Engine.State, 'finished', JSON.stringify(push2));
+    await ended(second);
 
+    const out = first.out;
     const info = await probe(out);
     assert.deepEqual(info.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
     const video = info.streams.find((s) => s.codec_type === 'video');
@@ -335,16 +366,32 @@ test('a relay pushes the room\'s mix to an RTMP server as H.264 + AAC while user
     // One user fills the height (4:3 in 16:9: pillarboxed); two are side by side (black below).
     const rel = (wall) => (wall - push.BeginTimeStamp) / 1000;
     const strip = [0.05, 0.85, 0.45, 1];
-    const times = { erin: rel(erinAlone + 700), both: rel(both + 1000), fay: rel(fayAlone + 1000) };
+    const times = { erin: rel(erinAlone + 700), both: rel(both + 1000) };
     const c = {};
     for (const [k, t] of Object.entries(times)) c[k] = await colour(out, t, strip);
-    console.log('relay:', JSON.stringify({ duration, pushed, times, stripColour: c, bytes: fs.statSync(out).size }));
+    // The second push: float, erin large (pillarboxed, full height), fay in the bottom-right
+    // window; then fay alone.
+    const info2 = await probe(second.out);
+    assert.deepEqual(info2.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    const [duration2, pushed2] = [Number(info2.format.duration), (push2.EndTimeStamp - push2.BeginTimeStamp) / 1000];
+    assert.ok(Math.abs(duration2 - pushed2) <= 1.5, `received ${duration2} s of the second ${pushed2} s push`);
+    const rel2 = (wall) => (wall - push2.BeginTimeStamp) / 1000;
+    const corner = [0.9, 0.86, 0.96, 0.99]; // right of erin's picture, inside the window
+    const c2 = {
+      floatStrip: await colour(second.out, rel2(floating - 500), strip),
+      floatCorner: await colour(second.out, rel2(floating - 500), corner),
+      fay: await colour(second.out, rel2(fayAlone + 1000), strip),
+      sideBySideCorner: await colour(out, times.both, corner),
+    };
+    console.log('relay:', JSON.stringify({ duration, pushed, duration2, pushed2, times, stripColour: c, second: c2, bytes: fs.statSync(out).size }));
     assert.ok(c.erin > 30, `erin alone fills the height (${c.erin})`);
     assert.ok(c.both < 5, `erin and fay side by side (${c.both})`);
-    assert.ok(c.fay > 30, `fay alone after erin left (${c.fay})`);
+    assert.ok(c2.sideBySideCorner < 5, `side by side: nothing in the bottom-right corner (${c2.sideBySideCorner})`);
+    assert.ok(c2.floatStrip > 30 && c2.floatCorner > 30, `float: erin large, fay in the corner window (${JSON.stringify(c2)})`);
+    assert.ok(c2.fay > 30, `fay alone after erin left (${c2.fay})`);
     await fay.close();
   } finally {
-    if (receiver.exitCode === null) receiver.kill('SIGKILL');
+    for (const r of receivers) if (r.proc.exitCode === null) r.proc.kill('SIGKILL');
     await erin.close().catch(() => {});
   }
 });

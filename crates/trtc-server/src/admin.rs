@@ -79,7 +79,7 @@ pub fn router_with_recorder(hub: Arc<Hub>, recorder: Arc<Recorder>) -> Router {
         .route("/DeleteCloudRecording", post(delete_cloud_recording))
         .route("/StartPublishCdnStream", post(start_publish_cdn_stream))
         .route("/UpdatePublishCdnStream", post(update_publish_cdn_stream))
-        .route("/StopPublishCdnStream", post(delete_cloud_recording))
+        .route("/StopPublishCdnStream", post(stop_publish_cdn_stream))
         .route("/rooms", get(list_rooms))
         .route("/RemoveUser", post(remove_user))
         .route("/RemoveUserByStrRoomId", post(remove_user_by_str_room_id))
@@ -642,17 +642,36 @@ async fn delete_cloud_recording(
     query: QueryMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    const NAME: &str = "DeleteCloudRecording";
-    let result = match task_req(&s.hub, NAME, query, body) {
+    end_task(s, "DeleteCloudRecording", false, query, body).await
+}
+
+/// `POST /trtc/admin/v1/StopPublishCdnStream` `{"SdkAppId", "TaskId"}` → `{"TaskId"}`, once
+/// the push has ended.
+async fn stop_publish_cdn_stream(
+    State(s): State<AdminState>,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    end_task(s, "StopPublishCdnStream", true, query, body).await
+}
+
+async fn end_task(
+    s: AdminState,
+    name: &'static str,
+    relay: bool,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let result = match task_req(&s.hub, name, query, body) {
         Ok(r) => s
             .recorder
-            .delete(r.sdk_app_id, &r.task_id)
+            .delete(r.sdk_app_id, &r.task_id, relay)
             .await
             .map(|()| json!({ "TaskId": r.task_id }))
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
-    answer(NAME, result)
+    answer(name, result)
 }
 
 /// `POST /trtc/admin/v1/StartPublishCdnStream` (see [`crate::record::cdn`]) → `{"TaskId"}`:

@@ -476,9 +476,22 @@ impl Recorder {
 
     /// `DeleteCloudRecording`: ends the task (its files are finished) and waits for it, at most
     /// a few seconds.
-    pub async fn delete(&self, sdk_app_id: u64, task_id: &str) -> Result<(), Refusal> {
-        let (ctl, handle) =
-            self.entry(sdk_app_id, task_id, |t| (t.ctl.clone(), t.handle.take()))?;
+    /// `relay`: the request is `StopPublishCdnStream` (which ends relays only), not
+    /// `DeleteCloudRecording` (recordings only).
+    pub async fn delete(&self, sdk_app_id: u64, task_id: &str, relay: bool) -> Result<(), Refusal> {
+        let (ctl, handle) = self.entry(sdk_app_id, task_id, |t| {
+            if t.relay != relay {
+                return Err(refuse(
+                    "InvalidParameter.TaskId",
+                    if relay {
+                        "this TaskId is a recording: DeleteCloudRecording ends it"
+                    } else {
+                        "this TaskId is a relay: StopPublishCdnStream ends it"
+                    },
+                ));
+            }
+            Ok((t.ctl.clone(), t.handle.take()))
+        })??;
         let _ = ctl.send(task::Ctl::Stop).await;
         if let Some(h) = handle {
             let _ = tokio::time::timeout(engine::STOP_GRACE + Duration::from_secs(6), h).await;
