@@ -177,6 +177,7 @@ test('a call is recorded into one mixed file; a user who joins and leaves appear
   assert.equal(f.Engine.State, 'finished', JSON.stringify(f));
   assert.equal(f.TrackType, 'audio_video');
   assert.equal(f.FileName, `${TaskId}/${APP}_${room}__mix_0.mkv`);
+  assert.deepEqual(fs.readdirSync(path.join(dir, TaskId)), [`${APP}_${room}__mix_0.mkv`], 'the decoders\' SDP files are gone');
   assert.equal(done.EngineFailures, 0);
   const figures = await checkMixed(f);
   assert.ok(figures.duration >= 11, `the whole call: ${figures.duration} s`);

@@ -70,6 +70,8 @@ struct Feed {
     last_keyframe_ask: Option<Instant>,
     /// Set by its reader once it has given a picture (or PCM).
     output: Arc<AtomicBool>,
+    /// Its SDP file, removed once it has been read (the decoder's port is bound).
+    sdp: Option<std::path::PathBuf>,
 }
 
 struct MixUser {
@@ -246,6 +248,7 @@ impl<'a> Mix<'a> {
                 flowing: false,
                 last_keyframe_ask: None,
                 output,
+                sdp: Some(sdp_path.clone()),
             })
         })();
         match started {
@@ -323,6 +326,12 @@ impl<'a> Mix<'a> {
                     let bound = engine::udp_ports_bound(&[f.port])
                         .unwrap_or(f.started.elapsed() >= Duration::from_secs(1));
                     f.ready = bound || f.started.elapsed() >= READY_TIMEOUT;
+                }
+                // Read by now: decoders come and go with users, their SDP files do not stay.
+                if f.ready {
+                    if let Some(sdp) = f.sdp.take() {
+                        let _ = std::fs::remove_file(sdp);
+                    }
                 }
                 // Until the decoder has given a picture: FFmpeg's RTP input may lose the first
                 // keyframe it gets, and browsers send the next one only when asked.
