@@ -197,7 +197,7 @@ test('refused recording requests get the API error shape and change nothing', as
     assert.match(r.body.RequestId, /^[0-9a-f-]{36}$/);
   };
   await refused('CreateCloudRecording', createBody(9999, 'rec'), 404, 'FailedOperation.RoomNotExist');
-  await refused('CreateCloudRecording', createBody(room, 'rec', { RecordMode: 2 }), 400, 'UnsupportedOperation.RecordMode');
+  await refused('CreateCloudRecording', { ...createBody(room, 'rec', { RecordMode: 2 }), MixLayoutParams: { MixLayoutMode: 4 } }, 400, 'UnsupportedOperation.MixLayoutMode');
   await refused('CreateCloudRecording', createBody(room, 'rec', { RecordMode: 7 }), 400, 'InvalidParameter.RecordMode');
   await refused('CreateCloudRecording', createBody(room, 'rec', { StreamType: 5 }), 400, 'InvalidParameter.StreamType');
   await refused('CreateCloudRecording', createBody(room, 'rec', { MaxIdleTime: 100000 }), 400, 'InvalidParameter.MaxIdleTime');

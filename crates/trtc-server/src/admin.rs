@@ -44,6 +44,7 @@ use trtc_usersig::VerifyError;
 
 use crate::clock::{now_unix, now_unix_nanos};
 use crate::hub::Hub;
+use crate::record::cdn::{self, StartIn, UpdateIn};
 use crate::record::params::{CreateIn, Invalid, SubscribeLists};
 use crate::record::Recorder;
 use crate::room::AdminError;
@@ -76,6 +77,9 @@ pub fn router_with_recorder(hub: Arc<Hub>, recorder: Arc<Recorder>) -> Router {
         .route("/DescribeCloudRecording", post(describe_cloud_recording))
         .route("/ModifyCloudRecording", post(modify_cloud_recording))
         .route("/DeleteCloudRecording", post(delete_cloud_recording))
+        .route("/StartPublishCdnStream", post(start_publish_cdn_stream))
+        .route("/UpdatePublishCdnStream", post(update_publish_cdn_stream))
+        .route("/StopPublishCdnStream", post(stop_publish_cdn_stream))
         .route("/rooms", get(list_rooms))
         .route("/RemoveUser", post(remove_user))
         .route("/RemoveUserByStrRoomId", post(remove_user_by_str_room_id))
@@ -479,7 +483,7 @@ async fn unknown_action() -> Response {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "InvalidAction",
-        "no such admin action: use GET rooms, or POST RemoveUser, RemoveUserByStrRoomId, DismissRoom, DismissRoomByStrRoomId, CreateCloudRecording, DescribeCloudRecording, ModifyCloudRecording or DeleteCloudRecording",
+        "no such admin action: use GET rooms, or POST RemoveUser, RemoveUserByStrRoomId, DismissRoom, DismissRoomByStrRoomId, CreateCloudRecording, DescribeCloudRecording, ModifyCloudRecording, DeleteCloudRecording, StartPublishCdnStream, UpdatePublishCdnStream or StopPublishCdnStream",
     )
     .into_response()
 }
@@ -509,6 +513,18 @@ impl From<Invalid> for ApiError {
             _ => StatusCode::BAD_REQUEST,
         };
         ApiError::new(status, e.code, e.message)
+    }
+}
+
+impl HasApp for StartIn {
+    fn app(&self) -> u64 {
+        self.sdk_app_id
+    }
+}
+
+impl HasApp for UpdateIn {
+    fn app(&self) -> u64 {
+        self.sdk_app_id
     }
 }
 
@@ -626,15 +642,82 @@ async fn delete_cloud_recording(
     query: QueryMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    const NAME: &str = "DeleteCloudRecording";
-    let result = match task_req(&s.hub, NAME, query, body) {
+    end_task(s, "DeleteCloudRecording", false, query, body).await
+}
+
+/// `POST /trtc/admin/v1/StopPublishCdnStream` `{"SdkAppId", "TaskId"}` → `{"TaskId"}`, once
+/// the push has ended.
+async fn stop_publish_cdn_stream(
+    State(s): State<AdminState>,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    end_task(s, "StopPublishCdnStream", true, query, body).await
+}
+
+async fn end_task(
+    s: AdminState,
+    name: &'static str,
+    relay: bool,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let result = match task_req(&s.hub, name, query, body) {
         Ok(r) => s
             .recorder
-            .delete(r.sdk_app_id, &r.task_id)
+            .delete(r.sdk_app_id, &r.task_id, relay)
             .await
             .map(|()| json!({ "TaskId": r.task_id }))
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
+    answer(name, result)
+}
+
+/// `POST /trtc/admin/v1/StartPublishCdnStream` (see [`crate::record::cdn`]) → `{"TaskId"}`:
+/// the room's mix (or one user) pushed to RTMP URLs. `DescribeCloudRecording` describes it,
+/// `StopPublishCdnStream` (as `DeleteCloudRecording`) ends it.
+async fn start_publish_cdn_stream(
+    State(s): State<AdminState>,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    const NAME: &str = "StartPublishCdnStream";
+    let req = admin_of(&s.hub, query).and_then(|admin| {
+        let req: StartIn = body_of(&admin, NAME, body)?;
+        Ok(req.check()?)
+    });
+    let result = match req {
+        Ok(req) => s
+            .recorder
+            .create(&s.hub, req)
+            .await
+            .map(|id| json!({ "TaskId": id }))
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    answer(NAME, result)
+}
+
+/// `POST /trtc/admin/v1/UpdatePublishCdnStream` `{"SdkAppId", "TaskId", "AudioParams",
+/// "VideoParams", "PublishCdnParams"}` → `{"TaskId"}`: the push starts again with them.
+async fn update_publish_cdn_stream(
+    State(s): State<AdminState>,
+    query: QueryMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    const NAME: &str = "UpdatePublishCdnStream";
+    let result = admin_of(&s.hub, query).and_then(|admin| {
+        let r: UpdateIn = body_of(&admin, NAME, body)?;
+        let urls = r.cdn.as_deref().map(cdn::urls).transpose()?;
+        let spec = if r.audio.is_some() || r.video.is_some() {
+            Some(cdn::spec(r.audio.as_ref(), r.video.as_ref())?)
+        } else {
+            None
+        };
+        s.recorder
+            .update_relay(r.sdk_app_id, &r.task_id, spec, urls)?;
+        Ok(json!({ "TaskId": r.task_id }))
+    });
     answer(NAME, result)
 }

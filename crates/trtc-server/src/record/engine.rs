@@ -104,10 +104,24 @@ pub fn args(sdp: &Path, out: &Path) -> Vec<std::ffi::OsString> {
 impl Engine {
     /// Starts `ffmpeg` (the program `ffmpeg`) on `sdp`, writing `out`.
     pub fn spawn(ffmpeg: &Path, sdp: &Path, out: &Path) -> std::io::Result<Engine> {
+        Engine::spawn_with(ffmpeg, args(sdp, out), out, false, false)
+    }
+
+    /// Starts `ffmpeg` with `args` (which write `out`, or its stdout), its stdin and stdout
+    /// piped to us when asked (then taken with [`Engine::take_stdin`] and
+    /// [`Engine::take_stdout`]), otherwise null.
+    pub fn spawn_with(
+        ffmpeg: &Path,
+        args: Vec<std::ffi::OsString>,
+        out: &Path,
+        stdin: bool,
+        stdout: bool,
+    ) -> std::io::Result<Engine> {
+        let pipe = |yes: bool| if yes { Stdio::piped() } else { Stdio::null() };
         let mut child = Command::new(ffmpeg)
-            .args(args(sdp, out))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .args(args)
+            .stdin(pipe(stdin))
+            .stdout(pipe(stdout))
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()?;
@@ -130,6 +144,41 @@ impl Engine {
             tail,
             out: out.to_path_buf(),
         })
+    }
+
+    /// Its stdin, when spawned with it piped (once).
+    pub fn take_stdin(&mut self) -> Option<tokio::process::ChildStdin> {
+        self.child.stdin.take()
+    }
+
+    /// Its stdout, when spawned with it piped (once).
+    pub fn take_stdout(&mut self) -> Option<tokio::process::ChildStdout> {
+        self.child.stdout.take()
+    }
+
+    /// Kills it (nothing to finish: a decoder) and reaps it.
+    pub async fn kill(mut self) -> (Ended, String) {
+        let _ = self.child.start_kill();
+        let ended = match self.child.wait().await {
+            Ok(s) => Ended::of(s, true),
+            Err(_) => Ended {
+                asked: true,
+                code: None,
+                signal: None,
+            },
+        };
+        (ended, self.tail.text())
+    }
+
+    /// Waits up to `limit` for it to exit by itself (its inputs closed); then as
+    /// [`Engine::stop`].
+    pub async fn finish(mut self, limit: Duration) -> (Ended, String) {
+        if let Ok(Ok(s)) = tokio::time::timeout(limit, self.child.wait()).await {
+            return (Ended::of(s, true), self.tail.text());
+        }
+        let (mut ended, tail) = self.stop().await;
+        ended.asked = true;
+        (ended, tail)
     }
 
     /// Its process id.

@@ -1,6 +1,8 @@
 //! Cloud recording, TRTC's `CreateCloudRecording` / `DescribeCloudRecording` /
 //! `ModifyCloudRecording` / `DeleteCloudRecording` on our own server: per-user files
-//! (`RecordMode` 1) written by FFmpeg into the server's `--record-dir`.
+//! (`RecordMode` 1) or one mixed file (`RecordMode` 2, [`mix`]) written by FFmpeg into the
+//! server's `--record-dir`; and relay to a CDN (`StartPublishCdnStream` …, [`cdn`]): a task
+//! whose mix goes to RTMP URLs.
 //!
 //! ## Design
 //!
@@ -27,7 +29,11 @@
 //!   by `Describe` and never affects the server.
 //! * A refused request changes nothing.
 
+pub mod cdn;
 pub mod engine;
+pub mod layout;
+pub mod mix;
+pub mod output;
 pub mod params;
 pub mod task;
 
@@ -141,6 +147,9 @@ pub struct TaskShared {
     pub engine_failures: u32,
     /// Why it ended.
     pub exit_reason: Option<String>,
+    /// A mix's users now, in the layout's order, and whether each has given a picture yet
+    /// (`None`: not a mix).
+    pub mix_users: Option<Vec<(String, bool)>>,
 }
 
 struct TaskEntry {
@@ -152,6 +161,8 @@ struct TaskEntry {
     handle: Option<tokio::task::JoinHandle<()>>,
     /// Creation order, for forgetting the oldest ended task.
     seq: u64,
+    /// A relay (`StartPublishCdnStream`) rather than a recording.
+    relay: bool,
 }
 
 impl TaskEntry {
@@ -316,6 +327,7 @@ impl Recorder {
             files: vec![],
             engine_failures: 0,
             exit_reason: None,
+            mix_users: None,
         }));
         let (ctl_tx, ctl_rx) = mpsc::channel(8);
         let ctx = task::TaskCtx {
@@ -332,6 +344,8 @@ impl Recorder {
             ws_url: config.ws_url,
             hub: hub.clone(),
             shared: shared.clone(),
+            mix: req.mix.clone(),
+            cdn: req.cdn.clone(),
         };
         let mut tasks = lock(&self.tasks);
         // The checks again, under the lock this time (another Create may have run meanwhile).
@@ -349,6 +363,7 @@ impl Recorder {
                 ctl: ctl_tx,
                 handle: Some(handle),
                 seq,
+                relay: req.cdn.is_some(),
             },
         );
         Ok(task_id)
@@ -403,6 +418,10 @@ impl Recorder {
             "StorageFileList": files,
             "EngineFailures": s.engine_failures,
             "ExitReason": s.exit_reason,
+            "MixUsers": s.mix_users.as_ref().map(|u| u
+                .iter()
+                .map(|(id, shown)| json!({"UserId": id, "Picture": shown}))
+                .collect::<Vec<_>>()),
         }))
     }
 
@@ -427,11 +446,52 @@ impl Recorder {
         }
     }
 
+    /// `UpdatePublishCdnStream`: a relay's new encoding and layout and/or URLs (the push
+    /// starts again with them).
+    pub fn update_relay(
+        &self,
+        sdk_app_id: u64,
+        task_id: &str,
+        spec: Option<output::MixSpec>,
+        urls: Option<Vec<String>>,
+    ) -> Result<(), Refusal> {
+        let sent = self.entry(sdk_app_id, task_id, |t| {
+            if !t.relay {
+                return Err(refuse(
+                    "InvalidParameter.TaskId",
+                    "this TaskId is a recording, not a relay (StartPublishCdnStream)",
+                ));
+            }
+            Ok(!t.ended() && t.ctl.try_send(task::Ctl::Relay(spec, urls)).is_ok())
+        })??;
+        if sent {
+            Ok(())
+        } else {
+            Err(refuse(
+                "FailedOperation.TaskNotRunning",
+                "the relay has ended (or is busy): it can only change while it runs",
+            ))
+        }
+    }
+
     /// `DeleteCloudRecording`: ends the task (its files are finished) and waits for it, at most
     /// a few seconds.
-    pub async fn delete(&self, sdk_app_id: u64, task_id: &str) -> Result<(), Refusal> {
-        let (ctl, handle) =
-            self.entry(sdk_app_id, task_id, |t| (t.ctl.clone(), t.handle.take()))?;
+    /// `relay`: the request is `StopPublishCdnStream` (which ends relays only), not
+    /// `DeleteCloudRecording` (recordings only).
+    pub async fn delete(&self, sdk_app_id: u64, task_id: &str, relay: bool) -> Result<(), Refusal> {
+        let (ctl, handle) = self.entry(sdk_app_id, task_id, |t| {
+            if t.relay != relay {
+                return Err(refuse(
+                    "InvalidParameter.TaskId",
+                    if relay {
+                        "this TaskId is a recording: DeleteCloudRecording ends it"
+                    } else {
+                        "this TaskId is a relay: StopPublishCdnStream ends it"
+                    },
+                ));
+            }
+            Ok((t.ctl.clone(), t.handle.take()))
+        })??;
         let _ = ctl.send(task::Ctl::Stop).await;
         if let Some(h) = handle {
             let _ = tokio::time::timeout(engine::STOP_GRACE + Duration::from_secs(6), h).await;
@@ -471,10 +531,12 @@ mod tests {
                 files: vec![],
                 engine_failures: 0,
                 exit_reason: None,
+                mix_users: None,
             })),
             ctl: mpsc::channel(1).0,
             handle: None,
             seq,
+            relay: false,
         }
     }
 
@@ -487,6 +549,8 @@ mod tests {
             max_idle_secs: 30,
             stream_type: params::StreamType::AudioVideo,
             lists: SubscribeLists::default(),
+            mix: None,
+            cdn: None,
         }
     }
 

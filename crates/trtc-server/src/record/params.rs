@@ -7,6 +7,8 @@ use serde_json::Value;
 use trtc_loadgen::user::{TapCodec, TapFormat};
 use trtc_proto::{room_id, RoomId};
 
+use super::output::{MixLayoutIn, MixSpec, MixTranscodeIn};
+
 /// Most userIds in one allow or deny list (TRTC's limit).
 pub const MAX_LIST_IDS: usize = 32;
 /// Longest userId in a list or as the recorder's `UserId`, in bytes.
@@ -173,6 +175,12 @@ pub struct CreateIn {
     /// TRTC's cloud storage: accepted and unused (files go to the server's `--record-dir`).
     #[serde(rename = "StorageParams")]
     pub storage_params: Option<Value>,
+    /// The mixed file's encoding (`RecordMode` 2).
+    #[serde(rename = "MixTranscodeParams")]
+    pub mix_transcode: Option<MixTranscodeIn>,
+    /// The mixed file's layout (`RecordMode` 2).
+    #[serde(rename = "MixLayoutParams")]
+    pub mix_layout: Option<MixLayoutIn>,
 }
 
 /// A checked `CreateCloudRecording`.
@@ -192,6 +200,10 @@ pub struct CreateReq {
     pub stream_type: StreamType,
     /// Whose streams.
     pub lists: SubscribeLists,
+    /// `RecordMode` 2: one mixed file, encoded and laid out so.
+    pub mix: Option<MixSpec>,
+    /// A relay (`StartPublishCdnStream`): the mix goes to these URLs, not to a file.
+    pub cdn: Option<Vec<String>>,
 }
 
 /// The room of a request: `RoomId` read as `RoomIdType` says.
@@ -254,27 +266,24 @@ impl CreateIn {
             ));
         }
         let p = self.record_params;
-        match p.record_mode {
-            Some(1) => {}
-            Some(2) => {
-                return Err(invalid(
-                    "UnsupportedOperation.RecordMode",
-                    "RecordMode 2 (mixed) is not supported by this server yet; use RecordMode 1 (a file per user)",
-                ))
-            }
-            Some(m) => {
-                return Err(invalid(
-                    "InvalidParameter.RecordMode",
-                    format!("RecordMode {m} is neither 1 (single stream) nor 2 (mixed)"),
-                ))
-            }
-            None => {
-                return Err(invalid(
+        let mix =
+            match p.record_mode {
+                Some(1) => None,
+                Some(2) => Some(MixSpec::of(
+                    self.mix_transcode.as_ref(),
+                    self.mix_layout.as_ref(),
+                )?),
+                Some(m) => {
+                    return Err(invalid(
+                        "InvalidParameter.RecordMode",
+                        format!("RecordMode {m} is neither 1 (single stream) nor 2 (mixed)"),
+                    ))
+                }
+                None => return Err(invalid(
                     "MissingParameter.RecordMode",
-                    "RecordParams.RecordMode is required (1: a file per user)",
-                ))
-            }
-        }
+                    "RecordParams.RecordMode is required (1: a file per user, 2: one mixed file)",
+                )),
+            };
         let stream_type = match p.stream_type.unwrap_or(0) {
             0 => StreamType::AudioVideo,
             1 => StreamType::Audio,
@@ -296,6 +305,12 @@ impl CreateIn {
                 ))
             }
         };
+        if mix.is_some() && stream_type != StreamType::AudioVideo {
+            return Err(invalid(
+                "UnsupportedOperation.StreamType",
+                "a mixed recording (RecordMode 2) has audio and video: StreamType 0",
+            ));
+        }
         let lists = p.subscribe.unwrap_or_default();
         lists.check()?;
         Ok(CreateReq {
@@ -306,6 +321,8 @@ impl CreateIn {
             max_idle_secs,
             stream_type,
             lists,
+            mix,
+            cdn: None,
         })
     }
 }
@@ -341,15 +358,25 @@ fn hex(bytes: &[u8]) -> String {
 /// [`NAME_USER_BYTES`] bytes and the strRoomId's first [`NAME_ROOM_BYTES`] go in, so a name
 /// stays under 255 bytes; the index (the task's file count) keeps names unique all the same.
 pub fn file_name(sdk_app_id: u64, room: &RoomId, user_id: &str, index: usize) -> String {
-    let room = match room {
-        RoomId::Num(n) => n.to_string(),
-        RoomId::Str(s) => format!("s{}", hex(&s.as_bytes()[..s.len().min(NAME_ROOM_BYTES)])),
-    };
+    let room = room_name(room);
     let user = &user_id.as_bytes()[..user_id.len().min(NAME_USER_BYTES)];
     format!(
         "{sdk_app_id}_{room}__UserId_s_{}__UserId_e_main_{index}.mkv",
         hex(user)
     )
+}
+
+fn room_name(room: &RoomId) -> String {
+    match room {
+        RoomId::Num(n) => n.to_string(),
+        RoomId::Str(s) => format!("s{}", hex(&s.as_bytes()[..s.len().min(NAME_ROOM_BYTES)])),
+    }
+}
+
+/// The file of a mixed recording in a task's directory: `<sdkAppId>_<room>__mix_<index>.mkv`
+/// (the room as in [`file_name`]; the index is the task's file count).
+pub fn mix_file_name(sdk_app_id: u64, room: &RoomId, index: usize) -> String {
+    format!("{sdk_app_id}_{}__mix_{index}.mkv", room_name(room))
 }
 
 /// The SDP that tells the engine (FFmpeg's `sdp` demuxer) what arrives on which loopback port:
@@ -446,6 +473,13 @@ mod tests {
         assert_eq!(r.max_idle_secs, 30);
         assert_eq!(r.stream_type, StreamType::AudioVideo);
         assert_eq!(r.lists, SubscribeLists::default());
+        assert_eq!(r.mix, None, "RecordMode 1: a file per user");
+        let mut b = with(&["RecordParams", "RecordMode"], json!(2));
+        b["MixTranscodeParams"] = json!({"VideoParams": {"Width": 640, "Height": 360}});
+        b["MixLayoutParams"] = json!({"MixLayoutMode": 2});
+        let m = create(b).unwrap().mix.unwrap();
+        assert_eq!((m.width, m.height, m.fps), (640, 360, 15));
+        assert_eq!(m.layout, crate::record::layout::LayoutMode::ScreenShare);
         let r = create(with(&["RoomId"], json!(9))).unwrap();
         assert_eq!(r.room, RoomId::Num(9));
         let mut b = with(&["RoomId"], json!("class a"));
@@ -489,10 +523,25 @@ mod tests {
             "InvalidParameter.UserSig"
         );
         let rp = |k: &str, v: Value| with(&["RecordParams", k], v);
+        let mixed = |k: &str, v: Value| {
+            let mut b = rp("RecordMode", json!(2));
+            b[k] = v;
+            b
+        };
         assert_eq!(
-            code(rp("RecordMode", json!(2))),
-            "UnsupportedOperation.RecordMode"
+            code(mixed(
+                "MixTranscodeParams",
+                json!({"VideoParams": {"Width": 99999}})
+            )),
+            "InvalidParameter.MixTranscodeParams"
         );
+        assert_eq!(
+            code(mixed("MixLayoutParams", json!({"MixLayoutMode": 4}))),
+            "UnsupportedOperation.MixLayoutMode"
+        );
+        let mut b = mixed("MixLayoutParams", json!({}));
+        b["RecordParams"]["StreamType"] = json!(1);
+        assert_eq!(code(b), "UnsupportedOperation.StreamType");
         assert_eq!(
             code(rp("RecordMode", json!(3))),
             "InvalidParameter.RecordMode"
@@ -580,6 +629,11 @@ mod tests {
             usize::MAX,
         );
         assert!(long.len() < 255, "{}", long.len());
+        assert_eq!(mix_file_name(7, &RoomId::Num(8), 2), "7_8__mix_2.mkv");
+        assert_eq!(
+            mix_file_name(7, &RoomId::Str("../a".into()), 0),
+            "7_s2e2e2f61__mix_0.mkv"
+        );
     }
 
     #[test]

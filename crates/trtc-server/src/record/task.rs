@@ -23,6 +23,8 @@ use trtc_loadgen::user::{
 use trtc_proto::{MediaKind, RoomId};
 
 use super::engine::{self, Engine};
+use super::mix::Mix;
+use super::output::MixSpec;
 use super::params::{self, StreamType, SubscribeLists};
 use super::{EngineState, FileEntry, TaskShared, TaskStatus};
 use crate::clock::now_unix_ms;
@@ -50,6 +52,8 @@ pub enum Ctl {
     Lists(SubscribeLists),
     /// End (`DeleteCloudRecording`, server shutdown).
     Stop,
+    /// A relay's new mix and/or URLs (`UpdatePublishCdnStream`).
+    Relay(Option<MixSpec>, Option<Vec<String>>),
 }
 
 /// What a task is started with.
@@ -80,6 +84,10 @@ pub struct TaskCtx {
     pub hub: Arc<Hub>,
     /// What Describe reads.
     pub shared: Arc<Mutex<TaskShared>>,
+    /// `RecordMode` 2: one mixed file.
+    pub mix: Option<MixSpec>,
+    /// A relay: the mix goes to these URLs.
+    pub cdn: Option<Vec<String>>,
 }
 
 /// One user's file being written.
@@ -152,16 +160,21 @@ pub async fn run(ctx: TaskCtx, mut ctl: mpsc::Receiver<Ctl>) {
             return;
         }
     };
-    let mut relay = Relay {
-        ctx: &ctx,
-        writers: HashMap::new(),
-        restarts: HashMap::new(),
-        publishers: Vec::new(),
-        lists: ctx.lists.clone(),
-        kf: kf_tx,
-        socket,
-        draining: Vec::new(),
+    let mut relay = match &ctx.mix {
+        None => Engines::Files(Box::new(Relay {
+            ctx: &ctx,
+            writers: HashMap::new(),
+            restarts: HashMap::new(),
+            publishers: Vec::new(),
+            lists: ctx.lists.clone(),
+            kf: kf_tx,
+            socket,
+            draining: Vec::new(),
+        })),
+        Some(spec) => Engines::Mix(Box::new(Mix::new(&ctx, spec.clone(), kf_tx, socket))),
     };
+    // A mix's output starts at once (black and silent until someone is there).
+    relay.housekeeping().await;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut idle_since: Option<Instant> = None;
     let mut report: Option<UserReport> = None;
@@ -171,6 +184,11 @@ pub async fn run(ctx: TaskCtx, mut ctl: mpsc::Receiver<Ctl>) {
             Some(p) = packets.recv() => relay.on_packet(p).await,
             c = ctl.recv() => match c {
                 Some(Ctl::Lists(l)) => relay.set_lists(l).await,
+                Some(Ctl::Relay(spec, urls)) => {
+                    if let Engines::Mix(m) = &mut relay {
+                        m.reconfigure(spec, urls).await;
+                    }
+                }
                 Some(Ctl::Stop) | None => break "stopped (DeleteCloudRecording)".to_string(),
             },
             r = &mut recorder => {
@@ -188,10 +206,11 @@ pub async fn run(ctx: TaskCtx, mut ctl: mpsc::Receiver<Ctl>) {
                 let Some(publishers) = ctx.hub.publishers(ctx.sdk_app_id, &ctx.room) else {
                     break "the room is gone".to_string();
                 };
-                relay.publishers = publishers;
+                let active = publishers.iter().any(|(_, kinds)| kinds[0] || kinds[1]);
+                relay.set_publishers(publishers);
                 relay.housekeeping().await;
                 let now = Instant::now();
-                if relay.publishers.iter().any(|(_, kinds)| kinds[0] || kinds[1]) {
+                if active {
                     idle_since = None;
                 } else if now.duration_since(*idle_since.get_or_insert(now)) >= ctx.max_idle {
                     break format!(
@@ -210,6 +229,49 @@ pub async fn run(ctx: TaskCtx, mut ctl: mpsc::Receiver<Ctl>) {
     }
     tracing::info!(task = %ctx.task_id, "recording task ended: {reason}");
     finish(&ctx, reason);
+}
+
+/// What writes a task's files: an engine per user, or one mix.
+enum Engines<'a> {
+    Files(Box<Relay<'a>>),
+    Mix(Box<Mix<'a>>),
+}
+
+impl Engines<'_> {
+    async fn on_packet(&mut self, p: TapPacket) {
+        match self {
+            Engines::Files(r) => r.on_packet(p).await,
+            Engines::Mix(m) => m.on_packet(p).await,
+        }
+    }
+
+    async fn set_lists(&mut self, lists: SubscribeLists) {
+        match self {
+            Engines::Files(r) => r.set_lists(lists).await,
+            Engines::Mix(m) => m.set_lists(lists).await,
+        }
+    }
+
+    fn set_publishers(&mut self, publishers: Vec<(String, [bool; 4])>) {
+        match self {
+            Engines::Files(r) => r.publishers = publishers,
+            Engines::Mix(m) => m.publishers = publishers,
+        }
+    }
+
+    async fn housekeeping(&mut self) {
+        match self {
+            Engines::Files(r) => r.housekeeping().await,
+            Engines::Mix(m) => m.housekeeping().await,
+        }
+    }
+
+    async fn stop_all(&mut self, packets: &mut mpsc::Receiver<TapPacket>) {
+        match self {
+            Engines::Files(r) => r.stop_all(packets).await,
+            Engines::Mix(m) => m.stop_all().await,
+        }
+    }
 }
 
 fn finish(ctx: &TaskCtx, reason: String) {
@@ -541,7 +603,7 @@ impl Relay<'_> {
 }
 
 /// The task's status from its files: in progress while an engine writes.
-fn recount(s: &mut TaskShared) {
+pub(super) fn recount(s: &mut TaskShared) {
     if s.status != TaskStatus::Exited {
         s.status = if s.files.iter().any(|f| f.end_ms.is_none()) {
             TaskStatus::InProgress
