@@ -120,7 +120,6 @@ impl Sfu {
                 }
                 for s in &mut p.tracks.send {
                     s.open = true;
-                    s.fresh = false;
                 }
                 debug!(peer, "answer accepted");
                 if p.tracks.small {
@@ -144,14 +143,8 @@ impl Sfu {
                     p.conn.fail(format!("answer rejected: {e}"));
                 } else {
                     // Slots of the rejected offer never existed; stopped ones stay stopped.
-                    // A reused slot was re-pointed in it: idle again (the next offer sets
-                    // every slot's direction to ours).
                     p.tracks.recv.retain(|s| s.open);
-                    p.tracks.send.retain(|s| s.open || !s.fresh);
-                    for s in p.tracks.send.iter_mut().filter(|s| !s.open) {
-                        s.idle = true;
-                        s.open = true;
-                    }
+                    p.tracks.send.retain(|s| s.open);
                 }
                 Err(e)
             }
@@ -247,34 +240,19 @@ impl Peer {
             }
         }
 
-        // Downstream: a slot per track forwarded (audio: added; video: added and asked for, so
-        // a subscriber rendering nine of fifty videos has nine video m-lines). A slot no
-        // longer wanted goes idle (inactive) and is reused for the next track of its media
-        // type, in a later offer (reuse is then always a direction change the browser hears
-        // of, and the offer's slots say whose track it now is).
+        // Downstream.
         let wanted = |source: PeerId, kind: Kind, subs: &BTreeMap<Key, Sub>| {
-            subs.get(&Key::new(source, kind))
-                .is_some_and(|s| s.added && (s.forward || !kind.is_video()))
+            subs.get(&Key::new(source, kind)).is_some_and(|s| s.added)
                 && publishing.get(&source).is_some_and(|k| k.get(kind))
         };
         let subs = &mut tracks.subs;
-        // Idle before this offer: these may be reused in it.
-        let mut reusable: Vec<usize> = (0..tracks.send.len())
-            .filter(|&i| tracks.send[i].idle && tracks.send[i].open)
-            .collect();
-        for s in tracks.send.iter_mut() {
-            if !s.idle && !wanted(s.source, s.kind, subs) {
-                s.idle = true;
+        tracks.send.retain(|s| {
+            if wanted(s.source, s.kind, subs) {
+                return true;
             }
-            // Converges str0m's directions with ours (after a rolled-back offer too); a
-            // direction already set is no change.
-            let dir = if s.idle {
-                Direction::Inactive
-            } else {
-                Direction::SendOnly
-            };
-            api.set_direction(s.mid, dir);
-        }
+            api.stop_media(s.mid);
+            false
+        });
         let new: Vec<Key> = subs
             .keys()
             .filter(|k| {
@@ -282,46 +260,27 @@ impl Peer {
                     && !tracks
                         .send
                         .iter()
-                        .any(|s| !s.idle && s.source == k.source && s.kind == k.kind())
+                        .any(|s| s.source == k.source && s.kind == k.kind())
             })
             .copied()
             .collect();
         for k in new {
             let (source, kind) = (k.source, k.kind());
-            let reuse = reusable
-                .iter()
-                .position(|&i| tracks.send[i].kind.is_video() == kind.is_video())
-                .map(|at| reusable.remove(at));
-            if let Some(i) = reuse {
-                let s = &mut tracks.send[i];
-                api.set_direction(s.mid, Direction::SendOnly);
-                *s = SendSlot {
-                    mid: s.mid,
-                    source,
-                    kind,
-                    open: false,
-                    idle: false,
-                    fresh: false,
-                };
-            } else {
-                let stream = format!("trtc-{source}");
-                let track = format!("trtc-{source}-{}", kind_name(kind));
-                let mid = api.add_media(
-                    to_str0m(kind),
-                    Direction::SendOnly,
-                    Some(stream),
-                    Some(track),
-                    None,
-                );
-                tracks.send.push(SendSlot {
-                    mid,
-                    source,
-                    kind,
-                    open: false,
-                    idle: false,
-                    fresh: true,
-                });
-            }
+            let stream = format!("trtc-{source}");
+            let track = format!("trtc-{source}-{}", kind_name(kind));
+            let mid = api.add_media(
+                to_str0m(kind),
+                Direction::SendOnly,
+                Some(stream),
+                Some(track),
+                None,
+            );
+            tracks.send.push(SendSlot {
+                mid,
+                source,
+                kind,
+                open: false,
+            });
             // A new transceiver: its decoder needs a keyframe to start.
             if let Some(sub) = subs.get_mut(&k) {
                 sub.waiting_kf = sub.forward && kind.is_video();
@@ -345,7 +304,6 @@ impl Peer {
                 }
                 for s in &mut tracks.send {
                     s.open = true;
-                    s.fresh = false;
                 }
                 None
             }

@@ -137,7 +137,7 @@ impl Tracks {
     pub(crate) fn send_mid(&self, source: PeerId, kind: Kind) -> Option<Mid> {
         self.send
             .iter()
-            .find(|s| s.open && !s.idle && s.source == source && s.kind == kind)
+            .find(|s| s.open && s.source == source && s.kind == kind)
             .map(|s| s.mid)
     }
 
@@ -167,7 +167,7 @@ impl Tracks {
             source: None,
             kind: r.kind,
         });
-        let send = self.send.iter().filter(|s| !s.idle).map(|s| Slot {
+        let send = self.send.iter().map(|s| Slot {
             mid: s.mid.to_string(),
             source: Some(s.source),
             kind: s.kind,
@@ -305,12 +305,6 @@ pub(crate) struct SendSlot {
     pub(crate) kind: Kind,
     /// Negotiated (the answer was accepted).
     pub(crate) open: bool,
-    /// Carries nothing (inactive), kept to be reused for the next track of its media type, so
-    /// that a subscriber's SDP grows with the tracks it receives at once, not with every track
-    /// it ever received. `source` and `kind` are then those of its last track.
-    pub(crate) idle: bool,
-    /// Its m-line was added by the outstanding offer (a rejected answer takes it away again).
-    pub(crate) fresh: bool,
 }
 
 /// A remote track: (source, kind). `Kind` is not `Ord`, hence its index in [`Kind::ALL`].

@@ -259,12 +259,7 @@ impl Sfu {
         for other in self.peers.values_mut() {
             other.tracks.subs.retain(|k, _| k.source != peer);
             // Its send slots for `peer` go at the next offer.
-            if other
-                .tracks
-                .send
-                .iter()
-                .any(|s| !s.idle && s.source == peer)
-            {
+            if other.tracks.send.iter().any(|s| s.source == peer) {
                 other.neg.dirty = true;
             }
         }
@@ -366,9 +361,8 @@ impl Sfu {
     }
 
     /// Forward (or stop forwarding) `source`'s `kind` to `subscriber`. Takes effect once the
-    /// send slot exists ([`Sfu::add_source`]; for video, only from this call on: a video slot
-    /// exists while forwarded, and turning it off frees the slot for reuse) and is negotiated;
-    /// turning video on asks the source for a keyframe once the subscriber can receive it.
+    /// send slot exists ([`Sfu::add_source`]) and is negotiated; turning video on asks the
+    /// source for a keyframe once the subscriber can receive it.
     pub fn subscribe(
         &mut self,
         subscriber: PeerId,
@@ -398,11 +392,6 @@ impl Sfu {
         sub.waiting_kf = on && kind.is_video();
         sub.kf_asked = false;
         sub.last_ts = None;
-        if kind.is_video() && sub.added {
-            // A video slot exists only while it is forwarded (see `Peer::make_offer`).
-            p.neg.dirty = true;
-            self.negotiate_pending = true;
-        }
         self.timers.kf_dirty = true;
         debug!(subscriber, source, ?kind, on, "subscription changed");
         self.drive(now);
