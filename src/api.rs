@@ -381,12 +381,11 @@ impl Trtc {
     /// `switchRole(role, option?)`: live scene; in the rtc scene it changes nothing.
     #[wasm_bindgen(js_name = switchRole)]
     pub fn switch_role(&self, role: JsValue, option: JsValue) -> js_sys::Promise {
-        let sdk = self.sdk.clone();
-        promise_unit(async move {
-            const F: &str = "switchRole";
-            sdk.events.check_alive(F)?;
+        const F: &str = "switchRole";
+        let checked = (|| -> Result<()> {
+            self.sdk.events.check_alive(F)?;
             validate(&rules::ROLE, &to_value(&role), F)?;
-            if !sdk.room.in_room() {
+            if !self.sdk.room.in_room() {
                 return Err(RtcErrorInfo::new(
                     trtc_core::error::ErrorCode::InvalidOperation,
                     Some(trtc_core::error::extra::NOT_JOINED),
@@ -395,17 +394,21 @@ impl Trtc {
                 )
                 .into());
             }
-            let role = if role.as_string().as_deref() == Some("audience") {
-                trtc_proto::Role::Audience
-            } else {
-                trtc_proto::Role::Anchor
-            };
-            if let Some(key) = get(&option, "privateMapKey").as_string() {
-                sdk.room.set_private_map_key(key);
-            }
-            sdk.room.switch_role(role);
             Ok(())
-        })
+        })();
+        if let Err(f) = checked {
+            return js_sys::Promise::reject(&f.to_js());
+        }
+        let role = if role.as_string().as_deref() == Some("audience") {
+            trtc_proto::Role::Audience
+        } else {
+            trtc_proto::Role::Anchor
+        };
+        let key = get(&option, "privateMapKey")
+            .as_string()
+            .filter(|k| !k.is_empty());
+        // Resolves once the server switched; a refusal (the key's rights) leaves the role.
+        self.sdk.room.switch_role(role, key)
     }
 
     /// `switchRoom({userSig, roomId | strRoomId, privateMapKey?})`: leaves the room and enters
@@ -734,6 +737,23 @@ async fn remote_video(sdk: Rc<Sdk>, config: JsValue, function_name: &'static str
         .start_video(&user_id, kind, containers, is_update, extra)
     {
         return Err(RtcErrorInfo::abort(function_name, "not started").into());
+    }
+    if !is_update && !sdk.room.watched(&user_id, kind) {
+        // The server may refuse (the privateMapKey's rights): then the view is let go.
+        let uid = user_id.clone();
+        let taken = sdk
+            .room
+            .wait(|op| Input::AwaitSubscription {
+                op,
+                user_id: uid,
+                kind,
+            })
+            .await;
+        if let Err(mut e) = taken {
+            sdk.room.stop_video(&user_id, kind);
+            e.function_name = function_name.into();
+            return Err(e.into());
+        }
     }
     if is_update {
         // `option.pictureInPicture` / `option.fullScreen`: only on update, while playing.

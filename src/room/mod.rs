@@ -53,6 +53,9 @@ pub struct ViewExtra {
 struct Pending {
     resolve: js_sys::Function,
     reject: js_sys::Function,
+    /// Awaited in Rust ([`RoomDriver::wait`]): the promise resolves either way and the error,
+    /// if any, waits in `failed`.
+    in_rust: bool,
 }
 
 pub struct RoomDriver {
@@ -67,6 +70,8 @@ pub struct RoomDriver {
     /// The client's wake-up: when, and the timer that fires then.
     timer: RefCell<Option<(f64, gloo_timers::callback::Timeout)>>,
     pending: RefCell<VecMap<OpId, Pending>>,
+    /// Errors of settled [`Pending::in_rust`] operations, until their waiter takes them.
+    failed: RefCell<VecMap<OpId, trtc_core::error::RtcErrorInfo>>,
     next_op: Cell<OpId>,
     /// While in a room: a closing tab leaves it, as exitRoom() does (otherwise the server
     /// could only tell a closed tab from a broken network by its client timeout).
@@ -111,6 +116,7 @@ impl RoomDriver {
             events,
             timer: RefCell::new(None),
             pending: RefCell::new(VecMap::new()),
+            failed: RefCell::new(VecMap::new()),
             next_op: Cell::new(0),
             pagehide: RefCell::new(None),
             preconnected: RefCell::new(None),
@@ -184,21 +190,49 @@ impl RoomDriver {
             &origin,
             trtc_proto::WS_PATH,
         );
-        let op = self.next_op.get() + 1;
-        self.next_op.set(op);
-        let promise = js_sys::Promise::new(&mut |resolve, reject| {
-            self.pending
-                .borrow_mut()
-                .insert(op, Pending { resolve, reject });
-        });
-        self.input(Input::Enter {
+        self.call(|op| Input::Enter {
             op,
             config,
             url,
             session: new_session_id(),
             give_up_ms,
+        })
+    }
+
+    /// Feeds the input `make` builds around a new operation, and returns the promise the room
+    /// client settles for it.
+    pub fn call(&self, make: impl FnOnce(OpId) -> Input) -> js_sys::Promise {
+        self.call_as(make, false).1
+    }
+
+    fn call_as(&self, make: impl FnOnce(OpId) -> Input, in_rust: bool) -> (OpId, js_sys::Promise) {
+        let op = self.next_op.get() + 1;
+        self.next_op.set(op);
+        let promise = js_sys::Promise::new(&mut |resolve, reject| {
+            self.pending.borrow_mut().insert(
+                op,
+                Pending {
+                    resolve,
+                    reject,
+                    in_rust,
+                },
+            );
         });
-        promise
+        self.input(make(op));
+        (op, promise)
+    }
+
+    /// [`RoomDriver::call`] awaited in Rust, with the room client's error as it is.
+    pub async fn wait(
+        &self,
+        make: impl FnOnce(OpId) -> Input,
+    ) -> std::result::Result<(), trtc_core::error::RtcErrorInfo> {
+        let (op, promise) = self.call_as(make, true);
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        match self.failed.borrow_mut().remove(&op) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     fn sink(&self) -> conn::Sink {
@@ -343,6 +377,10 @@ impl RoomDriver {
                 if let Some(p) = p {
                     let _ = match result {
                         Ok(()) => p.resolve.call0(&JsValue::UNDEFINED),
+                        Err(info) if p.in_rust => {
+                            self.failed.borrow_mut().insert(op, info);
+                            p.resolve.call0(&JsValue::UNDEFINED)
+                        }
                         Err(info) => p
                             .reject
                             .call1(&JsValue::UNDEFINED, &Failure::from(info).to_js()),
@@ -463,6 +501,11 @@ impl RoomDriver {
 
     pub fn resume_all(&self) {
         self.remote.resume_all();
+    }
+
+    /// Whether `user_id`'s video of `kind` is received only while its view is visible.
+    pub fn watched(&self, user_id: &str, kind: MediaKind) -> bool {
+        self.remote.visible_only(user_id, kind.is_sub())
     }
 
     /// `startRemoteVideo` / `updateRemoteVideo` after validation: the views, then (start only)
@@ -632,14 +675,13 @@ impl RoomDriver {
         self.remote.set_volume(user_id, volume, &muted);
     }
 
-    /// `switchRole(role)`.
-    pub fn switch_role(&self, role: Role) {
-        self.input(Input::SwitchRole(role));
-    }
-
-    /// `switchRole`'s `option.privateMapKey`.
-    pub fn set_private_map_key(&self, key: String) {
-        self.client.borrow_mut().set_private_map_key(key);
+    /// `switchRole(role, {privateMapKey})`: settled by the server's answer.
+    pub fn switch_role(&self, role: Role, private_map_key: Option<String>) -> js_sys::Promise {
+        self.call(|op| Input::SwitchRole {
+            op,
+            role,
+            private_map_key,
+        })
     }
 
     /// `sendCustomMessage` after its parameter checks.

@@ -1,6 +1,7 @@
 // privateMapKey made by Tencent's own generator (npm tls-sig-api-v2), enforced by a server started
 // with --require-private-map-key: the right room with the enter right gets in; another room's key,
-// or none, is refused with SERVER_ERROR 5400 / -100006 and a message that says why.
+// or none, is refused with SERVER_ERROR 5400 / -100006 and a message that says why; so are a
+// switchRole and a startRemoteVideo the key does not allow, which change nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -72,4 +73,53 @@ test('a publish the key does not allow: PUBLISH_STATE_CHANGED stopped with the e
   }, anchorKey);
   await waitEvent(page, 'publish-state-changed', { mediaType: 'video', state: 'started' });
   await page.close();
+});
+
+test('switchRole and startRemoteVideo the key does not allow reject with 5400 / -100006 and change nothing', async () => {
+  const anchor = await openSdkPage(browser, server.url);
+  assert.deepEqual(await enter(anchor, who('dave'), { roomId: 7205, scene: 'live', role: 'anchor', privateMapKey: api.genPrivateMapKey('dave', 3600, 7205, 255) }), { ok: true });
+  await anchor.evaluate(() => window.trtc.startLocalVideo());
+  await waitEvent(anchor, 'publish-state-changed', { mediaType: 'video', state: 'started' });
+  // Erin may enter and receive audio, not video; autoReceiveVideo off so startRemoteVideo asks.
+  const viewer = await openSdkPage(browser, server.url);
+  assert.deepEqual(await enter(viewer, who('erin'), { roomId: 7205, scene: 'live', role: 'audience', autoReceiveVideo: false, privateMapKey: api.genPrivateMapKey('erin', 3600, 7205, 2 | 8) }), { ok: true });
+  await waitEvent(viewer, 'remote-video-available', { userId: 'dave' });
+  const tried = await viewer.evaluate(async () => {
+    const view = document.createElement('div');
+    view.id = 'dave-view';
+    document.body.append(view);
+    try {
+      await window.trtc.startRemoteVideo({ userId: 'dave', streamType: 'main', view });
+      return { ok: true };
+    } catch (e) {
+      return { code: e.code, extraCode: e.extraCode, functionName: e.functionName, message: e.message, children: view.children.length };
+    }
+  });
+  assert.equal(tried.code, 5400, JSON.stringify(tried));
+  assert.equal(tried.extraCode, -100006);
+  assert.equal(tried.functionName, 'startRemoteVideo');
+  assert.match(tried.message, /receive video/);
+  assert.equal(tried.children, 0, 'the view is let go');
+  // switchRole to anchor with a key for another room: rejected, still an audience.
+  const switched = await viewer.evaluate(async (key) => {
+    try {
+      await window.trtc.switchRole('anchor', { privateMapKey: key });
+      return { ok: true };
+    } catch (e) {
+      return { code: e.code, extraCode: e.extraCode, functionName: e.functionName, message: e.message };
+    }
+  }, api.genPrivateMapKey('erin', 3600, 7299, 255));
+  assert.equal(switched.code, 5400, JSON.stringify(switched));
+  assert.equal(switched.extraCode, -100006);
+  assert.equal(switched.functionName, 'switchRole');
+  assert.match(switched.message, /privateMapKey is for roomId 7299/);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await anchor.evaluate(() => window.events.some(([n, p]) => n === 'remote-user-enter' && p.userId === 'erin')), false, 'erin stays invisible');
+  // A key with every right: switchRole resolves once the server switched, and the video plays.
+  await viewer.evaluate((key) => window.trtc.switchRole('anchor', { privateMapKey: key }), api.genPrivateMapKey('erin', 3600, 7205, 255));
+  await waitEvent(anchor, 'remote-user-enter', { userId: 'erin' });
+  await viewer.evaluate(() => window.trtc.startRemoteVideo({ userId: 'dave', streamType: 'main', view: 'dave-view' }));
+  await viewer.waitForFunction(() => { const v = document.querySelector('#dave-view video'); return v && v.videoWidth > 0; }, null, { timeout: 15000 });
+  await viewer.close();
+  await anchor.close();
 });

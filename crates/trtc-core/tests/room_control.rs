@@ -101,7 +101,8 @@ fn an_audience_is_invisible_publishes_nothing_and_becomes_an_anchor() {
     );
 
     let mv = w.sims[viewer].events.len();
-    w.input(viewer, Input::SwitchRole(Role::Anchor));
+    let op = w.switch_role(viewer, Role::Anchor, None);
+    assert_eq!(w.sims[viewer].result(op), Some(&Ok(())));
     assert_eq!(
         brief_room(w.sims[viewer].events_since(mv)),
         [
@@ -117,7 +118,8 @@ fn an_audience_is_invisible_publishes_nothing_and_becomes_an_anchor() {
     );
 
     let (ma, mv) = (w.sims[anchor].events.len(), w.sims[viewer].events.len());
-    w.input(viewer, Input::SwitchRole(Role::Audience));
+    let op = w.switch_role(viewer, Role::Audience, None);
+    assert_eq!(w.sims[viewer].result(op), Some(&Ok(())));
     assert_eq!(
         brief_room(w.sims[viewer].events_since(mv)),
         [
@@ -129,15 +131,17 @@ fn an_audience_is_invisible_publishes_nothing_and_becomes_an_anchor() {
         brief_room(w.sims[anchor].events_since(ma)),
         ["audio off viewer", "video off viewer", "exit viewer 3"]
     );
-    // The same role again, or switchRole in the rtc scene, sends nothing.
+    // The same role again, or switchRole in the rtc scene, sends nothing and resolves.
     let sent = w.sims[viewer].sent.len();
-    w.input(viewer, Input::SwitchRole(Role::Audience));
+    let op = w.switch_role(viewer, Role::Audience, None);
     assert_eq!(w.sims[viewer].sent.len(), sent);
+    assert_eq!(w.sims[viewer].result(op), Some(&Ok(())));
     let rtc = w.add("rtc");
     w.join(rtc, 10);
     let sent = w.sims[rtc].sent.len();
-    w.input(rtc, Input::SwitchRole(Role::Audience));
+    let op = w.switch_role(rtc, Role::Audience, None);
     assert_eq!(w.sims[rtc].sent.len(), sent);
+    assert_eq!(w.sims[rtc].result(op), Some(&Ok(())));
 }
 
 #[test]
@@ -274,11 +278,10 @@ fn a_publish_the_key_does_not_allow_stops_with_the_servers_code_and_a_new_key_pu
     assert!(!w.forwards(viewer, "viewer", MediaKind::Audio));
     // switchRole with a key that has the send rights publishes what is captured.
     let m = w.sims[viewer].events.len();
-    w.sims[viewer]
-        .client
-        .set_private_map_key(key("viewer", 24, 255));
-    w.input(viewer, Input::SwitchRole(Role::Audience));
-    w.input(viewer, Input::SwitchRole(Role::Anchor));
+    let a = w.switch_role(viewer, Role::Audience, Some(key("viewer", 24, 255)));
+    let b = w.switch_role(viewer, Role::Anchor, None);
+    assert_eq!(w.sims[viewer].result(a), Some(&Ok(())));
+    assert_eq!(w.sims[viewer].result(b), Some(&Ok(())));
     let events = brief_room(w.sims[viewer].events_since(m));
     assert!(
         events.ends_with(&[
@@ -287,4 +290,156 @@ fn a_publish_the_key_does_not_allow_stops_with_the_servers_code_and_a_new_key_pu
         ]),
         "{events:?}"
     );
+}
+
+#[test]
+fn a_switch_role_the_key_does_not_allow_rejects_with_the_servers_code_and_changes_nothing() {
+    let mut w = World::new();
+    let anchor = w.add("anchor");
+    let viewer = w.add("viewer");
+    w.join_with(anchor, live_config("anchor", 25, ConfigRole::Anchor));
+    let all = key("viewer", 25, 255);
+    w.join_with(
+        viewer,
+        trtc_core::room::EnterRoomConfig {
+            private_map_key: Some(all.clone()),
+            ..live_config("viewer", 25, ConfigRole::Audience)
+        },
+    );
+    w.publish(viewer, PUBLISHING);
+    let (ma, mv) = (w.sims[anchor].events.len(), w.sims[viewer].events.len());
+    // A key for another room: refused with the server's code; still an audience.
+    let op = w.switch_role(viewer, Role::Anchor, Some(key("viewer", 99, 255)));
+    let err = w.sims[viewer]
+        .result(op)
+        .cloned()
+        .expect("settled")
+        .unwrap_err();
+    assert_eq!(err.code, trtc_core::error::ErrorCode::ServerError);
+    assert_eq!(err.extra_code, Some(-100006));
+    assert_eq!(err.function_name, "switchRole");
+    assert!(err.message.contains("privateMapKey"), "{}", err.message);
+    assert_eq!(w.sims[viewer].client.role(), Some(Role::Audience));
+    assert!(brief_room(w.sims[viewer].events_since(mv)).is_empty());
+    assert!(brief_room(w.sims[anchor].events_since(ma)).is_empty());
+    assert!(!w.forwards(anchor, "viewer", MediaKind::Audio));
+    // The key kept is the one that worked: a reconnection joins with it.
+    w.drop_socket(viewer);
+    let last_join_key = w.sims[viewer].sent.iter().rev().find_map(|m| match m {
+        ClientMsg::Join(j) => Some(j.private_map_key.clone()),
+        _ => None,
+    });
+    assert_eq!(last_join_key, Some(Some(all)));
+    // With a good key the same switch works and publishes.
+    let op = w.switch_role(viewer, Role::Anchor, Some(key("viewer", 25, 255)));
+    assert_eq!(w.sims[viewer].result(op), Some(&Ok(())));
+    assert_eq!(w.sims[viewer].client.role(), Some(Role::Anchor));
+    assert!(w.forwards(anchor, "viewer", MediaKind::Audio));
+}
+
+#[test]
+fn switch_role_waits_for_the_server_and_is_sent_again_after_a_reconnection() {
+    let mut w = World::new();
+    let viewer = w.add("viewer");
+    w.join_with(viewer, live_config("viewer", 26, ConfigRole::Audience));
+    w.publish(viewer, PUBLISHING);
+    w.block(viewer, true);
+    let op = w.switch_role(viewer, Role::Anchor, None);
+    assert_eq!(w.sims[viewer].result(op), None, "waits for the answer");
+    assert_eq!(w.sims[viewer].client.role(), Some(Role::Audience));
+    // The link is lost before the answer: the next join (as an audience) sends it again.
+    w.block(viewer, false);
+    w.drop_socket(viewer);
+    assert_eq!(w.sims[viewer].result(op), Some(&Ok(())));
+    assert_eq!(w.sims[viewer].client.role(), Some(Role::Anchor));
+    // Leaving before an answer rejects the call (5998).
+    w.block(viewer, true);
+    let op = w.switch_role(viewer, Role::Audience, None);
+    w.exit(viewer);
+    let err = w.sims[viewer]
+        .result(op)
+        .cloned()
+        .expect("settled")
+        .unwrap_err();
+    assert_eq!(err.code, trtc_core::error::ErrorCode::OperationAbort);
+}
+
+#[test]
+fn a_subscription_the_key_does_not_allow_is_refused_once_and_a_new_key_receives() {
+    let mut w = World::new();
+    let anchor = w.add("anchor");
+    let viewer = w.add("viewer");
+    w.join_with(anchor, live_config("anchor", 27, ConfigRole::Anchor));
+    w.publish(anchor, PUBLISHING);
+    // Enter (2) and receive audio (8); no video reception (32).
+    w.join_with(
+        viewer,
+        trtc_core::room::EnterRoomConfig {
+            private_map_key: Some(key("viewer", 27, 1 | 2 | 8)),
+            ..live_config("viewer", 27, ConfigRole::Audience)
+        },
+    );
+    assert!(w.forwards(viewer, "anchor", MediaKind::Audio));
+    assert!(!w.forwards(viewer, "anchor", MediaKind::Video));
+    let op = w.op_for(viewer);
+    w.input(
+        viewer,
+        Input::RemoteVideo {
+            user_id: "anchor".into(),
+            kind: MediaKind::Video,
+            on: true,
+        },
+    );
+    w.input(
+        viewer,
+        Input::AwaitSubscription {
+            op,
+            user_id: "anchor".into(),
+            kind: MediaKind::Video,
+        },
+    );
+    let err = w.sims[viewer]
+        .result(op)
+        .cloned()
+        .expect("settled")
+        .unwrap_err();
+    assert_eq!(err.code, trtc_core::error::ErrorCode::ServerError);
+    assert_eq!(err.extra_code, Some(-100006));
+    assert!(err.message.contains("receive video"), "{}", err.message);
+    assert!(!w.forwards(viewer, "anchor", MediaKind::Video));
+    // Not asked again while the key stays (a reconnection neither).
+    let subscribes = |w: &World| {
+        w.sims[viewer]
+            .sent
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m,
+                    ClientMsg::Subscribe {
+                        kind: MediaKind::Video,
+                        on: true,
+                        ..
+                    }
+                )
+            })
+            .count()
+    };
+    let before = subscribes(&w);
+    w.drop_socket(viewer);
+    assert_eq!(subscribes(&w), before);
+    // A key with the right: the video comes.
+    let op = w.switch_role(viewer, Role::Audience, Some(key("viewer", 27, 255)));
+    assert_eq!(w.sims[viewer].result(op), Some(&Ok(())));
+    assert!(w.forwards(viewer, "anchor", MediaKind::Video));
+    // A subscription the server takes resolves after its ping's answer.
+    let op = w.op_for(viewer);
+    w.input(
+        viewer,
+        Input::AwaitSubscription {
+            op,
+            user_id: "anchor".into(),
+            kind: MediaKind::Video,
+        },
+    );
+    assert_eq!(w.sims[viewer].result(op), Some(&Ok(())));
 }

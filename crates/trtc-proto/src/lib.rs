@@ -386,6 +386,32 @@ pub enum ServerMsg {
         /// Which right is missing and what to do.
         message: String,
     },
+    /// The answer to a [`ClientMsg::SwitchRole`] carried out (or asking for the role held
+    /// already): the role held now. Answers come in the order the switches were sent.
+    RoleSwitched {
+        /// The role now.
+        role: Role,
+    },
+    /// A [`ClientMsg::SwitchRole`] was refused (its privateMapKey lacks the right or is for
+    /// another room, or the room is not live); nothing changed: the role and the rights stay.
+    RoleRefused {
+        /// [`code::PRIVILEGE`], or the key check's code.
+        code: i64,
+        /// Why, and what to do.
+        message: String,
+    },
+    /// A [`ClientMsg::Subscribe`] turning a stream on was refused (the privateMapKey lacks the
+    /// right to receive it); nothing is forwarded.
+    SubscribeRefused {
+        /// Whose stream.
+        user_id: String,
+        /// Which.
+        kind: MediaKind,
+        /// [`code::PRIVILEGE`].
+        code: i64,
+        /// Which right is missing and what to do.
+        message: String,
+    },
     /// The answer to [`ClientMsg::Preconnect`]: the userSig holds, and the connection is kept
     /// for a `join` for `keep_ms` from when it opened (then closed with
     /// [`code::JOIN_TIMEOUT`]). A refusal is a [`ServerMsg::Error`] with the userSig check's

@@ -168,6 +168,23 @@ impl ServerMsg {
                 code: code()?,
                 message: string(v, "message")?,
             },
+            "role-switched" => ServerMsg::RoleSwitched {
+                role: match string(v, "role")?.as_str() {
+                    "anchor" => Role::Anchor,
+                    "audience" => Role::Audience,
+                    other => return Err(bad(format!("unknown role `{other}`"))),
+                },
+            },
+            "role-refused" => ServerMsg::RoleRefused {
+                code: code()?,
+                message: string(v, "message")?,
+            },
+            "subscribe-refused" => ServerMsg::SubscribeRefused {
+                user_id: user_id()?,
+                kind: kind(v)?,
+                code: code()?,
+                message: string(v, "message")?,
+            },
             "preconnected" => ServerMsg::Preconnected {
                 keep_ms: integer(v, "keepMs", 0.0, u64::MAX as f64)? as u64,
             },

@@ -264,6 +264,20 @@ fn server_samples() -> Vec<ServerMsg> {
             message: AWKWARD.into(),
         },
         ServerMsg::Preconnected { keep_ms: 0 },
+        ServerMsg::RoleSwitched { role: Role::Anchor },
+        ServerMsg::RoleSwitched {
+            role: Role::Audience,
+        },
+        ServerMsg::RoleRefused {
+            code: code::PRIVILEGE,
+            message: AWKWARD.into(),
+        },
+        ServerMsg::SubscribeRefused {
+            user_id: AWKWARD.into(),
+            kind: MediaKind::SubVideo,
+            code: code::PRIVILEGE,
+            message: "no".into(),
+        },
         ServerMsg::Redirect {
             url: "ws://127.0.0.1:8081/trtc/ws".into(),
         },

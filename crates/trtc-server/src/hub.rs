@@ -993,7 +993,11 @@ pub fn approx_size(msg: &ServerMsg) -> usize {
             }
             ServerMsg::JoinFailed { message, .. }
             | ServerMsg::Error { message, .. }
-            | ServerMsg::PublishRefused { message, .. } => message.len(),
+            | ServerMsg::PublishRefused { message, .. }
+            | ServerMsg::RoleRefused { message, .. } => message.len(),
+            ServerMsg::SubscribeRefused {
+                user_id, message, ..
+            } => user_id.len() + message.len(),
             ServerMsg::UserEnter { user_id }
             | ServerMsg::UserExit { user_id, .. }
             | ServerMsg::MediaState { user_id, .. } => user_id.len(),
@@ -1016,7 +1020,9 @@ pub fn approx_size(msg: &ServerMsg) -> usize {
                 })
                 .sum::<usize>(),
             ServerMsg::Redirect { url } => url.len(),
-            ServerMsg::Pong { .. } | ServerMsg::Preconnected { .. } => 0,
+            ServerMsg::Pong { .. }
+            | ServerMsg::Preconnected { .. }
+            | ServerMsg::RoleSwitched { .. } => 0,
         }
 }
 

@@ -8,6 +8,7 @@ use crate::room::{RoomRef, Scene};
 use trtc_proto::{code, RemoteUser};
 
 const ENTER: &str = "enterRoom";
+const SWITCH_ROLE: &str = "switchRole";
 
 /// `enterRoom` while in a room, or entering one (5104, `REPEAT_CALL`).
 pub fn repeat_enter() -> RtcErrorInfo {
@@ -60,6 +61,9 @@ impl RoomClient {
             session,
             give_up_ms,
             role,
+            role_switches: VecDeque::new(),
+            refused: VecMap::new(),
+            sub_waits: Vec::new(),
             phase: Phase::Entering {
                 op,
                 link: Link::new(conn, now),
@@ -221,7 +225,28 @@ impl RoomClient {
                 }
             }
             // The preconnection's answer, read before the socket was handed over.
-            ServerMsg::Pong { .. } | ServerMsg::Preconnected { .. } => {}
+            ServerMsg::Pong { seq } => self.ponged(conn, seq),
+            ServerMsg::Preconnected { .. } => {}
+            ServerMsg::RoleSwitched { role } => {
+                if self.joined_conn() == Some(conn) {
+                    self.role_answer(Ok(role));
+                }
+            }
+            ServerMsg::RoleRefused { code, message } => {
+                if self.joined_conn() == Some(conn) {
+                    self.role_answer(Err((code, message)));
+                }
+            }
+            ServerMsg::SubscribeRefused {
+                user_id,
+                kind,
+                code,
+                message,
+            } => {
+                if self.joined_conn() == Some(conn) {
+                    self.subscribe_refused(&user_id, kind, code, &message);
+                }
+            }
             ServerMsg::PublishRefused { code, message } => {
                 if self.joined_conn() == Some(conn) {
                     self.publish_refused(code, &message);
@@ -276,6 +301,9 @@ impl RoomClient {
         });
         // The first statistics snapshot is the baseline of the later ones.
         self.push(Effect::CollectStats { conn });
+        self.resend_role_switches(conn);
+        // Subscriptions asked on a lost connection are asked again now (a refusal is logged).
+        self.settle_sub_waits(&|_, _, c, _| c != conn, Ok(()));
         self.sync_publish();
         self.apply_joined(users, op.is_none(), now);
     }
@@ -609,6 +637,27 @@ impl RoomClient {
                 result: Err(err),
             });
         }
+        for (op, ..) in room.sub_waits {
+            self.push(Effect::Settle {
+                op,
+                result: Err(RtcErrorInfo::abort(
+                    "startRemoteVideo",
+                    "the room was left before the server answered",
+                )),
+            });
+        }
+        for switch in room.role_switches {
+            let err = match &how {
+                Leaving::Exit(ExitCause::Destroy) => RtcErrorInfo::destroyed(SWITCH_ROLE),
+                _ => {
+                    RtcErrorInfo::abort(SWITCH_ROLE, "the room was left before the server answered")
+                }
+            };
+            self.push(Effect::Settle {
+                op: switch.op,
+                result: Err(err),
+            });
+        }
         for kind in room.published {
             self.emit(Event::PublishState {
                 kind,
@@ -632,22 +681,36 @@ impl RoomClient {
         }
     }
 
-    pub(super) fn switch_role(&mut self, role: Role) {
+    /// `switchRole`: asks the server, which answers [`ServerMsg::RoleSwitched`] or
+    /// [`ServerMsg::RoleRefused`]; the role changes (and publishing follows it) on the answer.
+    pub(super) fn switch_role(&mut self, op: OpId, role: Role, private_map_key: Option<String>) {
         let Some(room) = self.room.as_mut() else {
+            self.push(Effect::Settle {
+                op,
+                result: Err(RtcErrorInfo::abort(SWITCH_ROLE, "not in a room")),
+            });
             return;
         };
         if room.config.scene != Scene::Live {
             self.log_warn("switchRole() has no effect in the rtc scene");
+            self.push(Effect::Settle { op, result: Ok(()) });
             return;
         }
-        if std::mem::replace(&mut room.role, role) == role {
+        let will_be = room.role_switches.back().map_or(room.role, |s| s.role);
+        if will_be == role && private_map_key.is_none() {
+            self.push(Effect::Settle { op, result: Ok(()) });
             return;
         }
         let conn = match &room.phase {
             Phase::Entering { link, .. } | Phase::Joined { link } => Some(link.conn),
             Phase::Reconnecting { attempt, .. } => attempt.as_ref().map(|a| a.0.conn),
         };
-        let private_map_key = room.config.private_map_key.clone();
+        room.role_switches.push_back(RoleSwitch {
+            op,
+            role,
+            private_map_key: private_map_key.clone(),
+            sent_on: conn,
+        });
         if let Some(conn) = conn {
             self.push(Effect::Send {
                 conn,
@@ -657,7 +720,74 @@ impl RoomClient {
                 },
             });
         }
-        self.sync_publish();
+    }
+
+    /// The server's answer to the oldest `switchRole` sent: `Ok(role)` held now, or refused.
+    fn role_answer(&mut self, answer: Result<Role, (i64, String)>) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        let Some(switch) = room.role_switches.pop_front() else {
+            return;
+        };
+        match answer {
+            Ok(role) => {
+                room.role = role;
+                if let Some(key) = switch.private_map_key {
+                    room.config.private_map_key = Some(key);
+                    // The new key's rights may allow what the old one did not.
+                    let refused: Vec<_> = room.refused.drain().map(|(k, _)| k).collect();
+                    for (user_id, kind) in refused {
+                        let available = self
+                            .room
+                            .as_ref()
+                            .and_then(|r| r.users.get(&user_id))
+                            .is_some_and(|s| s.get(kind));
+                        if available && self.wants(&user_id, kind) {
+                            self.subscribe(&user_id, kind, true);
+                        }
+                    }
+                }
+                self.push(Effect::Settle {
+                    op: switch.op,
+                    result: Ok(()),
+                });
+                self.sync_publish();
+            }
+            Err((code, message)) => {
+                self.log_warn(format!("the server refused switchRole: {message}"));
+                self.push(Effect::Settle {
+                    op: switch.op,
+                    result: Err(RtcErrorInfo::new(
+                        crate::error::ErrorCode::ServerError,
+                        i32::try_from(code).ok(),
+                        SWITCH_ROLE,
+                        &format!("switchRole() was refused by the server ({code}): {message}"),
+                    )),
+                });
+            }
+        }
+    }
+
+    /// After a (re)join on `conn`: the role switches not answered go again, in order (the
+    /// join carried the role held before them).
+    fn resend_role_switches(&mut self, conn: ConnId) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        let mut msgs = Vec::new();
+        for s in room.role_switches.iter_mut() {
+            if s.sent_on != Some(conn) {
+                s.sent_on = Some(conn);
+                msgs.push(ClientMsg::SwitchRole {
+                    role: s.role,
+                    private_map_key: s.private_map_key.clone(),
+                });
+            }
+        }
+        for msg in msgs {
+            self.push(Effect::Send { conn, msg });
+        }
     }
 
     pub(super) fn timer(&mut self, now: f64) {

@@ -130,6 +130,91 @@ impl RoomClient {
         }
     }
 
+    /// The server refused to forward `user_id`'s `kind`: not asked again (until a new key or
+    /// a new join); a `startRemoteVideo` waiting for it rejects, its view is let go.
+    pub(super) fn subscribe_refused(
+        &mut self,
+        user_id: &str,
+        kind: MediaKind,
+        code: i64,
+        message: &str,
+    ) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        let error = RtcErrorInfo::new(
+            crate::error::ErrorCode::ServerError,
+            i32::try_from(code).ok(),
+            "startRemoteVideo",
+            &format!("startRemoteVideo() was refused by the server ({code}): {message}"),
+        );
+        room.refused
+            .insert((user_id.to_string(), kind), error.clone());
+        self.log_warn(format!(
+            "the server refused to send {user_id}'s {}: {message}",
+            kind.name()
+        ));
+        self.settle_sub_waits(&|u, k, _, _| (u, k) == (user_id, kind), Err(error));
+    }
+
+    /// `startRemoteVideo` waits until the server took its subscription: a ping sent after it
+    /// is answered after any refusal.
+    pub(super) fn await_subscription(&mut self, op: OpId, user_id: String, kind: MediaKind) {
+        let refused = self
+            .room
+            .as_ref()
+            .and_then(|r| r.refused.get(&(user_id.clone(), kind)))
+            .cloned();
+        let Some(conn) = self.joined_conn().filter(|_| refused.is_none()) else {
+            // Refused already (the same answer again), or reconnecting: the subscription is
+            // asked again on the next join.
+            let result = refused.map_or(Ok(()), Err);
+            self.push(Effect::Settle { op, result });
+            return;
+        };
+        let room = self.room.as_mut().expect("joined");
+        let Phase::Joined { link } = &mut room.phase else {
+            return;
+        };
+        link.ping_seq += 1;
+        let seq = link.ping_seq;
+        room.sub_waits.push((op, user_id, kind, conn, seq));
+        self.push(Effect::Send {
+            conn,
+            msg: ClientMsg::Ping { seq },
+        });
+    }
+
+    /// The server answered the ping `seq` on `conn`: subscriptions asked before it were taken.
+    pub(super) fn ponged(&mut self, conn: ConnId, seq: u64) {
+        self.settle_sub_waits(&|_, _, c, s| c == conn && s <= seq, Ok(()));
+    }
+
+    /// Settles the waiting `startRemoteVideo` calls `which` picks with `result`.
+    pub(super) fn settle_sub_waits(
+        &mut self,
+        which: &dyn Fn(&str, MediaKind, ConnId, u64) -> bool,
+        result: Result<(), RtcErrorInfo>,
+    ) {
+        let Some(room) = self.room.as_mut() else {
+            return;
+        };
+        let mut done = Vec::new();
+        room.sub_waits.retain(|(op, u, k, c, s)| {
+            let hit = which(u, *k, *c, *s);
+            if hit {
+                done.push(*op);
+            }
+            !hit
+        });
+        for op in done {
+            self.push(Effect::Settle {
+                op,
+                result: result.clone(),
+            });
+        }
+    }
+
     /// Whether to receive `user_id`'s `kind` when it is available: audio (and a shared
     /// screen's system audio) unless the app muted it (or autoReceiveAudio is off and it did
     /// not unmute it); video, main or sub, when the app renders it (or autoReceiveVideo is on
@@ -158,7 +243,12 @@ impl RoomClient {
                 .as_ref()
                 .and_then(|r| r.small.get(user_id).copied())
                 .unwrap_or(false);
-        if let Some(conn) = self.joined_conn() {
+        let refused = on
+            && self
+                .room
+                .as_ref()
+                .is_some_and(|r| r.refused.contains_key(&(user_id.to_string(), kind)));
+        if let Some(conn) = self.joined_conn().filter(|_| !refused) {
             self.push(Effect::Send {
                 conn,
                 msg: ClientMsg::Subscribe {

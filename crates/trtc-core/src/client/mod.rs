@@ -131,8 +131,17 @@ pub enum Input {
         /// Why.
         cause: ExitCause,
     },
-    /// `switchRole(role)`.
-    SwitchRole(Role),
+    /// `switchRole(role, {privateMapKey})`: settled when the server answers (refused: the
+    /// role and the key stay as they were).
+    SwitchRole {
+        /// The call to settle.
+        op: OpId,
+        /// The role asked for.
+        role: Role,
+        /// `option.privateMapKey`: the rights of the new role; kept (for later joins) once the
+        /// server accepted it.
+        private_map_key: Option<String>,
+    },
     /// Local capture or its publish/mute flags changed (or a track was replaced).
     Local(LocalMedia),
     /// `startLocalVideo` / `updateLocalVideo` `option.small`: the camera is published with a
@@ -155,6 +164,17 @@ pub enum Input {
         kind: MediaKind,
         /// Render (and receive) it, or stop.
         on: bool,
+    },
+    /// `startRemoteVideo` after its [`Input::RemoteVideo`]: settle `op` once the server has
+    /// taken the subscription (its answer to a ping sent now comes after any refusal), or
+    /// refuse it with the server's [`ServerMsg::SubscribeRefused`].
+    AwaitSubscription {
+        /// The call to settle.
+        op: OpId,
+        /// Whose stream.
+        user_id: String,
+        /// [`MediaKind::Video`] or [`MediaKind::SubVideo`].
+        kind: MediaKind,
     },
     /// `muteRemoteAudio(target, mute)`.
     MuteRemoteAudio {
@@ -527,6 +547,16 @@ struct Reconcile {
     streams: Vec<(String, MediaKind)>,
 }
 
+/// A `switchRole` call waiting for the server's answer.
+#[derive(Debug)]
+struct RoleSwitch {
+    op: OpId,
+    role: Role,
+    private_map_key: Option<String>,
+    /// The connection it was sent on (sent again on a new one after a reconnection).
+    sent_on: Option<ConnId>,
+}
+
 /// One entered (or entering) room.
 #[derive(Debug)]
 struct Room {
@@ -539,7 +569,16 @@ struct Room {
     redirects: u8,
     session: String,
     give_up_ms: f64,
+    /// The role the server holds us in (a switch changes it once the server answers).
     role: Role,
+    /// `switchRole` calls the server has not answered, in the order sent.
+    role_switches: VecDeque<RoleSwitch>,
+    /// Streams the server refused to forward (the privateMapKey lacks the right): not asked
+    /// again until a new key is accepted (`switchRole` with a privateMapKey).
+    refused: VecMap<(String, MediaKind), RtcErrorInfo>,
+    /// `startRemoteVideo` calls waiting for the server: (op, user, kind, the connection and
+    /// the seq of the ping sent after the subscription).
+    sub_waits: Vec<(OpId, String, MediaKind, ConnId, u64)>,
     phase: Phase,
     users: RemoteUsers,
     /// `startRemoteVideo` (true) / `stopRemoteVideo` (false) per user and stream (main or
@@ -634,7 +673,14 @@ impl RoomClient {
                 give_up_ms,
             } => self.enter(op, config, url, session, give_up_ms, now),
             Input::Exit { op, cause } => self.exit(op, cause),
-            Input::SwitchRole(role) => self.switch_role(role),
+            Input::AwaitSubscription { op, user_id, kind } => {
+                self.await_subscription(op, user_id, kind)
+            }
+            Input::SwitchRole {
+                op,
+                role,
+                private_map_key,
+            } => self.switch_role(op, role, private_map_key),
             Input::Local(local) => {
                 self.local = local;
                 self.sync_publish();
@@ -668,13 +714,6 @@ impl RoomClient {
     }
 
     // ---- queries for the glue ----
-
-    /// `switchRole`'s `option.privateMapKey`: sent with the role switch (and later joins).
-    pub fn set_private_map_key(&mut self, key: String) {
-        if let Some(room) = self.room.as_mut() {
-            room.config.private_map_key = Some(key);
-        }
-    }
 
     /// Whether a room is entered or being entered (`enterRoom` again is a repeat call).
     pub fn in_room(&self) -> bool {

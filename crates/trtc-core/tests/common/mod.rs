@@ -263,8 +263,32 @@ impl World {
         op
     }
 
+    /// `switchRole(role, {privateMapKey})`; returns the call's id.
+    pub fn switch_role(
+        &mut self,
+        sim: usize,
+        role: trtc_proto::Role,
+        private_map_key: Option<String>,
+    ) -> OpId {
+        let op = self.op(sim);
+        self.input(
+            sim,
+            Input::SwitchRole {
+                op,
+                role,
+                private_map_key,
+            },
+        );
+        op
+    }
+
     pub fn publish(&mut self, sim: usize, local: LocalMedia) {
         self.input(sim, Input::Local(local));
+    }
+
+    /// A new call id for `sim`, for inputs the helpers do not make.
+    pub fn op_for(&mut self, sim: usize) -> OpId {
+        self.op(sim)
     }
 
     fn op(&mut self, sim: usize) -> OpId {

@@ -2,7 +2,7 @@
 
 use trtc_proto::{code, Role, ServerMsg};
 
-use super::{error, Auth, ClientId, Effect, ExitReason, Registry, RoomKey};
+use super::{Auth, ClientId, Effect, ExitReason, Registry, RoomKey};
 
 impl<A: Auth> Registry<A> {
     /// Live scene: to anchor, the user becomes visible (others see it enter) and may publish;
@@ -10,15 +10,20 @@ impl<A: Auth> Registry<A> {
     pub(super) fn switch_role(&mut self, client: ClientId, role: Role) -> Vec<Effect> {
         let m = &self.members[&client];
         if !m.live {
-            return error(
+            return vec![Effect::Send(
                 client,
-                code::BAD_MESSAGE,
-                "switchRole works in the live scene only; this client entered an rtc room",
-            );
+                ServerMsg::RoleRefused {
+                    code: code::BAD_MESSAGE,
+                    message:
+                        "switchRole works in the live scene only; this client entered an rtc room"
+                            .into(),
+                },
+            )];
         }
+        let answer = Effect::Send(client, ServerMsg::RoleSwitched { role });
         let to_anchor = role == Role::Anchor;
         if m.anchor == to_anchor {
-            return Vec::new();
+            return vec![answer];
         }
         let others = self.others(client);
         let user_id = m.user_id.clone();
@@ -46,6 +51,7 @@ impl<A: Auth> Registry<A> {
                 ));
             }
         }
+        fx.push(answer);
         fx
     }
 

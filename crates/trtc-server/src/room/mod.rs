@@ -557,7 +557,15 @@ impl<A: Auth> Registry<A> {
                     let ((app, room), user) = (&m.room, &m.user_id);
                     match self.private_map_rights(*app, user, room, Some(&key), false, now_unix) {
                         Ok(p) => self.members.get_mut(&client).expect("joined").privileges = p,
-                        Err(message) => return error(client, code::PRIVILEGE, message),
+                        Err(message) => {
+                            return vec![Effect::Send(
+                                client,
+                                ServerMsg::RoleRefused {
+                                    code: code::PRIVILEGE,
+                                    message,
+                                },
+                            )]
+                        }
                     }
                 }
                 self.switch_role(client, role)
@@ -1241,14 +1249,23 @@ impl<A: Auth> Registry<A> {
             .others(client)
             .into_iter()
             .find(|c| self.members[c].user_id == user_id);
-        if let (Some(p), true) = (self.members[&client].privileges, on) {
+        if let (Some(p), true, Some(_)) = (self.members[&client].privileges, on, source) {
             let bit = if kind.is_video() {
                 auth::privilege::RECV_VIDEO
             } else {
                 auth::privilege::RECV_AUDIO
             };
             if p & bit == 0 {
-                return error(client, code::PRIVILEGE, missing_right(bit));
+                return vec![Effect::Send(
+                    client,
+                    ServerMsg::SubscribeRefused {
+                        // The member's id: the room bounds it.
+                        user_id: user_id.to_string(),
+                        kind,
+                        code: code::PRIVILEGE,
+                        message: missing_right(bit),
+                    },
+                )];
             }
         }
         match source {

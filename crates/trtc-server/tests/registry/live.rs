@@ -83,6 +83,11 @@ fn switch_role_both_ways() {
             user_id: "fan".into()
         }]
     );
+    assert_eq!(
+        sent(&fx, 2),
+        vec![ServerMsg::RoleSwitched { role: Role::Anchor }],
+        "the switch is answered"
+    );
     let fx = r.handle(
         2,
         ClientMsg::Publish {
@@ -138,17 +143,23 @@ fn switch_role_both_ways() {
         sub_video: false,
         sub_audio: false,
     }));
-    // Same role again: nothing. In an rtc room: refused.
-    assert!(r
-        .handle(
+    // Same role again: only the answer. In an rtc room: refused.
+    assert_eq!(
+        r.handle(
             2,
             ClientMsg::SwitchRole {
                 role: Role::Audience,
                 private_map_key: None,
             },
             0
-        )
-        .is_empty());
+        ),
+        vec![Effect::Send(
+            2,
+            ServerMsg::RoleSwitched {
+                role: Role::Audience
+            }
+        )]
+    );
     r.handle(5, join("rtc-user", RoomId::Num(10)), 0);
     let fx = r.handle(
         5,
@@ -158,7 +169,7 @@ fn switch_role_both_ways() {
         },
         0,
     );
-    assert!(matches!(&sent(&fx, 5)[0], ServerMsg::Error { .. }));
+    assert!(matches!(&sent(&fx, 5)[0], ServerMsg::RoleRefused { .. }));
 }
 
 #[test]

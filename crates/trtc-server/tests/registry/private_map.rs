@@ -35,7 +35,9 @@ fn refused(fx: &[Effect], c: ClientId) -> Option<(i64, String)> {
     sent(fx, c).into_iter().find_map(|m| match m {
         ServerMsg::JoinFailed { code, message }
         | ServerMsg::Error { code, message }
-        | ServerMsg::PublishRefused { code, message } => Some((code, message)),
+        | ServerMsg::PublishRefused { code, message }
+        | ServerMsg::RoleRefused { code, message }
+        | ServerMsg::SubscribeRefused { code, message, .. } => Some((code, message)),
         _ => None,
     })
 }
@@ -196,6 +198,10 @@ fn publishing_and_receiving_need_their_bits() {
     assert!(refused(&r.handle(1, sub(MediaKind::Audio), NOW), 1).is_none());
     let fx = r.handle(1, sub(MediaKind::Video), NOW);
     assert!(refused(&fx, 1).unwrap().1.contains("receive video"));
+    assert!(
+        matches!(&sent(&fx, 1)[..], [ServerMsg::SubscribeRefused { user_id, kind: MediaKind::Video, .. }] if user_id == "bob"),
+        "the refusal names the stream"
+    );
     // No key: no limits.
     let fx = r.handle(
         2,
@@ -253,13 +259,17 @@ fn a_server_that_requires_keys_refuses_joins_without_one_and_switch_role_takes_a
         refused(&fx, 1).unwrap().1.contains("for roomId 9"),
         "a key for another room is refused"
     );
-    r.handle(
+    let fx = r.handle(
         1,
         ClientMsg::SwitchRole {
             role: Role::Anchor,
             private_map_key: Some(pmk("alice", PrivateRoom::Num(8), 255)),
         },
         NOW,
+    );
+    assert_eq!(
+        sent(&fx, 1),
+        vec![ServerMsg::RoleSwitched { role: Role::Anchor }]
     );
     let fx = r.handle(
         1,
