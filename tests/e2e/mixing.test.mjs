@@ -5,7 +5,8 @@
 // and after an UpdatePublishCdnStream to the float layout); a killed encoder is reported by
 // Describe and replaced by a new file; bad mixing parameters are refused and change nothing.
 // Files are checked with ffprobe/ffmpeg: codecs, size, duration, decodable frames, audible
-// audio, and the picture's layout at chosen instants (Describe's MixUsers says who is shown when).
+// audio, and the picture's layout at chosen instants (Describe's MixUsers says who is shown when);
+// a shared screen is a source of its own, shown large in the screen-share layout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -243,6 +244,47 @@ test('a killed mixing encoder is reported and replaced; bad mixing parameters ar
   // Float layout, one user: dora fills the canvas.
   assert.ok(await colour(path.join(dir, second.FileName), duration - 0.5, [0.3, 0.3, 0.7, 0.7]) > 30, 'dora is shown');
   await page.close();
+});
+
+test('a shared screen is mixed as a source of its own: the screen-share layout shows it large, the cameras in the sidebar', async () => {
+  const room = 7104;
+  const alice = await publisher('alice', room);
+  const bob = await publisher('bob', room);
+  await bob.evaluate(() => window.trtc.startScreenShare());
+  await waitEvent(alice, 'remote-video-available', { userId: 'bob', streamType: 'sub' }, 15000);
+  const created = await admin('CreateCloudRecording', mixedBody(room, 'recorder_7104', { MixLayoutParams: { MixLayoutMode: 2, MaxResolutionUserId: 'bob' } }));
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const { TaskId } = created.body;
+  const sources = (b) => (b.MixUsers || []).filter((u) => u.Picture).map((u) => `${u.UserId}/${u.StreamType}`).sort().join();
+  await waitTask(TaskId, (b) => sources(b) === 'alice/main,bob/main,bob/sub', 'both cameras and bob\'s screen are shown');
+  const sharing = Date.now();
+  await sleep(2000);
+  await bob.evaluate(() => window.trtc.stopScreenShare());
+  await waitTask(TaskId, (b) => sources(b) === 'alice/main,bob/main' && b.MixUsers.length === 2, 'the screen has gone from the mix');
+  const stopped = Date.now();
+  await sleep(2000);
+  assert.equal((await admin('DeleteCloudRecording', { SdkAppId: APP, TaskId })).status, 200);
+  const done = await describe(TaskId);
+  const [f] = done.StorageFileList;
+  assert.equal(f.Engine.State, 'finished', JSON.stringify(f));
+  const figures = await checkMixed(f);
+  // Three sources: bob's screen in the big place (left), alice's and bob's cameras in the
+  // sidebar's first two cells (right quarter, 90 px each). Two: bob's camera is big, one cell.
+  const rel = (wall) => (wall - f.BeginTimeStamp) / 1000;
+  const big = [0.1, 0.3, 0.6, 0.7];
+  const secondCell = [0.8, 0.3, 0.95, 0.45];
+  const c = {
+    bigSharing: await colour(figures.file, rel(sharing + 700), big),
+    cellSharing: await colour(figures.file, rel(sharing + 700), secondCell),
+    bigAfter: await colour(figures.file, rel(stopped + 1000), big),
+    cellAfter: await colour(figures.file, rel(stopped + 1000), secondCell),
+  };
+  console.log('screen-share mix:', JSON.stringify({ ...figures, colours: c }));
+  assert.ok(c.cellSharing > 30, `sharing: a camera in the sidebar's second cell (${c.cellSharing})`);
+  assert.ok(c.cellAfter < 5, `not sharing: the second cell is black (${c.cellAfter})`);
+  assert.ok(c.bigAfter > 30, `not sharing: bob's camera is big (${c.bigAfter})`);
+  await alice.close();
+  await bob.close();
 });
 
 /** Whether something listens on TCP `port` (per /proc/net/tcp: no connection made). */

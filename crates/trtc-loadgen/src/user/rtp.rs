@@ -293,7 +293,8 @@ impl Sim {
         let ssrcs: Vec<_> = self
             .tracks
             .iter()
-            .filter(|t| t.kind == Kind::Video && t.source == user)
+            // Its camera and its shared screen: a recorder asks for whichever it waits for.
+            .filter(|t| t.kind.is_video() && t.source == user)
             .map(|t| t.ssrc)
             .collect();
         for ssrc in ssrcs {

@@ -12,6 +12,11 @@
 //! and the layout changes at the next frame when a user comes or goes. An encoder that dies is
 //! reported and replaced by a new file (up to [`MAX_OUTPUT_RESTARTS`] times); a decoder that
 //! dies is restarted (its user black or silent meanwhile).
+//!
+//! A shared screen (the sub stream) is a source of its own beside its user's camera: its own
+//! decoders, its own place in the layout. The big place (float's background, screen-share's
+//! main area) goes to `MaxResolutionUserId`'s screen, else its camera, else the first screen
+//! shared, else the first source.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,10 +53,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// What the compositor sees of one user.
+/// What the compositor sees of one source (a user's camera or shared screen).
 #[derive(Clone)]
 struct Slot {
     user_id: String,
+    /// The shared screen (sub stream), not the camera.
+    sub: bool,
     /// Whether the user is shown (its video is mixed).
     shown: bool,
     picture: Picture,
@@ -74,8 +81,11 @@ struct Feed {
     sdp: Option<std::path::PathBuf>,
 }
 
+/// One source: a user's main stream (camera, microphone) or its sub stream (a shared screen
+/// and its audio).
 struct MixUser {
     id: String,
+    sub: bool,
     /// Audio, video.
     feeds: [Option<Feed>; 2],
     picture: Picture,
@@ -103,7 +113,7 @@ pub struct Mix<'a> {
     slots: Arc<Mutex<Vec<Slot>>>,
     out: Option<Out>,
     out_restarts: u32,
-    decoder_restarts: HashMap<(String, usize), u32>,
+    decoder_restarts: HashMap<(String, bool, usize), u32>,
     sdp_seq: u64,
     /// A relay's push URLs (`None`: a file).
     urls: Option<Vec<String>>,
@@ -134,31 +144,44 @@ impl<'a> Mix<'a> {
         }
     }
 
-    fn wanted(&self, user: &str, audio: bool) -> bool {
+    /// Whether `user`'s audio (or video) of its main (or sub) stream is mixed now.
+    fn wanted(&self, user: &str, sub: bool, audio: bool) -> bool {
+        // `MediaKind::ALL` order: audio, video, sub video, sub audio.
+        let i = match (sub, audio) {
+            (false, true) => 0,
+            (false, false) => 1,
+            (true, false) => 2,
+            (true, true) => 3,
+        };
         let publishes = self
             .publishers
             .iter()
             .find(|(u, _)| u == user)
-            .is_some_and(|(_, k)| if audio { k[0] } else { k[1] });
+            .is_some_and(|(_, k)| k[i]);
         publishes && self.lists.allows(user, audio)
     }
 
     /// Relays a packet of the room to its user's decoder (started on the first packet).
     pub async fn on_packet(&mut self, p: TapPacket) {
-        let kind = match p.kind {
-            MediaKind::Audio => 0,
-            MediaKind::Video => 1,
-            // The main stream only.
-            MediaKind::SubVideo | MediaKind::SubAudio => return,
+        let (sub, kind) = match p.kind {
+            MediaKind::Audio => (false, 0),
+            MediaKind::Video => (false, 1),
+            MediaKind::SubAudio => (true, 0),
+            MediaKind::SubVideo => (true, 1),
         };
-        if !self.wanted(&p.user_id, kind == 0) {
+        if !self.wanted(&p.user_id, sub, kind == 0) {
             return;
         }
-        let ui = match self.users.iter().position(|u| u.id == p.user_id) {
+        let ui = match self
+            .users
+            .iter()
+            .position(|u| u.id == p.user_id && u.sub == sub)
+        {
             Some(i) => i,
             None if self.users.len() < MAX_ENGINES_PER_TASK => {
                 self.users.push(MixUser {
                     id: p.user_id.clone(),
+                    sub,
                     feeds: [None, None],
                     picture: Arc::default(),
                     pcm: Arc::default(),
@@ -195,7 +218,7 @@ impl<'a> Mix<'a> {
             None => {
                 let restarts = self
                     .decoder_restarts
-                    .get(&(p.user_id.clone(), kind))
+                    .get(&(p.user_id.clone(), sub, kind))
                     .copied()
                     .unwrap_or(0);
                 if restarts <= MAX_DECODER_RESTARTS {
@@ -253,14 +276,14 @@ impl<'a> Mix<'a> {
         })();
         match started {
             Ok(f) => {
-                tracing::info!(task = %self.ctx.task_id, user = %user.id, kind, pid = ?f.engine.pid(), "mixing a user's stream");
+                tracing::info!(task = %self.ctx.task_id, user = %user.id, sub = user.sub, kind, pid = ?f.engine.pid(), "mixing a user's stream");
                 user.feeds[kind] = Some(f);
             }
             Err(e) => {
                 tracing::warn!(task = %self.ctx.task_id, user = %user.id, "cannot start a decoder: {e}");
                 *self
                     .decoder_restarts
-                    .entry((user.id.clone(), kind))
+                    .entry((user.id.clone(), user.sub, kind))
                     .or_default() += 1;
             }
         }
@@ -278,7 +301,12 @@ impl<'a> Mix<'a> {
         let wanted: Vec<[bool; 2]> = self
             .users
             .iter()
-            .map(|u| [self.wanted(&u.id, true), self.wanted(&u.id, false)])
+            .map(|u| {
+                [
+                    self.wanted(&u.id, u.sub, true),
+                    self.wanted(&u.id, u.sub, false),
+                ]
+            })
             .collect();
         for (u, want) in self.users.iter_mut().zip(&wanted) {
             for (kind, &want) in want.iter().enumerate() {
@@ -314,7 +342,7 @@ impl<'a> Mix<'a> {
                     tracing::warn!(task = %self.ctx.task_id, user = %u.id, kind, ?ended, "a decoder ended by itself: {}", f.engine.stderr());
                     *self
                         .decoder_restarts
-                        .entry((u.id.clone(), kind))
+                        .entry((u.id.clone(), u.sub, kind))
                         .or_default() += 1;
                     lock(&self.ctx.shared).engine_failures += 1;
                     if let Some(f) = u.feeds[kind].take() {
@@ -351,6 +379,7 @@ impl<'a> Mix<'a> {
             .iter()
             .map(|u| Slot {
                 user_id: u.id.clone(),
+                sub: u.sub,
                 shown: u.feeds[1].is_some(),
                 picture: u.picture.clone(),
                 pcm: u.pcm.clone(),
@@ -359,7 +388,7 @@ impl<'a> Mix<'a> {
         let users = self
             .users
             .iter()
-            .map(|u| (u.id.clone(), lock(&u.picture).is_some()))
+            .map(|u| (u.id.clone(), u.sub, lock(&u.picture).is_some()))
             .collect();
         lock(&self.ctx.shared).mix_users = Some(users);
         self.check_output().await;
@@ -673,11 +702,10 @@ fn canvas(spec: &MixSpec, slots: &[Slot]) -> Vec<u8> {
     let mut c = vec![0u8; frame_len(w, h)];
     layout::clear(&mut c, w, h);
     let shown: Vec<&Slot> = slots.iter().filter(|s| s.shown).collect();
-    let big = spec
-        .big_user
-        .as_ref()
-        .and_then(|b| shown.iter().position(|s| &s.user_id == b))
-        .unwrap_or(0);
+    let big = big_place(
+        spec.big_user.as_deref(),
+        shown.iter().map(|s| (s.user_id.as_str(), s.sub)),
+    );
     for (i, rect) in layout::places(spec.layout, shown.len(), big, w, h) {
         let picture = lock(&shown[i].picture).clone();
         if let Some(p) = picture {
@@ -685,4 +713,41 @@ fn canvas(spec: &MixSpec, slots: &[Slot]) -> Vec<u8> {
         }
     }
     c
+}
+
+/// Which of the shown sources (userId, is a shared screen) takes the big place:
+/// `big_user`'s screen, else its camera, else the first screen, else the first source.
+fn big_place<'s>(
+    big_user: Option<&str>,
+    shown: impl Iterator<Item = (&'s str, bool)> + Clone,
+) -> usize {
+    let find = |f: &dyn Fn(&str, bool) -> bool| shown.clone().position(|(u, sub)| f(u, sub));
+    big_user
+        .and_then(|b| find(&|u, sub| u == b && sub).or_else(|| find(&|u, _| u == b)))
+        .or_else(|| find(&|_, sub| sub))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::big_place;
+
+    #[test]
+    fn the_big_place_prefers_the_named_users_screen_then_its_camera_then_any_screen() {
+        let shown = [
+            ("alice", false),
+            ("bob", false),
+            ("bob", true),
+            ("carol", true),
+        ];
+        let at = |b| big_place(b, shown.iter().copied());
+        assert_eq!(at(Some("bob")), 2, "bob's screen");
+        assert_eq!(at(Some("alice")), 0, "alice shares nothing: her camera");
+        assert_eq!(at(Some("dave")), 2, "not there: the first screen");
+        assert_eq!(at(None), 2);
+        let cameras = [("alice", false), ("bob", false)];
+        assert_eq!(big_place(None, cameras.iter().copied()), 0);
+        assert_eq!(big_place(Some("bob"), cameras.iter().copied()), 1);
+        assert_eq!(big_place(None, std::iter::empty()), 0);
+    }
 }

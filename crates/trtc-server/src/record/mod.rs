@@ -147,9 +147,9 @@ pub struct TaskShared {
     pub engine_failures: u32,
     /// Why it ended.
     pub exit_reason: Option<String>,
-    /// A mix's users now, in the layout's order, and whether each has given a picture yet
-    /// (`None`: not a mix).
-    pub mix_users: Option<Vec<(String, bool)>>,
+    /// A mix's sources now, in the layout's order: userId, whether it is the user's shared
+    /// screen (sub stream), and whether it has given a picture yet (`None`: not a mix).
+    pub mix_users: Option<Vec<(String, bool, bool)>>,
 }
 
 struct TaskEntry {
@@ -420,7 +420,7 @@ impl Recorder {
             "ExitReason": s.exit_reason,
             "MixUsers": s.mix_users.as_ref().map(|u| u
                 .iter()
-                .map(|(id, shown)| json!({"UserId": id, "Picture": shown}))
+                .map(|(id, sub, shown)| json!({"UserId": id, "StreamType": if *sub { "sub" } else { "main" }, "Picture": shown}))
                 .collect::<Vec<_>>()),
         }))
     }
