@@ -2,7 +2,9 @@
 //! what changed meanwhile goes in the next one.
 //!
 //! A peer's slots follow what is wanted: a receive slot per kind it publishes, a send slot per
-//! `(source, kind)` it added while the source publishes that kind. [`Sfu::negotiate`] (run
+//! audio `(source, kind)` it added while the source publishes that kind and per video it is
+//! forwarded; send slots no longer used are reused, never stopped (see `Peer::make_offer`), so
+//! the SDP stays as big as what is received at once. [`Sfu::negotiate`] (run
 //! lazily from [`Sfu::poll_event`]) reconciles the slots of every peer marked `neg.dirty` and
 //! emits [`SfuEvent::Offer`]; [`Sfu::accept_answer`] completes it.
 
