@@ -145,9 +145,9 @@ impl Sfu {
                 } else if !p.rtc.is_alive() {
                     p.conn.fail(format!("answer rejected: {e}"));
                 } else {
-                    // Slots of the rejected offer never existed; stopped ones stay stopped.
-                    // A reused slot was re-pointed in it: idle again (the next offer sets
-                    // every slot's direction to ours).
+                    // Slots the rejected offer added never existed; upstream ones it stopped
+                    // stay stopped. A send slot it re-pointed to another track is idle again
+                    // (the next offer sets every send slot's direction to ours).
                     p.tracks.recv.retain(|s| s.open);
                     p.tracks.send.retain(|s| s.open || !s.fresh);
                     for s in p.tracks.send.iter_mut().filter(|s| !s.open) {
