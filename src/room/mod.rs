@@ -316,14 +316,19 @@ impl RoomDriver {
                 };
                 let use_vp8 = self.config().is_some_and(|c| c.use_vp8);
                 wasm_bindgen_futures::spawn_local(async move {
-                    let before: Vec<String> =
-                        c.received().into_iter().map(|(_, _, t)| t.id()).collect();
+                    // A track is new for its (user, kind): the server reuses idle m-lines, so
+                    // one receiver's track can carry another user's stream.
+                    let before: Vec<(String, MediaKind, String)> = c
+                        .received()
+                        .into_iter()
+                        .map(|(u, k, t)| (u, k, t.id()))
+                        .collect();
                     let codecs = trtc_core::encoding::preferred_codecs(use_vp8);
                     let answer = c.apply_offer(&sdp, &slots, &me.local, &codecs).await;
                     me.input(Input::OfferApplied { conn, answer });
                     // TRACK for each track this offer brought.
                     for (user, kind, track) in c.received() {
-                        if !before.contains(&track.id()) {
+                        if !before.contains(&(user.clone(), kind, track.id())) {
                             let stream_type = if kind.is_sub() { "sub" } else { "main" };
                             me.events.emit(
                                 trtc_core::tables::event::TRACK,

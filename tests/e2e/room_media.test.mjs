@@ -2,7 +2,7 @@
 // the fake microphone's beep) each other; late joiners get a picture at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { pageErrors, startServer, launchBrowser, openSdkPage, devSig, enter, waitEvent } from './harness.mjs';
+import { pageErrors, startServer, launchBrowser, openSdkPage, devSig, enter, waitEvent, TRACK_PCS } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -194,4 +194,75 @@ test('proxy: a page served by one server enters a room on another', async () => 
   } finally {
     await other.stop();
   }
+});
+
+test('publishers in turn: each is decoded on the m-lines the one before left, which stay few', async () => {
+  // The server reuses a left publisher's inactive m-lines for the next one's streams, and a
+  // video the watcher stops keeps its m-line until another video needs one: the watcher's
+  // session keeps 3 m-lines (data, audio, video) for four publishers in turn, and each new
+  // publisher is decoded and heard on them, with a TRACK event of its own.
+  const w = await openSdkPage(browser, server.url);
+  assert.deepEqual(await enter(w, await devSig(server.url, 'watcher'), { roomId: 3005 },
+    TRACK_PCS + 'window.trtc.enableAudioVolumeEvaluation(200);'), { ok: true });
+  // Every transceiver (stopped ones too) and the m-lines of the server's last offer.
+  const session = () => w.evaluate(() => {
+    const pcs = window.pcs.filter((pc) => pc.connectionState !== 'closed');
+    const sdp = pcs.map((pc) => (pc.remoteDescription ? pc.remoteDescription.sdp : '')).join('');
+    return {
+      transceivers: pcs.flatMap((pc) => pc.getTransceivers()).length,
+      mLines: sdp.split('\r\n').filter((l) => l.startsWith('m=')).length,
+      sdp,
+    };
+  });
+  const counts = [];
+  for (let i = 0; i < 4; i++) {
+    const user = `turn${i}`;
+    const p = await openSdkPage(browser, server.url);
+    assert.deepEqual(await enter(p, await devSig(server.url, user), { roomId: 3005 }, PUBLISH), { ok: true });
+    await waitEvent(w, 'remote-video-available', { userId: user });
+    const seen = await watch(w, user);
+    assert.ok(!seen.timeout && seen.width > 0, `${user} decoded: ${JSON.stringify(seen)}`);
+    assert.ok(await remoteVolume(w, user, 2000) > 0, `${user} heard`);
+    await waitEvent(w, 'track', { userId: user, streamType: 'main' });
+    const { transceivers, mLines } = await session();
+    counts.push([transceivers, mLines]);
+    await p.close();
+    await waitEvent(w, 'remote-user-exit', { userId: user });
+    await w.evaluate((user) => window.trtc.stopRemoteVideo({ userId: user, streamType: 'main' }), user);
+  }
+  assert.deepEqual(counts, [[2, 3], [2, 3], [2, 3], [2, 3]], '[transceivers, m-lines] while each publisher is watched');
+
+  // Two publishers who stay: the watcher renders one, then the other instead, then the first
+  // again: one video m-line is passed between them (each decoded); a stop and a start of the
+  // same video at once changes nothing in the session (no offer).
+  const stay = [];
+  for (const user of ['stay0', 'stay1']) {
+    const p = await openSdkPage(browser, server.url);
+    assert.deepEqual(await enter(p, await devSig(server.url, user), { roomId: 3005 }, PUBLISH), { ok: true });
+    await waitEvent(w, 'remote-video-available', { userId: user });
+    stay.push(p);
+  }
+  const shown = [];
+  for (const user of ['stay0', 'stay1', 'stay0']) {
+    const seen = await watch(w, user);
+    assert.ok(!seen.timeout && seen.width > 0, `${user} decoded: ${JSON.stringify(seen)}`);
+    shown.push((await session()).mLines);
+    if (user === 'stay1') {
+      const before = (await session()).sdp;
+      await w.evaluate(async () => {
+        await window.trtc.stopRemoteVideo({ userId: 'stay1', streamType: 'main' });
+        await window.trtc.startRemoteVideo({ userId: 'stay1', streamType: 'main', view: 'remote-stay1' });
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal((await session()).sdp, before, 'no offer for a stop and a start');
+    }
+    await w.evaluate((user) => {
+      document.getElementById('remote-' + user).remove();
+      return window.trtc.stopRemoteVideo({ userId: user, streamType: 'main' });
+    }, user);
+  }
+  // The data channel, two audio m-lines (every remote audio plays), one video m-line.
+  assert.deepEqual(shown, [4, 4, 4], 'm-lines while each is rendered in turn');
+  for (const p of stay) await p.close();
+  await w.close();
 });

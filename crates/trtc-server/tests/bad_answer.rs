@@ -92,6 +92,17 @@ async fn an_answer_the_sfu_cannot_take_is_refused_and_the_server_carries_on() {
     }
     let (mallory, rx) = &mut rx_of[1];
     let mallory = *mallory;
+    // Mallory renders bob's video (a video m-line exists while it is forwarded).
+    hub.handle_text(
+        mallory,
+        &ClientMsg::Subscribe {
+            user_id: "bob".into(),
+            kind: trtc_proto::MediaKind::Video,
+            on: true,
+            small: false,
+        }
+        .encode(),
+    );
     // Wait for an offer with bob's video in it.
     let mut offer = next_offer(rx).await;
     while offer.matches("m=video").count() < 2 {

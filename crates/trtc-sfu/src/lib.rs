@@ -30,8 +30,8 @@
 //! |---|---|---|
 //! | [`Sfu::add_peer`] | a member joins | a peer exists; no offer until it has a slot |
 //! | [`Sfu::set_publish`] | `publish` message | its receive slots; everyone who added it as a source gains/loses send slots |
-//! | [`Sfu::add_source`] / [`Sfu::remove_source`] | a member may see another's track (normally: everyone in the room, both kinds, once) | the subscriber has a send slot for it while the source publishes that kind |
-//! | [`Sfu::subscribe`] | audio: automatically; video: on demand | forward or not (the slot stays either way); video `on` asks for a keyframe |
+//! | [`Sfu::add_source`] / [`Sfu::remove_source`] | a member may see another's track (normally: everyone in the room, both kinds, once) | audio: the subscriber has a send slot for it while the source publishes it; video: it may have one (see `subscribe`) |
+//! | [`Sfu::subscribe`] | audio: automatically; video: on demand | forward or not (an audio slot stays either way); video `on` gets a slot (or finds the one it kept) and asks for a keyframe; `off` keeps the slot until another video needs one |
 //! | [`Sfu::set_small`] | `publish` with `small` (before its [`Sfu::set_publish`]) | the peer's video upstream is negotiated with simulcast (a big and a small layer) |
 //! | [`Sfu::set_layer`] | `subscribe` of a video with `small` | which layer that subscriber gets |
 //! | [`Sfu::accept_answer`] (or [`parse_answer`] anywhere, then [`Sfu::apply_answer`]) | `answer` message | completes the outstanding offer; queued changes then make the next one |

@@ -2,7 +2,9 @@
 //! what changed meanwhile goes in the next one.
 //!
 //! A peer's slots follow what is wanted: a receive slot per kind it publishes, a send slot per
-//! `(source, kind)` it added while the source publishes that kind. [`Sfu::negotiate`] (run
+//! audio `(source, kind)` it added while the source publishes that kind and per video it is
+//! forwarded; send slots no longer used are reused, never stopped (see `Peer::make_offer`), so
+//! the SDP stays as big as what is received at once. [`Sfu::negotiate`] (run
 //! lazily from [`Sfu::poll_event`]) reconciles the slots of every peer marked `neg.dirty` and
 //! emits [`SfuEvent::Offer`]; [`Sfu::accept_answer`] completes it.
 
@@ -120,6 +122,7 @@ impl Sfu {
                 }
                 for s in &mut p.tracks.send {
                     s.open = true;
+                    s.fresh = false;
                 }
                 debug!(peer, "answer accepted");
                 if p.tracks.small {
@@ -142,9 +145,15 @@ impl Sfu {
                 } else if !p.rtc.is_alive() {
                     p.conn.fail(format!("answer rejected: {e}"));
                 } else {
-                    // Slots of the rejected offer never existed; stopped ones stay stopped.
+                    // Slots the rejected offer added never existed; upstream ones it stopped
+                    // stay stopped. A send slot it re-pointed to another track is idle again
+                    // (the next offer sets every send slot's direction to ours).
                     p.tracks.recv.retain(|s| s.open);
-                    p.tracks.send.retain(|s| s.open);
+                    p.tracks.send.retain(|s| s.open || !s.fresh);
+                    for s in p.tracks.send.iter_mut().filter(|s| !s.open) {
+                        s.idle = true;
+                        s.open = true;
+                    }
                 }
                 Err(e)
             }
@@ -240,19 +249,34 @@ impl Peer {
             }
         }
 
-        // Downstream.
+        // Downstream: a slot per track forwarded (audio: added; video: added and asked for, so
+        // a subscriber rendering nine of fifty videos has nine video m-lines). Slots are reused
+        // for the next track of their media type, so the SDP follows what is received, not the
+        // room's history:
+        // - a video no longer forwarded (`stopRemoteVideo`) keeps its slot, still sending (no
+        //   offer; the SFU just stops writing to it), so that asking for it again needs no
+        //   offer either; the slot is turned over to another video only when one needs a slot
+        //   and no idle one is left (the one stopped longest ago first);
+        // - a track whose source stopped publishing it or left (or that was removed) goes idle
+        //   (inactive) at once, to be reused by the next track of its type.
+        // The offer's slots say whose track each m-line carries now.
+        let publishes =
+            |source: PeerId, kind: Kind| publishing.get(&source).is_some_and(|k| k.get(kind));
         let wanted = |source: PeerId, kind: Kind, subs: &BTreeMap<Key, Sub>| {
-            subs.get(&Key::new(source, kind)).is_some_and(|s| s.added)
-                && publishing.get(&source).is_some_and(|k| k.get(kind))
+            subs.get(&Key::new(source, kind))
+                .is_some_and(|s| s.added && (s.forward || !kind.is_video()))
+                && publishes(source, kind)
+        };
+        // Kept: still carries its track (wanted, or a video added but not forwarded now).
+        let kept = |source: PeerId, kind: Kind, subs: &BTreeMap<Key, Sub>| {
+            subs.get(&Key::new(source, kind)).is_some_and(|s| s.added) && publishes(source, kind)
         };
         let subs = &mut tracks.subs;
-        tracks.send.retain(|s| {
-            if wanted(s.source, s.kind, subs) {
-                return true;
+        for s in tracks.send.iter_mut() {
+            if !s.idle && !kept(s.source, s.kind, subs) {
+                s.idle = true;
             }
-            api.stop_media(s.mid);
-            false
-        });
+        }
         let new: Vec<Key> = subs
             .keys()
             .filter(|k| {
@@ -260,32 +284,84 @@ impl Peer {
                     && !tracks
                         .send
                         .iter()
-                        .any(|s| s.source == k.source && s.kind == k.kind())
+                        .any(|s| !s.idle && s.source == k.source && s.kind == k.kind())
             })
             .copied()
             .collect();
+        // Reused slots: made inactive, then sending again below. A slot that was sending
+        // (parked, or idled in this very offer) would otherwise be no change for str0m, which
+        // would make no offer for it; this way it is offered, and what was queued for its
+        // previous track is dropped.
+        let mut turned = Vec::new();
         for k in new {
             let (source, kind) = (k.source, k.kind());
-            let stream = format!("trtc-{source}");
-            let track = format!("trtc-{source}-{}", kind_name(kind));
-            let mid = api.add_media(
-                to_str0m(kind),
-                Direction::SendOnly,
-                Some(stream),
-                Some(track),
-                None,
-            );
-            tracks.send.push(SendSlot {
-                mid,
-                source,
-                kind,
-                open: false,
-            });
+            let send = &tracks.send;
+            let same_type = |i: &usize| send[*i].kind.is_video() == kind.is_video();
+            // An idle slot that last carried this very track, else any idle one of its type,
+            // else the parked video (kept, not forwarded) stopped longest ago.
+            let idle = (0..send.len())
+                .filter(|i| send[*i].idle && send[*i].open)
+                .filter(same_type)
+                .min_by_key(|i| !(send[*i].source == source && send[*i].kind == kind));
+            let parked = || {
+                (0..send.len())
+                    .filter(|i| !send[*i].idle && send[*i].open)
+                    .filter(same_type)
+                    .filter(|i| !wanted(send[*i].source, send[*i].kind, subs))
+                    .min_by_key(|i| {
+                        subs.get(&Key::new(send[*i].source, send[*i].kind))
+                            .and_then(|s| s.stopped)
+                    })
+            };
+            let reuse = idle.or_else(parked);
+            if let Some(i) = reuse {
+                let s = &mut tracks.send[i];
+                turned.push(s.mid);
+                *s = SendSlot {
+                    mid: s.mid,
+                    source,
+                    kind,
+                    open: false,
+                    idle: false,
+                    fresh: false,
+                };
+            } else {
+                let stream = format!("trtc-{source}");
+                let track = format!("trtc-{source}-{}", kind_name(kind));
+                let mid = api.add_media(
+                    to_str0m(kind),
+                    Direction::SendOnly,
+                    Some(stream),
+                    Some(track),
+                    None,
+                );
+                tracks.send.push(SendSlot {
+                    mid,
+                    source,
+                    kind,
+                    open: false,
+                    idle: false,
+                    fresh: true,
+                });
+            }
             // A new transceiver: its decoder needs a keyframe to start.
             if let Some(sub) = subs.get_mut(&k) {
                 sub.waiting_kf = sub.forward && kind.is_video();
                 sub.kf_asked = false;
             }
+        }
+        for mid in turned {
+            api.set_direction(mid, Direction::Inactive);
+        }
+        for s in &tracks.send {
+            // Converges str0m's directions with ours (after a rolled-back offer too); a
+            // direction already set is no change.
+            let dir = if s.idle {
+                Direction::Inactive
+            } else {
+                Direction::SendOnly
+            };
+            api.set_direction(s.mid, dir);
         }
 
         if !api.has_changes() {
@@ -304,6 +380,7 @@ impl Peer {
                 }
                 for s in &mut tracks.send {
                     s.open = true;
+                    s.fresh = false;
                 }
                 None
             }

@@ -137,8 +137,15 @@ impl Tracks {
     pub(crate) fn send_mid(&self, source: PeerId, kind: Kind) -> Option<Mid> {
         self.send
             .iter()
-            .find(|s| s.open && s.source == source && s.kind == kind)
+            .find(|s| s.open && !s.idle && s.source == source && s.kind == kind)
             .map(|s| s.mid)
+    }
+
+    /// The send slot (open or being negotiated, not idle) that carries `source`'s `kind`.
+    pub(crate) fn send_slot(&self, source: PeerId, kind: Kind) -> Option<&SendSlot> {
+        self.send
+            .iter()
+            .find(|s| !s.idle && s.source == source && s.kind == kind)
     }
 
     /// Whether an open send slot carries `source`'s `kind`.
@@ -167,7 +174,7 @@ impl Tracks {
             source: None,
             kind: r.kind,
         });
-        let send = self.send.iter().map(|s| Slot {
+        let send = self.send.iter().filter(|s| !s.idle).map(|s| Slot {
             mid: s.mid.to_string(),
             source: Some(s.source),
             kind: s.kind,
@@ -305,6 +312,14 @@ pub(crate) struct SendSlot {
     pub(crate) kind: Kind,
     /// Negotiated (the answer was accepted).
     pub(crate) open: bool,
+    /// Carries nothing (inactive), kept to be reused for the next track of its media type, so
+    /// that a subscriber's SDP grows with the tracks it receives at once, not with every track
+    /// it ever received. `source` and `kind` are then those of its last track. (A video no
+    /// longer forwarded is not idle: its slot keeps its track until another one needs it; see
+    /// `Peer::make_offer`.)
+    pub(crate) idle: bool,
+    /// Its m-line was added by the outstanding offer (a rejected answer takes it away again).
+    pub(crate) fresh: bool,
 }
 
 /// A remote track: (source, kind). `Kind` is not `Ord`, hence its index in [`Kind::ALL`].
@@ -348,6 +363,9 @@ pub(crate) struct Sub {
     pub(crate) ts_offset: i64,
     /// Video: the last RTP time written (after `ts_offset`), for the next switch.
     pub(crate) last_ts: Option<i64>,
+    /// Video: when forwarding last stopped. Its slot is kept (parked) for a quick resubscription
+    /// until another video needs it; the one stopped longest ago is turned over first.
+    pub(crate) stopped: Option<Instant>,
 }
 
 impl Peer {

@@ -259,7 +259,12 @@ impl Sfu {
         for other in self.peers.values_mut() {
             other.tracks.subs.retain(|k, _| k.source != peer);
             // Its send slots for `peer` go at the next offer.
-            if other.tracks.send.iter().any(|s| s.source == peer) {
+            if other
+                .tracks
+                .send
+                .iter()
+                .any(|s| !s.idle && s.source == peer)
+            {
                 other.neg.dirty = true;
             }
         }
@@ -361,8 +366,10 @@ impl Sfu {
     }
 
     /// Forward (or stop forwarding) `source`'s `kind` to `subscriber`. Takes effect once the
-    /// send slot exists ([`Sfu::add_source`]) and is negotiated; turning video on asks the
-    /// source for a keyframe once the subscriber can receive it.
+    /// send slot exists ([`Sfu::add_source`]; for video, only from this call on: a video slot
+    /// is made when forwarding starts; turning it off keeps the slot, with no renegotiation,
+    /// until another video needs it) and is negotiated; turning video on asks the source for a
+    /// keyframe once the subscriber can receive it.
     pub fn subscribe(
         &mut self,
         subscriber: PeerId,
@@ -392,6 +399,14 @@ impl Sfu {
         sub.waiting_kf = on && kind.is_video();
         sub.kf_asked = false;
         sub.last_ts = None;
+        sub.stopped = (!on).then_some(now);
+        // A video slot is made when forwarding starts (see `Peer::make_offer`), unless its slot
+        // is still there: stopping keeps it (no offer), so a stop and a start again need none.
+        let added = sub.added;
+        if kind.is_video() && on && added && p.tracks.send_slot(source, kind).is_none() {
+            p.neg.dirty = true;
+            self.negotiate_pending = true;
+        }
         self.timers.kf_dirty = true;
         debug!(subscriber, source, ?kind, on, "subscription changed");
         self.drive(now);

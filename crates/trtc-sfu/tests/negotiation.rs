@@ -40,7 +40,7 @@ fn first_offers_carry_own_upstream_and_existing_remote_tracks() {
         w.offers_for(B).is_empty(),
         "nothing to offer before B has a slot"
     );
-    w.add_sources(B, A);
+    w.watch(B, A);
     assert_eq!(
         w.offers_for(B).len(),
         1,
@@ -67,14 +67,14 @@ fn one_offer_at_a_time_and_changes_are_queued() {
     w.join(C);
     w.client(C).auto_answer = false;
     w.sfu.set_publish(A, true, false, w.now);
-    w.add_sources(C, A);
+    w.watch(C, A);
     assert_eq!(w.offers_for(C).len(), 1);
     assert!(w.sfu.has_pending_offer(C));
 
     // While C's offer is outstanding, more changes come: A adds video, B publishes.
     w.sfu.set_publish(A, true, true, w.now);
     w.sfu.set_publish(B, true, true, w.now);
-    w.add_sources(C, B);
+    w.watch(C, B);
     w.run_for(Duration::from_millis(100));
     assert_eq!(
         w.offers_for(C).len(),
@@ -108,8 +108,8 @@ fn removing_a_peer_renegotiates_its_subscribers() {
     }
     w.sfu.set_publish(A, true, true, w.now);
     w.sfu.set_publish(C, true, false, w.now);
-    w.add_sources(B, A);
-    w.add_sources(B, C);
+    w.watch(B, A);
+    w.watch(B, C);
     w.subscribe(B, A, Kind::Audio, true);
     w.subscribe(B, A, Kind::Video, true);
     assert!(w.run_until(Duration::from_secs(5), World::all_connected));
@@ -153,7 +153,7 @@ fn removing_a_peer_renegotiates_its_subscribers() {
         set(w.offers_for(B).last().unwrap()),
         [(Some(C), false)].into()
     );
-    w.add_sources(B, A);
+    w.watch(B, A);
     assert_eq!(
         set(w.offers_for(B).last().unwrap()),
         [(Some(C), false), (Some(A), false)].into()
@@ -167,7 +167,7 @@ fn unpublishing_and_removing_sources_remove_slots() {
         w.join(p);
     }
     w.sfu.set_publish(A, true, true, w.now);
-    w.add_sources(B, A);
+    w.watch(B, A);
     w.subscribe(B, A, Kind::Audio, true);
     assert!(w.run_until(Duration::from_secs(5), World::all_connected));
     w.run_for(Duration::from_secs(1));
@@ -366,7 +366,7 @@ fn an_answer_with_one_payload_type_for_two_codecs_is_refused_not_a_panic() {
         w.sfu.set_publish(B, true, true, w.now);
         w.settle();
         w.client(A).auto_answer = false;
-        w.add_sources(A, B);
+        w.watch(A, B);
         assert!(w.sfu.has_pending_offer(A));
         let (offer, _) = w.client(A).unanswered.last().cloned().expect("an offer");
         assert!(offer.matches("m=video").count() >= 2, "{offer}");
@@ -453,7 +453,7 @@ fn the_bundle_tag_is_a_data_channel_that_is_never_stopped() {
     w.sfu.set_publish(A, true, true, w.now);
     w.settle();
     w.join(B);
-    w.add_sources(B, A);
+    w.watch(B, A);
     assert!(w.run_until(Duration::from_secs(5), World::all_connected));
     let sdps_for = |w: &World, peer| -> Vec<String> {
         w.events
@@ -467,7 +467,8 @@ fn the_bundle_tag_is_a_data_channel_that_is_never_stopped() {
     let first = &sdps_for(&w, B)[0];
     let first_m = first.lines().find(|l| l.starts_with("m=")).unwrap();
     assert!(first_m.starts_with("m=application"), "{first_m}");
-    // A leaves: B's next offer stops A's media m-lines but keeps the application one open.
+    // A leaves: B's next offer makes A's media m-lines inactive (kept for reuse) and keeps the
+    // application one open.
     w.sfu.remove_peer(A);
     w.settle();
     let offers = sdps_for(&w, B);
@@ -481,9 +482,13 @@ fn the_bundle_tag_is_a_data_channel_that_is_never_stopped() {
         !app.starts_with("m=application 0 "),
         "the tag stays open: {app}"
     );
+    let video = last
+        .split("\r\nm=")
+        .find(|section| section.starts_with("video "))
+        .expect("a video m-line");
     assert!(
-        last.lines().any(|l| l.starts_with("m=video 0 ")),
-        "A's video m-line is stopped"
+        video.lines().any(|l| l == "a=inactive"),
+        "A's video m-line is inactive: {video}"
     );
 }
 
@@ -497,7 +502,7 @@ fn offers_carry_opus_stereo_both_ways() {
     w.join(A);
     w.join(B);
     w.sfu.set_publish(A, true, true, w.now);
-    w.add_sources(B, A);
+    w.watch(B, A);
     w.settle();
     assert!(w.run_until(Duration::from_secs(5), World::all_connected));
     for peer in [A, B] {
@@ -535,4 +540,238 @@ fn offers_carry_opus_stereo_both_ways() {
     w.run_for(Duration::from_secs(1));
     let audio = w.c(B).rx_from(A, Kind::Audio);
     assert!(audio.frames >= 40, "Opus flows to B: {audio:?}");
+}
+
+/// The m-lines of `peer`'s last offer: (media type, inactive).
+fn m_lines(w: &World, peer: u64) -> Vec<(String, bool)> {
+    let sdp = w
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            SfuEvent::Offer { peer: p, sdp, .. } if *p == peer => Some(sdp.clone()),
+            _ => None,
+        })
+        .next_back()
+        .expect("an offer");
+    sdp.split("\r\nm=")
+        .skip(1)
+        .map(|section| {
+            let kind = section.split(' ').next().unwrap_or_default().to_string();
+            (kind, section.lines().any(|l| l == "a=inactive"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_subscribers_sdp_stays_bounded_while_publishers_come_and_go() {
+    // B watches one publisher at a time; twenty come and go. Each one's audio and video reuse
+    // the m-lines the one before left idle.
+    let mut w = World::new();
+    w.join(B);
+    let mut sizes = Vec::new();
+    for i in 0..20u64 {
+        let p = 100 + i;
+        w.join(p);
+        w.sfu.set_publish(p, true, true, w.now);
+        w.watch(B, p);
+        assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+        w.run_for(Duration::from_millis(300));
+        assert!(
+            w.c(B).rx_from(p, Kind::Video).keyframes >= 1,
+            "publisher {i}: B sees its video"
+        );
+        let slots = w.c(B).slots.clone();
+        assert_eq!(set(&slots), both(Some(p)).into(), "publisher {i}");
+        sizes.push(m_lines(&w, B).len());
+        w.sfu.remove_peer(p);
+        w.clients.remove(&p);
+        w.settle();
+    }
+    // The data channel, one audio and one video m-line, for ever.
+    assert!(
+        sizes.iter().all(|n| *n == 3),
+        "m-lines per offer: {sizes:?}"
+    );
+    let lines = m_lines(&w, B);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines.iter().skip(1).all(|(_, inactive)| *inactive),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn an_audience_rendering_nine_of_fifty_videos_has_nine_video_m_lines() {
+    let mut w = World::new();
+    w.join(B);
+    for p in 100..150u64 {
+        w.join(p);
+        w.sfu.set_publish(p, true, true, w.now);
+        w.sfu.add_source(B, p, Kind::Audio, w.now);
+        w.sfu.add_source(B, p, Kind::Video, w.now);
+    }
+    for p in 100..109u64 {
+        w.sfu.subscribe(B, p, Kind::Video, true, w.now);
+    }
+    w.settle();
+    assert!(w.run_until(Duration::from_secs(10), World::all_connected));
+    let slots = &w.c(B).slots;
+    let videos = slots.iter().filter(|s| s.kind == Kind::Video).count();
+    let audios = slots.iter().filter(|s| s.kind == Kind::Audio).count();
+    assert_eq!((audios, videos), (50, 9));
+    let lines = m_lines(&w, B);
+    assert_eq!(lines.iter().filter(|(k, _)| k == "video").count(), 9);
+    // Watching another instead of one of the nine swaps it on the same m-line.
+    w.subscribe(B, 100, Kind::Video, false);
+    w.subscribe(B, 120, Kind::Video, true);
+    w.run_for(Duration::from_secs(1));
+    assert_eq!(
+        m_lines(&w, B).iter().filter(|(k, _)| k == "video").count(),
+        9
+    );
+    assert!(w.c(B).rx_from(120, Kind::Video).keyframes >= 1);
+}
+
+#[test]
+fn stopping_and_starting_a_video_again_keeps_its_slot_with_no_offer() {
+    // `stopRemoteVideo` then `startRemoteVideo` of the same user: the slot stays the user's
+    // (still sending), so neither needs an offer and the browser sees nothing change.
+    let mut w = World::new();
+    for p in [A, B] {
+        w.join(p);
+    }
+    w.sfu.set_publish(A, true, true, w.now);
+    w.watch(B, A);
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+    w.run_for(Duration::from_millis(500));
+    let mid = w.c(B).mid_of(Some(A), Kind::Video).expect("a video slot");
+    let offers = w.offers_for(B).len();
+    w.subscribe(B, A, Kind::Video, false);
+    w.run_for(Duration::from_millis(500));
+    assert_eq!(w.offers_for(B).len(), offers, "no offer for the stop");
+    assert_eq!(w.c(B).mid_of(Some(A), Kind::Video), Some(mid), "kept");
+    let stopped = w.c(B).rx_from(A, Kind::Video);
+    w.run_for(Duration::from_millis(500));
+    assert_eq!(
+        w.c(B).rx_from(A, Kind::Video).frames,
+        stopped.frames,
+        "nothing is sent while stopped"
+    );
+    let t = w.now;
+    w.subscribe(B, A, Kind::Video, true);
+    w.run_for(Duration::from_secs(1));
+    assert_eq!(w.offers_for(B).len(), offers, "no offer for the start");
+    assert_eq!(
+        w.c(B).mid_of(Some(A), Kind::Video),
+        Some(mid),
+        "the same slot"
+    );
+    assert!(
+        w.c(A).keyframe_requests_since(t) >= 1,
+        "the publisher was asked for a keyframe"
+    );
+    let after = w.c(B).rx_from(A, Kind::Video);
+    assert!(
+        after.frames >= stopped.frames + 10 && after.keyframes > stopped.keyframes,
+        "{stopped:?} then {after:?}"
+    );
+}
+
+#[test]
+fn a_stopped_video_keeps_its_slot_until_another_video_needs_it() {
+    // B renders A, stops, renders C: C takes A's m-line (nothing else is free); rendering A
+    // again then takes a new one. The publisher that left frees its slot at once.
+    let mut w = World::new();
+    for p in [A, B, C] {
+        w.join(p);
+    }
+    w.sfu.set_publish(A, true, true, w.now);
+    w.sfu.set_publish(C, false, true, w.now);
+    w.watch(B, A);
+    w.sfu.add_source(B, C, Kind::Video, w.now);
+    w.settle();
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+    let mid = w.c(B).mid_of(Some(A), Kind::Video).expect("a video slot");
+    let lines = m_lines(&w, B).len();
+    w.subscribe(B, A, Kind::Video, false);
+    w.subscribe(B, C, Kind::Video, true);
+    w.run_for(Duration::from_secs(1));
+    assert_eq!(
+        w.c(B).mid_of(Some(C), Kind::Video),
+        Some(mid),
+        "turned over"
+    );
+    assert_eq!(w.c(B).mid_of(Some(A), Kind::Video), None);
+    assert!(w.c(B).rx_from(C, Kind::Video).keyframes >= 1);
+    assert_eq!(m_lines(&w, B).len(), lines, "no m-line added");
+    w.subscribe(B, A, Kind::Video, true);
+    w.run_for(Duration::from_secs(1));
+    assert_eq!(
+        m_lines(&w, B).len(),
+        lines + 1,
+        "both rendered: two video m-lines"
+    );
+    let before = w.c(B).rx_from(A, Kind::Video);
+    w.run_for(Duration::from_millis(500));
+    assert!(w.c(B).rx_from(A, Kind::Video).frames > before.frames);
+    // C leaves: its slot goes idle (inactive) in the next offer at once.
+    w.sfu.remove_peer(C);
+    w.clients.remove(&C);
+    w.settle();
+    let idle = m_lines(&w, B)
+        .iter()
+        .filter(|(k, inactive)| k == "video" && *inactive)
+        .count();
+    assert_eq!(idle, 1, "{:?}", m_lines(&w, B));
+    assert_eq!(m_lines(&w, B).len(), lines + 1);
+}
+
+#[test]
+fn a_reused_slot_in_a_rejected_offer_is_reused_again_by_the_next() {
+    let mut w = World::new();
+    for p in [A, B, C] {
+        w.join(p);
+    }
+    w.sfu.set_publish(A, true, true, w.now);
+    w.sfu.set_publish(C, false, true, w.now);
+    w.watch(B, A);
+    w.sfu.add_source(B, C, Kind::Video, w.now);
+    w.settle();
+    assert!(w.run_until(Duration::from_secs(5), World::all_connected));
+    let mid = w.c(B).mid_of(Some(A), Kind::Video).expect("a video slot");
+    w.subscribe(B, A, Kind::Video, false);
+    assert_eq!(w.c(B).mid_of(Some(A), Kind::Video), Some(mid), "kept");
+    // The offer that turns it over to C is answered with nonsense: refused, and made again.
+    w.client(B).auto_answer = false;
+    w.subscribe(B, C, Kind::Video, true);
+    let offers = w.offers_for(B).len();
+    assert_eq!(
+        w.offers_for(B).last().and_then(|slots| slots
+            .iter()
+            .find(|s| s.kind == Kind::Video)
+            .map(|s| s.source)),
+        Some(Some(C)),
+        "offered to C"
+    );
+    w.client(B).unanswered.clear();
+    let now = w.now;
+    assert!(w.sfu.accept_answer(B, &foreign_answer(now), now).is_err());
+    w.settle();
+    assert_eq!(w.offers_for(B).len(), offers + 1, "offered again");
+    w.answer_next(B)
+        .expect("the new offer's answer is accepted");
+    w.client(B).auto_answer = true;
+    assert_eq!(
+        w.c(B).mid_of(Some(C), Kind::Video),
+        Some(mid),
+        "the same m-line"
+    );
+    let before = w.c(B).rx_from(C, Kind::Video);
+    w.run_for(Duration::from_secs(1));
+    let after = w.c(B).rx_from(C, Kind::Video);
+    assert!(
+        after.frames >= before.frames + 10,
+        "{before:?} then {after:?}"
+    );
+    assert_eq!(m_lines(&w, B).len(), 3, "no m-line was added");
 }

@@ -74,6 +74,9 @@ pub struct Client {
     pub closed: bool,
     /// Received media by mid.
     pub rx: BTreeMap<Mid, Rx>,
+    /// Received media by track: the mid and whose track its slot carried then (a reused slot
+    /// carries several tracks over time).
+    pub rx_tracks: Vec<(Track, Rx)>,
     /// Keyframe requests received, with the time.
     pub keyframe_requests: Vec<(Instant, KeyframeRequestKind)>,
     /// Publish synthetic media on the upstream slots.
@@ -134,6 +137,7 @@ impl Client {
             connected: false,
             closed: false,
             rx: BTreeMap::new(),
+            rx_tracks: Vec::new(),
             keyframe_requests: vec![],
             send_media: true,
             honor_keyframe_requests: true,
@@ -188,16 +192,9 @@ impl Client {
 
     /// What this client received from `source`'s `kind`, over every slot it ever had for it.
     pub fn rx_from(&self, source: PeerId, kind: Kind) -> Rx {
-        let mids: Vec<Mid> = self
-            .offers
-            .iter()
-            .flatten()
-            .filter(|s| s.source == Some(source) && s.kind == kind)
-            .map(|s| Mid::from(s.mid.as_str()))
-            .collect();
         let mut total = Rx::default();
-        for (mid, rx) in &self.rx {
-            if mids.contains(mid) {
+        for ((_, s, k), rx) in &self.rx_tracks {
+            if *s == Some(source) && *k == kind {
                 total.frames += rx.frames;
                 total.bytes += rx.bytes;
                 total.keyframes += rx.keyframes;
@@ -428,6 +425,15 @@ impl World {
         self.settle();
     }
 
+    /// [`World::add_sources`] and the video asked for (`startRemoteVideo`): a video slot
+    /// exists only while forwarded. One offer for all of it.
+    pub fn watch(&mut self, sub: PeerId, src: PeerId) {
+        self.sfu.add_source(sub, src, Kind::Audio, self.now);
+        self.sfu.add_source(sub, src, Kind::Video, self.now);
+        self.sfu.subscribe(sub, src, Kind::Video, true, self.now);
+        self.settle();
+    }
+
     pub fn subscribe(&mut self, sub: PeerId, src: PeerId, kind: Kind, on: bool) {
         self.sfu.subscribe(sub, src, kind, on, self.now);
         self.settle();
@@ -632,6 +638,9 @@ impl World {
     }
 }
 
+/// A received track: the mid, and the source and kind its slot carried.
+pub type Track = (Mid, Option<PeerId>, Kind);
+
 /// An RTP (not RTCP) datagram: version 2, and a payload type outside RTCP's 200–206 (RFC 5761).
 fn is_rtp(d: &[u8]) -> bool {
     d.len() >= 12 && d[0] >> 6 == 2 && !(200..=206).contains(&d[1])
@@ -642,14 +651,31 @@ fn on_client_event(c: &mut Client, e: Event, now: Instant) {
         Event::Connected => c.connected = true,
         Event::Closed => c.closed = true,
         Event::MediaData(d) => {
-            let rx = c.rx.entry(d.mid).or_default();
-            rx.frames += 1;
-            rx.bytes += d.data.len() as u64;
             let key = d.is_keyframe();
-            if key {
-                rx.keyframes += 1;
+            let track = c
+                .slots
+                .iter()
+                .find(|s| Mid::from(s.mid.as_str()) == d.mid)
+                .map(|s| (d.mid, s.source, s.kind));
+            let at = track.map(|t| {
+                let at = c.rx_tracks.iter().position(|(k, _)| *k == t);
+                at.unwrap_or_else(|| {
+                    c.rx_tracks.push((t, Rx::default()));
+                    c.rx_tracks.len() - 1
+                })
+            });
+            let by_track = at.map(|i| &mut c.rx_tracks[i].1);
+            for rx in [Some(c.rx.entry(d.mid).or_default()), by_track]
+                .into_iter()
+                .flatten()
+            {
+                rx.frames += 1;
+                rx.bytes += d.data.len() as u64;
+                if key {
+                    rx.keyframes += 1;
+                }
+                rx.first_was_keyframe.get_or_insert(key);
             }
-            rx.first_was_keyframe.get_or_insert(key);
             if c.rtc.media(d.mid).map(|m| m.kind()) == Some(MediaKind::Video) {
                 let marker = d.data.last().copied().unwrap_or(0);
                 c.rx_video.push((now, marker, key, d.time.numer()));
