@@ -208,6 +208,13 @@ struct Args {
     #[arg(long = "public-url", env = "TRTC_PUBLIC_URL", requires = "redis",
           value_parser = trtc_server::cluster::PublicUrl::parse)]
     public_url: Option<trtc_server::cluster::PublicUrl>,
+    /// How the other nodes reach this node's admin API: an http:// URL on a private network
+    /// (admin requests for rooms this node hosts are sent there). Default: --public-url when
+    /// it is http://; a node with an https:// public URL needs it for the admin API to work
+    /// from every node.
+    #[arg(long = "cluster-url", env = "TRTC_CLUSTER_URL", requires = "redis",
+          value_parser = parse_cluster_url)]
+    cluster_url: Option<trtc_server::cluster::PublicUrl>,
     /// With --redis, on SIGTERM/SIGINT the node drains: it takes no new room (joins are sent to
     /// other nodes), gives its rooms up and closes its clients' sockets (they reconnect
     /// elsewhere), and exits once they have gone or after this many seconds.
@@ -511,6 +518,7 @@ async fn run() -> ExitCode {
             url,
             args.node_id.clone(),
             args.public_url.clone(),
+            args.cluster_url.clone(),
             addr,
             &hub,
         )
@@ -615,6 +623,7 @@ async fn join_cluster(
     url: &str,
     node_id: Option<String>,
     public_url: Option<trtc_server::cluster::PublicUrl>,
+    cluster_url: Option<trtc_server::cluster::PublicUrl>,
     addr: std::net::SocketAddr,
     hub: &std::sync::Arc<trtc_server::hub::Hub>,
 ) -> Result<
@@ -644,7 +653,7 @@ async fn join_cluster(
     tokio::time::timeout(cluster::store::TIMEOUT, store.ping())
         .await
         .map_err(|_| "Redis did not answer in time".to_string())??;
-    let node = Node::new(id, public, store);
+    let node = Node::with_cluster_url(id, public, cluster_url, store);
     node.refresh_once(hub).await;
     let refresh = node.spawn_refresh(hub.clone());
     tracing::info!(
@@ -653,6 +662,19 @@ async fn join_cluster(
         "a node of the cluster"
     );
     Ok((node, refresh))
+}
+
+/// `--cluster-url`: a public URL that is `http://` (the nodes forward admin requests in plain
+/// HTTP, on a private network).
+fn parse_cluster_url(s: &str) -> Result<trtc_server::cluster::PublicUrl, String> {
+    let u = trtc_server::cluster::PublicUrl::parse(s)?;
+    if !u.as_str().starts_with("http://") {
+        return Err(format!(
+            "'{}' is not an http:// URL: the nodes send admin requests to each other in plain HTTP (use a private address, e.g. http://10.0.0.1:8080)",
+            trtc_server::room::clip(s, 64)
+        ));
+    }
+    Ok(u)
 }
 
 /// How long a draining node must have had no client before it stops.

@@ -87,8 +87,8 @@ async fn raw<T: redis::FromRedisValue>(r: &Redis, args: &[&str]) -> T {
 async fn one_node_claims_a_room_and_the_others_are_told_who() {
     let r = redis().await;
     let (a, b) = (Store::new(&r.url).unwrap(), Store::new(&r.url).unwrap());
-    a.heartbeat("a", &url(1)).await.unwrap();
-    b.heartbeat("b", &url(2)).await.unwrap();
+    a.heartbeat("a", &url(1), None).await.unwrap();
+    b.heartbeat("b", &url(2), None).await.unwrap();
     let key = room_key(APP, &RoomId::Num(8));
     let mut nodes = a.nodes(10).await.unwrap();
     nodes.sort_by(|x, y| x.0.cmp(&y.0));
@@ -126,8 +126,8 @@ async fn one_node_claims_a_room_and_the_others_are_told_who() {
 async fn a_room_of_a_dead_node_is_taken_over() {
     let r = redis().await;
     let (a, b) = (Store::new(&r.url).unwrap(), Store::new(&r.url).unwrap());
-    a.heartbeat("a", &url(1)).await.unwrap();
-    b.heartbeat("b", &url(2)).await.unwrap();
+    a.heartbeat("a", &url(1), None).await.unwrap();
+    b.heartbeat("b", &url(2), None).await.unwrap();
     let key = room_key(APP, &RoomId::Str("room-x".into()));
     assert_eq!(a.claim(&key, "a").await, Ok(Claimed::Mine));
     // a's heartbeat key goes (it expired: the node died).
@@ -135,7 +135,7 @@ async fn a_room_of_a_dead_node_is_taken_over() {
     assert_eq!(b.claim(&key, "b").await, Ok(Claimed::Mine));
     // a, should it come back, finds it has lost the room.
     assert_eq!(a.refresh(&key, "a").await, Ok(false));
-    a.heartbeat("a", &url(1)).await.unwrap();
+    a.heartbeat("a", &url(1), None).await.unwrap();
     assert_eq!(
         a.claim(&key, "a").await,
         Ok(Claimed::Other {
@@ -156,7 +156,7 @@ async fn of_many_nodes_claiming_at_once_exactly_one_wins() {
         tasks.push(tokio::spawn(async move {
             let s = Store::new(&u).unwrap();
             let id = format!("n{i}");
-            s.heartbeat(&id, &url(1000 + i)).await.unwrap();
+            s.heartbeat(&id, &url(1000 + i), None).await.unwrap();
             (id.clone(), s.claim(&key, &id).await.unwrap())
         }));
     }
@@ -283,10 +283,20 @@ type Ws =
 
 /// A node on a free loopback port: its hub, its node and its `http://` URL.
 async fn serve_node(r: &Redis, id: &str) -> (Arc<Hub>, Arc<Node>, u16) {
+    serve_node_as(r, id, |port| (url(port), None)).await
+}
+
+/// [`serve_node`] with the public URL and `--cluster-url` `urls` makes from its port.
+async fn serve_node_as(
+    r: &Redis,
+    id: &str,
+    urls: impl FnOnce(u16) -> (PublicUrl, Option<PublicUrl>),
+) -> (Arc<Hub>, Arc<Node>, u16) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let hub = Hub::new(apps(), None, None);
-    let node = Node::new(id.into(), url(port), Store::new(&r.url).unwrap());
+    let (public, cluster) = urls(port);
+    let node = Node::with_cluster_url(id.into(), public, cluster, Store::new(&r.url).unwrap());
     node.refresh_once(&hub).await;
     let app = trtc_server::app_in_cluster(
         &trtc_server::Config {
@@ -400,7 +410,8 @@ async fn http(port: u16, method: &str, path_query: &str, body: &str) -> (u16, St
     let status = text[9..12].parse().unwrap();
     let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     // The chunked encoding of a forwarded answer: the JSON is between the first and last lines.
-    let body = if body.starts_with('{') {
+    // (Plain text, e.g. a 502's message, is left as it came.)
+    let body = if body.starts_with('{') || !body.contains('{') {
         body.to_string()
     } else {
         body.lines()
@@ -538,6 +549,60 @@ async fn the_admin_api_answers_on_every_node() {
 }
 
 #[tokio::test]
+async fn admin_requests_reach_an_https_node_through_its_cluster_url() {
+    let r = redis().await;
+    let https = |name: &str| PublicUrl::parse(&format!("https://{name}.example.com")).unwrap();
+    // a: public over https, admin requests at its cluster URL; b: https only; c: plain.
+    let (_hub_a, _a, port_a) = serve_node_as(&r, "a", |p| (https("a"), Some(url(p)))).await;
+    let (_hub_b, _b, port_b) = serve_node_as(&r, "b", |_| (https("b"), None)).await;
+    let (_hub_c, _c, port_c) = serve_node(&r, "c").await;
+    let mut alice = connect(
+        &format!("ws://127.0.0.1:{port_a}/trtc/ws"),
+        &join("alice", 21),
+    )
+    .await;
+    assert!(matches!(
+        next(&mut alice).await,
+        Some(ServerMsg::Joined { .. })
+    ));
+    let mut bob = connect(
+        &format!("ws://127.0.0.1:{port_b}/trtc/ws"),
+        &join("bob", 22),
+    )
+    .await;
+    assert!(matches!(
+        next(&mut bob).await,
+        Some(ServerMsg::Joined { .. })
+    ));
+    let admin_url: Option<String> = raw(&r, &["GET", "trtc:admin-url:a"]).await;
+    assert_eq!(admin_url, Some(format!("http://127.0.0.1:{port_a}")));
+    // RemoveUser on c reaches a through its cluster URL.
+    let (status, body) = http(
+        port_c,
+        "POST",
+        &format!("/trtc/admin/v1/RemoveUser?{}", admin_query()),
+        &format!(r#"{{"SdkAppId":{APP},"RoomId":21,"UserIds":["alice"]}}"#),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(matches!(
+        next(&mut alice).await,
+        Some(ServerMsg::Kicked { .. })
+    ));
+    // b gave none: 502, saying what to do; bob stays.
+    let (status, body) = http(
+        port_c,
+        "POST",
+        &format!("/trtc/admin/v1/DismissRoom?{}", admin_query()),
+        &format!(r#"{{"SdkAppId":{APP},"RoomId":22}}"#),
+    )
+    .await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("--cluster-url"), "{body}");
+    assert!(bob.next().now_or_never().is_none(), "bob is still in");
+}
+
+#[tokio::test]
 async fn a_draining_node_gives_its_rooms_up_and_sends_joins_elsewhere() {
     let r = redis().await;
     let (hub_a, a, port_a) = serve_node(&r, "a").await;
@@ -597,4 +662,29 @@ async fn a_connection_that_keeps_sending_refused_joins_is_closed() {
         Some(ServerMsg::Error { code, .. }) if code == trtc_proto::code::BAD_MESSAGE
     ));
     assert_eq!(next(&mut eve).await, None);
+}
+
+#[test]
+fn a_cluster_url_that_is_not_plain_http_is_refused_at_start() {
+    for bad in [
+        "https://10.0.0.1:8080",
+        "ftp://x",
+        "http://",
+        "10.0.0.1:8080",
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trtc-server"))
+            .args(["--redis", "redis://127.0.0.1:1", "--cluster-url", bad])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad} is accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--cluster-url"), "{bad}: {err}");
+    }
+    // Without --redis it means nothing, and says so.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trtc-server"))
+        .args(["--cluster-url", "http://10.0.0.1:8080"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--redis"));
 }

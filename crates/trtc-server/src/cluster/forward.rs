@@ -6,9 +6,10 @@
 //! only stops forwarding, it grants nothing.
 //!
 //! Bounds: request and answer bodies [`MAX_BODY`], [`FORWARD_TIMEOUT`] per request, at most
-//! [`MAX_NODES`] nodes asked for `GET rooms`. Only `http://` public URLs are forwarded to (an
-//! `https://` owner is answered with 502: put the admin API's traffic on a private `http://`
-//! URL, or ask the owner directly).
+//! [`MAX_NODES`] nodes asked for `GET rooms`. Requests go to a node's `--cluster-url` (an
+//! `http://` URL on a private network), else to its public URL when that is `http://`; a node
+//! with only an `https://` URL cannot be reached this way (502, saying to give it
+//! `--cluster-url`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,17 +89,19 @@ pub async fn admin(State(node): State<Arc<Node>>, req: Request, next: Next) -> R
         }
     };
     match owner {
-        Some((id, url)) if id != node.id() => match send(&url, Method::POST, &pq, bytes).await {
-            Ok(res) => res,
-            Err(e) => {
-                tracing::warn!(owner = %id, "admin: forwarding to the room's node failed: {e}");
-                (
-                    StatusCode::BAD_GATEWAY,
-                    format!("the node that hosts the room did not answer: {e}"),
-                )
-                    .into_response()
+        Some((id, url)) if id != node.id() => {
+            match send(&node.admin_url(&id, url).await, Method::POST, &pq, bytes).await {
+                Ok(res) => res,
+                Err(e) => {
+                    tracing::warn!(owner = %id, "admin: forwarding to the room's node failed: {e}");
+                    (
+                        StatusCode::BAD_GATEWAY,
+                        format!("the node that hosts the room did not answer: {e}"),
+                    )
+                        .into_response()
+                }
             }
-        },
+        }
         _ => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
@@ -140,7 +143,10 @@ async fn all_rooms(node: &Node, pq: String, req: Request, next: Next) -> Respons
         .take(MAX_NODES)
         .map(|(id, url)| {
             let pq = pq.clone();
-            async move { (id, fetch_json(&url, &pq).await) }
+            async move {
+                let to = node.admin_url(&id, url).await;
+                (id, fetch_json(&to, &pq).await)
+            }
         });
     for (id, got) in futures_util::future::join_all(asks).await {
         match got {
@@ -185,7 +191,12 @@ async fn send(url: &PublicUrl, method: Method, pq: &str, body: Bytes) -> Result<
     let authority = url
         .as_str()
         .strip_prefix("http://")
-        .ok_or_else(|| format!("{} is not an http:// URL", url.as_str()))?
+        .ok_or_else(|| {
+            format!(
+                "{} is not an http:// URL: start that node with --cluster-url http://ADDRESS:PORT (where the other nodes reach it)",
+                url.as_str()
+            )
+        })?
         .to_string();
     let addr = if authority
         .rsplit_once(':')

@@ -49,6 +49,11 @@ pub fn node_key(node_id: &str) -> String {
     format!("{KEY_PREFIX}node:{node_id}")
 }
 
+/// Where the other nodes send a node's admin requests (`--cluster-url`), beside its heartbeat.
+pub fn admin_url_key(node_id: &str) -> String {
+    format!("{KEY_PREFIX}admin-url:{node_id}")
+}
+
 /// The claim key of a room.
 pub fn room_key(sdk_app_id: u64, room: &RoomId) -> String {
     match room {

@@ -18,6 +18,8 @@ use super::{room_key, Claims, Owner, PublicUrl, REFRESH_MS};
 pub struct Node {
     id: String,
     url: PublicUrl,
+    /// `--cluster-url`: where the other nodes send this node's admin requests.
+    cluster_url: Option<PublicUrl>,
     store: Store,
     claims: Mutex<Claims<RoomKey>>,
     /// Draining ([`Node::drain`]): no room is taken here any more.
@@ -38,9 +40,21 @@ pub struct Refreshed {
 impl Node {
     /// Node `id` (checked by [`super::parse_node_id`]) reached at `url`, through `store`.
     pub fn new(id: String, url: PublicUrl, store: Store) -> Arc<Node> {
+        Node::with_cluster_url(id, url, None, store)
+    }
+
+    /// [`Node::new`], with the `http://` URL the other nodes send admin requests to
+    /// (`--cluster-url`; without it they use `url` when it is `http://`).
+    pub fn with_cluster_url(
+        id: String,
+        url: PublicUrl,
+        cluster_url: Option<PublicUrl>,
+        store: Store,
+    ) -> Arc<Node> {
         Arc::new(Node {
             id,
             url,
+            cluster_url,
             store,
             claims: Mutex::new(Claims::default()),
             draining: AtomicBool::new(false),
@@ -118,6 +132,17 @@ impl Node {
             .map(|url| (id, url)))
     }
 
+    /// Where to send node `id`'s admin requests: its `--cluster-url`, else `public` (its public
+    /// URL). Redis not answering counts as no `--cluster-url`.
+    pub async fn admin_url(&self, id: &str, public: PublicUrl) -> PublicUrl {
+        let given = if id == self.id {
+            self.cluster_url.clone()
+        } else {
+            bounded(self.store.admin_url(id)).await.ok().flatten()
+        };
+        given.unwrap_or(public)
+    }
+
     /// The live nodes (this one too) and their URLs, at most [`super::forward::MAX_NODES`] + 1.
     pub async fn live_nodes(&self) -> Result<Vec<(String, PublicUrl)>, String> {
         bounded(self.store.nodes(super::forward::MAX_NODES + 1)).await
@@ -163,7 +188,13 @@ impl Node {
             return done;
         }
         let now = now_unix_ms();
-        if let Err(e) = bounded(self.store.heartbeat(&self.id, &self.url)).await {
+        if let Err(e) = bounded(self.store.heartbeat(
+            &self.id,
+            &self.url,
+            self.cluster_url.as_ref(),
+        ))
+        .await
+        {
             tracing::warn!(node = %self.id, "the heartbeat failed: {e}");
         }
         let open: HashSet<RoomKey> = hub.open_rooms();

@@ -8,7 +8,9 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, RedisResult, Script};
 use tokio::sync::Mutex;
 
-use super::{node_key, parse_node_id, PublicUrl, KEY_PREFIX, NODE_TTL_MS, ROOM_TTL_MS};
+use super::{
+    admin_url_key, node_key, parse_node_id, PublicUrl, KEY_PREFIX, NODE_TTL_MS, ROOM_TTL_MS,
+};
 
 /// How long a connection to Redis, or one command, may take.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
@@ -128,16 +130,30 @@ impl Store {
     }
 
     /// The heartbeat: `node_id` is alive at `url` for [`NODE_TTL_MS`].
-    pub async fn heartbeat(&self, node_id: &str, url: &PublicUrl) -> Result<(), String> {
+    pub async fn heartbeat(
+        &self,
+        node_id: &str,
+        url: &PublicUrl,
+        admin_url: Option<&PublicUrl>,
+    ) -> Result<(), String> {
         let r = async {
             let mut c = self.conn().await?;
-            redis::cmd("SET")
+            let mut p = redis::pipe();
+            p.cmd("SET")
                 .arg(node_key(node_id))
                 .arg(url.as_str())
                 .arg("PX")
                 .arg(NODE_TTL_MS)
-                .query_async::<()>(&mut c)
-                .await
+                .ignore();
+            if let Some(a) = admin_url {
+                p.cmd("SET")
+                    .arg(admin_url_key(node_id))
+                    .arg(a.as_str())
+                    .arg("PX")
+                    .arg(NODE_TTL_MS)
+                    .ignore();
+            }
+            p.query_async::<()>(&mut c).await
         }
         .await;
         self.failed(r).await
@@ -149,6 +165,7 @@ impl Store {
             let mut c = self.conn().await?;
             redis::cmd("DEL")
                 .arg(node_key(node_id))
+                .arg(admin_url_key(node_id))
                 .query_async::<()>(&mut c)
                 .await
         }
@@ -162,6 +179,23 @@ impl Store {
             let mut c = self.conn().await?;
             redis::cmd("GET")
                 .arg(node_key(node_id))
+                .query_async::<Option<String>>(&mut c)
+                .await
+        }
+        .await;
+        Ok(self
+            .failed(r)
+            .await?
+            .and_then(|u| PublicUrl::parse(&u).ok()))
+    }
+
+    /// Where a live node takes admin requests from the other nodes (`--cluster-url`; `None`:
+    /// it gave none, or it is gone).
+    pub async fn admin_url(&self, node_id: &str) -> Result<Option<PublicUrl>, String> {
+        let r = async {
+            let mut c = self.conn().await?;
+            redis::cmd("GET")
+                .arg(admin_url_key(node_id))
                 .query_async::<Option<String>>(&mut c)
                 .await
         }
