@@ -175,10 +175,15 @@ impl Store {
 
     /// The public URL of a live node (`None`: no heartbeat, or not a valid URL).
     pub async fn node_url(&self, node_id: &str) -> Result<Option<PublicUrl>, String> {
+        self.url_at(node_key(node_id)).await
+    }
+
+    /// The URL kept at `key` (`None`: no key, or not a valid URL).
+    async fn url_at(&self, key: String) -> Result<Option<PublicUrl>, String> {
         let r = async {
             let mut c = self.conn().await?;
             redis::cmd("GET")
-                .arg(node_key(node_id))
+                .arg(key)
                 .query_async::<Option<String>>(&mut c)
                 .await
         }
@@ -192,18 +197,7 @@ impl Store {
     /// Where a live node takes admin requests from the other nodes (`--cluster-url`; `None`:
     /// it gave none, or it is gone).
     pub async fn admin_url(&self, node_id: &str) -> Result<Option<PublicUrl>, String> {
-        let r = async {
-            let mut c = self.conn().await?;
-            redis::cmd("GET")
-                .arg(admin_url_key(node_id))
-                .query_async::<Option<String>>(&mut c)
-                .await
-        }
-        .await;
-        Ok(self
-            .failed(r)
-            .await?
-            .and_then(|u| PublicUrl::parse(&u).ok()))
+        self.url_at(admin_url_key(node_id)).await
     }
 
     /// The node that holds claim key `key` (`None`: nobody).
