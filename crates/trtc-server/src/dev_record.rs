@@ -72,7 +72,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    fn parse(text: Option<&str>) -> Result<Mode, Response> {
+    fn parse(text: Option<&str>) -> Result<Mode, Refused> {
         match text {
             None | Some("single") => Ok(Mode::Single),
             Some("mix") => Ok(Mode::Mix),
@@ -129,6 +129,14 @@ impl DevRecState {
     fn knows(&self, task_id: &str) -> bool {
         self.tasks().iter().any(|t| t.id == task_id)
     }
+
+    /// The dev app's sdkAppId and key, or the dev-mode-off refusal.
+    fn dev_app(&self) -> Result<(u64, String), Refused> {
+        self.hub.dev_app().cloned().ok_or_else(|| {
+            let (status, message) = dev_mode_off();
+            (status, message.to_string())
+        })
+    }
 }
 
 /// The routes, served by `recorder` (the one the admin API uses).
@@ -144,41 +152,42 @@ pub(crate) fn router(hub: Arc<Hub>, recorder: Arc<Recorder>) -> Router {
         })
 }
 
-fn off() -> Response {
-    dev_mode_off().into_response()
+/// A refused request: the status and a plain-text message.
+type Refused = (StatusCode, String);
+
+fn answer(result: Result<Response, Refused>) -> Response {
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
-fn bad(message: String) -> Response {
-    (StatusCode::BAD_REQUEST, message).into_response()
+fn bad(message: String) -> Refused {
+    (StatusCode::BAD_REQUEST, message)
 }
 
-fn not_found(message: &str) -> Response {
-    (StatusCode::NOT_FOUND, message.to_string()).into_response()
+fn not_found(message: &str) -> Refused {
+    (StatusCode::NOT_FOUND, message.to_string())
 }
 
 /// A refusal of the recorder: the admin API's status, `<Code>: <message>`.
-fn refused(e: Invalid) -> Response {
+fn refused(e: Invalid) -> Refused {
     let e = ApiError::from(e);
-    (e.status, format!("{}: {}", e.code, e.message)).into_response()
+    (e.status, format!("{}: {}", e.code, e.message))
 }
 
 /// The query, or a `400` that echoes none of it.
-fn query_of<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Response> {
+fn query_of<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Refused> {
     query
         .map(|Query(q)| q)
         .map_err(|_| bad("unreadable query string (each parameter at most once)".to_string()))
 }
 
 /// A task id as the recorder takes it (`400` otherwise), then one of the demo's (`404`).
-fn task_of(s: &DevRecState, task_id: Option<String>) -> Result<String, Response> {
+fn task_of(s: &DevRecState, task_id: Option<String>) -> Result<String, Refused> {
     let Some(id) = task_id else {
         return Err(bad(
             "give taskId (as /trtc/dev/recordings lists it)".to_string()
         ));
     };
-    if let Err(e) = params::check_task_id(&id) {
-        return Err(bad(e.message));
-    }
+    params::check_task_id(&id).map_err(|e| bad(e.message))?;
     if !s.knows(&id) {
         return Err(not_found(
             "no such recording task of the demo: use a taskId /trtc/dev/recordings lists",
@@ -200,21 +209,20 @@ async fn start(
     State(s): State<DevRecState>,
     query: Result<Query<StartQuery>, QueryRejection>,
 ) -> Response {
-    let Some((app, key)) = s.hub.dev_app().cloned() else {
-        return off();
-    };
-    let q = match query_of(query) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
-    let mode = match Mode::parse(q.mode.as_deref()) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+    answer(start_task(s, query).await)
+}
+
+async fn start_task(
+    s: DevRecState,
+    query: Result<Query<StartQuery>, QueryRejection>,
+) -> Result<Response, Refused> {
+    let (app, key) = s.dev_app()?;
+    let q = query_of(query)?;
+    let mode = Mode::parse(q.mode.as_deref())?;
     let (room_id, room_id_type) = match (q.room_id, q.str_room_id) {
         (Some(n), None) => (n, 1),
         (None, Some(s)) => (s, 0),
-        _ => return bad("give roomId or strRoomId (one of them)".to_string()),
+        _ => return Err(bad("give roomId or strRoomId (one of them)".to_string())),
     };
     let recorder = mode.recorder();
     // The admin API's request, as a backend would send it; checked and run by the same code.
@@ -235,26 +243,18 @@ async fn start(
         mix_transcode: None,
         mix_layout: None,
     };
-    let req = match create.check() {
-        Ok(r) => r,
-        Err(e) => return refused(e),
-    };
+    let req = create.check().map_err(refused)?;
     let room = req.room.clone();
-    match s.recorder.create(&s.hub, req).await {
-        Ok(id) => {
-            tracing::info!(task = %id, ?room, mode = mode.as_str(), "dev: recording started");
-            let mut tasks = s.tasks();
-            tasks.push_front(DevTask {
-                id: id.clone(),
-                room,
-                mode,
-            });
-            tasks.truncate(MAX_DEV_TASKS);
-            Json(json!({ "taskId": id, "mode": mode.as_str(), "recorder": recorder }))
-                .into_response()
-        }
-        Err(e) => refused(e),
-    }
+    let id = s.recorder.create(&s.hub, req).await.map_err(refused)?;
+    tracing::info!(task = %id, ?room, mode = mode.as_str(), "dev: recording started");
+    let mut tasks = s.tasks();
+    tasks.push_front(DevTask {
+        id: id.clone(),
+        room,
+        mode,
+    });
+    tasks.truncate(MAX_DEV_TASKS);
+    Ok(Json(json!({ "taskId": id, "mode": mode.as_str(), "recorder": recorder })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -268,27 +268,26 @@ async fn stop(
     State(s): State<DevRecState>,
     query: Result<Query<TaskQuery>, QueryRejection>,
 ) -> Response {
-    let Some(&(app, _)) = s.hub.dev_app() else {
-        return off();
-    };
-    let id = match query_of(query).and_then(|q| task_of(&s, q.task_id)) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    if let Err(e) = s.recorder.delete(app, &id, false).await {
-        return refused(e);
-    }
+    answer(stop_task(s, query).await)
+}
+
+async fn stop_task(
+    s: DevRecState,
+    query: Result<Query<TaskQuery>, QueryRejection>,
+) -> Result<Response, Refused> {
+    let (app, _) = s.dev_app()?;
+    let id = task_of(&s, query_of(query)?.task_id)?;
+    s.recorder.delete(app, &id, false).await.map_err(refused)?;
     tracing::info!(task = %id, "dev: recording stopped");
-    match listed(&s, app, &id) {
-        Some(task) => Json(task).into_response(),
-        None => not_found("the task has been forgotten"),
-    }
+    let task = listed(&s, app, &id).ok_or_else(|| not_found("the task has been forgotten"))?;
+    Ok(Json(task).into_response())
 }
 
 /// `GET /trtc/dev/recordings`.
 async fn list(State(s): State<DevRecState>) -> Response {
-    let Some(&(app, _)) = s.hub.dev_app() else {
-        return off();
+    let app = match s.dev_app() {
+        Ok((app, _)) => app,
+        Err(e) => return e.into_response(),
     };
     let ids: Vec<String> = s.tasks().iter().map(|t| t.id.clone()).collect();
     let mut tasks = vec![];
@@ -376,7 +375,7 @@ struct FileQuery {
 }
 
 /// A file name as the recorder makes them: letters, digits, `_`, `-` and `.`, not `..`.
-fn check_name(name: &str) -> Result<(), Response> {
+fn check_name(name: &str) -> Result<(), Refused> {
     let ok = !name.is_empty()
         && name.len() <= MAX_FILE_NAME_BYTES
         && !name.starts_with('.')
@@ -400,49 +399,49 @@ async fn file(
     query: Result<Query<FileQuery>, QueryRejection>,
     req: Request,
 ) -> Response {
-    let Some(&(app, _)) = s.hub.dev_app() else {
-        return off();
-    };
-    let q = match query_of(query) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+    answer(serve_file(s, query, req).await)
+}
+
+async fn serve_file(
+    s: DevRecState,
+    query: Result<Query<FileQuery>, QueryRejection>,
+    req: Request,
+) -> Result<Response, Refused> {
+    let (app, _) = s.dev_app()?;
+    let q = query_of(query)?;
     let Some(name) = q.name else {
-        return bad("give name (as /trtc/dev/recordings lists it)".to_string());
+        return Err(bad(
+            "give name (as /trtc/dev/recordings lists it)".to_string()
+        ));
     };
-    if let Err(r) = check_name(&name) {
-        return r;
-    }
-    let id = match task_of(&s, q.task_id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let Ok(d) = s.recorder.describe(app, &id) else {
-        return not_found("the task has been forgotten");
-    };
+    check_name(&name)?;
+    let id = task_of(&s, q.task_id)?;
+    let d = s
+        .recorder
+        .describe(app, &id)
+        .map_err(|_| not_found("the task has been forgotten"))?;
     let wanted = format!("{id}/{name}");
-    let Some(f) = d["StorageFileList"]
+    let f = d["StorageFileList"]
         .as_array()
         .into_iter()
         .flatten()
         .find(|f| f["FileName"].as_str() == Some(wanted.as_str()))
-    else {
-        return not_found(
-            "the task has no file of that name: use a name /trtc/dev/recordings lists",
-        );
-    };
+        .ok_or_else(|| {
+            not_found("the task has no file of that name: use a name /trtc/dev/recordings lists")
+        })?;
     if !finished(f) {
-        return (
+        return Err((
             StatusCode::CONFLICT,
-            "the file is still being written: stop the recording (or wait for its user to stop publishing) first",
-        )
-            .into_response();
+            "the file is still being written: stop the recording (or wait for its user to stop publishing) first".to_string(),
+        ));
     }
     // The task's own report of the file, relative to --record-dir.
     let reported = f["FileName"].as_str().unwrap_or_default();
-    let Some(dir) = s.recorder.dir().filter(|_| plain_relative(reported)) else {
-        return not_found("no such file");
-    };
+    let dir = s
+        .recorder
+        .dir()
+        .filter(|_| plain_relative(reported))
+        .ok_or_else(|| not_found("no such file"))?;
     let path = dir.join(reported);
     let Ok(res) = ServeFile::new(&path).oneshot(req).await;
     let mut res = res.map(Body::new);
@@ -455,7 +454,7 @@ async fn file(
             h.insert(CONTENT_DISPOSITION, v);
         }
     }
-    res
+    Ok(res)
 }
 
 #[cfg(test)]

@@ -334,7 +334,7 @@ fn bad_queries_are_400_unknown_tasks_404_and_nothing_is_echoed_whole() {
         ),
         (
             "GET",
-            format!("/trtc/dev/recording/file?taskId=..&name=a.mkv"),
+            "/trtc/dev/recording/file?taskId=..&name=a.mkv".into(),
             400,
             "not a task id",
         ),
