@@ -142,14 +142,29 @@ impl DevRecState {
 /// The routes, served by `recorder` (the one the admin API uses).
 pub(crate) fn router(hub: Arc<Hub>, recorder: Arc<Recorder>) -> Router {
     Router::new()
-        .route("/trtc/dev/recording", post(start).delete(stop))
-        .route("/trtc/dev/recordings", get(list))
-        .route("/trtc/dev/recording/file", get(file))
+        .route(
+            "/trtc/dev/recording",
+            post(start).delete(stop).fallback(other_method),
+        )
+        .route("/trtc/dev/recordings", get(list).fallback(other_method))
+        .route("/trtc/dev/recording/file", get(file).fallback(other_method))
         .with_state(DevRecState {
             hub,
             recorder,
             tasks: Arc::default(),
         })
+}
+
+/// Any other method: without dev mode the dev-mode-off `404`, as for the routes' own methods.
+async fn other_method(State(s): State<DevRecState>) -> Response {
+    match s.dev_app() {
+        Err(off) => off.into_response(),
+        Ok(_) => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "POST /trtc/dev/recording starts a recording and DELETE stops it; GET /trtc/dev/recordings lists them and GET /trtc/dev/recording/file downloads a file",
+        )
+            .into_response(),
+    }
 }
 
 /// A refused request: the status and a plain-text message.

@@ -211,6 +211,13 @@ fn without_dev_mode_the_endpoints_are_404() {
             "GET",
             "/trtc/dev/recording/file?taskId=..&name=../../etc/passwd",
         ),
+        // Other methods too.
+        ("GET", "/trtc/dev/recording?roomId=8"),
+        ("PUT", "/trtc/dev/recordings"),
+        (
+            "POST",
+            "/trtc/dev/recording/file?taskId=0123456789abcdef0123456789abcdef&name=a.mkv",
+        ),
     ] {
         let r = server.http(method, path);
         assert_eq!(r.status, 404, "{method} {path}: {}", r.text());
@@ -240,6 +247,18 @@ fn bad_queries_are_400_unknown_tasks_404_and_nothing_is_echoed_whole() {
             "/trtc/dev/recording".into(),
             400,
             "roomId or strRoomId",
+        ),
+        (
+            "GET",
+            "/trtc/dev/recording?roomId=8".into(),
+            405,
+            "POST /trtc/dev/recording starts",
+        ),
+        (
+            "PUT",
+            "/trtc/dev/recording/file".into(),
+            405,
+            "POST /trtc/dev/recording starts",
         ),
         (
             "POST",
