@@ -1007,7 +1007,10 @@ async function refreshRecordings() {
     body = await res.json();
   } catch (err) {
     log('error', 'recordings', formatError(err));
-    recording.timer = setTimeout(refreshRecordings, RECORDING_POLL_MS * 5);
+    if (recording.tasks.some((t) => t.status !== 'Exited')) {
+      clearTimeout(recording.timer);
+      recording.timer = setTimeout(refreshRecordings, RECORDING_POLL_MS * 5);
+    }
     return;
   }
   recording.tasks = Array.isArray(body.tasks) ? body.tasks : [];
@@ -1026,6 +1029,7 @@ async function refreshRecordings() {
   }
   renderRecordingButtons();
   if (recording.tasks.some((t) => t.status !== 'Exited')) {
+    clearTimeout(recording.timer); // one poll at a time, however many refreshes overlapped
     recording.timer = setTimeout(refreshRecordings, RECORDING_POLL_MS);
   }
 }
