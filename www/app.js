@@ -1,5 +1,6 @@
 // trtc-wasm demo: local devices (camera, microphone, volume), rooms (enter/exit,
-// invite link, remote users with video, volume and mute) and the event log.
+// invite link, remote users with video, volume and mute), recordings of the room (through
+// the server's dev endpoints) and the event log.
 // Plain ES module, no build step. Uses only the public trtc-sdk-v5 API.
 import TRTC from '/pkg/index.js';
 
@@ -45,6 +46,13 @@ const ui = {
   messageForm: $('message-form'),
   messageText: $('message-text'),
   sendMessage: $('btn-send-message'),
+  recordingState: $('recording-state'),
+  recordingMode: $('recording-mode'),
+  startRecording: $('btn-start-recording'),
+  stopRecording: $('btn-stop-recording'),
+  recordingMessage: $('recording-message'),
+  recordingList: $('recording-list'),
+  recordingEmpty: $('recording-empty'),
 };
 
 // Chat over custom messages: cmdId 1, UTF-8 text.
@@ -214,6 +222,7 @@ function render() {
   ui.enter.textContent = busyRoom && !inRoom ? 'Entering…' : 'Enter room';
   ui.messageText.disabled = !inRoom;
   ui.sendMessage.disabled = !inRoom;
+  renderRecordingButtons();
 }
 
 function setVolume(volume) {
@@ -451,6 +460,7 @@ async function enterRoom() {
     for (const user of state.remotes.values()) syncRemoteVideo(user);
     for (const userId of availableScreens) showRemoteScreen(userId);
     rememberRoomInUrl(roomId, userId);
+    refreshRecordings();
     setStatus(`In room ${roomId} as ${userId}.`);
     setRoomMessage(state.cameraOn || state.micOn
       ? ''
@@ -881,6 +891,201 @@ trtc.on(TRTC.EVENT.REMOTE_USER_EXIT, ({ userId }) => {
   hideRemoteScreen(userId);
 });
 
+// ---------------------------------------------------------------- recording
+
+// The server records a room with FFmpeg (its cloud-recording API); the demo cannot sign the
+// admin userSig that API takes, so it goes through the dev endpoints (dev mode only):
+// POST/DELETE /trtc/dev/recording, GET /trtc/dev/recordings, GET /trtc/dev/recording/file.
+const RECORDING_POLL_MS = 1000;
+const recording = {
+  taskId: null, // the running task this page stops (started here, or found running in our room)
+  busy: false, // a start or stop is pending
+  available: true, // false: the server has no dev mode
+  tasks: [], // the last listing, newest first
+  listed: '', // its JSON, to redraw only on change
+  timer: 0,
+};
+
+function setRecordingMessage(text, kind = 'info') {
+  ui.recordingMessage.textContent = text;
+  ui.recordingMessage.className = `room-message ${kind}`;
+  ui.recordingMessage.hidden = !text;
+}
+
+function runningTask() {
+  return recording.tasks.find((t) => t.taskId === recording.taskId && t.status !== 'Exited') || null;
+}
+
+function renderRecordingButtons() {
+  const running = runningTask();
+  ui.startRecording.disabled = recording.busy || !recording.available || !state.room || running !== null;
+  ui.stopRecording.disabled = recording.busy || !running;
+  ui.recordingMode.disabled = recording.busy || running !== null;
+  ui.startRecording.textContent = recording.busy && !running ? 'Starting…' : 'Start recording';
+  ui.stopRecording.textContent = recording.busy && running ? 'Stopping…' : 'Stop recording';
+  const value = running ? 'RECORDING' : 'OFF';
+  ui.recordingState.dataset.state = value;
+  ui.recordingState.textContent = running ? `RECORDING ${roomLabel(running)}` : 'NOT RECORDING';
+}
+
+function roomLabel(task) {
+  return task.strRoomId !== undefined ? `room "${task.strRoomId}"` : `room ${task.roomId}`;
+}
+
+function formatBytes(n) {
+  if (typeof n !== 'number') return '–';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function formatSeconds(file) {
+  const end = typeof file.end === 'number' ? file.end : Date.now();
+  return `${Math.max(0, Math.round((end - file.begin) / 1000))} s`;
+}
+
+const MODE_LABEL = { single: 'a file per user', mix: 'mixed' };
+
+function renderRecordingList() {
+  ui.recordingList.replaceChildren();
+  for (const task of recording.tasks) {
+    const li = el('li', 'recording-task');
+    li.dataset.taskId = task.taskId;
+    li.dataset.status = task.status;
+    const head = el('div', 'recording-task-head');
+    head.append(
+      el('span', 'recording-task-name', `${roomLabel(task)} · ${MODE_LABEL[task.mode] || task.mode}`),
+      el('span', 'recording-task-status', task.status),
+    );
+    if (task.exitReason) head.title = task.exitReason;
+    const files = el('ul', 'recording-files');
+    for (const file of task.files) {
+      const item = el('li', 'recording-file');
+      item.dataset.name = file.name;
+      item.dataset.state = file.state;
+      // Only finished files have a link (the server refuses one still being written).
+      const name = file.url ? el('a', 'recording-file-name', file.name) : el('span', 'recording-file-name', file.name);
+      if (file.url) {
+        name.href = file.url;
+        name.download = file.name;
+      }
+      const who = file.userId ? file.userId : 'everyone';
+      item.append(name, el('span', 'recording-file-meta',
+        `${who} · ${formatBytes(file.size)} · ${formatSeconds(file)} · ${file.state}`));
+      files.append(item);
+    }
+    if (task.files.length === 0) files.append(el('li', 'recording-file muted', 'No file yet: nobody publishes.'));
+    li.append(head, files);
+    ui.recordingList.append(li);
+  }
+  ui.recordingEmpty.hidden = recording.tasks.length > 0;
+}
+
+// The server's answer as text ("FailedOperation.EngineUnavailable: …" and the like), for a
+// refused request.
+async function refusal(res) {
+  const text = (await res.text().catch(() => '')).trim();
+  if (res.status === 404 && /dev mode is off/.test(text)) {
+    recording.available = false;
+    return 'recording from the demo needs the server in dev mode (--dev, as scripts/dev.sh runs it)';
+  }
+  return `HTTP ${res.status}${text ? ` ${text}` : ''}`;
+}
+
+// Lists the demo's recordings; polls again while one runs.
+async function refreshRecordings() {
+  clearTimeout(recording.timer);
+  let body;
+  try {
+    const res = await fetch('/trtc/dev/recordings', { cache: 'no-store' });
+    if (!res.ok) {
+      const why = await refusal(res);
+      if (!recording.available) setRecordingMessage(`No recording: ${why}.`, 'error');
+      renderRecordingButtons();
+      return;
+    }
+    body = await res.json();
+  } catch (err) {
+    log('error', 'recordings', formatError(err));
+    if (recording.tasks.some((t) => t.status !== 'Exited')) {
+      clearTimeout(recording.timer);
+      recording.timer = setTimeout(refreshRecordings, RECORDING_POLL_MS * 5);
+    }
+    return;
+  }
+  recording.tasks = Array.isArray(body.tasks) ? body.tasks : [];
+  if (!body.enabled && !ui.recordingMessage.textContent) {
+    setRecordingMessage('Recording is off on this server: start it with --record-dir DIR (scripts/dev.sh passes one).');
+  }
+  // A task running in our room (started from another tab, or before a reload) is ours to stop.
+  if (!runningTask() && state.room) {
+    const found = recording.tasks.find((t) => t.status !== 'Exited' && t.roomId === state.room.roomId);
+    recording.taskId = found ? found.taskId : null;
+  }
+  const listed = JSON.stringify(recording.tasks);
+  if (listed !== recording.listed || recording.tasks.some((t) => t.status !== 'Exited')) {
+    recording.listed = listed;
+    renderRecordingList();
+  }
+  renderRecordingButtons();
+  if (recording.tasks.some((t) => t.status !== 'Exited')) {
+    clearTimeout(recording.timer); // one poll at a time, however many refreshes overlapped
+    recording.timer = setTimeout(refreshRecordings, RECORDING_POLL_MS);
+  }
+}
+
+ui.startRecording.addEventListener('click', async () => {
+  if (!state.room) return;
+  const mode = ui.recordingMode.value;
+  recording.busy = true;
+  setRecordingMessage('');
+  renderRecordingButtons();
+  try {
+    const query = new URLSearchParams({ roomId: String(state.room.roomId), mode });
+    const res = await fetch(`/trtc/dev/recording?${query}`, { method: 'POST', cache: 'no-store' });
+    if (!res.ok) {
+      const why = await refusal(res);
+      setRecordingMessage(`Could not start the recording: ${why}`, 'error');
+      showError('startRecording', new Error(why));
+      return;
+    }
+    const { taskId } = await res.json();
+    recording.taskId = taskId;
+    log('info', 'startRecording', `${MODE_LABEL[mode]}, task ${taskId}`);
+  } catch (err) {
+    setRecordingMessage(`Could not start the recording: ${formatError(err)}`, 'error');
+    showError('startRecording', err);
+  } finally {
+    recording.busy = false;
+    await refreshRecordings();
+  }
+});
+
+ui.stopRecording.addEventListener('click', async () => {
+  const running = runningTask();
+  if (!running) return;
+  recording.busy = true;
+  renderRecordingButtons();
+  try {
+    // Answers once the files are finished (FFmpeg closes them).
+    const res = await fetch(`/trtc/dev/recording?taskId=${encodeURIComponent(running.taskId)}`,
+      { method: 'DELETE', cache: 'no-store' });
+    if (!res.ok) {
+      const why = await refusal(res);
+      setRecordingMessage(`Could not stop the recording: ${why}`, 'error');
+      showError('stopRecording', new Error(why));
+      return;
+    }
+    setRecordingMessage('');
+    log('info', 'stopRecording', `task ${running.taskId}`);
+  } catch (err) {
+    showError('stopRecording', err);
+  } finally {
+    recording.busy = false;
+    await refreshRecordings();
+  }
+});
+
 // ---------------------------------------------------------------- misc buttons
 
 ui.refreshDevices.addEventListener('click', () => refreshDevices());
@@ -972,6 +1177,7 @@ async function init() {
   }
 
   await refreshDevices();
+  await refreshRecordings();
   setStatus('Ready. Start the camera and the microphone, then enter the room (or the other way round).');
   document.body.dataset.ready = 'true';
 }

@@ -17,7 +17,7 @@ use crate::room::ClientId;
 /// The most a block lasts, whatever is asked.
 const MAX_BLOCK_MS: u64 = 120_000;
 
-fn dev_mode_off() -> (StatusCode, &'static str) {
+pub(crate) fn dev_mode_off() -> (StatusCode, &'static str) {
     (
         StatusCode::NOT_FOUND,
         "dev mode is off (start the server with --dev)",

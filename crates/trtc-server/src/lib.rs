@@ -11,8 +11,9 @@
 //!   cloud recording ([`record`]: a file per user, written by an FFmpeg process the server
 //!   starts); requests carry an admin userSig signed with the app's secret key.
 //! * `/trtc/dev/…`, only in dev mode (`dev`), for the dev app only: test userSigs (never for the
-//!   admin identifier), bot participants ([`bot`]), and fault injection (drop a user's
-//!   connection, block its network for a while).
+//!   admin identifier), bot participants ([`bot`]), fault injection (drop a user's
+//!   connection, block its network for a while), and recordings for the demo (`dev_record`:
+//!   start, stop, list and download, through the admin API's [`record::Recorder`]).
 //! * Caps ([`limits`]): rooms per app, users per room, rooms per user and room openings per user
 //!   (a join beyond them fails), messages per second per connection and per client address (a
 //!   token bucket; a client that keeps flooding is disconnected); open connections in total and
@@ -35,12 +36,13 @@
 //! Dependencies point one way (`a → b`: `a` uses `b`); no cycle:
 //!
 //! ```text
-//! lib (the router) → signal, dev, bot, admin, hub, room
+//! lib (the router) → signal, dev, dev_record, bot, admin, hub, room
 //! serve  → conns              the accept loop: caps, header timeout, hyper
 //! signal → hub, room, conns, frames, cluster   the WebSocket task: frames in, the client's queue out
 //! cluster → hub, room, clock  Redis: node heartbeat, room claims, where a join goes
 //! dev    → hub, room, clock   /trtc/dev/… handlers
 //! bot    → hub                /trtc/dev/bot: the load client's user, joining over /trtc/ws
+//! dev_record → dev, admin, record, hub, room, clock   /trtc/dev/recording…: the demo's recordings
 //! admin  → hub, room, clock, record   /trtc/admin/v1/… handlers
 //! record → hub, clock         recording tasks: a hidden member per task, FFmpeg children
 //! hub    → room, limits, clock, shard   shared state behind one lock; carries out effects
@@ -77,6 +79,7 @@ pub mod clock;
 pub mod cluster;
 pub mod conns;
 mod dev;
+mod dev_record;
 pub mod frames;
 pub mod hub;
 pub mod limits;
@@ -169,6 +172,7 @@ pub fn app_in_cluster(
             axum::routing::post(bot::start).delete(bot::stop),
         )
         .with_state((hub.clone(), bots));
+    let dev_recording = dev_record::router(hub.clone(), recorder.clone());
     let mut admin_routes = admin::router_with_recorder(hub.clone(), recorder);
     if let Some(node) = &node {
         // Every node answers: actions go to the room's node, `GET rooms` lists them all.
@@ -189,6 +193,7 @@ pub fn app_in_cluster(
         .merge(ws)
         .merge(trtc)
         .merge(dev_bots)
+        .merge(dev_recording)
         .nest(admin::PREFIX, admin_routes)
         .nest_service("/pkg", ServeDir::new(&config.pkg))
         .fallback_service(ServeDir::new(&config.www))

@@ -250,6 +250,11 @@ impl Recorder {
         *lock(&self.config) = Some(config);
     }
 
+    /// `--record-dir`, when recording is on: the tasks' `FileName`s are relative to it.
+    pub fn dir(&self) -> Option<PathBuf> {
+        lock(&self.config).as_ref().map(|c| c.dir.clone())
+    }
+
     /// Tasks running now.
     pub fn running(&self) -> usize {
         lock(&self.tasks).values().filter(|t| !t.ended()).count()
