@@ -206,7 +206,8 @@ test('switchPlaybackQuality plays another level in the same view and calls onSwi
     "await window.trtc.startLocalVideo({ option: { profile: '120p' } });"), { ok: true });
   assert.deepEqual(await enter(v, await devSig(server.url, 'q-viewer'), { roomId: 5105 }), { ok: true });
   for (const u of ['q-hd', 'q-sd']) await waitEvent(v, 'remote-video-available', { userId: u });
-  // One <video> in the view, decoding `width` or less (the encoder may scale down a loaded stream).
+  // One <video> in the view, decoding `width` or less (the encoder may scale down a loaded stream:
+  // hd is told from sd, 160 wide, by being wider, not by its full 640).
   const shows = (maxWidth, minWidth) => v.waitForFunction(({ maxWidth, minWidth }) => {
     const list = document.querySelectorAll('#v video');
     return list.length === 1 && list[0].videoWidth >= minWidth && list[0].videoWidth <= maxWidth;
@@ -220,7 +221,7 @@ test('switchPlaybackQuality plays another level in the same view and calls onSwi
     document.body.append(d);
     await window.trtc.startRemoteVideo({ userId: 'q-hd', streamType: 'main', view: 'v' });
   });
-  await shows(640, 321);
+  await shows(640, 161);
   const r = await v.evaluate(async (streamList) => {
     window.switched = [];
     await window.trtc.callExperimentalAPI('switchPlaybackQuality', { quality: 'sd', streamList, onSwitched: (from, to) => window.switched.push([from, to]) });
@@ -231,7 +232,7 @@ test('switchPlaybackQuality plays another level in the same view and calls onSwi
   // The cached list serves the next call; the level that plays already changes nothing.
   assert.deepEqual(await call(v, 'switchPlaybackQuality', { quality: 'sd' }), { ok: true });
   await v.evaluate(() => window.trtc.callExperimentalAPI('switchPlaybackQuality', { quality: 'hd', onSwitched: (from, to) => window.switched.push([from.name, to.name]) }));
-  await shows(640, 321);
+  await shows(640, 161);
   assert.deepEqual((await v.evaluate(() => window.switched)).slice(1), [['sd', 'hd']]);
   // 'auto' (switching by bandwidth) is not available; an unknown level and bad lists are 5000s.
   assert.equal((await call(v, 'switchPlaybackQuality', { quality: 'auto' })).code, 5200);
