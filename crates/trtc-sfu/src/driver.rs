@@ -15,19 +15,19 @@ use tracing::{debug, error, info, warn};
 
 use crate::sfu::{Sfu, SfuConfig};
 use crate::tcp::{Tcp, TcpConfig};
+use crate::udp::{RecvBatch, UdpIo};
 use crate::{Kind, Packet, PeerId, SfuEvent, Transport};
 
 /// Events waiting for the caller before the driver waits for it (backpressure).
 const EVENT_QUEUE: usize = 1024;
-/// Largest datagram we read (str0m's MTU is ~1150; browsers stay under 1500).
-const RECV_BUF: usize = 2048;
 /// Receive buffer asked for the socket (the kernel caps it at `net.core.rmem_max`). One
 /// publisher frame fanned out to hundreds of subscribers keeps the driver busy for milliseconds,
 /// while their RTCP keeps arriving; the default buffer (~200 KiB, a few hundred datagrams)
 /// overflows and drops publishers' media with it.
 const SOCKET_RECV_BUFFER: usize = 4 << 20;
 /// Datagrams read in one go once the socket is readable, before events and timers are looked at
-/// again (bounds the time the other branches wait).
+/// again (bounds the time the other branches wait). On Linux they come `MMSG_BATCH` to a
+/// system call (`udp.rs`).
 const RECV_BATCH: usize = 64;
 
 enum Command {
@@ -324,7 +324,8 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::Sender<SfuEvent>,
 ) {
-    let mut buf = vec![0u8; RECV_BUF];
+    let mut udp = UdpIo::new(socket);
+    let mut batch = RecvBatch::new();
     let mut events_open = true;
     loop {
         // str0m may ask for "now" again; never spin faster than 1 ms.
@@ -346,32 +347,36 @@ async fn run(
                     apply(&mut sfu, cmd, Instant::now());
                 }
             }
-            r = socket.recv_from(&mut buf) => match r {
-                Ok((n, from)) => {
-                    sfu.handle_datagram(from, local, &buf[..n], Instant::now());
-                    send_all(&socket, &mut tcp, &mut sfu).await;
-                    // Whatever else has arrived, without going back to the runtime for each.
-                    for _ in 1..RECV_BATCH {
-                        match socket.try_recv_from(&mut buf) {
-                            Ok((n, from)) => {
-                                sfu.handle_datagram(from, local, &buf[..n], Instant::now());
-                                send_all(&socket, &mut tcp, &mut sfu).await;
-                            }
+            r = udp.readable() => match r {
+                Ok(()) => {
+                    // Whatever has arrived, a batch to a system call where the OS allows it,
+                    // without going back to the runtime for each; each datagram's packets go
+                    // to the outgoing batch before the next is handled.
+                    let mut read = 0;
+                    while read < RECV_BATCH {
+                        match udp.try_recv_batch(&mut batch) {
+                            Ok(0) => break,
+                            Ok(n) => read += n,
                             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                            // E.g. ICMP port unreachable reported on a later read: not fatal.
                             Err(e) => {
                                 debug!("UDP receive error: {e}");
                                 break;
                             }
                         }
+                        for i in 0..batch.len() {
+                            let (from, data) = batch.get(i);
+                            sfu.handle_datagram(from, local, data, Instant::now());
+                            send_all(&mut udp, &mut tcp, &mut sfu).await;
+                        }
                     }
                 }
-                // E.g. ICMP port unreachable reported on a later read: not fatal.
                 Err(e) => debug!("UDP receive error: {e}"),
             },
             ev = next_tcp(&mut tcp) => {
                 if let Some(t) = tcp.as_mut() {
                     t.handle(ev, &mut sfu);
-                    send_all(&socket, &mut tcp, &mut sfu).await;
+                    send_all(&mut udp, &mut tcp, &mut sfu).await;
                     // What else the connections have read, as for UDP.
                     for _ in 1..RECV_BATCH {
                         let Some(m) = tcp.as_mut().and_then(Tcp::try_next) else {
@@ -380,14 +385,15 @@ async fn run(
                         if let Some(t) = tcp.as_mut() {
                             t.handle_in(m, &mut sfu);
                         }
-                        send_all(&socket, &mut tcp, &mut sfu).await;
+                        send_all(&mut udp, &mut tcp, &mut sfu).await;
                     }
                 }
             }
             _ = tokio::time::sleep_until(wake.into()) => sfu.handle_timeout(Instant::now()),
         }
 
-        send_all(&socket, &mut tcp, &mut sfu).await;
+        send_all(&mut udp, &mut tcp, &mut sfu).await;
+        udp.flush(&mut |data| sfu.recycle(data)).await;
         while let Some(ev) = sfu.poll_event() {
             if events_open && events.send(ev).await.is_err() {
                 debug!("SFU event receiver dropped; events are discarded from now on");
@@ -397,10 +403,11 @@ async fn run(
     }
 }
 
-/// Sends every packet the core has queued. UDP: straight away while the socket takes them,
-/// waiting for it when its buffer is full; the buffers go back to the core for reuse. TCP: to
-/// the connection's write queue (dropped when it is full or the connection is gone).
-async fn send_all(socket: &UdpSocket, tcp: &mut Option<Tcp>, sfu: &mut Sfu) {
+/// Takes every packet the core has queued. UDP: to the outgoing batch, written once it is full
+/// (and by the caller's [`UdpIo::flush`] at the end of the step), waiting for the socket when
+/// its buffer is full; the buffers go back to the core for reuse. TCP: to the connection's
+/// write queue (dropped when it is full or the connection is gone).
+async fn send_all(udp: &mut UdpIo, tcp: &mut Option<Tcp>, sfu: &mut Sfu) {
     while let Some(Packet {
         transport,
         to,
@@ -417,22 +424,7 @@ async fn send_all(socket: &UdpSocket, tcp: &mut Option<Tcp>, sfu: &mut Sfu) {
             }
             continue;
         }
-        let sent = match socket.try_send_to(&data, to) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => socket.send_to(&data, to).await,
-            r => r,
-        };
-        if let Err(e) = sent {
-            log_send_error(to, &e);
-        }
-        sfu.recycle(data);
-    }
-}
-
-fn log_send_error(to: SocketAddr, e: &io::Error) {
-    // The peer may be gone; its Rtc notices by itself.
-    debug!(%to, "UDP send failed: {e}");
-    if e.kind() == io::ErrorKind::PermissionDenied {
-        warn!(%to, "UDP send not permitted: {e}");
+        udp.send(to, data, &mut |data| sfu.recycle(data)).await;
     }
 }
 

@@ -180,6 +180,7 @@ mod sfu;
 mod stun;
 mod tcp;
 mod timers;
+mod udp;
 
 pub use crate::answer_check::{
     parse_answer, ParsedAnswer, MAX_ANSWER_BYTES, MAX_LINES_PER_SECTION,
