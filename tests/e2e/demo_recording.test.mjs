@@ -11,7 +11,6 @@ import path from 'node:path';
 import { pageErrors, startServer, launchBrowser, openSdkPage, devSig, enter, root } from './harness.mjs';
 
 const PUBLISH = 'await window.trtc.startLocalVideo(); await window.trtc.startLocalAudio();';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let server, browser, dir;
 before(async () => {
@@ -41,7 +40,7 @@ async function demoInRoom(on, roomId, userId) {
   return page;
 }
 
-/** Starts a recording in `mode` from the panel, lets it run `ms`, stops it; the task's row. */
+/** Starts a recording in `mode` from the panel, lets it run until its file passes 30 KB (`ms` × 4 at most), stops it; the task's row. */
 async function recordFor(page, mode, ms) {
   await page.selectOption('#recording-mode', mode);
   await page.click('#btn-start-recording');
@@ -53,7 +52,12 @@ async function recordFor(page, mode, ms) {
   await page.waitForSelector(`${row} .recording-file[data-state="recording"]`, { timeout: 20000 });
   assert.equal(await page.$(`${row} a.recording-file-name`), null, 'no link while the file is written');
   const firstSize = await page.textContent(`${row} .recording-file-meta`);
-  await sleep(ms);
+  // Until the row has refreshed and the file passed 30 KB (at most `ms` × 4).
+  await page.waitForFunction(({ row, firstSize }) => {
+    const meta = document.querySelector(`${row} .recording-file-meta`)?.textContent || '';
+    const m = meta.match(/([\d.]+) (KB|MB)/);
+    return meta !== firstSize && m && Number(m[1]) * (m[2] === 'MB' ? 1024 : 1) > 30;
+  }, { row, firstSize }, { timeout: ms * 4 });
   const laterSize = await page.textContent(`${row} .recording-file-meta`);
   assert.notEqual(laterSize, firstSize, `the row refreshes while recording (${firstSize} → ${laterSize})`);
   await page.click('#btn-stop-recording');

@@ -502,7 +502,16 @@ fn a_bots_call_is_recorded_stopped_listed_and_downloaded() {
         .map(|t| t["taskId"].clone())
         .collect();
     assert_eq!(ids, [Value::from(mix.clone()), Value::from(single.clone())]);
-    sleep(Duration::from_secs(4));
+    // Recorded long enough: each file past 20 kB while it is written.
+    for id in [&single, &mix] {
+        server.wait_task(id, 20, "the file grows past 20 kB", |t| {
+            t["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| recording(f) && f["size"].as_u64().is_some_and(|n| n > 20_000))
+        });
+    }
 
     for (id, mode) in [(&single, "single"), (&mix, "mix")] {
         let stopped = server.http("DELETE", &format!("/trtc/dev/recording?taskId={id}"));
