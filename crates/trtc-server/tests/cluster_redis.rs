@@ -325,6 +325,16 @@ async fn next(ws: &mut Ws) -> Option<ServerMsg> {
     }
 }
 
+/// `user` joined to `room` on the node at `port` (the join answered `joined`).
+async fn joined_on(port: u16, user: &str, room: u32) -> Ws {
+    let mut ws = connect(&format!("ws://127.0.0.1:{port}/trtc/ws"), &join(user, room)).await;
+    assert!(matches!(
+        next(&mut ws).await,
+        Some(ServerMsg::Joined { .. })
+    ));
+    ws
+}
+
 async fn connect(ws_url: &str, join: &str) -> Ws {
     let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
     ws.send(Message::text(join.to_string())).await.unwrap();
@@ -434,24 +444,8 @@ async fn the_admin_api_answers_on_every_node() {
     let (_hub_a, _a, port_a) = serve_node(&r, "a").await;
     let (_hub_b, _b, port_b) = serve_node(&r, "b").await;
     let (_hub_c, _c, port_c) = serve_node(&r, "c").await;
-    let mut alice = connect(
-        &format!("ws://127.0.0.1:{port_a}/trtc/ws"),
-        &join("alice", 11),
-    )
-    .await;
-    assert!(matches!(
-        next(&mut alice).await,
-        Some(ServerMsg::Joined { .. })
-    ));
-    let mut bob = connect(
-        &format!("ws://127.0.0.1:{port_b}/trtc/ws"),
-        &join("bob", 12),
-    )
-    .await;
-    assert!(matches!(
-        next(&mut bob).await,
-        Some(ServerMsg::Joined { .. })
-    ));
+    let mut alice = joined_on(port_a, "alice", 11).await;
+    let mut bob = joined_on(port_b, "bob", 12).await;
 
     // Every node lists the whole cluster's rooms.
     for port in [port_a, port_b, port_c] {
@@ -556,24 +550,8 @@ async fn admin_requests_reach_an_https_node_through_its_cluster_url() {
     let (_hub_a, _a, port_a) = serve_node_as(&r, "a", |p| (https("a"), Some(url(p)))).await;
     let (_hub_b, _b, port_b) = serve_node_as(&r, "b", |_| (https("b"), None)).await;
     let (_hub_c, _c, port_c) = serve_node(&r, "c").await;
-    let mut alice = connect(
-        &format!("ws://127.0.0.1:{port_a}/trtc/ws"),
-        &join("alice", 21),
-    )
-    .await;
-    assert!(matches!(
-        next(&mut alice).await,
-        Some(ServerMsg::Joined { .. })
-    ));
-    let mut bob = connect(
-        &format!("ws://127.0.0.1:{port_b}/trtc/ws"),
-        &join("bob", 22),
-    )
-    .await;
-    assert!(matches!(
-        next(&mut bob).await,
-        Some(ServerMsg::Joined { .. })
-    ));
+    let mut alice = joined_on(port_a, "alice", 21).await;
+    let mut bob = joined_on(port_b, "bob", 22).await;
     let admin_url: Option<String> = raw(&r, &["GET", "trtc:admin-url:a"]).await;
     assert_eq!(admin_url, Some(format!("http://127.0.0.1:{port_a}")));
     // RemoveUser on c reaches a through its cluster URL.
