@@ -292,6 +292,22 @@ fn a_publish_the_key_does_not_allow_stops_with_the_servers_code_and_a_new_key_pu
     );
 }
 
+/// The error `sim`'s call `op` was rejected with: the server's privilege refusal (5400 / -100006).
+fn privilege_refusal(
+    w: &World,
+    sim: usize,
+    op: trtc_core::client::OpId,
+) -> trtc_core::error::RtcErrorInfo {
+    let err = w.sims[sim]
+        .result(op)
+        .cloned()
+        .expect("settled")
+        .unwrap_err();
+    assert_eq!(err.code, trtc_core::error::ErrorCode::ServerError);
+    assert_eq!(err.extra_code, Some(-100006));
+    err
+}
+
 #[test]
 fn a_switch_role_the_key_does_not_allow_rejects_with_the_servers_code_and_changes_nothing() {
     let mut w = World::new();
@@ -310,13 +326,7 @@ fn a_switch_role_the_key_does_not_allow_rejects_with_the_servers_code_and_change
     let (ma, mv) = (w.sims[anchor].events.len(), w.sims[viewer].events.len());
     // A key for another room: refused with the server's code; still an audience.
     let op = w.switch_role(viewer, Role::Anchor, Some(key("viewer", 99, 255)));
-    let err = w.sims[viewer]
-        .result(op)
-        .cloned()
-        .expect("settled")
-        .unwrap_err();
-    assert_eq!(err.code, trtc_core::error::ErrorCode::ServerError);
-    assert_eq!(err.extra_code, Some(-100006));
+    let err = privilege_refusal(&w, viewer, op);
     assert_eq!(err.function_name, "switchRole");
     assert!(err.message.contains("privateMapKey"), "{}", err.message);
     assert_eq!(w.sims[viewer].client.role(), Some(Role::Audience));
@@ -398,13 +408,7 @@ fn a_subscription_the_key_does_not_allow_is_refused_once_and_a_new_key_receives(
             kind: MediaKind::Video,
         },
     );
-    let err = w.sims[viewer]
-        .result(op)
-        .cloned()
-        .expect("settled")
-        .unwrap_err();
-    assert_eq!(err.code, trtc_core::error::ErrorCode::ServerError);
-    assert_eq!(err.extra_code, Some(-100006));
+    let err = privilege_refusal(&w, viewer, op);
     assert!(err.message.contains("receive video"), "{}", err.message);
     assert!(!w.forwards(viewer, "anchor", MediaKind::Video));
     // Not asked again while the key stays (a reconnection neither).
