@@ -341,15 +341,7 @@ mod tests {
         }
         assert_eq!(recycled, N);
         assert!(io.pending.is_empty());
-        let mut buf = [0u8; 64];
-        for i in 0..N {
-            let (n, from) = tokio::time::timeout(Duration::from_secs(5), peer.recv_from(&mut buf))
-                .await
-                .expect("datagrams lost")
-                .unwrap();
-            assert_eq!(from, io_addr);
-            assert_eq!(&buf[..n], &payload(i)[..]);
-        }
+        expect_payloads(&peer, io_addr, N).await;
     }
 
     #[tokio::test]
@@ -379,14 +371,19 @@ mod tests {
         }
         io.flush(&mut |_| recycled += 1).await;
         assert_eq!(recycled, 8);
+        expect_payloads(&peer, io_addr, 4).await;
+    }
+
+    /// `peer` receives `payload(0)` … `payload(n - 1)` from `from`, in order.
+    async fn expect_payloads(peer: &UdpSocket, from: SocketAddr, n: usize) {
         let mut buf = [0u8; 64];
-        for i in 0..4 {
-            let (n, from) = tokio::time::timeout(Duration::from_secs(5), peer.recv_from(&mut buf))
+        for i in 0..n {
+            let (len, got) = tokio::time::timeout(Duration::from_secs(5), peer.recv_from(&mut buf))
                 .await
                 .expect("datagrams lost")
                 .unwrap();
-            assert_eq!(from, io_addr);
-            assert_eq!(&buf[..n], &payload(i)[..]);
+            assert_eq!(got, from);
+            assert_eq!(&buf[..len], &payload(i)[..]);
         }
     }
 }
