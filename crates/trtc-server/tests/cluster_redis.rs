@@ -567,7 +567,9 @@ async fn admin_requests_reach_an_https_node_through_its_cluster_url() {
         next(&mut alice).await,
         Some(ServerMsg::Kicked { .. })
     ));
-    // b gave none: 502, saying what to do; bob stays.
+    // b gave none (a value in Redis that is not a URL counts as none): 502, saying what to do;
+    // bob stays.
+    let _: () = raw(&r, &["SET", "trtc:admin-url:b", "javascript:alert(1)"]).await;
     let (status, body) = http(
         port_c,
         "POST",
