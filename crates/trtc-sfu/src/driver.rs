@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
+use crate::load::{self, LoadMeter, LoadNote};
 use crate::sfu::{Sfu, SfuConfig};
 use crate::tcp::{Tcp, TcpConfig};
 use crate::udp::{RecvBatch, UdpIo};
@@ -324,6 +325,12 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::Sender<SfuEvent>,
 ) {
+    let inode = load::inode_of(&socket);
+    let mut meter = LoadMeter::new(
+        Instant::now(),
+        load::thread_cpu(),
+        load::socket_drops(inode),
+    );
     let mut udp = UdpIo::new(socket);
     let mut batch = RecvBatch::new();
     let mut events_open = true;
@@ -400,6 +407,40 @@ async fn run(
                 events_open = false;
             }
         }
+        let now = Instant::now();
+        if now >= meter.due() {
+            let (_, note) = meter.close(now, load::thread_cpu(), load::socket_drops(inode));
+            if let Some(note) = note {
+                log_load(note, sfu.peer_count());
+            }
+        }
+    }
+}
+
+/// Tells the operator that this worker falls behind, or has caught up again ([`load`]).
+fn log_load(note: LoadNote, peers: usize) {
+    let thread = std::thread::current();
+    let worker = thread.name().unwrap_or("trtc-sfu");
+    let pct = |w: load::Window| w.busy.map(|b| (b * 1000.0).round() / 10.0);
+    match note {
+        LoadNote::Overloaded(w) => warn!(
+            worker,
+            peers,
+            cpu_pct = pct(w),
+            dropped = w.drops,
+            "SFU worker overloaded over the last {} s: its CPU is at the limit of one core or its \
+             socket dropped datagrams, so the rooms on it lose media and new peers may fail to \
+             connect; a room stays on one worker: run more workers (--sfu-threads, one per core), \
+             more nodes (--redis), or smaller rooms (--max-users-per-room)",
+            load::WINDOW.as_secs()
+        ),
+        LoadNote::Recovered(w) => info!(
+            worker,
+            peers,
+            cpu_pct = pct(w),
+            dropped = w.drops,
+            "SFU worker keeps up again"
+        ),
     }
 }
 

@@ -172,6 +172,7 @@ use std::net::SocketAddr;
 
 mod answer_check;
 mod driver;
+mod load;
 mod media;
 mod negotiate;
 mod peer;

@@ -137,6 +137,11 @@ impl Sfu {
         self.peers.get(&peer).is_some_and(|p| p.conn.is_connected())
     }
 
+    /// How many peers there are.
+    pub fn peer_count(&self) -> usize {
+        self.peers.len()
+    }
+
     /// Whether the peer exists.
     pub fn has_peer(&self, peer: PeerId) -> bool {
         self.peers.contains_key(&peer)
