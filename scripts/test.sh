@@ -48,7 +48,20 @@ step "the server's npm packages (static x64 and arm64 binaries; installed with n
 scripts/prepare-server-npm.sh
 
 step "end to end: the demo, rooms, media, resilience, the packed packages"
-cargo build --release -p trtc-server
+# The server they run is the static binary the npm package ships, for this machine's CPU (built
+# by the step above): the binary users install, and no second release build. Without it (another
+# CPU), target/release.
+case "$(uname -m)" in
+  x86_64) musl=x86_64-unknown-linux-musl ;;
+  aarch64) musl=aarch64-unknown-linux-musl ;;
+  *) musl= ;;
+esac
+if [ -n "$musl" ] && [ -x "target/$musl/release/trtc-server" ]; then
+  export TRTC_E2E_SERVER="$PWD/target/$musl/release/trtc-server"
+  echo "e2e server: $TRTC_E2E_SERVER"
+else
+  cargo build --release -p trtc-server
+fi
 # Per file: the soak holds its room for 3 minutes.
 scripts/in-netns.sh node --test --test-timeout=600000 tests/e2e/
 

@@ -9,9 +9,12 @@ const require = createRequire(import.meta.url);
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { chromium } = require(path.join(root, 'tools/node_modules/playwright-core'));
 
-/** Starts target/release/trtc-server on a free port; resolves with {url, pid, stop}. */
+/**
+ * Starts the server on a free port; resolves with {url, pid, stop}. The binary: TRTC_E2E_SERVER
+ * (scripts/test.sh sets it to the static build the npm package ships), else target/release/trtc-server.
+ */
 export function startServer(args = []) {
-  const bin = path.join(root, 'target/release/trtc-server');
+  const bin = process.env.TRTC_E2E_SERVER || path.join(root, 'target/release/trtc-server');
   const base = [...(args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0']), '--pkg', 'pkg', ...(args.includes('--www') ? [] : ['--www', 'www'])];
   // TRTC_SERVER_PREFIX="heaptrack -o /tmp/x" runs the server under a tool (diagnostics only).
   const prefix = (process.env.TRTC_SERVER_PREFIX || '').split(' ').filter(Boolean);
