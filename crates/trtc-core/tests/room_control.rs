@@ -292,17 +292,22 @@ fn a_publish_the_key_does_not_allow_stops_with_the_servers_code_and_a_new_key_pu
     );
 }
 
+/// The error `sim`'s call `op` was rejected with (it must have settled, and failed).
+fn rejection(w: &World, sim: usize, op: trtc_core::client::OpId) -> trtc_core::error::RtcErrorInfo {
+    w.sims[sim]
+        .result(op)
+        .cloned()
+        .expect("settled")
+        .unwrap_err()
+}
+
 /// The error `sim`'s call `op` was rejected with: the server's privilege refusal (5400 / -100006).
 fn privilege_refusal(
     w: &World,
     sim: usize,
     op: trtc_core::client::OpId,
 ) -> trtc_core::error::RtcErrorInfo {
-    let err = w.sims[sim]
-        .result(op)
-        .cloned()
-        .expect("settled")
-        .unwrap_err();
+    let err = rejection(w, sim, op);
     assert_eq!(err.code, trtc_core::error::ErrorCode::ServerError);
     assert_eq!(err.extra_code, Some(-100006));
     err
@@ -366,11 +371,7 @@ fn switch_role_waits_for_the_server_and_is_sent_again_after_a_reconnection() {
     w.block(viewer, true);
     let op = w.switch_role(viewer, Role::Audience, None);
     w.exit(viewer);
-    let err = w.sims[viewer]
-        .result(op)
-        .cloned()
-        .expect("settled")
-        .unwrap_err();
+    let err = rejection(&w, viewer, op);
     assert_eq!(err.code, trtc_core::error::ErrorCode::OperationAbort);
 }
 
