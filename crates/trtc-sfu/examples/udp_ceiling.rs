@@ -114,7 +114,11 @@ mod linux {
         }
         let wall = t0.elapsed().as_secs_f64();
         let cpu = thread_cpu().saturating_sub(cpu0).as_secs_f64();
-        std::thread::sleep(Duration::from_millis(200));
+        // Let the reader take what is still queued (every datagram, or 2 s at most).
+        let drained = Instant::now() + Duration::from_secs(2);
+        while read.load(Ordering::Relaxed) < sent && Instant::now() < drained {
+            std::thread::yield_now();
+        }
         stop.store(true, Ordering::Relaxed);
         let _ = reader.join();
         let got = read.load(Ordering::Relaxed);
