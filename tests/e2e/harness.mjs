@@ -33,6 +33,11 @@ export function startServer(args = []) {
       }
     });
     proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`trtc-server exited with ${code}`)); });
+    // A binary that is not there (TRTC_E2E_SERVER wrong, or target/release not built).
+    proc.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${bin}: ${e.message}; set TRTC_E2E_SERVER to a trtc-server binary or run cargo build --release -p trtc-server`));
+    });
   });
 }
 
