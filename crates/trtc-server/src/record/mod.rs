@@ -297,6 +297,9 @@ impl Recorder {
                 "UserId is the admin identifier, which cannot enter rooms: give the recorder a userId of its own",
             ));
         }
+        // Before the room's members: a task running with this recorder has put it in the room,
+        // and asking again is "that task exists", whether or not it has joined yet.
+        room_for_task(&lock(&self.tasks), &req)?;
         let Some(members) = hub
             .rooms_of(req.sdk_app_id)
             .into_iter()
@@ -314,7 +317,6 @@ impl Recorder {
                 "UserId is already in the room: the recorder needs a userId no one in the room uses",
             ));
         }
-        room_for_task(&lock(&self.tasks), &req)?;
         engine::available(&config.ffmpeg)
             .await
             .map_err(|e| refuse("FailedOperation.EngineUnavailable", e))?;
